@@ -1,0 +1,107 @@
+import { z } from "zod";
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, "use lower-case letters, digits, - and _");
+
+export const dumpSourceSchema = z.object({
+  id,
+  type: z.literal("dump"),
+  /** A file, a folder (inbox), or a glob such as `inbox/*.txt`. */
+  path: z.string().min(1).optional(),
+  url: z.url().optional(),
+  department: z.string().optional(),
+}).refine((s) => Boolean(s.path) !== Boolean(s.url), { message: "a dump source needs exactly one of path or url" });
+
+export const feedSourceSchema = z.object({
+  id,
+  type: z.literal("feed"),
+  url: z.url(),
+  /** Keep only these kinds (after normalisation), e.g. [press-release, speech, news-story]. */
+  kinds: z.array(z.string()).optional(),
+  department: z.string().default("Home Office"),
+});
+
+export const govukSearchSourceSchema = z.object({
+  id,
+  type: z.literal("govuk-search"),
+  /** Base URL of GOV.UK (tests point it at a loopback server). */
+  url: z.url().default("https://www.gov.uk"),
+  organisation: z.string().default("home-office"),
+  /** GOV.UK content_purpose_supergroup filter. */
+  supergroup: z.string().default("news_and_communications"),
+  count: z.number().int().min(1).max(1000).default(50),
+  /** Requests per second; GOV.UK's documented limit is 10. */
+  rateLimit: z.number().positive().max(10).default(3),
+});
+
+export const htmlSourceSchema = z.object({
+  id,
+  type: z.literal("html"),
+  url: z.url(),
+  department: z.string().default("Home Office"),
+  kind: z.string().default("press-release"),
+  listing: z.object({
+    item: z.string(),
+    link: z.string(),
+    title: z.string().optional(),
+    date: z.string().optional(),
+  }),
+  article: z.object({
+    title: z.string(),
+    date: z.string().optional(),
+    summary: z.string().optional(),
+    body: z.string(),
+  }),
+  maxArticles: z.number().int().positive().default(20),
+});
+
+export const sourceSchema = z.discriminatedUnion("type", [
+  dumpSourceSchema,
+  feedSourceSchema,
+  govukSearchSourceSchema,
+  htmlSourceSchema,
+]);
+
+export const frequencySchema = z.enum(["immediate", "daily", "weekly"]);
+
+export const configSchema = z.object({
+  sources: z.array(sourceSchema).default([]),
+  feeds: z.object({
+    title: z.string().default("Pressroom: Home Office releases"),
+    /** Public base URL the feeds and links are served under. */
+    baseUrl: z.url().default("http://localhost:8080"),
+    entries: z.number().int().min(1).max(1000).default(50),
+    topics: z.array(z.object({ name: id, title: z.string().optional(), query: z.string().min(1) })).default([]),
+    websubHub: z.url().optional(),
+  }).prefault({}),
+  schedule: z.object({
+    cron: z.string().default("*/15 * * * *"),
+    timezone: z.string().default("Europe/London"),
+    dailyDigest: z.string().default("30 8 * * *"),
+    weeklyDigest: z.string().default("30 8 * * 1"),
+  }).prefault({}),
+  server: z.object({
+    port: z.number().int().min(0).max(65535).default(8080),
+    host: z.string().default("127.0.0.1"),
+  }).prefault({}),
+  mail: z.object({
+    from: z.string().default("Pressroom <alerts@pressroom.invalid>"),
+    listId: z.string().default("home-office.pressroom.invalid"),
+    unsubscribeMailto: z.string().default("unsubscribe@pressroom.invalid"),
+  }).prefault({}),
+  subscriptions: z.array(z.object({
+    email: z.string(),
+    topics: z.array(z.object({
+      query: z.string().min(1),
+      frequency: frequencySchema.default("immediate"),
+      revisions: z.boolean().default(false),
+    })),
+  })).default([]),
+  concurrency: z.number().int().min(1).max(16).default(4),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type DumpSourceConfig = z.infer<typeof dumpSourceSchema>;
+export type FeedSourceConfig = z.infer<typeof feedSourceSchema>;
+export type GovukSearchSourceConfig = z.infer<typeof govukSearchSourceSchema>;
+export type HtmlSourceConfig = z.infer<typeof htmlSourceSchema>;

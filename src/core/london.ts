@@ -1,0 +1,93 @@
+/** Europe/London calendar helpers. Dates people see are London dates; storage is UTC instants. */
+
+export const LONDON = "Europe/London";
+
+const MONTHS = [
+  "january", "february", "march", "april", "may", "june",
+  "july", "august", "september", "october", "november", "december",
+] as const;
+
+const londonParts = new Intl.DateTimeFormat("en-GB", {
+  timeZone: LONDON,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  hourCycle: "h23",
+});
+
+function partsOf(instant: Date): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of londonParts.formatToParts(instant)) out[p.type] = p.value;
+  return out;
+}
+
+/** The London calendar date (`YYYY-MM-DD`) of a UTC instant. */
+export function londonDate(instant: Date | string): string {
+  const d = typeof instant === "string" ? new Date(instant) : instant;
+  const p = partsOf(d);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+/** Offset of London from UTC at an instant, in minutes (0 or 60). */
+export function londonOffsetMinutes(instant: Date): number {
+  const p = partsOf(instant);
+  const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
+}
+
+/** The UTC instant of London midnight starting a calendar date. */
+export function londonMidnight(date: string): Date {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const guess = new Date(Date.UTC(y, m - 1, d));
+  return new Date(guess.getTime() - londonOffsetMinutes(guess) * 60_000);
+}
+
+/** A London wall-clock time on a date, as a UTC instant. */
+export function londonTime(date: string, hour: number, minute: number): Date {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const guess = new Date(Date.UTC(y, m - 1, d, hour, minute));
+  return new Date(guess.getTime() - londonOffsetMinutes(guess) * 60_000);
+}
+
+/** Parses `30 October 2023` / `5 March 2024` / `1st May 2024` to `YYYY-MM-DD`, or undefined. */
+export function parseDayMonthYear(text: string): string | undefined {
+  const m = /^\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})\s*$/.exec(text);
+  if (!m) return undefined;
+  const day = Number(m[1]);
+  const month = MONTHS.indexOf(m[2]!.toLowerCase() as (typeof MONTHS)[number]) + 1;
+  const year = Number(m[3]);
+  if (month < 1 || day < 1 || day > 31) return undefined;
+  const iso = `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+  const check = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(check.getTime()) || check.getUTCDate() !== day) return undefined;
+  return iso;
+}
+
+/** Parses `October 2023` to `YYYY-MM`, or undefined. */
+export function parseMonthYear(text: string): string | undefined {
+  const m = /^\s*([A-Za-z]+)\s+(\d{4})\s*$/.exec(text);
+  if (!m) return undefined;
+  const month = MONTHS.indexOf(m[1]!.toLowerCase() as (typeof MONTHS)[number]) + 1;
+  if (month < 1) return undefined;
+  return `${m[2]}-${String(month).padStart(2, "0")}`;
+}
+
+/** Whole days between two `YYYY-MM-DD` dates (b - a). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}
+
+/** Shift a `YYYY-MM-DD` date by whole days. */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** `30 October 2023` for people. */
+export function formatLondonDate(date: string): string {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  const name = MONTHS[m - 1]!;
+  return `${d} ${name[0]!.toUpperCase()}${name.slice(1)} ${y}`;
+}

@@ -1,0 +1,61 @@
+/** A block of a release body: a paragraph of plain text, or a bullet list of plain-text items. */
+export type Block =
+  | { readonly type: "paragraph"; readonly text: string }
+  | { readonly type: "list"; readonly items: readonly string[] };
+
+/**
+ * The one normalised shape every source produces. All text is plain text (never HTML):
+ * renderers escape it for their output format.
+ */
+export interface Release {
+  /** Canonical id, a `tag:` URI, stable across runs and sources (see `canonicalId`). */
+  readonly id: string;
+  readonly title: string;
+  /** Slug of the kind: `press-release`, `speech`, `news-story`, `guidance`, ... */
+  readonly kind: string;
+  /** The issuing department, e.g. `Home Office`. */
+  readonly department: string;
+  /** London calendar date (`YYYY-MM-DD`) people see as the release date. Never shifted by a zone. */
+  readonly date: string;
+  /** UTC instant (ISO 8601) of first publication when the source gives one. */
+  readonly publishedAt?: string;
+  readonly summary: string;
+  readonly body: readonly Block[];
+  /** Canonical public URL where one is known. */
+  readonly url?: string;
+  /** Change note attached to this version by the source (GOV.UK change history), if any. */
+  readonly changeNote?: string;
+}
+
+/** Where one release was seen: a source, an URL there, and when Pressroom first saw it. */
+export interface Provenance {
+  readonly sourceId: string;
+  readonly url?: string;
+  /** The source's own id for the item (GOV.UK entry id, WordPress guid, ...). */
+  readonly sourceItemId?: string;
+  readonly firstSeenAt: string;
+}
+
+/** One stored version of a release's text. */
+export interface Revision {
+  readonly hash: string;
+  /** UTC instant Pressroom recorded this revision. */
+  readonly recordedAt: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly body: readonly Block[];
+  readonly changeNote?: string;
+}
+
+/** A release as the store holds it: the current text plus its history. */
+export interface StoredRelease extends Release {
+  /** UTC instant of the first revision. */
+  readonly firstSeenAt: string;
+  /** UTC instant of the latest revision; the Atom `updated`. */
+  readonly updatedAt: string;
+  /** Content hash of the current revision. */
+  readonly hash: string;
+  /** All revisions, oldest first; the last one is the current text. */
+  readonly revisions: readonly Revision[];
+  readonly provenance: readonly Provenance[];
+}

@@ -1,0 +1,61 @@
+/** Text normalisation shared by parsers, hashing, matching and rendering. */
+
+const NBSP_LIKE = /[\u00A0\u2007\u202F\u2000-\u200A\u205F\u3000]/g;
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF]/g;
+const SINGLE_QUOTES = /[\u2018\u2019\u201A\u201B\u2032\u02BC]/g;
+const DOUBLE_QUOTES = /[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g;
+const DASHES = /[\u2010-\u2015\u2212]/g;
+
+/** Display clean-up: odd spaces become plain spaces, runs of whitespace collapse, ends trimmed. Quotes are kept. */
+export function cleanText(input: string): string {
+  return input.replace(ZERO_WIDTH, "").replace(NBSP_LIKE, " ").replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Canonical form for hashing and comparing: `cleanText` plus straight quotes and ASCII dashes,
+ * so a re-render with other spaces or curly quotes is not an edit.
+ */
+export function canonicalText(input: string): string {
+  return cleanText(input)
+    .replace(SINGLE_QUOTES, "'")
+    .replace(DOUBLE_QUOTES, '"')
+    .replace(DASHES, "-")
+    .normalize("NFC");
+}
+
+/** Lower-case ASCII-folded form (accents removed) used for ids and matching. */
+export function foldText(input: string): string {
+  return canonicalText(input)
+    .normalize("NFKD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase();
+}
+
+/** URL- and tag-safe slug: `Home Secretary’s speech` → `home-secretarys-speech`. */
+export function slugify(input: string, maxLength = 120): string {
+  const slug = foldText(input)
+    .replace(/['"]/g, "")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+  return slug.slice(0, maxLength).replace(/-+$/g, "") || "untitled";
+}
+
+/** Characters XML 1.0 cannot carry at all, even escaped. */
+// eslint-disable-next-line no-control-regex
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+export function stripXmlInvalid(input: string): string {
+  return input.replace(XML_INVALID, "");
+}
+
+export function escapeXml(input: string): string {
+  return stripXmlInvalid(input)
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** Same escaping for HTML text and attribute values. */
+export const escapeHtml = escapeXml;
