@@ -30,10 +30,18 @@ export interface Release {
 /** Where one release was seen: a source, an URL there, and when Pressroom first saw it. */
 export interface Provenance {
   readonly sourceId: string;
+  /**
+   * Which text lineage this sighting belongs to: all dumps share `dump` (they are copies of one
+   * archive); a live source is its own lineage. A revision is a change within one lineage, so two
+   * sources that render one release differently never flip-flop it.
+   */
+  readonly origin: string;
   readonly url?: string;
   /** The source's own id for the item (GOV.UK entry id, WordPress guid, ...). */
   readonly sourceItemId?: string;
   readonly firstSeenAt: string;
+  /** Hash of the text this source last gave; a revision is a change of the same source's text. */
+  readonly lastHash?: string;
 }
 
 /** One stored version of a release's text. */

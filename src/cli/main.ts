@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { describeError, PressroomError } from "../core/errors.js";
+import { runCommand } from "./commands/run.js";
+import { searchCommand } from "./commands/search.js";
+import { statusCommand } from "./commands/status.js";
+import { listSubscriptionsCommand, subscribeCommand, unsubscribeCommand } from "./commands/subscriptions.js";
+
+/** Exit codes: 0 ok, 1 a source or check failed, 2 bad usage or config, 3 state problem, 4 other. */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof PressroomError) {
+    if (["USAGE", "CONFIG_INVALID", "CONFIG_NOT_FOUND", "QUERY_INVALID", "SUBSCRIPTION_INVALID", "SCHEDULE_INVALID"].includes(error.code)) return 2;
+    if (error.code.startsWith("STATE_") || error.code === "DAEMON_RUNNING") return 3;
+    return 1;
+  }
+  return 4;
+}
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+};
+
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command("pressroom")
+    .description("Watches UK Home Office press releases: Atom feeds and email alerts on topics")
+    .option("-c, --config <file>", "config file", undefined)
+    .option("-s, --state <dir>", "state folder", "state")
+    .showHelpAfterError()
+    .exitOverride();
+  const globals = () => program.opts<{ config?: string; state: string }>();
+  const act = (work: () => Promise<number>) => async () => setExit(await work());
+
+  program.command("run").description("one pass over the configured sources")
+    .option("--alert-backlog", "also alert about a source's backlog on its first ingest")
+    .action(async (opts: { alertBacklog?: boolean }) => act(() => runCommand({ ...globals(), ...opts }))());
+  program.command("import").description("ingest release dump files").argument("<file...>", "dump files")
+    .option("--alert-backlog", "alert subscribers about these releases even on a first ingest")
+    .action(async (files: string[], opts: { alertBacklog?: boolean }) => act(() => runCommand({ ...globals(), ...opts, files }))());
+  program.command("status").description("source health, anomalies, last run and outbox")
+    .action(async () => act(() => statusCommand(globals()))());
+  program.command("search").description("run a query over the stored releases").argument("<query>")
+    .option("-n, --limit <n>", "matches to show", positiveInt, 20)
+    .action(async (query: string, opts: { limit: number }) => act(() => searchCommand({ ...globals(), query, limit: opts.limit }))());
+  program.command("subscribe").description("subscribe an address to a topic").argument("<email>").argument("<query>")
+    .option("-f, --frequency <frequency>", "immediate, daily (08:30 London) or weekly", "immediate")
+    .option("--revisions", "alert again when a matched release is revised")
+    .action(async (email: string, query: string, opts: { frequency: string; revisions?: boolean }) => act(() => subscribeCommand({ ...globals(), email, query, ...opts }))());
+  program.command("unsubscribe").description("remove one topic, or every topic of an address").argument("<email>").argument("[query]")
+    .action(async (email: string, query: string | undefined) => act(() => unsubscribeCommand({ ...globals(), email, ...(query === undefined ? {} : { query }) }))());
+  program.command("subscriptions").description("list subscriptions")
+    .action(async () => act(() => listSubscriptionsCommand(globals()))());
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = buildProgram((c) => { code = c; });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(`pressroom: ${describeError(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
+  process.stderr.write(`pressroom: ${describeError(error)}\n`);
+  process.exitCode = 4;
+});

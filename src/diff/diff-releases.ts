@@ -1,0 +1,131 @@
+import { contentHash, titleKey } from "../core/ids.js";
+import { daysBetween } from "../core/london.js";
+import type { Provenance, Release, StoredRelease } from "../core/release.js";
+import type { SourceItem } from "../core/source.js";
+import { describeChanges } from "./describe-changes.js";
+
+export type Change =
+  | { readonly type: "new"; readonly item: SourceItem; readonly release: StoredRelease }
+  | { readonly type: "revised"; readonly item: SourceItem; readonly previous: StoredRelease; readonly release: StoredRelease; readonly changes: string }
+  | { readonly type: "unchanged"; readonly item: SourceItem; readonly release: StoredRelease };
+
+export interface DiffInput {
+  readonly sourceId: string;
+  /** Text lineage of the source (`dump` for every dump, else the source id). */
+  readonly origin: string;
+  readonly items: readonly SourceItem[];
+  /** What the store holds for each item (same order), or undefined. */
+  readonly existing: readonly (StoredRelease | undefined)[];
+  /** UTC instant of this run. */
+  readonly now: string;
+}
+
+export interface DiffResult {
+  readonly changes: readonly Change[];
+  /** Releases to write back: new, revised, or with new provenance. */
+  readonly toWrite: readonly StoredRelease[];
+  readonly counts: { readonly new: number; readonly revised: number; readonly unchanged: number };
+}
+
+function provenanceFor(input: DiffInput, item: SourceItem, hash: string, prior?: Provenance): Provenance {
+  return {
+    sourceId: input.sourceId,
+    origin: input.origin,
+    url: item.url ?? prior?.url,
+    sourceItemId: item.sourceItemId ?? prior?.sourceItemId,
+    firstSeenAt: prior?.firstSeenAt ?? input.now,
+    lastHash: hash,
+  };
+}
+
+function createStored(input: DiffInput, item: SourceItem, hash: string): StoredRelease {
+  const r = item.release;
+  return {
+    ...r,
+    url: r.url ?? item.url,
+    firstSeenAt: input.now,
+    updatedAt: input.now,
+    hash,
+    revisions: [{ hash, recordedAt: input.now, title: r.title, summary: r.summary, body: r.body, ...(r.changeNote ? { changeNote: r.changeNote } : {}) }],
+    provenance: [provenanceFor(input, item, hash)],
+  };
+}
+
+function withProvenance(stored: StoredRelease, p: Provenance): StoredRelease {
+  const others = stored.provenance.filter((x) => x.sourceId !== p.sourceId);
+  return { ...stored, provenance: [...others, p] };
+}
+
+function sameProvenance(a: Provenance | undefined, b: Provenance): boolean {
+  return !!a && a.lastHash === b.lastHash && a.url === b.url && a.sourceItemId === b.sourceItemId && a.origin === b.origin;
+}
+
+/** Applies a newer text of the same release: keeps id, date and first sighting; appends a revision. */
+function revise(input: DiffInput, stored: StoredRelease, release: Release, hash: string, p: Provenance): StoredRelease {
+  return withProvenance(
+    {
+      ...stored,
+      title: release.title,
+      summary: release.summary,
+      body: release.body,
+      url: stored.url ?? release.url,
+      changeNote: release.changeNote,
+      hash,
+      updatedAt: input.now,
+      revisions: [...stored.revisions, { hash, recordedAt: input.now, title: release.title, summary: release.summary, body: release.body, ...(release.changeNote ? { changeNote: release.changeNote } : {}) }],
+    },
+    p,
+  );
+}
+
+/**
+ * Pure: classifies each item of one source as new, revised or unchanged against what is stored.
+ * A revision is a change of text within one lineage (see `Provenance.origin`). Items that are the
+ * same release within one batch are merged.
+ */
+export function diffReleases(input: DiffInput): DiffResult {
+  const working = new Map<string, StoredRelease>();
+  const changes: Change[] = [];
+  const counts = { new: 0, revised: 0, unchanged: 0 };
+  const findInBatch = (r: Release): StoredRelease | undefined => {
+    const direct = working.get(r.id);
+    if (direct) return direct;
+    const key = titleKey(r.title);
+    for (const w of working.values()) {
+      if ((r.url && w.url === r.url) || (titleKey(w.title) === key && Math.abs(daysBetween(w.date, r.date)) <= 1)) return w;
+    }
+    return undefined;
+  };
+
+  input.items.forEach((item, i) => {
+    const hash = contentHash(item.release);
+    const known = findInBatch(item.release) ?? input.existing[i];
+    if (!known) {
+      const stored = createStored(input, item, hash);
+      working.set(stored.id, stored);
+      changes.push({ type: "new", item, release: stored });
+      counts.new++;
+      return;
+    }
+    const current = working.get(known.id) ?? known;
+    const mine = current.provenance.find((p) => p.sourceId === input.sourceId);
+    const lineage = current.provenance.filter((p) => p.origin === input.origin && p.lastHash);
+    const lineageHashes = new Set(lineage.map((p) => p.lastHash));
+    const p = provenanceFor(input, item, hash, mine);
+    const isEdit = hash !== current.hash && lineage.length > 0 && !lineageHashes.has(hash);
+    if (isEdit) {
+      const next = revise(input, current, item.release, hash, p);
+      working.set(next.id, next);
+      changes.push({ type: "revised", item, previous: current, release: next, changes: describeChanges(current, next) });
+      counts.revised++;
+      return;
+    }
+    // Same text, or the first sighting in this lineage: record where it was seen, no revision.
+    const next = sameProvenance(mine, p) ? current : withProvenance(current, p);
+    if (next !== current || working.has(next.id)) working.set(next.id, next);
+    changes.push({ type: "unchanged", item, release: next });
+    counts.unchanged++;
+  });
+
+  return { changes, toWrite: [...working.values()], counts };
+}

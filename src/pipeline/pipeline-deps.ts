@@ -1,0 +1,27 @@
+import type { Config } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { HttpFetcher } from "../core/source.js";
+import type { ComposeOptions, FlushStep, MailTransport } from "../mail/index.js";
+import type { Store } from "../store/open-store.js";
+
+/** Everything a run needs, built by the CLI (or a test) and passed as one object. */
+export interface PipelineDeps {
+  readonly config: Config;
+  /** Folder relative source paths resolve against. */
+  readonly baseDir: string;
+  readonly store: Store;
+  readonly http: HttpFetcher;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Mail transport; without one, deliveries stay queued in the outbox. */
+  readonly transport?: MailTransport;
+  readonly compose: Omit<ComposeOptions, never>;
+  /** Alert subscribers about a source's backlog on its first ingest too. */
+  readonly alertBacklog?: boolean;
+  readonly onProgress?: (sourceId: string, done: number, total: number) => void;
+  /** Test hook: throw at a pipeline step to simulate a crash. */
+  readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;
+}
+
+export type PipelineStep = "after-enqueue" | "after-commit" | "after-feeds";

@@ -1,0 +1,48 @@
+import type { Subscriber, Topic } from "../core/subscription.js";
+import type { Change } from "../diff/diff-releases.js";
+import { type AlertCandidate, planDeliveries } from "../mail/index.js";
+import { createTopicMatcher } from "../match/index.js";
+import type { Delivery } from "../core/subscription.js";
+
+/** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
+export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
+  const owners = new Map<string, { subscriber: Subscriber; topic: Topic }>();
+  const topics: { id: string; query: string }[] = [];
+  for (const subscriber of subscribers) {
+    for (const topic of subscriber.topics) {
+      const key = `${subscriber.email}\u0000${topic.id}`;
+      owners.set(key, { subscriber, topic });
+      topics.push({ id: key, query: topic.query });
+    }
+  }
+  const matcher = createTopicMatcher(topics);
+  return {
+    /** Deliveries for the new and revised releases among `changes`. */
+    plan(changes: readonly Change[], now: Date): Delivery[] {
+      if (topics.length === 0) return [];
+      const candidates: AlertCandidate[] = [];
+      for (const change of changes) {
+        if (change.type === "unchanged") continue;
+        const matches = matcher.match(change.release).flatMap(({ topicId, snippet }) => {
+          const owner = owners.get(topicId);
+          return owner ? [{ ...owner, snippet }] : [];
+        });
+        if (matches.length === 0) continue;
+        candidates.push({
+          release: change.release,
+          revisionHash: change.release.hash,
+          isRevision: change.type === "revised",
+          ...(change.type === "revised" ? { changes: change.changes } : {}),
+          matches,
+        });
+      }
+      return planDeliveries(candidates, now);
+    },
+  };
+}
+
+/** Matches config's named topic feeds: topic name → does the release belong in it. */
+export function createFeedTopicMatcher(topics: readonly { name: string; query: string }[]) {
+  const matcher = createTopicMatcher(topics.map((t) => ({ id: t.name, query: t.query })));
+  return (release: Parameters<typeof matcher.match>[0]): string[] => matcher.match(release).map((m) => m.topicId);
+}

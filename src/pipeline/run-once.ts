@@ -1,0 +1,111 @@
+import type { SourceConfig } from "../config/schema.js";
+import { describeError } from "../core/errors.js";
+import type { RunSummary, SourceRunResult } from "../core/run.js";
+import type { SourceResult } from "../core/source.js";
+import { flushOutbox } from "../mail/index.js";
+import { adapterFor } from "../sources/index.js";
+import { ingestSource, type Matchers } from "./ingest-source.js";
+import type { PipelineDeps } from "./pipeline-deps.js";
+import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.js";
+import { recordFailure } from "./source-health.js";
+import { syncConfigSubscriptions } from "./sync-subscriptions.js";
+import { backfillTopicFeeds } from "./backfill-topics.js";
+import { writeDirtyFeeds } from "./write-feeds.js";
+
+type ReadOutcome = { ok: true; read: SourceResult; startedAt: number } | { ok: false; error: string; startedAt: number };
+
+/** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * One pass: read every source (bounded concurrency; one failure never stops the others), then,
+ * source by source, diff and commit; render the feeds that changed; flush the outbox.
+ */
+export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig[] = deps.config.sources): Promise<RunSummary> {
+  const { config, store, clock, log } = deps;
+  const started = clock.now();
+  const t0 = Date.now();
+  await syncConfigSubscriptions(store.subscriptions, config, started);
+  const matchers: Matchers = {
+    subscribers: createSubscriberMatcher(await store.subscriptions.list()),
+    feedTopics: createFeedTopicMatcher(config.feeds.topics),
+  };
+  await backfillTopicFeeds(config, store, matchers.feedTopics);
+
+  const reads = await mapBounded(sources, config.concurrency, async (source): Promise<ReadOutcome> => {
+    const startedAt = Date.now();
+    try {
+      const state = await store.sources.get(source.id);
+      const read = await adapterFor(source).read(source, {
+        http: deps.http,
+        clock,
+        log,
+        baseDir: deps.baseDir,
+        cursor: state.cursor,
+        ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total) } : {}),
+      });
+      return { ok: true, read, startedAt };
+    } catch (error) {
+      return { ok: false, error: describeError(error), startedAt };
+    }
+  });
+
+  const results: SourceRunResult[] = [];
+  let enqueued = 0;
+  for (const [i, source] of sources.entries()) {
+    const outcome = reads[i]!;
+    const state = await store.sources.get(source.id);
+    if (!outcome.ok) {
+      await store.sources.put(recordFailure(state, outcome.error, clock.now()));
+      log.error("source failed", { source: source.id, error: outcome.error });
+      results.push({ sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt });
+      continue;
+    }
+    for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
+    const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt);
+    enqueued += ingested.enqueued;
+    results.push(ingested.result);
+    log.info("source polled", { source: source.id, status: ingested.result.status, new: ingested.result.new, revised: ingested.result.revised, unchanged: ingested.result.unchanged, baseline: ingested.result.baseline });
+  }
+
+  const feedsWritten = await writeDirtyFeeds(config, store);
+  deps.crashAt?.("after-feeds", feedsWritten.map((f) => f.name));
+
+  let deliveries = { enqueued, sent: 0, failed: 0, retrying: 0, pending: (await store.outbox.pending()).length };
+  if (deps.transport) {
+    const flushed = await flushOutbox({
+      outbox: store.outbox,
+      transport: deps.transport,
+      clock,
+      log,
+      compose: deps.compose,
+      ...(deps.crashAt ? { crashAt: deps.crashAt } : {}),
+    });
+    deliveries = { enqueued, sent: flushed.sent, failed: flushed.failed, retrying: flushed.retrying, pending: flushed.pending };
+  }
+
+  const finished = clock.now();
+  const summary: RunSummary = {
+    startedAt: started.toISOString(),
+    finishedAt: finished.toISOString(),
+    durationMs: Date.now() - t0,
+    sources: results,
+    feedsWritten,
+    deliveries,
+    ok: results.every((r) => r.status !== "failed"),
+  };
+  await store.runs.record(summary);
+  log.info("run finished", { durationMs: summary.durationMs, ok: summary.ok, sources: results.length, new: results.reduce((n, r) => n + r.new, 0), revised: results.reduce((n, r) => n + r.revised, 0), feeds: feedsWritten.length, ...deliveries });
+  return summary;
+}

@@ -1,0 +1,55 @@
+import type { SubscriptionRepo } from "../core/ports.js";
+import type { PendingSubscription, Subscriber } from "../core/subscription.js";
+import type { DocCache } from "./docs.js";
+
+interface SubscriptionsDoc {
+  subscribers: Record<string, Subscriber>;
+  pending: Record<string, PendingSubscription>;
+}
+
+const FILE = "subscriptions.json";
+
+export class LowSubscriptionRepo implements SubscriptionRepo {
+  constructor(private readonly docs: DocCache) {}
+
+  private doc() {
+    return this.docs.get<SubscriptionsDoc>(FILE, () => ({ subscribers: {}, pending: {} }));
+  }
+
+  async list(): Promise<Subscriber[]> {
+    return Object.values((await this.doc()).data.subscribers).sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  async get(email: string): Promise<Subscriber | undefined> {
+    return (await this.doc()).data.subscribers[email];
+  }
+
+  async put(subscriber: Subscriber): Promise<void> {
+    const doc = await this.doc();
+    doc.data.subscribers[subscriber.email] = subscriber;
+    await this.docs.save(FILE, doc);
+  }
+
+  async remove(email: string): Promise<boolean> {
+    const doc = await this.doc();
+    if (!doc.data.subscribers[email]) return false;
+    delete doc.data.subscribers[email];
+    await this.docs.save(FILE, doc);
+    return true;
+  }
+
+  async putPending(pending: PendingSubscription): Promise<void> {
+    const doc = await this.doc();
+    doc.data.pending[pending.token] = pending;
+    await this.docs.save(FILE, doc);
+  }
+
+  async takePending(token: string): Promise<PendingSubscription | undefined> {
+    const doc = await this.doc();
+    const found = doc.data.pending[token];
+    if (!found) return undefined;
+    delete doc.data.pending[token];
+    await this.docs.save(FILE, doc);
+    return found;
+  }
+}

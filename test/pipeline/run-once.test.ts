@@ -1,0 +1,89 @@
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runOnce } from "../../src/pipeline/run-once.js";
+import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { parseAtom, validateAtom } from "../helpers/validate-atom.js";
+
+const configFor = (path: string, extra: Record<string, unknown> = {}) => ({
+  sources: [{ id: "sample", type: "dump", path }],
+  feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }] },
+  ...extra,
+});
+
+describe("runOnce on the bundled sample", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await makeTempDir()));
+  afterEach(async () => cleanup());
+
+  it("ingests 10 releases and writes valid feeds: all, per kind, per topic and the month archive", async () => {
+    const h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    const run = await runOnce(h.deps);
+    await h.close();
+    expect(run.ok).toBe(true);
+    expect(run.sources[0]).toMatchObject({ sourceId: "sample", status: "ok", new: 10, revised: 0, unchanged: 0, baseline: true });
+    expect(run.feedsWritten.map((f) => f.name).sort()).toEqual(["all", "archive/2023-10", "kinds/press-release", "topics/facial-recognition"]);
+    for (const f of run.feedsWritten) {
+      const xml = await readFile(join(dir, f.file), "utf8");
+      await validateAtom(xml);
+    }
+    const all = await parseAtom(await readFile(join(dir, "feeds/all.atom"), "utf8"));
+    expect(all.entries).toHaveLength(10);
+    expect(all.entries[0]!.title).toBe("Home Secretary’s speech on tackling AI-generated child sex abuse material");
+    const topic = await parseAtom(await readFile(join(dir, "feeds/topics/facial-recognition.atom"), "utf8"));
+    expect(topic.entries.map((e) => e.title).sort()).toEqual(["Letter to police on AI enabled facial recognition searches", "Police urged to double AI-enabled facial recognition searches"]);
+  });
+
+  it("changes nothing and rewrites no feed on a second run of the same input", async () => {
+    let h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    await runOnce(h.deps);
+    await h.close();
+    const before = (await stat(join(dir, "feeds/all.atom"))).mtimeMs;
+    h = await openHarness({ stateDir: dir, config: configFor(SAMPLE), now: "2026-11-29T11:00:00Z" });
+    const run = await runOnce(h.deps);
+    await h.close();
+    expect(run.sources[0]).toMatchObject({ new: 0, revised: 0 });
+    expect(run.feedsWritten).toEqual([]);
+    expect((await stat(join(dir, "feeds/all.atom"))).mtimeMs).toBe(before);
+  });
+
+  it("reports one revised release for a dump with one edited release, and bumps only its updated", async () => {
+    let h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    await runOnce(h.deps);
+    await h.close();
+    const edited = join(dir, "edited.txt");
+    const text = await readFile(SAMPLE, "utf8");
+    await writeFile(edited, text.replace("Thank you very much to all of you for being here today.", "Thank you all for being here today."));
+    h = await openHarness({ stateDir: dir, config: { ...configFor(SAMPLE), sources: [{ id: "edited", type: "dump", path: edited }] }, now: "2026-11-30T09:00:00Z" });
+    const run = await runOnce(h.deps);
+    const id = (await h.store.feedIndex.entries("all"))[0]!.id;
+    const release = await h.store.releases.get(id);
+    await h.close();
+    expect(run.sources[0]).toMatchObject({ new: 0, revised: 1, unchanged: 9 });
+    expect(release?.revisions).toHaveLength(2);
+    const all = await parseAtom(await readFile(join(dir, "feeds/all.atom"), "utf8"));
+    const updated = all.entries.filter((e) => e.updated === "2026-11-30T09:00:00.000Z");
+    expect(updated.map((e) => e.id)).toEqual([id]);
+    await validateAtom(await readFile(join(dir, "feeds/all.atom"), "utf8"));
+  });
+
+  it("marks only a broken source failed and keeps its stored releases", async () => {
+    let h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    await runOnce(h.deps);
+    await h.close();
+    const broken = join(dir, "broken.txt");
+    await writeFile(broken, "this is not a release dump\n");
+    h = await openHarness({ stateDir: dir, config: { ...configFor(SAMPLE), sources: [{ id: "sample", type: "dump", path: SAMPLE }, { id: "broken", type: "dump", path: broken }] } });
+    const run = await runOnce(h.deps);
+    const state = await h.store.sources.get("broken");
+    const months = await h.store.releases.inMonth("2023-10");
+    await h.close();
+    expect(run.ok).toBe(false);
+    expect(run.sources.find((s) => s.sourceId === "broken")).toMatchObject({ status: "failed" });
+    expect(run.sources.find((s) => s.sourceId === "broken")?.error).toMatch(/broken\.txt.*no release/);
+    expect(state.consecutiveFailures).toBe(1);
+    expect(months).toHaveLength(10);
+  });
+});
