@@ -1,0 +1,53 @@
+import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+import { systemClock, type Clock } from "../core/clock.js";
+import { PressroomError } from "../core/errors.js";
+import type { MailTransport, SendResult } from "./mail-transport.js";
+import { toNodemailer } from "./nodemailer-message.js";
+
+function fileStem(messageId: string): string {
+  return messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9._@-]/g, "_");
+}
+
+function stamp(at: Date): string {
+  return at.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * Writes each message as `<dir>/<timestamp>-<messageId>.eml`, exactly the bytes SMTP would carry
+ * (temp file, fsync, rename). A message whose Message-ID already has a file is not written twice.
+ */
+export function createEmlTransport(options: { dir: string; clock?: Clock }): MailTransport {
+  const clock = options.clock ?? systemClock;
+  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
+  return {
+    kind: "eml",
+    async send(message): Promise<SendResult> {
+      const stem = fileStem(message.messageId);
+      try {
+        await mkdir(options.dir, { recursive: true });
+        const existing = (await readdir(options.dir)).find((name) => name.endsWith(`-${stem}.eml`));
+        if (existing) return { accepted: [message.to], rejected: [], response: `already written ${join(options.dir, existing)}` };
+        const info = await builder.sendMail(toNodemailer(message));
+        const file = join(options.dir, `${stamp(clock.now())}-${stem}.eml`);
+        const temp = join(options.dir, `.${stem}.${process.pid}.tmp`);
+        const handle = await open(temp, "w");
+        try {
+          await handle.writeFile(info.message as Buffer);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, file).catch(async (error: unknown) => {
+          await unlink(temp).catch(() => {});
+          throw error;
+        });
+        return { accepted: [message.to], rejected: [], response: `written ${file}` };
+      } catch (error) {
+        throw new PressroomError("MAIL_FAILED", `mail: cannot write the message to ${options.dir}: ${(error as Error).message}`, { cause: error });
+      }
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,38 @@
+import type { Clock } from "../core/clock.js";
+import type { ComposedMessage } from "./compose-alert.js";
+import { createEmlTransport } from "./eml-transport.js";
+import { createSmtpTransport } from "./smtp-transport.js";
+
+export interface SendResult {
+  readonly accepted: string[];
+  readonly rejected: string[];
+  readonly response?: string;
+}
+
+/** Sends composed messages. `send` throws `MailSendError` (classified transient or permanent). */
+export interface MailTransport {
+  /** `smtp` or `eml` (files under outboxDir). */
+  readonly kind: "smtp" | "eml";
+  send(message: ComposedMessage): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export interface MailTransportOptions {
+  /** `smtp://user:pass@host:587` or `smtps://...`; none writes `.eml` files instead. */
+  readonly smtpUrl?: string;
+  readonly outboxDir: string;
+  /** Pool SMTP connections (default true). */
+  readonly pool?: boolean;
+  /** Connection and greeting timeout in ms (default 10 s; socket idle timeout is 3×). */
+  readonly timeoutMs?: number;
+  /** Clock for `.eml` file names (default system time). */
+  readonly clock?: Clock;
+}
+
+/** SMTP when an URL is configured (pooled, with timeouts), otherwise `.eml` files a newcomer can open. */
+export function createMailTransport(options: MailTransportOptions): MailTransport {
+  if (options.smtpUrl) {
+    return createSmtpTransport({ url: options.smtpUrl, pool: options.pool ?? true, timeoutMs: options.timeoutMs ?? 10_000 });
+  }
+  return createEmlTransport({ dir: options.outboxDir, ...(options.clock ? { clock: options.clock } : {}) });
+}

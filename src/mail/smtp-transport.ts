@@ -1,0 +1,41 @@
+import nodemailer from "nodemailer";
+import type { MailTransport, SendResult } from "./mail-transport.js";
+import { toNodemailer } from "./nodemailer-message.js";
+import { classifySendError } from "./send-error.js";
+
+function addresses(list: unknown): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((a) => (typeof a === "string" ? a : typeof a === "object" && a !== null && "address" in a ? String(a.address) : String(a)));
+}
+
+/** Pooled SMTP through nodemailer, with connection, greeting and socket timeouts. */
+export function createSmtpTransport(options: { url: string; pool: boolean; timeoutMs: number }): MailTransport {
+  const transporter = nodemailer.createTransport({
+    url: options.url,
+    pool: options.pool,
+    maxConnections: 2,
+    connectionTimeout: options.timeoutMs,
+    greetingTimeout: options.timeoutMs,
+    socketTimeout: options.timeoutMs * 3,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+  return {
+    kind: "smtp",
+    async send(message): Promise<SendResult> {
+      try {
+        const info = (await transporter.sendMail(toNodemailer(message))) as { accepted?: unknown; rejected?: unknown; response?: unknown };
+        return {
+          accepted: addresses(info.accepted),
+          rejected: addresses(info.rejected),
+          ...(typeof info.response === "string" ? { response: info.response } : {}),
+        };
+      } catch (error) {
+        throw classifySendError(error);
+      }
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}

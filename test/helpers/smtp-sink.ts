@@ -1,0 +1,126 @@
+import type { AddressInfo } from "node:net";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { SMTPServer, type SMTPServerOptions } from "smtp-server";
+
+/** One message the sink accepted: the SMTP envelope, the raw bytes and the parsed mail. */
+export interface ReceivedMail {
+  readonly from: string;
+  readonly to: string[];
+  readonly raw: string;
+  readonly parsed: ParsedMail;
+  readonly messageId: string | undefined;
+}
+
+export interface SmtpSink {
+  /** `smtp://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** Messages accepted so far, in arrival order. */
+  readonly messages: ReceivedMail[];
+  /** Answers RCPT TO for this address with `code` (4xx or 5xx); undefined accepts it again. */
+  rejectRecipient(address: string, code: number | undefined): void;
+  /** Answers every DATA with `code` (4xx or 5xx); undefined accepts again. */
+  rejectData(code: number | undefined): void;
+  /** Stops listening and drops connections: clients get connection refused. */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
+  /** Forgets received messages and rejections. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function smtpError(code: number, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(text), { responseCode: code });
+}
+
+/**
+ * A real SMTP server on 127.0.0.1 (port 0) for tests: STARTTLS disabled (its bundled certificate
+ * has expired), no auth, every message parsed with mailparser before the 250 reply.
+ */
+export async function startSmtpSink(): Promise<SmtpSink> {
+  const messages: ReceivedMail[] = [];
+  const rejectedRecipients = new Map<string, number>();
+  let dataCode: number | undefined;
+
+  const options: SMTPServerOptions = {
+    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: true,
+    logger: false,
+    closeTimeout: 200,
+    onRcptTo(address, _session, callback) {
+      const code = rejectedRecipients.get(address.address.toLowerCase());
+      if (code !== undefined) return callback(smtpError(code, `${code === 550 ? "5.1.1 mailbox unavailable" : "4.2.1 try again later"}`));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("error", callback);
+      stream.on("end", () => {
+        if (dataCode !== undefined) return callback(smtpError(dataCode, dataCode >= 500 ? "5.7.1 message refused" : "4.3.0 temporary failure"));
+        const raw = Buffer.concat(chunks).toString("utf8");
+        simpleParser(raw).then(
+          (parsed) => {
+            messages.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+              to: session.envelope.rcptTo.map((r) => r.address),
+              raw,
+              parsed,
+              messageId: parsed.messageId,
+            });
+            callback();
+          },
+          (error: unknown) => callback(error as Error),
+        );
+      });
+    },
+  };
+
+  let server = new SMTPServer(options);
+  const listen = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", () => {
+        server.off("error", reject);
+        resolve((server.server.address() as AddressInfo).port);
+      });
+    });
+  const stop = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  const port = await listen(0);
+  let running = true;
+
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    rejectRecipient(address, code) {
+      if (code === undefined) rejectedRecipients.delete(address.toLowerCase());
+      else rejectedRecipients.set(address.toLowerCase(), code);
+    },
+    rejectData(code) {
+      dataCode = code;
+    },
+    async down() {
+      if (!running) return;
+      running = false;
+      await stop();
+    },
+    async up() {
+      if (running) return;
+      server = new SMTPServer(options);
+      await listen(port);
+      running = true;
+    },
+    reset() {
+      messages.length = 0;
+      rejectedRecipients.clear();
+      dataCode = undefined;
+    },
+    async close() {
+      if (!running) return;
+      running = false;
+      await stop();
+    },
+  };
+}
