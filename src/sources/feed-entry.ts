@@ -1,0 +1,103 @@
+/**
+ * One feed entry → one SourceItem. Knows the three real feeds: the GOV.UK organisation feed
+ * (`<url>#<timestamp>` ids, `Press release: ` prefixes), the GOV.UK finder feed (stable `tag:` ids,
+ * `updated` only) and UKPOL's WordPress RSS (date line in the body, repost `pubDate`).
+ */
+import { canonicalId, canonicalUrl } from "../core/ids.js";
+import { londonDate } from "../core/london.js";
+import type { Release } from "../core/release.js";
+import type { SourceItem } from "../core/source.js";
+import { cleanText } from "../core/text.js";
+import type { FeedEntry } from "./feed-parse.js";
+import { parseUkpolBody, parseUkpolTitle } from "./feed-ukpol.js";
+import { htmlToText } from "./html-text.js";
+import { htmlToBlocks } from "./html-to-blocks.js";
+import { NEWS_KINDS, kindFromGovukPath, normaliseKind, splitGovukPrefix } from "./kinds.js";
+
+export interface EntryOptions {
+  readonly department: string;
+  /** Kinds to keep (normalised); undefined keeps news kinds of GOV.UK entries and everything else. */
+  readonly kinds?: readonly string[];
+}
+
+export type EntryOutcome =
+  | { readonly item: SourceItem }
+  | { readonly filtered: string }
+  | { readonly skipped: string };
+
+function isHttpUrl(value: string | undefined): value is string {
+  return value !== undefined && /^https?:\/\//i.test(value);
+}
+
+function isGovuk(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return /(^|\.)gov\.uk$/i.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/** GOV.UK organisation-feed ids are `<url>#<timestamp>`: the URL part is the stable key. */
+function stableId(entry: FeedEntry): string | undefined {
+  if (isHttpUrl(entry.id)) return entry.id.split("#")[0];
+  return entry.id ?? entry.link;
+}
+
+function instant(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value.trim());
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
+  const sourceItemId = stableId(entry);
+  const link = isHttpUrl(entry.link) ? entry.link : isHttpUrl(sourceItemId) ? sourceItemId : undefined;
+  const url = link ? canonicalUrl(link) : undefined;
+  const label = `entry ${JSON.stringify(cleanText(entry.title) || "(untitled)")}${url ? ` (${url})` : ""}`;
+
+  const ukpolTitle = parseUkpolTitle(cleanText(entry.title));
+  const govuk = splitGovukPrefix(ukpolTitle.title);
+  const title = govuk.title;
+  if (!title) return { skipped: `${label}: no title; skipped` };
+
+  const ukpol = entry.contentHtml ? parseUkpolBody(entry.contentHtml) : undefined;
+  const dateLine = ukpol?.dateLine;
+  const published = instant(entry.published);
+  const stamp = published ?? instant(entry.updated) ?? instant(entry.pubDate);
+  let date = dateLine?.date ?? (stamp ? londonDate(stamp) : undefined);
+  if (!date && ukpolTitle.month) date = `${ukpolTitle.month}-01`;
+  if (!date) {
+    const why = entry.badDate ? `date ${JSON.stringify(entry.badDate)} is not a date` : "no date";
+    return { skipped: `${label}: ${why}; skipped` };
+  }
+
+  const govukKind = govuk.kind ?? (isGovuk(url) ? kindFromGovukPath(url!) : undefined);
+  const kind = govukKind ?? ukpolTitle.kind ?? (dateLine ? normaliseKind(dateLine.label) : "news");
+  const wanted = options.kinds?.map(normaliseKind);
+  if (wanted ? !wanted.includes(kind) : govukKind !== undefined && !NEWS_KINDS.has(kind)) {
+    return { filtered: kind };
+  }
+
+  const body = dateLine ? ukpol!.body : entry.contentHtml ? htmlToBlocks(entry.contentHtml) : [];
+  const firstParagraph = body.find((b) => b.type === "paragraph");
+  const summary = dateLine
+    ? (firstParagraph?.type === "paragraph" ? firstParagraph.text : "")
+    : htmlToText(entry.summaryHtml ?? "");
+  const department = dateLine?.issuer ?? options.department;
+  // UKPOL's pubDate is the repost time, not publication.
+  const publishedAt = published ?? (dateLine ? undefined : instant(entry.pubDate));
+
+  const release: Release = {
+    id: canonicalId(department, date, title),
+    title,
+    kind,
+    department,
+    date,
+    ...(publishedAt ? { publishedAt } : {}),
+    summary,
+    body,
+    ...(url ? { url } : {}),
+  };
+  return { item: { release, ...(sourceItemId ? { sourceItemId } : {}), ...(url ? { url } : {}) } };
+}
