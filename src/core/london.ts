@@ -91,3 +91,12 @@ export function formatLondonDate(date: string): string {
   const name = MONTHS[m - 1]!;
   return `${d} ${name[0]!.toUpperCase()}${name.slice(1)} ${y}`;
 }
+
+/** RFC 3339 in London local time with its offset: `2023-10-23T00:00:00+01:00` (same instant, London's wall clock). */
+export function formatLondonIso(instant: Date): string {
+  const offset = londonOffsetMinutes(instant);
+  const local = new Date(instant.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? "+" : "-";
+  const abs = Math.abs(offset);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
+}

@@ -1,3 +1,4 @@
+import { formatLondonIso } from "../core/london.js";
 import type { FeedMeta } from "./feed-meta.js";
 import { linkElement, requireUrl } from "./feed-text.js";
 
@@ -41,6 +42,11 @@ export function finishAtomXml(xml: string, meta: FeedMeta): string {
   const extra = historyElements(meta);
   const namespaces = extra.some((e) => e.startsWith("<fh:")) ? ` xmlns:fh="${FH_NAMESPACE}"` : "";
   let out = xml.replace(ROOT, `<feed xmlns="http://www.w3.org/2005/Atom"${namespaces} xml:lang="${lang}">`);
+  // `published` in London wall-clock time with its offset, so a dump's London date reads as that date.
+  out = out.replace(/<published>([^<]+)<\/published>/g, (whole, iso: string) => {
+    const at = new Date(iso);
+    return Number.isNaN(at.getTime()) ? whole : `<published>${formatLondonIso(at)}</published>`;
+  });
   out = out.replace(/\n[ ]*<link\/>/g, "").replace(/<link href="/g, '<link rel="alternate" href="');
   if (extra.length > 0) {
     const firstEntry = out.indexOf(`${INDENT}<entry>`);

@@ -100,10 +100,13 @@ describe("renderAtomFeed", () => {
   it("uses London midnight of the date for published, or the source's instant", async () => {
     const parsed = await parseAtom(renderAtomFeed(allMeta, allReleases));
     const published = Object.fromEntries(parsed.entries.map((e) => [e.id, e.published]));
-    expect(published[policeLetter.id]).toBe("2023-10-30T00:00:00.000Z"); // GMT after 29 October
-    expect(published[boldTitle.id]).toBe("2023-10-28T23:00:00.000Z"); // 29 October began in BST
-    expect(published[noUrl.id]).toBe("2023-09-04T23:00:00.000Z");
-    expect(published[speech.id]).toBe("2023-10-30T08:15:00.000Z");
+    // Written in London wall-clock time with its offset: the London date reads as itself.
+    expect(published[policeLetter.id]).toBe("2023-10-30T00:00:00+00:00"); // GMT after 29 October
+    expect(published[boldTitle.id]).toBe("2023-10-29T00:00:00+01:00"); // 29 October began in BST
+    expect(published[noUrl.id]).toBe("2023-09-05T00:00:00+01:00");
+    expect(published[speech.id]).toBe("2023-10-30T08:15:00+00:00");
+    // Same instants as UTC.
+    expect(new Date(published[boldTitle.id]!).toISOString()).toBe("2023-10-28T23:00:00.000Z");
   });
 
   it("orders entries newest first by date, then by updated", async () => {
