@@ -1,0 +1,85 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { SAMPLE } from "../helpers/pipeline-harness.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { validateAtom } from "../helpers/validate-atom.js";
+
+describe("pressroom CLI", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => ({ dir, cleanup } = await makeTempDir()));
+  afterEach(async () => cleanup());
+
+  it("runs the default config on the bundled sample, then reports 0 new", async () => {
+    const state = join(dir, "state");
+    const first = await runCli(["run", "--state", state]);
+    // Not on a terminal: logs are JSON lines.
+    for (const line of first.stderr.trim().split("\n").filter(Boolean)) expect(JSON.parse(line)).toHaveProperty("msg");
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^sample: 10 new, 0 revised, 0 unchanged \(baseline: no alerts\) · wrote feeds\/all\.atom \(10 entries\) and \d+ other feeds\n$/);
+    await validateAtom(await readFile(join(state, "feeds/all.atom"), "utf8"));
+    const second = await runCli(["run", "--state", state]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^sample: .*0 new.* · no feed changed\n$/);
+  });
+
+  it("imports a dump, prints no progress bar when not on a terminal, and reports skipped blocks with file and line", async () => {
+    const file = join(dir, "dump.txt");
+    const text = await readFile(SAMPLE, "utf8");
+    await writeFile(file, `${text}\n\n  • PRESS RELEASE : [October 2023]\n\n    nothing here\n`);
+    const result = await runCli(["import", file, "--state", join(dir, "state")]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^dump\.txt: 10 new/);
+    expect(result.stderr).not.toMatch(/\r|#{5}/);
+    expect(result.stderr).toMatch(/warning: .*dump\.txt:\d+: /);
+  });
+
+  it("exits non-zero naming the source and the problem when a source fails", async () => {
+    const empty = join(dir, "empty.txt");
+    await writeFile(empty, "no releases in here\n");
+    const result = await runCli(["import", empty, "--state", join(dir, "state")]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/empty\.txt: FAILED: .*empty\.txt.*no release/);
+  });
+
+  it("rejects a bad config with the path of the bad value", async () => {
+    const config = join(dir, "bad.yaml");
+    await writeFile(config, "sources:\n  - id: x\n    type: feed\n    url: not-a-url\n");
+    const result = await runCli(["run", "--config", config, "--state", join(dir, "state")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/sources\.0\.url/);
+  });
+
+  it("never corrupts state under two concurrent imports", async () => {
+    const state = join(dir, "state");
+    const a = join(dir, "a.txt");
+    const b = join(dir, "b.txt");
+    const text = await readFile(SAMPLE, "utf8");
+    await writeFile(a, text);
+    await writeFile(b, text.replaceAll("October 2023", "November 2023"));
+    const results = await Promise.all([runCli(["import", a, "--state", state]), runCli(["import", b, "--state", state])]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
+    for (const f of await readdir(join(state, "releases"))) JSON.parse(await readFile(join(state, "releases", f), "utf8"));
+    const oct = JSON.parse(await readFile(join(state, "releases/2023-10.json"), "utf8"));
+    const nov = JSON.parse(await readFile(join(state, "releases/2023-11.json"), "utf8"));
+    expect(Object.keys(oct.releases)).toHaveLength(10);
+    expect(Object.keys(nov.releases)).toHaveLength(10);
+    const search = await runCli(["search", "facial recognition", "--state", state]);
+    expect(search.stdout).toMatch(/6 matches in 20 releases/);
+  });
+
+  it("manages subscriptions and validates addresses", async () => {
+    const state = join(dir, "state");
+    expect((await runCli(["subscribe", "Desk@Example.org", '"facial recognition"', "--frequency", "daily", "--state", state])).code).toBe(0);
+    const list = await runCli(["subscriptions", "--state", state]);
+    expect(list.stdout).toBe('desk@example.org\tdaily\t"facial recognition"\n');
+    const bad = await runCli(["subscribe", "a@b.org\r\nBcc: x@y.z", "asylum", "--state", state]);
+    expect(bad.code).toBe(2);
+    const badQuery = await runCli(["subscribe", "a@b.org", "(asylum", "--state", state]);
+    expect(badQuery.code).toBe(2);
+    expect((await runCli(["unsubscribe", "desk@example.org", '"facial recognition"', "--state", state])).code).toBe(0);
+    expect((await runCli(["subscriptions", "--state", state])).stdout).toBe("no subscriptions\n");
+  });
+});
