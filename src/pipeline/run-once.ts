@@ -7,7 +7,7 @@ import { adapterFor } from "../sources/index.js";
 import { ingestSource, type Matchers } from "./ingest-source.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.js";
-import { recordFailure } from "./source-health.js";
+import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
 import { writeDirtyFeeds } from "./write-feeds.js";
@@ -77,6 +77,10 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     enqueued += ingested.enqueued;
     results.push(ingested.result);
     log.info("source polled", { source: source.id, status: ingested.result.status, new: ingested.result.new, revised: ingested.result.revised, unchanged: ingested.result.unchanged, baseline: ingested.result.baseline });
+  }
+
+  for (const source of sources) {
+    for (const anomaly of detectAnomalies(await store.sources.get(source.id), clock.now())) log.warn("source anomaly", { source: source.id, anomaly });
   }
 
   const feedsWritten = await writeDirtyFeeds(config, store);
