@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { describeError, PressroomError } from "../core/errors.js";
+import { daemonCommand } from "./commands/daemon.js";
 import { runCommand } from "./commands/run.js";
 import { searchCommand } from "./commands/search.js";
+import { serveCommand } from "./commands/serve.js";
 import { statusCommand } from "./commands/status.js";
 import { listSubscriptionsCommand, subscribeCommand, unsubscribeCommand } from "./commands/subscriptions.js";
 
@@ -19,6 +21,12 @@ function exitCodeFor(error: unknown): number {
 const positiveInt = (value: string): number => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a positive integer");
+  return n;
+};
+
+const portNumber = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("expected a port from 0 to 65535");
   return n;
 };
 
@@ -51,6 +59,17 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async (email: string, query: string | undefined) => act(() => unsubscribeCommand({ ...globals(), email, ...(query === undefined ? {} : { query }) }))());
   program.command("subscriptions").description("list subscriptions")
     .action(async () => act(() => listSubscriptionsCommand(globals()))());
+  program.command("daemon").description("run on the config schedule and serve feeds until SIGTERM/SIGINT")
+    .option("--no-initial-run", "wait for the first scheduled time instead of running at start")
+    .option("--no-serve", "do not start the HTTP server")
+    .option("-p, --port <port>", "HTTP port (default: config server.port; 0 = any free port)", portNumber)
+    .option("--host <host>", "HTTP host (default: config server.host)")
+    .option("--shutdown-timeout <seconds>", "how long shutdown waits for the run in flight", positiveInt, 30)
+    .action(async (opts: { initialRun: boolean; serve: boolean; port?: number; host?: string; shutdownTimeout: number }) => act(() => daemonCommand({ ...globals(), ...opts }))());
+  program.command("serve").description("serve feeds, subscribe pages, /healthz and /metrics")
+    .option("-p, --port <port>", "HTTP port (default: config server.port; 0 = any free port)", portNumber)
+    .option("--host <host>", "HTTP host (default: config server.host)")
+    .action(async (opts: { port?: number; host?: string }) => act(() => serveCommand({ ...globals(), ...opts }))());
   return program;
 }
 

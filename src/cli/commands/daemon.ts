@@ -1,0 +1,77 @@
+import { resolve } from "node:path";
+import { describeError, isPressroomError, PressroomError } from "../../core/errors.js";
+import { runOnce } from "../../pipeline/run-once.js";
+import { startScheduler, validateSchedule } from "../../scheduler/index.js";
+import { acquireLock, type HeldLock } from "../../store/state-lock.js";
+import { createCliLogger, openContext, readConfig, type GlobalOptions } from "../context.js";
+import { startServing } from "./serve.js";
+import { waitForStopSignal } from "./stop-signal.js";
+
+export interface DaemonOptions extends GlobalOptions {
+  /** Run once at start (default true; `--no-initial-run`). */
+  readonly initialRun?: boolean;
+  /** Start the HTTP server (default true; `--no-serve`). */
+  readonly serve?: boolean;
+  readonly port?: number;
+  readonly host?: string;
+  /** How long shutdown waits for the run in flight, in seconds (default 30). */
+  readonly shutdownTimeout?: number;
+}
+
+async function lockDaemon(stateDir: string): Promise<HeldLock> {
+  try {
+    return await acquireLock(stateDir, { name: "daemon.lock", waitMs: 0, code: "DAEMON_RUNNING", what: "state folder" }, "pressroom daemon");
+  } catch (error) {
+    if (isPressroomError(error, "DAEMON_RUNNING")) {
+      throw new PressroomError("DAEMON_RUNNING", `a daemon is already running: ${error.message} Only one daemon may use a state folder.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * `pressroom daemon`: runs on the config schedule (never overlapping), serves HTTP, and on SIGTERM or
+ * SIGINT stops scheduling, waits for the run in flight, closes the server and releases its locks.
+ */
+export async function daemonCommand(options: DaemonOptions): Promise<number> {
+  const loaded = await readConfig(options);
+  validateSchedule(loaded.config.schedule);
+  const stateDir = resolve(options.state);
+  const lock = await lockDaemon(stateDir);
+  const log = createCliLogger();
+  let serving: Awaited<ReturnType<typeof startServing>> | undefined;
+  try {
+    if (options.serve ?? true) serving = await startServing(loaded, stateDir, log, options);
+    const scheduler = startScheduler({
+      schedule: loaded.config.schedule,
+      log,
+      initialRun: options.initialRun ?? true,
+      run: async (reason) => {
+        log.info("run started", { reason });
+        const ctx = await openContext({ ...options, command: "pressroom daemon", log });
+        try {
+          await runOnce(ctx.deps);
+        } finally {
+          await ctx.close();
+        }
+      },
+    });
+    log.info("daemon started", { pid: process.pid, state: stateDir, ...(serving ? { url: serving.url } : {}) });
+    const signal = await waitForStopSignal(() => {
+      log.warn("second signal: abandoning the run in flight");
+      process.exit(130);
+    });
+    log.info("shutting down", { signal });
+    const finished = await scheduler.stop((options.shutdownTimeout ?? 30) * 1000);
+    if (!finished) log.warn("run abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
+    await serving?.close().catch((error: unknown) => log.warn("server close failed", { error: describeError(error) }));
+    serving = undefined;
+    log.info("daemon stopped", {});
+    // Whatever still holds the event loop (an abandoned run, a pooled SMTP socket) must not keep us alive.
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+    return 0;
+  } finally {
+    await serving?.close().catch(() => {});
+    await lock.release();
+  }
+}

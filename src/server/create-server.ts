@@ -1,0 +1,127 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import type { Config } from "../config/schema.js";
+import { systemClock, type Clock } from "../core/clock.js";
+import { describeError } from "../core/errors.js";
+import { silentLogger, type Logger } from "../core/logger.js";
+import { createMailTransport, type MailTransport } from "../mail/index.js";
+import { HttpError } from "./http-errors.js";
+import { renderErrorPage } from "./page-layout.js";
+import { findRoute, routeRequest } from "./route-request.js";
+import { sendHtml, sendText } from "./send-response.js";
+import type { ServerContext } from "./server-context.js";
+import { StateBusyError } from "./state-access.js";
+
+/** Longest request target (path + query) accepted; longer gets 414. */
+export const MAX_URL_CHARS = 2048;
+
+export interface ServerOptions {
+  readonly stateDir: string;
+  readonly config: Config;
+  /** HMAC secret of unsubscribe tokens (the same one runs sign with). */
+  readonly secret: string;
+  /** Sends confirmation emails; default: `.eml` files under `<state>/outbox` (closed by the server). */
+  readonly transport?: MailTransport;
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Links in emails use the listening URL instead of `config.feeds.baseUrl` (tests, local use). */
+  readonly useListenUrl?: boolean;
+}
+
+export interface PressroomServer {
+  /** Listens (port 0: any free port); resolves with `http://host:port`. */
+  listen(port: number, host?: string): Promise<{ url: string }>;
+  /** Stops accepting, ends idle connections, waits for requests in flight (then cuts them after 5 s). */
+  close(): Promise<void>;
+}
+
+function sendFailure(res: ServerResponse, page: boolean, status: number, message: string, head: boolean, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (page) sendHtml(res, status, renderErrorPage(status >= 500 ? "Sorry, something went wrong" : "That did not work", message), head, headers);
+  else sendText(res, status, message, head, headers);
+}
+
+async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const head = req.method === "HEAD";
+  const target = req.url ?? "/";
+  if (target.length > MAX_URL_CHARS) return sendText(res, 414, `request URL too long (limit ${MAX_URL_CHARS} characters)`, head);
+  let url: URL;
+  try {
+    url = new URL(target, "http://pressroom.invalid");
+  } catch {
+    return sendText(res, 400, "malformed request URL", head);
+  }
+  const route = findRoute(url.pathname);
+  if (!route) return sendText(res, 404, `not found: ${url.pathname.slice(0, 200)}`, head);
+  try {
+    await routeRequest(ctx, req, res, url, route);
+  } catch (error) {
+    if (error instanceof HttpError) return sendFailure(res, route.page, error.status, error.message, head, { ...error.headers });
+    if (error instanceof StateBusyError) {
+      return sendFailure(res, route.page, 503, "Pressroom is busy updating; please try again in a minute", head, { "Retry-After": "60" });
+    }
+    ctx.log.error("request failed", { path: url.pathname, error: describeError(error) });
+    sendFailure(res, route.page, 500, "internal error; it has been logged", head);
+  }
+}
+
+/** The HTTP server: feeds with caching, index and subscribe pages, unsubscribe, health and metrics. */
+export function createServer(options: ServerOptions): PressroomServer {
+  const ownTransport = options.transport === undefined;
+  const transport = options.transport ?? createMailTransport({ outboxDir: join(options.stateDir, "outbox") });
+  let listenUrl: string | undefined;
+  const ctx: ServerContext = {
+    stateDir: options.stateDir,
+    config: options.config,
+    secret: options.secret,
+    transport,
+    clock: options.clock ?? systemClock,
+    log: options.log ?? silentLogger,
+    publicUrl: () => (options.useListenUrl && listenUrl ? listenUrl : options.config.feeds.baseUrl),
+  };
+  const server: Server = createHttpServer((req, res) => {
+    handle(ctx, req, res).catch((error: unknown) => {
+      ctx.log.error("request crashed", { error: describeError(error) });
+      if (!res.headersSent) sendText(res, 500, "internal error");
+      else res.destroy();
+    });
+  });
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+
+  return {
+    listen: (port, host = "127.0.0.1") =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          listenUrl = `http://${shown}:${address.port}`;
+          ctx.log.info("server listening", { url: listenUrl });
+          resolve({ url: listenUrl });
+        });
+      }),
+    close: async () => {
+      if (server.listening) {
+        await new Promise<void>((resolve) => {
+          const cut = setTimeout(() => server.closeAllConnections(), 5_000);
+          server.close(() => {
+            clearTimeout(cut);
+            resolve();
+          });
+          server.closeIdleConnections();
+        });
+      }
+      if (ownTransport) await transport.close();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import type { Config } from "../config/schema.js";
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { MailTransport } from "../mail/index.js";
+
+/** What every route handler may use. Built once per server by `createServer`. */
+export interface ServerContext {
+  readonly stateDir: string;
+  readonly config: Config;
+  /** HMAC secret of unsubscribe tokens. */
+  readonly secret: string;
+  readonly transport: MailTransport;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Absolute base URL used in emails (config.feeds.baseUrl, or the listening URL). */
+  publicUrl(): string;
+}

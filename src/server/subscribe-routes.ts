@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { describeError, isPressroomError } from "../core/errors.js";
+import type { Frequency, Subscriber } from "../core/subscription.js";
+import { escapeHtml } from "../core/text.js";
+import { signToken, topicId, unsubscribeUrl, validateEmail } from "../mail/index.js";
+import { compileQuery } from "../match/index.js";
+import { composeConfirmation } from "./confirmation-email.js";
+import { HttpError } from "./http-errors.js";
+import { renderMessagePage, renderPage } from "./page-layout.js";
+import { readForm } from "./read-form.js";
+import { sendHtml } from "./send-response.js";
+import type { ServerContext } from "./server-context.js";
+import { withWriteStore } from "./state-access.js";
+
+const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
+/** A confirmation link works for this long. */
+export const PENDING_TTL_MS = 7 * 24 * 3_600_000;
+const TOKEN = /^[A-Za-z0-9_-]{32}$/;
+
+function newToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** Field checks shared by the form: each failure is a 400 with the reason. */
+function validateForm(form: URLSearchParams): { email: string; query: string; frequency: Frequency } {
+  let email: string;
+  try {
+    email = validateEmail(form.get("email") ?? "");
+  } catch (error) {
+    throw new HttpError(400, describeError(error));
+  }
+  const query = (form.get("query") ?? "").trim();
+  if (query === "") throw new HttpError(400, "enter a topic, e.g. asylum or \"small boats\"");
+  if (query.length > 500) throw new HttpError(400, "the topic is too long (over 500 characters)");
+  try {
+    compileQuery(query);
+  } catch (error) {
+    if (isPressroomError(error, "QUERY_INVALID")) throw new HttpError(400, error.message);
+    throw error;
+  }
+  const frequency = (form.get("frequency") ?? "immediate") as Frequency;
+  if (!FREQUENCIES.includes(frequency)) throw new HttpError(400, `frequency must be one of ${FREQUENCIES.join(", ")}`);
+  return { email, query, frequency };
+}
+
+/** `POST /subscribe`: stores a pending subscription and emails its confirmation link. Subscribes nobody. */
+export async function handleSubscribe(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { email, query, frequency } = validateForm(await readForm(req));
+  const token = newToken();
+  await withWriteStore(ctx, (store) => store.subscriptions.putPending({ token, email, query, frequency, createdAt: ctx.clock.now().toISOString() }));
+  const { mail } = ctx.config;
+  try {
+    await ctx.transport.send(composeConfirmation({ to: email, query, frequency, token, baseUrl: ctx.publicUrl(), from: mail.from, listId: mail.listId }));
+  } catch (error) {
+    ctx.log.error("confirmation email failed", { error: describeError(error) });
+    throw new HttpError(503, "we could not send the confirmation email just now; please try again later", { "Retry-After": "300" });
+  }
+  ctx.log.info("subscription pending", { topic: topicId(query), frequency });
+  sendHtml(res, 200, renderMessagePage("Check your email", `We sent a confirmation link to ${email}. Your subscription starts when you follow it.`));
+}
+
+function tokenOr400(token: string | null): string {
+  if (token === null || !TOKEN.test(token)) throw new HttpError(400, "this confirmation link is not valid: copy the whole link from the email");
+  return token;
+}
+
+/** `GET /confirm?token=…`: a page with a button (a POST, so link scanners confirm nothing). */
+export async function showConfirm(_ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const token = tokenOr400(url.searchParams.get("token"));
+  const body = `<p>Press the button to start your Pressroom email alerts.</p>
+<form method="post" action="/confirm"><input type="hidden" name="token" value="${escapeHtml(token)}"><button type="submit">Confirm subscription</button></form>`;
+  sendHtml(res, 200, renderPage({ title: "Confirm your subscription", body }), req.method === "HEAD");
+}
+
+/** `POST /confirm`: takes the pending subscription and adds its topic to the subscriber. */
+export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+  const token = tokenOr400(form.get("token"));
+  const now = ctx.clock.now();
+  const subscriber = await withWriteStore(ctx, async (store): Promise<Subscriber | undefined> => {
+    const pending = await store.subscriptions.takePending(token);
+    if (!pending || now.getTime() - Date.parse(pending.createdAt) > PENDING_TTL_MS) return undefined;
+    const current = await store.subscriptions.get(pending.email);
+    const id = topicId(pending.query);
+    const topics = (current?.topics ?? []).filter((t) => t.id !== id);
+    topics.push({ id, query: pending.query, frequency: pending.frequency, revisions: false, createdAt: now.toISOString() });
+    const next: Subscriber = { email: pending.email, topics, createdAt: current?.createdAt ?? now.toISOString(), origin: current?.origin ?? "web" };
+    await store.subscriptions.put(next);
+    return next;
+  });
+  if (!subscriber) throw new HttpError(400, "this confirmation link is unknown, expired or already used: subscribe again from the home page");
+  const topic = subscriber.topics[subscriber.topics.length - 1]!;
+  ctx.log.info("subscription confirmed", { topic: topic.id, frequency: topic.frequency });
+  const stop = unsubscribeUrl("", signToken(ctx.secret, { email: subscriber.email, topicId: topic.id }));
+  sendHtml(res, 200, renderMessagePage("Subscribed", `${subscriber.email} now gets alerts for ${topic.query}.`, `<p><a href="${escapeHtml(stop)}">Unsubscribe from this topic</a></p>`));
+}
