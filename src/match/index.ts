@@ -1,0 +1,10 @@
+export { type CompiledQuery, compileQuery } from "./compile-query.js";
+export { formatHighlighted } from "./format-highlighted.js";
+export { parseQuery } from "./parse-query.js";
+export { QuerySyntaxError } from "./query-error.js";
+export type { QueryNode, TextField } from "./query-node.js";
+export { type SearchHit, searchReleases } from "./search-releases.js";
+export type { Snippet } from "./snippet.js";
+export { stemWord } from "./stem.js";
+export { type Token, tokenize } from "./tokenize.js";
+export { createTopicMatcher, type TopicMatch, type TopicMatcher } from "./topic-matcher.js";

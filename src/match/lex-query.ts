@@ -1,0 +1,93 @@
+import { QuerySyntaxError } from "./query-error.js";
+import { tokenize } from "./tokenize.js";
+
+export type FieldName = "title" | "summary" | "body" | "kind";
+export const FIELD_NAMES: readonly FieldName[] = ["title", "summary", "body", "kind"];
+
+export type QueryToken =
+  | { readonly kind: "lparen" | "rparen" | "and" | "or" | "not" | "minus"; readonly start: number; readonly end: number }
+  | { readonly kind: "field"; readonly field: FieldName; readonly start: number; readonly end: number }
+  /** A bare word (may hold punctuation: `facial-recognition`) or the inside of a quoted phrase. */
+  | { readonly kind: "text"; readonly terms: readonly string[]; readonly quoted: boolean; readonly start: number; readonly end: number };
+
+const QUOTES = new Set(['"', "\u201C", "\u201D", "\u201E", "\u201F", "\u2033"]);
+const OPERATORS = { AND: "and", OR: "or", NOT: "not" } as const;
+const FIELD_PREFIX = /^([A-Za-z]+):/;
+
+function isSpace(ch: string): boolean {
+  return /\s/.test(ch);
+}
+
+function isRunEnd(ch: string | undefined): boolean {
+  return ch === undefined || ch === "(" || ch === ")" || QUOTES.has(ch) || isSpace(ch);
+}
+
+/** Splits a query into operators, parentheses, field prefixes, words and phrases. */
+export function lexQuery(query: string): QueryToken[] {
+  const out: QueryToken[] = [];
+  let i = 0;
+  while (i < query.length) {
+    const ch = query[i] as string;
+    if (isSpace(ch)) i++;
+    else if (ch === "(" || ch === ")") {
+      out.push({ kind: ch === "(" ? "lparen" : "rparen", start: i, end: i + 1 });
+      i++;
+    } else if (QUOTES.has(ch)) i = lexPhrase(query, i, out);
+    else {
+      let end = i;
+      while (!isRunEnd(query[end])) end++;
+      lexRun(query, i, end, out);
+      i = end;
+    }
+  }
+  return out;
+}
+
+function lexPhrase(query: string, open: number, out: QueryToken[]): number {
+  let close = open + 1;
+  while (close < query.length && !QUOTES.has(query[close] as string)) close++;
+  if (close >= query.length) throw new QuerySyntaxError(query, open, "this quote is never closed");
+  const terms = tokenize(query.slice(open + 1, close)).map((t) => t.term);
+  if (terms.length === 0) throw new QuerySyntaxError(query, open, "this quoted phrase has no words");
+  out.push({ kind: "text", terms, quoted: true, start: open, end: close + 1 });
+  return close + 1;
+}
+
+function lexRun(query: string, start: number, end: number, out: QueryToken[]): void {
+  let s = start;
+  if (query[s] === "-") {
+    const next = query[s + 1];
+    // `-word`, `-(group)`, `-"phrase"` negate; a lone `-` between words is punctuation.
+    if (s + 1 < end || next === "(" || (next !== undefined && QUOTES.has(next))) {
+      out.push({ kind: "minus", start: s, end: s + 1 });
+      s++;
+    } else return;
+  }
+  let run = query.slice(s, end);
+  const prefix = FIELD_PREFIX.exec(run);
+  if (prefix) {
+    const name = (prefix[1] as string).toLowerCase();
+    const rest = run.slice(prefix[0].length);
+    const field = FIELD_NAMES.find((f) => f === name);
+    if (field) {
+      const after = query[end];
+      if (rest === "" && (after === undefined || !(after === "(" || QUOTES.has(after)))) {
+        throw new QuerySyntaxError(query, s, `"${name}:" needs a word, "a phrase" or (a group) right after the colon`);
+      }
+      out.push({ kind: "field", field, start: s, end: s + prefix[0].length });
+      s += prefix[0].length;
+      run = rest;
+      if (run === "") return;
+    } else if (rest !== "") {
+      throw new QuerySyntaxError(query, s, `unknown field "${name}:"; use title:, summary:, body: or kind:`);
+    }
+  } else if (Object.hasOwn(OPERATORS, run)) {
+    out.push({ kind: OPERATORS[run as keyof typeof OPERATORS], start: s, end });
+    return;
+  }
+  const terms = tokenize(run).map((t) => t.term);
+  if (terms.length > 0) out.push({ kind: "text", terms, quoted: false, start: s, end });
+  else if (out[out.length - 1]?.kind === "field" && out[out.length - 1]?.end === s) {
+    throw new QuerySyntaxError(query, s, "a field needs a word after the colon");
+  }
+}

@@ -1,0 +1,52 @@
+import { foldText } from "../core/text.js";
+import { stemWord } from "./stem.js";
+
+/** One word of a text: its matching term (folded, stemmed) and where it sits in the original text. */
+export interface Token {
+  readonly term: string;
+  /** Offsets into the original text, [start, end). */
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A word: letters, digits and combining marks, with inner apostrophes (`Secretary’s`, `don't`). */
+const WORD = /[\p{L}\p{N}\p{M}]+(?:['\u2019\u02BC][\p{L}\p{N}\p{M}]+)*/gu;
+const PLAIN_ASCII = /^[A-Za-z0-9]+$/;
+const NOT_ALNUM = /[^\p{L}\p{N}]+/gu;
+
+const CACHE_LIMIT = 50_000;
+const cache = new Map<string, string>();
+
+/** The matching term of one word: case- and accent-folded, possessive `'s` dropped, lightly stemmed. */
+export function normalizeWord(word: string): string {
+  const hit = cache.get(word);
+  if (hit !== undefined) return hit;
+  let folded: string;
+  if (PLAIN_ASCII.test(word)) folded = word.toLowerCase();
+  else {
+    folded = foldText(word);
+    if (folded.endsWith("'s")) folded = folded.slice(0, -2);
+    folded = folded.replace(NOT_ALNUM, "");
+  }
+  const term = folded === "" ? "" : stemWord(folded);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(word, term);
+  return term;
+}
+
+/** Calls `onToken(term, start, end)` for every word of `text`, in order, in one pass. */
+export function scanTokens(text: string, onToken: (term: string, start: number, end: number) => void): void {
+  const re = new RegExp(WORD.source, WORD.flags);
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    const term = normalizeWord(m[0]);
+    if (term !== "") onToken(term, m.index, m.index + m[0].length);
+  }
+}
+
+/** Splits a text into matching tokens. Punctuation separates words: `AI-generated` is `ai`, `generated`. */
+export function tokenize(text: string): Token[] {
+  const tokens: Token[] = [];
+  scanTokens(text, (term, start, end) => tokens.push({ term, start, end }));
+  return tokens;
+}
