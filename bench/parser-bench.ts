@@ -1,0 +1,79 @@
+/**
+ * Parser throughput: `parseDump` on a synthetic dump of at least 50 MB built from the bundled
+ * sample (varied titles and dates), against a bare `split(/\r?\n/)` + loop over the same text.
+ * Best of 3 runs each. Prints nothing: the bench runner formats the figures.
+ */
+import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { parseDump } from "../src/sources/dump-parse.js";
+
+const MIN_BYTES = 50 * 1024 * 1024;
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+export interface ParserBenchResult {
+  /** Parser throughput, MB (2^20 bytes) per second. */
+  readonly parserMBps: number;
+  /** Bare line-split throughput over the same text. */
+  readonly bareMBps: number;
+  /** bareMBps / parserMBps: how many times slower the parser is (target ≤ 3). */
+  readonly ratio: number;
+  readonly sizeMB: number;
+  readonly releases: number;
+}
+
+/** One copy of the sample with its own titles and month, so ids and dates differ between copies. */
+function varySample(sample: string, copy: number): string {
+  const month = MONTHS[copy % 12]!;
+  const year = 2000 + (Math.floor(copy / 12) % 40);
+  return sample
+    .replace(/PRESS RELEASE : /g, `PRESS RELEASE : ${copy} `)
+    .replace(/on (\d{1,2}) October 2023\./g, (_m, day: string) => `on ${Math.min(Number(day), 28)} ${month} ${year}.`)
+    .replace(/\[October 2023\]/g, `[${month} ${year}]`);
+}
+
+export async function buildSyntheticDump(minBytes = MIN_BYTES): Promise<string> {
+  const sample = await readFile(new URL("../../samples/home-office-2023-10.txt", import.meta.url), "utf8")
+    .catch(() => readFile(new URL("../samples/home-office-2023-10.txt", import.meta.url), "utf8"));
+  const [head, ...rest] = sample.split(/(?=^ {2}• )/m);
+  const blocks = rest.join("");
+  const parts: string[] = [head ?? ""];
+  let bytes = Buffer.byteLength(parts[0]!);
+  for (let copy = 0; bytes < minBytes; copy++) {
+    const part = varySample(blocks.endsWith("\n") ? blocks : `${blocks}\n\n`, copy);
+    parts.push(part);
+    bytes += Buffer.byteLength(part);
+  }
+  return parts.join("");
+}
+
+let sink = 0;
+
+function barePass(text: string): number {
+  const lines = text.split(/\r?\n/);
+  let n = 0;
+  for (const line of lines) n += line.length;
+  return n;
+}
+
+async function bestOf3(run: () => void): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 3; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await new Promise((done) => setImmediate(done));
+    const start = performance.now();
+    run();
+    best = Math.min(best, performance.now() - start);
+  }
+  return best / 1000;
+}
+
+export async function benchParser(): Promise<ParserBenchResult> {
+  const text = await buildSyntheticDump();
+  const sizeMB = Buffer.byteLength(text) / (1024 * 1024);
+  let releases = 0;
+  const parserSeconds = await bestOf3(() => { releases = parseDump(text, "synthetic.txt").releases.length; });
+  const bareSeconds = await bestOf3(() => { sink += barePass(text); });
+  const parserMBps = sizeMB / parserSeconds;
+  const bareMBps = sizeMB / bareSeconds;
+  return { parserMBps, bareMBps, ratio: bareMBps / parserMBps, sizeMB, releases };
+}

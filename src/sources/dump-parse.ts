@@ -1,0 +1,174 @@
+/**
+ * Parser for UKPOL-style release dumps (see `samples/home-office-2023-10.txt`):
+ *
+ *     Tag: Home Office
+ *
+ *       • PRESS RELEASE : Title [October 2023]          ← header: exactly 2 spaces, a bullet
+ *
+ *         PRESS RELEASE : Title [October 2023]          ← repeated title (optional)
+ *
+ *         The press release issued by the Home Office on 30 October 2023.   ← date line
+ *
+ *         First paragraph (the summary).
+ *
+ *         • a list item                                 ← 4-space bullets are list items
+ *
+ * - title: the header without its `KIND : ` label and ` [Month Year]` suffix (only a real month is
+ *   stripped, so `Policing: the [new] approach` keeps its brackets);
+ * - kind: the label's slug; without a label, the date line's (`The speech made by …`), else `speech`
+ *   for `Name – 2024 Speech on …`, else `press-release`;
+ * - department: the organisation after `issued by`; for `made by <person>`, `options.department`
+ *   (default `Home Office`);
+ * - date: from the date line; without one (or with an impossible date), the 1st of the header's
+ *   month with a warning; with neither, the block is skipped with a warning;
+ * - summary: the first paragraph; body: every paragraph and list in order, the summary included.
+ *
+ * One pass over the text; each block is finished when the next header (or the end) arrives.
+ */
+import type { Release } from "../core/release.js";
+import { PressroomError } from "../core/errors.js";
+import { addItem, addParagraph, continueItem, finishBlock, openBlock, type OpenBlock } from "./dump-block.js";
+import { cleanLine, createLineScanner, createSpaceRunScanner, hitsSpan } from "./dump-text.js";
+
+export interface ParsedRelease {
+  readonly release: Release;
+  /** 1-based line of the `  • ` header. */
+  readonly line: number;
+}
+
+export interface ParseDumpOptions {
+  /** Department for releases whose date line names a person, not an organisation. Default `Home Office`. */
+  readonly department?: string;
+  /** Called about every megabyte of input with (characters done, characters total). */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ParseDumpResult {
+  readonly releases: ParsedRelease[];
+  /** `<file>:<line>: <reason>` for each block skipped or guessed at. */
+  readonly warnings: string[];
+}
+
+const BULLET = 0x2022;
+const PROGRESS_STEP = 1 << 20;
+export const DUMP_HEADER_EXAMPLE = "  • PRESS RELEASE : Title [Month Year]";
+
+function isBlankChar(code: number): boolean {
+  return code === 32 || code === 9 || code === 0xa0 || code === 13;
+}
+
+/** Exactly two spaces, a bullet, then a space: a release header (deeper bullets are list items). */
+function isHeaderAt(src: string, pos: number, end: number): boolean {
+  return pos + 3 < end && src.charCodeAt(pos) === 32 && src.charCodeAt(pos + 1) === 32
+    && src.charCodeAt(pos + 2) === BULLET && isBlankChar(src.charCodeAt(pos + 3));
+}
+
+/** The parse in progress: the open block, and the paragraph being collected until a blank line ends it. */
+interface ParseState {
+  readonly file: string;
+  readonly department: string;
+  readonly out: ParseDumpResult;
+  block?: OpenBlock;
+  /** The current paragraph, its lines joined by spaces. */
+  para?: string;
+  paraDirty: boolean;
+  /** The last line was a list item, which a following non-blank line continues. */
+  inItem: boolean;
+}
+
+function flushParagraph(state: ParseState): void {
+  const { para, block } = state;
+  if (para === undefined || !block) return;
+  const cleaned = state.paraDirty ? cleanLine(para) : para;
+  state.para = undefined;
+  state.paraDirty = false;
+  if (cleaned !== "") addParagraph(block, cleaned);
+}
+
+function flushBlock(state: ParseState): void {
+  const { block } = state;
+  if (!block) return;
+  flushParagraph(state);
+  const release = finishBlock(block, state.file, state.department, state.out.warnings);
+  if (release) state.out.releases.push({ release, line: block.line });
+}
+
+/**
+ * Parses a dump into releases, in file order. Blocks that cannot be parsed are skipped with a
+ * `<file>:<line>: <reason>` warning. Throws `DUMP_EMPTY` when a non-blank text holds no release.
+ */
+export function parseDump(text: string, file: string, options: ParseDumpOptions = {}): ParseDumpResult {
+  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const out: ParseDumpResult = { releases: [], warnings: [] };
+  const state: ParseState = { file, department: options.department ?? "Home Office", out, paraDirty: false, inItem: false };
+  const total = src.length;
+  const lineScan = createLineScanner();
+  const spaceRuns = createSpaceRunScanner();
+  const onProgress = options.onProgress;
+  let nextProgress = PROGRESS_STEP;
+  let lineNo = 0;
+  // Line by line with one regex scan and char codes: only paragraph and header text is ever sliced out.
+  for (let pos = 0; pos <= total; ) {
+    let end = total;
+    let next = total + 1;
+    let dirty = false;
+    lineScan.lastIndex = pos;
+    while (lineScan.test(src)) {
+      const at = lineScan.lastIndex - 1;
+      const c = src.charCodeAt(at);
+      if (c === 10 || (c === 13 && src.charCodeAt(at + 1) === 10)) {
+        end = at;
+        next = c === 10 ? at + 1 : at + 2;
+        break;
+      }
+      dirty = true; // an odd char, or a lone CR
+    }
+    lineNo++;
+    let stop = end;
+    while (stop > pos && isBlankChar(src.charCodeAt(stop - 1))) stop--;
+    if (isHeaderAt(src, pos, end)) {
+      flushBlock(state);
+      state.block = openBlock(lineNo, src.slice(Math.min(pos + 4, stop), stop));
+      state.inItem = false;
+    } else if (state.block) {
+      let at = pos;
+      while (at < stop && isBlankChar(src.charCodeAt(at))) at++;
+      if (at === stop) {
+        flushParagraph(state);
+        state.inItem = false;
+      } else {
+        const item = src.charCodeAt(at) === BULLET && at + 1 < stop && isBlankChar(src.charCodeAt(at + 1));
+        if (item) {
+          flushParagraph(state);
+          at += 2;
+          while (isBlankChar(src.charCodeAt(at))) at++;
+        }
+        dirty ||= hitsSpan(spaceRuns, src, at, stop);
+        const raw = src.slice(at, stop);
+        if (item || state.inItem) {
+          const cleaned = dirty ? cleanLine(raw) : raw;
+          if (item) state.inItem = cleaned !== "";
+          if (cleaned !== "") {
+            if (item) addItem(state.block, cleaned);
+            else continueItem(state.block, cleaned);
+          }
+        } else {
+          state.para = state.para === undefined ? raw : `${state.para} ${raw}`;
+          state.paraDirty ||= dirty;
+        }
+      }
+    }
+    pos = next;
+    if (onProgress && pos >= nextProgress) {
+      onProgress(Math.min(pos, total), total);
+      nextProgress = pos + PROGRESS_STEP;
+    }
+  }
+  flushBlock(state);
+  onProgress?.(total, total);
+  if (out.releases.length === 0 && src.trim() !== "") {
+    const skipped = out.warnings.length > 0 ? `; ${out.warnings.length} block(s) could not be parsed, first: ${out.warnings[0]}` : "";
+    throw new PressroomError("DUMP_EMPTY", `${file}: no release found (expected lines like ${JSON.stringify(DUMP_HEADER_EXAMPLE)})${skipped}`);
+  }
+  return out;
+}
