@@ -3,6 +3,8 @@ import { join } from "node:path";
 import lockfile from "proper-lockfile";
 import { PressroomError } from "../core/errors.js";
 
+const STALE_MS = 30_000;
+
 export interface HeldLock {
   release(): Promise<void>;
 }
@@ -16,13 +18,27 @@ interface LockOptions {
   readonly what: string;
 }
 
-async function describeOwner(ownerFile: string): Promise<string> {
+async function readOwner(ownerFile: string): Promise<{ pid?: number; command?: string; since?: string } | undefined> {
   try {
-    const owner = JSON.parse(await readFile(ownerFile, "utf8")) as { pid?: number; command?: string; since?: string };
-    return ` (pid ${owner.pid}, ${owner.command ?? "pressroom"}, since ${owner.since})`;
+    return JSON.parse(await readFile(ownerFile, "utf8")) as { pid?: number; command?: string; since?: string };
   } catch {
-    return "";
+    return undefined;
   }
+}
+
+/** Whether a process with this pid is alive on this machine. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function describeOwner(ownerFile: string): Promise<string> {
+  const owner = await readOwner(ownerFile);
+  return owner ? ` (pid ${owner.pid}, ${owner.command ?? "pressroom"}, since ${owner.since})` : "";
 }
 
 /**
@@ -34,11 +50,16 @@ export async function acquireLock(stateDir: string, options: LockOptions, comman
   const target = join(stateDir, options.name);
   const ownerFile = `${target}.owner.json`;
   await writeFile(target, "", { flag: "a" });
-  const retries = Math.max(0, Math.ceil(options.waitMs / 250));
+  // A holder that died (killed, power cut) leaves its lock until it goes stale (30 s): if the recorded
+  // owner is gone, wait for that instead of failing at once.
+  let waitMs = options.waitMs;
+  const owner = await readOwner(ownerFile);
+  if (waitMs < STALE_MS + 5_000 && owner?.pid && owner.pid !== process.pid && !isAlive(owner.pid)) waitMs = STALE_MS + 5_000;
+  const retries = Math.max(0, Math.ceil(waitMs / 250));
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(target, {
-      stale: 30_000,
+      stale: STALE_MS,
       update: 10_000,
       realpath: false,
       retries: retries === 0 ? 0 : { retries, minTimeout: 250, maxTimeout: 250, factor: 1 },
@@ -52,7 +73,7 @@ export async function acquireLock(stateDir: string, options: LockOptions, comman
       const owner = await describeOwner(ownerFile);
       throw new PressroomError(
         options.code,
-        `${options.what} ${stateDir} is in use by another Pressroom process${owner}; wait for it to finish or stop it${options.code === "STATE_LOCKED" ? " (gave up after " + Math.round(options.waitMs / 1000) + " s)" : ""}.`,
+        `${options.what} ${stateDir} is in use by another Pressroom process${owner}; wait for it to finish or stop it${options.code === "STATE_LOCKED" ? " (gave up after " + Math.round(waitMs / 1000) + " s)" : ""}.`,
         { cause: error },
       );
     }
