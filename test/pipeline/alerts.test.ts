@@ -1,0 +1,85 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createMailTransport } from "../../src/mail/index.js";
+import { runOnce } from "../../src/pipeline/run-once.js";
+import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
+import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+describe("alerts from the pipeline", () => {
+  let sink: SmtpSink;
+  beforeAll(async () => (sink = await startSmtpSink()));
+  afterAll(async () => sink.close());
+  beforeEach(() => sink.reset());
+
+  async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false) {
+    const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(stateDir, "eml") });
+    const h = await openHarness({ stateDir, config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions }, transport, now, alertBacklog });
+    try {
+      return await runOnce(h.deps);
+    } finally {
+      await transport.close();
+      await h.close();
+    }
+  }
+
+  it("alerts about a first ingest's backlog only with --alert-backlog", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const subs = [{ email: "desk@example.org", topics: [{ query: "asylum hotels" }] }];
+      await run(join(dir, "a"), SAMPLE, subs, "2026-11-29T10:00:00Z");
+      expect(sink.messages).toHaveLength(0);
+      await run(join(dir, "b"), SAMPLE, subs, "2026-11-29T10:00:00Z", true);
+      expect(sink.messages.map((m) => m.parsed.subject)).toEqual(["[Pressroom] Home Office to exit first 50 asylum hotels by the end of January"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("alerts on a revision only those who asked for revisions, saying what changed", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [
+        { email: "plain@example.org", topics: [{ query: "asylum hotels" }] },
+        { email: "revisions@example.org", topics: [{ query: "asylum hotels", revisions: true }] },
+      ];
+      await run(state, SAMPLE, subs, "2026-11-29T10:00:00Z");
+      const edited = join(dir, "edited.txt");
+      const text = await readFile(SAMPLE, "utf8");
+      expect(text).toContain("Initial efforts will focus on hotels that can be exited quickly.");
+      await writeFile(edited, text.replace("Initial efforts will focus on hotels that can be exited quickly.", "Initial efforts will focus on hotels that can be exited most quickly."));
+      const summary = await run(state, edited, subs, "2026-11-30T10:00:00Z");
+      expect(summary.sources[0]).toMatchObject({ revised: 1 });
+      expect(sink.messages.map((m) => m.to.join())).toEqual(["revisions@example.org"]);
+      const mail = sink.messages[0]!.parsed;
+      expect(mail.subject).toBe("[Pressroom] Updated: Home Office to exit first 50 asylum hotels by the end of January");
+      expect(mail.text).toMatch(/What changed: .*paragraph/);
+      expect(mail.html).toContain("What changed:");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("queues daily-digest alerts until 08:30 London, then sends one digest per subscriber", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "digest@example.org", topics: [{ query: "police", frequency: "daily" }] }];
+      // Baseline on an empty inbox folder, then the sample arrives as a new file.
+      const inbox = join(dir, "inbox");
+      await mkdir(inbox);
+      await run(state, inbox, subs, "2026-11-29T10:00:00Z");
+      await writeFile(join(inbox, "sample.txt"), await readFile(SAMPLE, "utf8"));
+      const queued = await run(state, inbox, subs, "2026-11-29T12:00:00Z");
+      expect(queued.deliveries.enqueued).toBeGreaterThan(1);
+      expect(sink.messages).toHaveLength(0);
+      await run(state, inbox, subs, "2026-11-30T08:31:00Z");
+      expect(sink.messages).toHaveLength(1);
+      expect(sink.messages[0]!.parsed.subject).toMatch(/^\[Pressroom\] \d+ new Home Office releases for your topics$/);
+    } finally {
+      await cleanup();
+    }
+  });
+});
