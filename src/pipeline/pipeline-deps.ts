@@ -4,6 +4,7 @@ import type { Logger } from "../core/logger.js";
 import type { HttpFetcher } from "../core/source.js";
 import type { ComposeOptions, FlushStep, MailTransport } from "../mail/index.js";
 import type { Store } from "../store/open-store.js";
+import type { FormPoster } from "./ping-hub.js";
 
 /** Everything a run needs, built by the CLI (or a test) and passed as one object. */
 export interface PipelineDeps {
@@ -19,6 +20,8 @@ export interface PipelineDeps {
   readonly compose: Omit<ComposeOptions, never>;
   /** Alert subscribers about a source's backlog on its first ingest too. */
   readonly alertBacklog?: boolean;
+  /** Posts WebSub pings when `feeds.websubHub` is configured (default: Node's fetch). */
+  readonly postForm?: FormPoster;
   readonly onProgress?: (sourceId: string, done: number, total: number) => void;
   /** Test hook: throw at a pipeline step to simulate a crash. */
   readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;

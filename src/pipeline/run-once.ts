@@ -11,6 +11,8 @@ import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
 import { writeDirtyFeeds } from "./write-feeds.js";
+import { createFormPoster, pingHub } from "./ping-hub.js";
+import { feedUrlFor } from "../feeds/feed-names.js";
 
 type ReadOutcome = { ok: true; read: SourceResult; startedAt: number } | { ok: false; error: string; startedAt: number };
 
@@ -85,6 +87,11 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
 
   const feedsWritten = await writeDirtyFeeds(config, store);
   deps.crashAt?.("after-feeds", feedsWritten.map((f) => f.name));
+  const hub = config.feeds.websubHub;
+  const pushed = feedsWritten.filter((f) => !f.name.startsWith("archive/"));
+  if (hub && pushed.length > 0) {
+    await pingHub(hub, pushed.map((f) => feedUrlFor(config.feeds.baseUrl, f.name)), deps.postForm ?? createFormPoster(), log);
+  }
 
   let deliveries = { enqueued, sent: 0, failed: 0, retrying: 0, pending: (await store.outbox.pending()).length };
   if (deps.transport) {
