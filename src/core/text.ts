@@ -31,10 +31,17 @@ export function foldText(input: string): string {
     .toLowerCase();
 }
 
+/** Text whose fold is plain lower-casing: ASCII plus curly quotes, en/em dashes and NBSP. */
+const SIMPLE_FOLD = /^[\u0020-\u007e\u00a0\u2013\u2014\u2018\u2019\u201c\u201d]*$/;
+const QUOTES_ANY = /['"\u2018\u2019\u201c\u201d]/g;
+
 /** URL- and tag-safe slug: `Home Secretary’s speech` → `home-secretarys-speech`. */
 export function slugify(input: string, maxLength = 120): string {
-  const slug = foldText(input)
-    .replace(/['"]/g, "")
+  // Fast path (most titles): lower-casing is all `foldText` would do to these characters, and
+  // quotes vanish while dashes and spaces become separators either way.
+  const folded = SIMPLE_FOLD.test(input) ? input.toLowerCase() : foldText(input);
+  const slug = folded
+    .replace(QUOTES_ANY, "")
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");
   return slug.slice(0, maxLength).replace(/-+$/g, "") || "untitled";

@@ -1,9 +1,9 @@
 /** One release block of a dump, built paragraph by paragraph as the lines go by, then finished. */
 import type { Block, Release } from "../core/release.js";
-import { canonicalId } from "../core/ids.js";
 import { formatLondonDate } from "../core/london.js";
 import { parseDumpDateLine, type DumpDateLine } from "./dump-date-line.js";
 import { parseDumpHeader, type DumpHeader } from "./dump-header.js";
+import { canonicalId } from "../core/ids.js";
 import { cleanLine } from "./dump-text.js";
 import { normaliseKind } from "./kinds.js";
 

@@ -26,11 +26,23 @@ function issuerOf(verb: string, by: string): string | undefined {
   return name.length > 0 && name.length <= 120 ? name : undefined;
 }
 
+/** Dates seen so far (`null`: not a date): a dump repeats the same few hundred days. */
+const DATES = new Map<string, string | null>();
+
+function dateOf(dateText: string): string | undefined {
+  let date = DATES.get(dateText);
+  if (date === undefined) {
+    date = parseDayMonthYear(dateText) ?? null;
+    if (DATES.size < 20_000) DATES.set(dateText, date);
+  }
+  return date ?? undefined;
+}
+
 /** Recognises a cleaned paragraph as a date line, or returns undefined. */
 export function parseDumpDateLine(text: string): DumpDateLine | undefined {
   if (text.length > 400) return undefined;
   const m = DATE_LINE.exec(text);
   if (!m) return undefined;
   const dateText = m[4]!;
-  return { label: m[1]!, issuer: issuerOf(m[2]!, m[3]!), date: parseDayMonthYear(dateText), dateText };
+  return { label: m[1]!, issuer: issuerOf(m[2]!, m[3]!), date: dateOf(dateText), dateText };
 }

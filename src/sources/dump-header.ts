@@ -15,6 +15,18 @@ const LABEL = /^([A-Z][A-Z&'’ -]*?)\s+:\s+(.*)$/s;
 /** The last `[…]` group at the end of the line. */
 const SUFFIX = /\s*\[([^[\]]*)\]$/;
 
+/** `[Month Year]` suffixes seen so far (`null`: not a month): a dump repeats a few hundred. */
+const MONTHS = new Map<string, string | null>();
+
+function monthOf(text: string): string | undefined {
+  let month = MONTHS.get(text);
+  if (month === undefined) {
+    month = parseMonthYear(text) ?? null;
+    if (MONTHS.size < 5_000) MONTHS.set(text, month);
+  }
+  return month ?? undefined;
+}
+
 /** Parses the text after the bullet of a header (or a repeated-title line). */
 export function parseDumpHeader(raw: string): DumpHeader {
   let rest = cleanLine(raw);
@@ -27,7 +39,7 @@ export function parseDumpHeader(raw: string): DumpHeader {
   let month: string | undefined;
   const suffix = SUFFIX.exec(rest);
   if (suffix) {
-    month = parseMonthYear(suffix[1]!);
+    month = monthOf(suffix[1]!);
     if (month !== undefined) rest = rest.slice(0, suffix.index).trim();
   }
   return { label, title: rest, month };

@@ -23,12 +23,12 @@
  *   month with a warning; with neither, the block is skipped with a warning;
  * - summary: the first paragraph; body: every paragraph and list in order, the summary included.
  *
- * One pass over the text; each block is finished when the next header (or the end) arrives.
+ * One pass over the text (plus two native scans for odd spacing); each block is finished when the next header (or the end) arrives.
  */
 import type { Release } from "../core/release.js";
 import { PressroomError } from "../core/errors.js";
 import { addItem, addParagraph, continueItem, finishBlock, openBlock, type OpenBlock } from "./dump-block.js";
-import { cleanLine, createLineScanner, createSpaceRunScanner, hitsSpan } from "./dump-text.js";
+import { cleanLine, createOddCharScanner, createSpaceRunScanner, hasSpaceRun, hitsSpan } from "./dump-text.js";
 
 export interface ParsedRelease {
   readonly release: Release;
@@ -102,27 +102,18 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
   const out: ParseDumpResult = { releases: [], warnings: [] };
   const state: ParseState = { file, department: options.department ?? "Home Office", out, paraDirty: false, inItem: false };
   const total = src.length;
-  const lineScan = createLineScanner();
+  const oddChars = createOddCharScanner();
   const spaceRuns = createSpaceRunScanner();
   const onProgress = options.onProgress;
   let nextProgress = PROGRESS_STEP;
   let lineNo = 0;
-  // Line by line with one regex scan and char codes: only paragraph and header text is ever sliced out.
+  // Line by line with native `indexOf` for line ends and char codes; odd chars and space runs are
+  // found by two whole-text scans consulted only for the text a line keeps. Only paragraph and
+  // header text is ever sliced out.
   for (let pos = 0; pos <= total; ) {
-    let end = total;
-    let next = total + 1;
-    let dirty = false;
-    lineScan.lastIndex = pos;
-    while (lineScan.test(src)) {
-      const at = lineScan.lastIndex - 1;
-      const c = src.charCodeAt(at);
-      if (c === 10 || (c === 13 && src.charCodeAt(at + 1) === 10)) {
-        end = at;
-        next = c === 10 ? at + 1 : at + 2;
-        break;
-      }
-      dirty = true; // an odd char, or a lone CR
-    }
+    const lf = src.indexOf("\n", pos);
+    const end = lf < 0 ? total : lf;
+    const next = lf < 0 ? total + 1 : lf + 1;
     lineNo++;
     let stop = end;
     while (stop > pos && isBlankChar(src.charCodeAt(stop - 1))) stop--;
@@ -143,7 +134,7 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
           at += 2;
           while (isBlankChar(src.charCodeAt(at))) at++;
         }
-        dirty ||= hitsSpan(spaceRuns, src, at, stop);
+        const dirty = hitsSpan(oddChars, src, at, stop) || hasSpaceRun(spaceRuns, src, at, stop);
         const raw = src.slice(at, stop);
         if (item || state.inItem) {
           const cleaned = dirty ? cleanLine(raw) : raw;

@@ -60,36 +60,52 @@ function cleanChars(input: string): string {
   return out;
 }
 
-/** Odd spaces, zero-width marks and tabs: `cleanText` changes any of them. */
-const ODD_CHARS = "\\t\\v\\f\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF";
+/** Odd spaces, zero-width marks, tabs and CRs (a lone CR, or any inside a line's text): `cleanText` changes any of them. */
+const ODD_CHARS = "[\\t\\v\\f\\r\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF]";
 
 /**
- * Finds the next line end (LF or CR) or odd char: the parser's line scan, which marks a line
- * dirty on the way (one native scan is cheaper than finding line ends and odd chars separately).
- */
-export function createLineScanner(): RegExp {
-  return new RegExp(`[\\n\\r${ODD_CHARS}]`, "g");
-}
-
-/**
- * A run of spaces after a word (indentation never matches), scanned once over the whole text and
- * consulted span by span in increasing order.
+ * A scan over the whole text, consulted span by span in increasing order: `next` is the position
+ * of the next hit at or after the last span's start. Hits are rare (odd chars) or one a line (runs
+ * of spaces), so each native search jumps a long way instead of restarting on every char.
  */
 export interface SpanScanner {
   readonly re: RegExp;
-  /** Position of the last char of the next match, or -1 before the first look. */
   next: number;
 }
 
-export function createSpaceRunScanner(): SpanScanner {
-  return { re: /\S {2}/g, next: -1 };
+/** Odd chars: one native regex scan over the whole text, jumping from hit to hit. */
+export function createOddCharScanner(): SpanScanner {
+  return { re: new RegExp(ODD_CHARS, "g"), next: -1 };
 }
 
-/** Whether the scanner has a match inside `text.slice(start, stop)`; spans must come in increasing order. */
+/** Whether an odd char lies inside `text.slice(start, stop)`; spans must come in increasing order. */
 export function hitsSpan(scanner: SpanScanner, text: string, start: number, stop: number): boolean {
   if (scanner.next < start) {
     scanner.re.lastIndex = start;
     scanner.next = scanner.re.test(text) ? scanner.re.lastIndex - 1 : Number.POSITIVE_INFINITY;
+  }
+  return scanner.next < stop;
+}
+
+/** Position of the next two plain spaces, for `hasSpaceRun`. */
+export interface SpaceRunScanner {
+  next: number;
+}
+
+export function createSpaceRunScanner(): SpaceRunScanner {
+  return { next: -1 };
+}
+
+/**
+ * Whether `text.slice(start, stop)` holds two spaces in a row, for a span that starts and ends with
+ * a non-blank char (so a run found there follows a word, or an odd space the odd-char scan flags
+ * anyway). Spans must come in increasing order. Native `indexOf` finds the next run, usually the
+ * next line's indentation, so the text is searched once.
+ */
+export function hasSpaceRun(scanner: SpaceRunScanner, text: string, start: number, stop: number): boolean {
+  if (scanner.next < start) {
+    const at = text.indexOf("  ", start);
+    scanner.next = at < 0 ? Number.POSITIVE_INFINITY : at;
   }
   return scanner.next < stop;
 }
