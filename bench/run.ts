@@ -22,9 +22,27 @@ async function main(): Promise<void> {
   }
   if (!only || only === "match") {
     const m = await benchMatch();
-    console.log(`match    ${m.topics.toLocaleString("en-GB")} topics × ${m.releases.toLocaleString("en-GB")} releases: indexed ${fmt(m.indexedMs)} ms (${fmt(m.perRelease_us)} µs/release)`);
-    console.log(`         naive loop on ${m.naiveSubset.topics.toLocaleString("en-GB")} × ${m.naiveSubset.releases.toLocaleString("en-GB")}: ${fmt(m.naiveSubset.ms)} ms, projected to full size ${fmt(m.naiveProjectedMs / 1000)} s · indexed is ${fmt(m.speedupVsNaive)}× faster`);
-    console.log(`         one plain tokenising pass over the same text: ${fmt(m.tokenizeMs)} ms · indexed matching = ${fmt(m.ratioToTokenize, 2)}× a tokenising pass`);
+    const n = (x: number) => x.toLocaleString("en-GB");
+    const s = m.selectivity;
+    console.log(`match    ${n(m.topics)} topics × ${n(m.releases)} releases: indexed ${fmt(m.indexedMs)} ms (${fmt(m.perRelease_us)} µs/release), build ${fmt(m.buildMs)} ms`);
+    console.log(`         ${fmt(m.matchesPerRelease)} matches/release = ${fmt(s.meanPct, 2)}% of topics · per topic (on the naive subset): median ${fmt(s.medianPct, 2)}% of releases, p90 ${fmt(s.p90Pct, 2)}%, ${fmt(s.under1PctOfTopics)}% of topics match ≤ 1% (${fmt(s.zeroPctOfTopics)}% none)`);
+    console.log(`         naive loop on ${n(m.naiveSubset.topics)} × ${n(m.naiveSubset.releases)}: ${fmt(m.naiveSubset.ms)} ms, projected to full size ${fmt(m.naiveProjectedMs / 1000)} s · indexed is ${fmt(m.speedupVsNaive)}× faster`);
+    console.log(`         one plain tokenising pass over the same text: ${fmt(m.tokenizeMs)} ms · indexed matching = ${fmt(m.ratioToTokenize, 2)}× a tokenising pass · snippets ${fmt(m.snippetSubset.perMatch_us, 2)} µs/match when read`);
+    console.log(`         per release as topics grow (same releases; naive measured at ${n(m.naiveSubset.topics)}, extrapolated linearly):`);
+    console.log(`           ${"topics".padStart(7)}  ${"indexed µs".padStart(11)}  ${"matches".padStart(8)}  ${"naive µs".padStart(10)}  naive ÷ indexed`);
+    m.scaling.indexed.forEach((row, i) => {
+      const naive = m.scaling.naive[i];
+      const naiveUs = naive ? `${fmt(naive.perRelease_us, 0)}${naive.measured ? " " : "*"}` : "–";
+      const ratio = naive ? `${fmt(naive.perRelease_us / row.perRelease_us)}×` : "–";
+      console.log(`           ${n(row.topics).padStart(7)}  ${fmt(row.perRelease_us).padStart(11)}  ${fmt(row.matchesPerRelease).padStart(8)}  ${naiveUs.padStart(10)}  ${ratio}`);
+    });
+    const c = m.scaling.naiveCheck;
+    console.log(`           * extrapolated · check: naive measured at ${n(c.topics)} topics on ${n(c.releases)} releases ${fmt(c.perRelease_us, 0)} µs/release = ${fmt(c.perRelease_us / m.perRelease_us)}× indexed`);
+    const first = m.scaling.indexed[0];
+    const last = m.scaling.indexed[m.scaling.indexed.length - 1];
+    if (first && last) {
+      console.log(`         growth ${n(last.topics)} ÷ ${n(first.topics)} topics: indexed ${fmt(m.scaling.indexedGrowth, 2)}× · naive ${fmt(m.scaling.naiveGrowth, 2)}× (linear; measured check ${fmt(c.perRelease_us / (m.scaling.naive[0]?.perRelease_us ?? 1), 2)}×)`);
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import { parseQuery } from "./parse-query.js";
 import type { QueryNode } from "./query-node.js";
 import { buildSnippetAt, collectPositiveLeaves, type Snippet, type TextLeaf } from "./snippet.js";
 import { evaluateTopicTree, LeafTable, type TopicTree, toTopicTree } from "./topic-tree.js";
-import { findTriggerKeys, kindKey } from "./trigger-keys.js";
+import { findTriggerClauses, kindKey } from "./trigger-keys.js";
 
 export interface TopicMatch {
   readonly topicId: string;
@@ -30,32 +30,41 @@ interface CompiledTopic {
 
 /**
  * Matches many topics against one release at a time with an inverted index: each topic is filed
- * under a few trigger keys (see `findTriggerKeys`), the release is tokenised once, and only topics
- * filed under a term the release holds (plus topics with no trigger, like `NOT x`) are evaluated.
+ * under the keys of up to two trigger clauses (see `findTriggerClauses`), the release is tokenised
+ * once, and only topics for which the release holds a key of every clause (plus topics with no
+ * trigger, like `NOT x`) are evaluated.
  * Terms and phrases shared by topics are looked up once per release.
  * Throws `QUERY_INVALID` naming the first topic whose query does not parse.
  */
 export function createTopicMatcher(topics: readonly { id: string; query: string }[]): TopicMatcher {
   const table = new LeafTable();
   const compiled: CompiledTopic[] = [];
+  /** Key → entries `topic * 2 + clause`: the topic's first or second trigger clause holds the key. */
   const index = new Map<string, number[]>();
+  /** Per topic, the clause bits a release must set before the topic is evaluated (1 or 3). */
+  const need = new Uint8Array(topics.length);
   const always: number[] = [];
   topics.forEach((topic, i) => {
     const ast = parseTopic(topic);
     const positive = [...new Set(collectPositiveLeaves(ast).map((leaf) => table.idOf(leaf)))];
     const positiveLeaves = positive.map((id) => table.leaves[id] as TextLeaf);
     compiled.push({ id: topic.id, tree: toTopicTree(ast, table), positive, positiveLeaves });
-    const keys = findTriggerKeys(ast);
-    if (!keys) always.push(i);
-    else
-      for (const key of new Set(keys)) {
-        const list = index.get(key);
-        if (list) list.push(i);
-        else index.set(key, [i]);
-      }
+    const clauses = findTriggerClauses(ast, 2);
+    if (!clauses) always.push(i);
+    else {
+      need[i] = (1 << clauses.length) - 1;
+      clauses.forEach((clause, c) => {
+        for (const key of new Set(clause)) {
+          const list = index.get(key);
+          if (list) list.push(i * 2 + c);
+          else index.set(key, [i * 2 + c]);
+        }
+      });
+    }
   });
   const leaves = table.leaves;
   const seenTopic = new Uint32Array(compiled.length);
+  const clauseBits = new Uint8Array(compiled.length);
   const seenLeaf = new Uint32Array(leaves.length);
   const leafFirst = new Int32Array(leaves.length);
   const leafLast = new Int32Array(leaves.length);
@@ -71,19 +80,25 @@ export function createTopicMatcher(topics: readonly { id: string; query: string 
         generation = 0;
       }
       const gen = ++generation;
-      const found: number[] = [];
+      const found: number[] = [...always];
+      // A topic is a candidate once the release holds a key of each of its trigger clauses.
       const collect = (list: readonly number[] | undefined): void => {
         if (!list) return;
-        for (const i of list) {
+        for (const entry of list) {
+          const i = entry >> 1;
+          const bit = 1 << (entry & 1);
           if (seenTopic[i] !== gen) {
             seenTopic[i] = gen;
-            found.push(i);
+            clauseBits[i] = 0;
           }
+          const bits = clauseBits[i] as number;
+          if (bits & bit) continue;
+          clauseBits[i] = bits | bit;
+          if ((bits | bit) === need[i]) found.push(i);
         }
       };
       for (const term of analyzed.positions.keys()) collect(index.get(term));
       collect(index.get(kindKey(analyzed.kind)));
-      collect(always);
       const candidates = Int32Array.from(found).sort();
 
       const hitOf = (id: number): number => {

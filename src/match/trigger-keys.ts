@@ -24,6 +24,30 @@ export function findTriggerKeys(node: QueryNode): string[] | undefined {
   return cheapest(necessaryClauses(node));
 }
 
+/** A clause costing this much or more (a stopword, a kind, a wide OR) filters too little to be worth a second look-up. */
+const MAX_EXTRA_COST = 30;
+
+/**
+ * Up to `max` distinct necessary clauses, cheapest first (the first is `findTriggerKeys`): a release
+ * must hold a key of every one of them for the query to match, so the matcher evaluates a topic only
+ * when all are present (`a AND b` waits for both words). Clauses after the first are kept only when
+ * cheap. `undefined` when there is no trigger at all (`NOT x`).
+ */
+export function findTriggerClauses(node: QueryNode, max = 2): string[][] | undefined {
+  const scored = necessaryClauses(node).map((clause) => ({ clause, cost: clause.reduce((sum, key) => sum + keyCost(key), 0) }));
+  scored.sort((a, b) => a.cost - b.cost);
+  const out: string[][] = [];
+  const seen = new Set<string>();
+  for (const { clause, cost } of scored) {
+    if (out.length >= max || (out.length > 0 && cost >= MAX_EXTRA_COST)) break;
+    const id = [...new Set(clause)].sort().join(" ");
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push(clause);
+  }
+  return out.length > 0 ? out : undefined;
+}
+
 function necessaryClauses(node: QueryNode): string[][] {
   switch (node.type) {
     case "term":
