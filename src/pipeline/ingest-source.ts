@@ -39,7 +39,9 @@ export async function ingestSource(
 ): Promise<IngestOutcome> {
   const { store, clock } = deps;
   const now = clock.now();
-  const items = read.items;
+  // Dump items carry `<file>:<line>` ids, which shift whenever a release is added above them: never
+  // identify a release by them (a new release would be taken for an edit of its neighbour).
+  const items = source.type === "dump" ? read.items.map(({ sourceItemId: _line, ...item }) => item) : read.items;
   const existing = await store.releases.findExisting(items.map((item) => ({ ...item, sourceId: source.id })));
   const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items, existing, now: now.toISOString() });
   const baseline = state.baselineAt === undefined;
@@ -66,9 +68,12 @@ export async function ingestSource(
       }
       dirty.add(ALL_FEED);
     }
+    // Order matters for a crash: feeds are marked dirty and the feed index updated before the
+    // releases are written, so a release is never stored without its place in the feeds (a feed
+    // index entry without its release is skipped when rendering and fixed by the next run).
     await store.feedIndex.markDirty([...dirty]);
-    await store.releases.put(diff.toWrite);
     await store.feedIndex.place(placements);
+    await store.releases.put(diff.toWrite);
   }
 
   const result: SourceRunResult = {

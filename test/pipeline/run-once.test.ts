@@ -90,4 +90,40 @@ describe("runOnce on the bundled sample", () => {
     expect(state.consecutiveFailures).toBe(1);
     expect(months).toHaveLength(10);
   });
+
+  it("takes a release added at the top of a known dump file as new, not as an edit of its neighbour", async () => {
+    const file = join(dir, "inbox.txt");
+    const text = await readFile(SAMPLE, "utf8");
+    await writeFile(file, text);
+    let h = await openHarness({ stateDir: dir, config: configFor(file) });
+    await runOnce(h.deps);
+    await h.close();
+    const added = "  • PRESS RELEASE : Brand new asylum hotels plan [October 2023]\n\n    PRESS RELEASE : Brand new asylum hotels plan [October 2023]\n\n    The press release issued by the Home Office on 31 October 2023.\n\n    A new plan.\n\n";
+    await writeFile(file, text.replace("Tag: Home Office\n\n", `Tag: Home Office\n\n${added}`));
+    h = await openHarness({ stateDir: dir, config: configFor(file), now: "2026-11-30T10:00:00Z" });
+    const run = await runOnce(h.deps);
+    const entries = await h.store.feedIndex.entries("all");
+    const releases = await h.store.releases.getMany(entries.map((e) => e.id));
+    await h.close();
+    expect(run.sources[0]).toMatchObject({ new: 1, revised: 0, unchanged: 10 });
+    expect(releases).toHaveLength(11);
+    expect(releases.every((r) => r.revisions.length === 1)).toBe(true);
+  });
+
+  it("keeps every release in the feeds when a run dies right after writing the releases", async () => {
+    let h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    const put = h.store.releases.put.bind(h.store.releases);
+    h.store.releases.put = async (releases) => {
+      await put(releases);
+      throw new Error("simulated crash after writing releases");
+    };
+    await expect(runOnce(h.deps)).rejects.toThrow(/simulated crash/);
+    await h.close();
+    h = await openHarness({ stateDir: dir, config: configFor(SAMPLE) });
+    const run = await runOnce(h.deps);
+    await h.close();
+    expect(run.sources[0]).toMatchObject({ new: 0, unchanged: 10 });
+    const all = await parseAtom(await readFile(join(dir, "feeds/all.atom"), "utf8"));
+    expect(all.entries).toHaveLength(10);
+  });
 });
