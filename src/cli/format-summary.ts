@@ -5,7 +5,7 @@ export function formatSummary(run: RunSummary): string {
   const lines = run.sources.map((s) => {
     if (s.status === "failed") return `${s.sourceId}: FAILED: ${s.error}`;
     const counts = s.status === "not-modified" ? "not modified, 0 new" : `${s.new} new, ${s.revised} revised, ${s.unchanged} unchanged`;
-    const extra = [s.baseline && s.new > 0 ? "baseline: no alerts" : "", s.warnings.length ? `${s.warnings.length} block(s) skipped` : ""].filter(Boolean).join(", ");
+    const extra = [s.baseline && s.new > 0 && run.deliveries.enqueued === 0 ? "baseline: no alerts" : "", s.warnings.length ? `${s.warnings.length} block(s) skipped` : ""].filter(Boolean).join(", ");
     return `${s.sourceId}: ${counts}${extra ? ` (${extra})` : ""}`;
   });
   const all = run.feedsWritten.find((f) => f.name === "all") ?? run.feedsWritten[0];

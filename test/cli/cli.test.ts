@@ -83,3 +83,27 @@ describe("pressroom CLI", () => {
     expect((await runCli(["subscriptions", "--state", state])).stdout).toBe("no subscriptions\n");
   });
 });
+
+describe("pressroom import alerts", () => {
+  it("treats the first import as the baseline and alerts on later imports", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const text = await readFile(SAMPLE, "utf8");
+      await writeFile(join(dir, "first.txt"), text);
+      const added = "  • PRESS RELEASE : Brand new asylum hotels plan [October 2023]\n\n    The press release issued by the Home Office on 31 October 2023.\n\n    A new asylum plan.\n\n";
+      await writeFile(join(dir, "second.txt"), text.replace("Tag: Home Office\n\n", `Tag: Home Office\n\n${added}`));
+      expect((await runCli(["subscribe", "desk@example.org", "asylum", "--state", state])).code).toBe(0);
+      const first = await runCli(["import", join(dir, "first.txt"), "--state", state]);
+      expect(first.stdout).toMatch(/^first\.txt: 10 new, 0 revised, 0 unchanged \(baseline: no alerts\)/);
+      const second = await runCli(["import", join(dir, "second.txt"), "--state", state]);
+      expect(second.code).toBe(0);
+      expect(second.stdout).toMatch(/^second\.txt: 1 new, 0 revised, 10 unchanged · .* alerts: 1 queued, 1 sent/);
+      const emails = await readdir(join(state, "outbox"));
+      expect(emails.filter((f) => f.endsWith(".eml"))).toHaveLength(1);
+      expect((await runCli(["status", "--state", state])).stdout).not.toMatch(/not in config/);
+    } finally {
+      await cleanup();
+    }
+  });
+});

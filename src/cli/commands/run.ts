@@ -1,10 +1,20 @@
-import type { SourceConfig } from "../../config/schema.js";
+import { basename } from "node:path";
+import type { RunSummary } from "../../core/run.js";
 import { runOnce } from "../../pipeline/run-once.js";
 import { openContext, type GlobalOptions } from "../context.js";
 import { formatSummary } from "../format-summary.js";
 import { createProgress } from "../progress.js";
 
-/** `pressroom run` and `pressroom import`: one pass; exit code 0 only when every source succeeded. */
+/** Every `pressroom import` is one source: its first import is the baseline, later imports alert. */
+export const IMPORT_SOURCE_ID = "import";
+
+function printSummary(summary: RunSummary, label?: string): void {
+  const shown = label ? { ...summary, sources: summary.sources.map((s) => ({ ...s, sourceId: label })) } : summary;
+  process.stdout.write(`${formatSummary(shown)}\n`);
+  for (const s of summary.sources) for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
+}
+
+/** `pressroom run` and `pressroom import`: exit code 0 only when every source succeeded. */
 export async function runCommand(options: GlobalOptions & { alertBacklog?: boolean; files?: readonly string[] }): Promise<number> {
   const progress = createProgress();
   const ctx = await openContext({
@@ -13,16 +23,21 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
     onProgress: (source, done, total) => progress.update(source, done, total),
   });
   try {
-    const sources: SourceConfig[] | undefined = options.files?.map((file) => ({
-      id: file.split(/[\\/]/).pop() ?? file,
-      type: "dump" as const,
-      path: file,
-    }));
-    const summary = await runOnce({ ...ctx.deps, baseDir: options.files ? process.cwd() : ctx.deps.baseDir }, sources);
-    progress.done();
-    process.stdout.write(`${formatSummary(summary)}\n`);
-    for (const s of summary.sources) for (const w of s.warnings) process.stderr.write(`warning: ${w}\n`);
-    return summary.ok ? 0 : 1;
+    if (!options.files) {
+      const summary = await runOnce(ctx.deps);
+      progress.done();
+      printSummary(summary);
+      return summary.ok ? 0 : 1;
+    }
+    // One pass per file, in order, all as the `import` source.
+    let ok = true;
+    for (const file of options.files) {
+      const summary = await runOnce({ ...ctx.deps, baseDir: process.cwd() }, [{ id: IMPORT_SOURCE_ID, type: "dump", path: file }]);
+      progress.done();
+      printSummary(summary, basename(file));
+      ok &&= summary.ok;
+    }
+    return ok ? 0 : 1;
   } finally {
     progress.done();
     await ctx.close();

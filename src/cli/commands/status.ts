@@ -3,6 +3,7 @@ import { systemClock } from "../../core/clock.js";
 import { detectAnomalies } from "../../pipeline/source-health.js";
 import { openStore } from "../../store/open-store.js";
 import { readConfig, type GlobalOptions } from "../context.js";
+import { IMPORT_SOURCE_ID } from "./run.js";
 
 const ago = (iso: string | undefined, now: Date): string => {
   if (!iso) return "never";
@@ -23,7 +24,7 @@ export async function statusCommand(options: GlobalOptions): Promise<number> {
   const out: string[] = [];
   for (const id of ids) {
     const state = await store.sources.get(id);
-    const configured = config.sources.some((s) => s.id === id);
+    const configured = config.sources.some((s) => s.id === id) || id === IMPORT_SOURCE_ID;
     failing ||= state.consecutiveFailures > 0 && configured;
     out.push(`${id}${configured ? "" : " (not in config)"}: last success ${ago(state.lastSuccessAt, now)}, ${state.consecutiveFailures} consecutive failure(s)${state.lastNewAt ? `, last new release ${ago(state.lastNewAt, now)}` : ""}`);
     for (const anomaly of detectAnomalies(state, now)) out.push(`  ! ${anomaly}`);
