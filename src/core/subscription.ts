@@ -28,7 +28,7 @@ export interface PendingSubscription {
   readonly createdAt: string;
 }
 
-export type DeliveryStatus = "pending" | "sent" | "failed";
+export type DeliveryStatus = "pending" | "sent" | "failed" | "cancelled";
 
 /** The part of a release an alert needs, captured when the delivery is recorded. */
 export interface DeliverySnapshot {

@@ -10,6 +10,7 @@ import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.j
 import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
+import { cancelUnsubscribed } from "./cancel-unsubscribed.js";
 import { writeDirtyFeeds } from "./write-feeds.js";
 import { createFormPoster, pingHub } from "./ping-hub.js";
 import { feedUrlFor } from "../feeds/feed-names.js";
@@ -93,6 +94,8 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     await pingHub(hub, pushed.map((f) => feedUrlFor(config.feeds.baseUrl, f.name)), deps.postForm ?? createFormPoster(), log);
   }
 
+  const cancelled = await cancelUnsubscribed(store.outbox, store.subscriptions);
+  if (cancelled > 0) log.info("deliveries cancelled", { cancelled, reason: "unsubscribed" });
   let deliveries = { enqueued, sent: 0, failed: 0, retrying: 0, pending: (await store.outbox.pending()).length };
   if (deps.transport) {
     const flushed = await flushOutbox({

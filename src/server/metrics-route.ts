@@ -16,7 +16,7 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
   return withReadStore(ctx, async (store) => {
     const totals = await store.runs.totals();
     const last = await store.runs.last();
-    const counts: Record<DeliveryStatus, number> = { sent: 0, failed: 0, pending: 0 };
+    const counts: Record<DeliveryStatus, number> = { sent: 0, failed: 0, pending: 0, cancelled: 0 };
     for (const d of await store.outbox.list()) counts[d.status]++;
     const sources = await Promise.all(ctx.config.sources.map((s) => store.sources.get(s.id)));
     return `${[
@@ -24,7 +24,7 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
       family("pressroom_releases_new_total", "counter", "New releases found.", [["pressroom_releases_new_total", totals.releasesNew]]),
       family("pressroom_releases_revised_total", "counter", "Revisions of known releases found.", [["pressroom_releases_revised_total", totals.releasesRevised]]),
       family("pressroom_deliveries", "gauge", "Deliveries kept in the outbox, by status.",
-        (["sent", "failed", "pending"] as const).map((s) => [`pressroom_deliveries{status="${s}"}`, counts[s]])),
+        (["sent", "failed", "pending", "cancelled"] as const).map((s) => [`pressroom_deliveries{status="${s}"}`, counts[s]])),
       family("pressroom_deliveries_sent_total", "counter", "Deliveries sent by runs.", [["pressroom_deliveries_sent_total", totals.deliveriesSent]]),
       family("pressroom_deliveries_failed_total", "counter", "Deliveries that failed for good.", [["pressroom_deliveries_failed_total", totals.deliveriesFailed]]),
       family("pressroom_source_failures_total", "counter", "Source reads that failed.", [["pressroom_source_failures_total", totals.sourceFailures]]),

@@ -82,4 +82,26 @@ describe("alerts from the pipeline", () => {
       await cleanup();
     }
   });
+
+  it("cancels a queued digest when the subscriber unsubscribes before it is due", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "digest@example.org", topics: [{ query: "police", frequency: "daily" }] }];
+      const queued = await run(state, SAMPLE, subs, "2026-11-29T12:00:00Z", true);
+      expect(queued.deliveries.enqueued).toBeGreaterThan(0);
+      const h = await openHarness({ stateDir: state, config: {} });
+      await h.store.subscriptions.remove("digest@example.org");
+      await h.close();
+      const later = await run(state, SAMPLE, [], "2026-11-30T08:31:00Z");
+      expect(sink.messages).toHaveLength(0);
+      expect(later.deliveries.pending).toBe(0);
+      const check = await openHarness({ stateDir: state, config: {} });
+      const statuses = (await check.store.outbox.list()).map((d) => d.status);
+      await check.close();
+      expect(new Set(statuses)).toEqual(new Set(["cancelled"]));
+    } finally {
+      await cleanup();
+    }
+  });
 });

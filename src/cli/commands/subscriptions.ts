@@ -4,6 +4,7 @@ import { PressroomError } from "../../core/errors.js";
 import type { Frequency, Subscriber } from "../../core/subscription.js";
 import { topicId, validateEmail } from "../../mail/index.js";
 import { compileQuery } from "../../match/index.js";
+import { cancelUnsubscribed } from "../../pipeline/cancel-unsubscribed.js";
 import { openStore } from "../../store/open-store.js";
 import type { GlobalOptions } from "../context.js";
 
@@ -49,6 +50,7 @@ export async function unsubscribeCommand(options: GlobalOptions & { email: strin
     }
     if (options.query === undefined) {
       await store.subscriptions.remove(email);
+      await cancelUnsubscribed(store.outbox, store.subscriptions);
       process.stdout.write(`unsubscribed ${email} from everything\n`);
       return 0;
     }
@@ -60,6 +62,7 @@ export async function unsubscribeCommand(options: GlobalOptions & { email: strin
     }
     if (topics.length === 0) await store.subscriptions.remove(email);
     else await store.subscriptions.put({ ...current, topics });
+    await cancelUnsubscribed(store.outbox, store.subscriptions);
     process.stdout.write(`unsubscribed ${email} from ${options.query}\n`);
     return 0;
   });
