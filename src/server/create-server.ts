@@ -7,11 +7,13 @@ import { describeError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import { createMailTransport, type MailTransport } from "../mail/index.js";
 import { HttpError } from "./http-errors.js";
+import { liveFeedOptions, type LiveFeedOptions } from "./live-topic-feed.js";
 import { renderErrorPage } from "./page-layout.js";
 import { findRoute, routeRequest } from "./route-request.js";
 import { sendHtml, sendText } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
 import { StateBusyError } from "./state-access.js";
+import { createSubscribeLimiters, type SubscribeLimits } from "./subscribe-limits.js";
 
 /** Longest request target (path + query) accepted; longer gets 414. */
 export const MAX_URL_CHARS = 2048;
@@ -27,6 +29,10 @@ export interface ServerOptions {
   readonly log?: Logger;
   /** Links in emails use the listening URL instead of `config.feeds.baseUrl` (tests, local use). */
   readonly useListenUrl?: boolean;
+  /** Limits of POST /subscribe (default 5 per client per 10 min, 3 per address per hour); counted on `clock`. */
+  readonly subscribeLimits?: Partial<SubscribeLimits>;
+  /** Live feed scan bounds (default newest 24 months, 5,000 releases) and its cache (default 100 feeds). */
+  readonly liveFeed?: Partial<LiveFeedOptions>;
 }
 
 export interface PressroomServer {
@@ -74,14 +80,17 @@ export function createServer(options: ServerOptions): PressroomServer {
   const ownTransport = options.transport === undefined;
   const transport = options.transport ?? createMailTransport({ outboxDir: join(options.stateDir, "outbox") });
   let listenUrl: string | undefined;
+  const clock = options.clock ?? systemClock;
   const ctx: ServerContext = {
     stateDir: options.stateDir,
     config: options.config,
     secret: options.secret,
     transport,
-    clock: options.clock ?? systemClock,
+    clock,
     log: options.log ?? silentLogger,
     publicUrl: () => (options.useListenUrl && listenUrl ? listenUrl : options.config.feeds.baseUrl),
+    subscribeLimiters: createSubscribeLimiters(clock, options.subscribeLimits),
+    liveFeed: liveFeedOptions(options.liveFeed),
   };
   const server: Server = createHttpServer((req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {

@@ -6,12 +6,47 @@ import { topicId } from "../mail/index.js";
 import { compileQuery, type CompiledQuery } from "../match/index.js";
 import { HttpError } from "./http-errors.js";
 import { ATOM_TYPE } from "./feed-routes.js";
+import { createLruCache, type LruCache } from "./lru-cache.js";
 import { sendCached } from "./send-cached.js";
 import type { ServerContext } from "./server-context.js";
 import { withReadStore } from "./state-access.js";
 
 /** Longest query accepted for a live feed. */
 export const MAX_QUERY_CHARS = 500;
+
+/** A rendered live feed, as cached. */
+export interface LiveFeed {
+  readonly body: Buffer;
+  readonly lastModified: Date;
+}
+
+export type LiveFeedCache = LruCache<LiveFeed>;
+
+/** Bounds on the work one live feed request may cost. */
+export interface LiveFeedOptions {
+  /** Newest months scanned at most (older releases never appear in a live feed). */
+  readonly maxMonths: number;
+  /** Releases tested at most per request; the scan stops there. */
+  readonly maxReleases: number;
+  /** Rendered feeds kept, keyed by query and last run. */
+  readonly cache: LiveFeedCache;
+}
+
+export const LIVE_FEED_MAX_MONTHS = 24;
+export const LIVE_FEED_MAX_RELEASES = 5_000;
+export const LIVE_FEED_CACHE_ENTRIES = 100;
+
+export function createLiveFeedCache(entries = LIVE_FEED_CACHE_ENTRIES): LiveFeedCache {
+  return createLruCache<LiveFeed>(entries);
+}
+
+export function liveFeedOptions(options: Partial<LiveFeedOptions> = {}): LiveFeedOptions {
+  return {
+    maxMonths: options.maxMonths ?? LIVE_FEED_MAX_MONTHS,
+    maxReleases: options.maxReleases ?? LIVE_FEED_MAX_RELEASES,
+    cache: options.cache ?? createLiveFeedCache(),
+  };
+}
 
 function compileOr400(query: string | null): CompiledQuery {
   if (query === null || query.trim() === "") throw new HttpError(400, "add a query: /feeds/topics?q=<query>, e.g. q=asylum AND kind:press-release");
@@ -24,35 +59,62 @@ function compileOr400(query: string | null): CompiledQuery {
   }
 }
 
-/** Newest matching releases, scanning month by month (newest first) until `limit` are found. */
-async function findMatches(months: readonly string[], load: (month: string) => Promise<StoredRelease[]>, compiled: CompiledQuery, limit: number): Promise<StoredRelease[]> {
+/**
+ * Newest matching releases, month by month (newest first) until `limit` are found, within the
+ * newest `maxMonths` months and at most `maxReleases` releases tested.
+ */
+export async function findMatches(
+  months: readonly string[],
+  load: (month: string) => Promise<StoredRelease[]>,
+  compiled: CompiledQuery,
+  limit: number,
+  bounds: Pick<LiveFeedOptions, "maxMonths" | "maxReleases">,
+): Promise<StoredRelease[]> {
   const hits: StoredRelease[] = [];
-  for (const month of [...months].sort().reverse()) {
-    for (const release of await load(month)) if (compiled.matches(release)) hits.push(release);
+  let tested = 0;
+  scan: for (const month of [...months].sort().reverse().slice(0, bounds.maxMonths)) {
+    for (const release of await load(month)) {
+      if (tested++ >= bounds.maxReleases) break scan;
+      if (compiled.matches(release)) hits.push(release);
+    }
     if (hits.length >= limit) break;
   }
   return sortForFeed(hits).slice(0, limit);
 }
 
-/** `/feeds/topics?q=<query>`: a feed of the newest releases matching any query, built on request. */
-export async function serveLiveTopicFeed(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const query = url.searchParams.get("q");
-  const compiled = compileOr400(query);
-  const limit = ctx.config.feeds.entries;
-  const releases = await withReadStore(ctx, async (store) => findMatches(await store.releases.months(), (m) => store.releases.inMonth(m), compiled, limit));
+function renderLiveFeed(ctx: ServerContext, query: string, releases: readonly StoredRelease[]): LiveFeed {
   const base = ctx.config.feeds.baseUrl.replace(/\/+$/, "");
   const updated = latestUpdate(releases);
   const xml = renderAtomFeed(
     {
-      id: feedIdFor(`topics/query/${topicId(compiled.query)}`),
-      title: `${ctx.config.feeds.title}: ${compiled.query}`,
-      subtitle: `Releases matching ${compiled.query}`,
-      selfUrl: `${base}/feeds/topics?q=${encodeURIComponent(compiled.query)}`,
+      id: feedIdFor(`topics/query/${topicId(query)}`),
+      title: `${ctx.config.feeds.title}: ${query}`,
+      subtitle: `Releases matching ${query}`,
+      selfUrl: `${base}/feeds/topics?q=${encodeURIComponent(query)}`,
       alternateUrl: `${base}/`,
       updated,
-      maxEntries: limit,
+      maxEntries: ctx.config.feeds.entries,
     },
     releases,
   );
-  sendCached(req, res, { body: Buffer.from(xml, "utf8"), contentType: ATOM_TYPE, lastModified: updated });
+  return { body: Buffer.from(xml, "utf8"), lastModified: updated };
+}
+
+/**
+ * `/feeds/topics?q=<query>`: a feed of the newest releases matching any query. Rendered once per
+ * (query with single spaces, last run) and then served from memory until the next run finishes.
+ */
+export async function serveLiveTopicFeed(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const compiled = compileOr400(url.searchParams.get("q"));
+  // Whitespace never changes a query's meaning; case can (AND vs and), so it is kept.
+  const query = compiled.query.trim().replace(/\s+/g, " ");
+  const { cache, ...bounds } = ctx.liveFeed;
+  const feed = await withReadStore(ctx, async (store) => {
+    const lastRun = (await store.runs.last())?.finishedAt ?? "never";
+    return cache.getOrCompute(`${lastRun}\n${query}`, async () => {
+      const releases = await findMatches(await store.releases.months(), (m) => store.releases.inMonth(m), compiled, ctx.config.feeds.entries, bounds);
+      return renderLiveFeed(ctx, query, releases);
+    });
+  });
+  sendCached(req, res, { body: feed.body, contentType: ATOM_TYPE, lastModified: feed.lastModified });
 }

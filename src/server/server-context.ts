@@ -2,6 +2,8 @@ import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { MailTransport } from "../mail/index.js";
+import type { LiveFeedOptions } from "./live-topic-feed.js";
+import type { SubscribeLimiters } from "./subscribe-limits.js";
 
 /** What every route handler may use. Built once per server by `createServer`. */
 export interface ServerContext {
@@ -14,4 +16,8 @@ export interface ServerContext {
   readonly log: Logger;
   /** Absolute base URL used in emails (config.feeds.baseUrl, or the listening URL). */
   publicUrl(): string;
+  /** Per-client and per-address limits of POST /subscribe (in memory, per server). */
+  readonly subscribeLimiters: SubscribeLimiters;
+  /** Scan bounds and result cache of /feeds/topics?q=… */
+  readonly liveFeed: LiveFeedOptions;
 }

@@ -12,11 +12,18 @@ import { readForm } from "./read-form.js";
 import { sendHtml } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
 import { withWriteStore } from "./state-access.js";
+import { checkSubscribeLimits } from "./subscribe-limits.js";
 
 const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
 /** A confirmation link works for this long. */
 export const PENDING_TTL_MS = 7 * 24 * 3_600_000;
 const TOKEN = /^[A-Za-z0-9_-]{32}$/;
+
+/** Whether a pending subscription created at `createdAt` is too old to confirm (unreadable dates are). */
+export function isExpired(createdAt: string, now: Date): boolean {
+  const created = Date.parse(createdAt);
+  return Number.isNaN(created) || now.getTime() - created > PENDING_TTL_MS;
+}
 
 function newToken(): string {
   return randomBytes(24).toString("base64url");
@@ -47,8 +54,14 @@ function validateForm(form: URLSearchParams): { email: string; query: string; fr
 /** `POST /subscribe`: stores a pending subscription and emails its confirmation link. Subscribes nobody. */
 export async function handleSubscribe(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { email, query, frequency } = validateForm(await readForm(req));
+  // Only requests that would send an email count: a visitor fixing a typo is not held back.
+  checkSubscribeLimits(ctx.subscribeLimiters, req.socket.remoteAddress, email);
   const token = newToken();
-  await withWriteStore(ctx, (store) => store.subscriptions.putPending({ token, email, query, frequency, createdAt: ctx.clock.now().toISOString() }));
+  await withWriteStore(ctx, async (store) => {
+    const now = ctx.clock.now();
+    await store.subscriptions.prunePending(new Date(now.getTime() - PENDING_TTL_MS));
+    await store.subscriptions.putPending({ token, email, query, frequency, createdAt: now.toISOString() });
+  });
   const { mail } = ctx.config;
   try {
     await ctx.transport.send(composeConfirmation({ to: email, query, frequency, token, baseUrl: ctx.publicUrl(), from: mail.from, listId: mail.listId }));
@@ -77,9 +90,11 @@ export async function showConfirm(_ctx: ServerContext, req: IncomingMessage, res
 export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
   const token = tokenOr400(form.get("token"));
   const now = ctx.clock.now();
-  const subscriber = await withWriteStore(ctx, async (store): Promise<Subscriber | undefined> => {
+  const subscriber = await withWriteStore(ctx, async (store): Promise<Subscriber | "expired" | undefined> => {
+    // Taking an expired entry also deletes it, so old links leave nothing behind once followed.
     const pending = await store.subscriptions.takePending(token);
-    if (!pending || now.getTime() - Date.parse(pending.createdAt) > PENDING_TTL_MS) return undefined;
+    if (!pending) return undefined;
+    if (isExpired(pending.createdAt, now)) return "expired";
     const current = await store.subscriptions.get(pending.email);
     const id = topicId(pending.query);
     const topics = (current?.topics ?? []).filter((t) => t.id !== id);
@@ -88,6 +103,7 @@ export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, r
     await store.subscriptions.put(next);
     return next;
   });
+  if (subscriber === "expired") throw new HttpError(410, "this confirmation link has expired (links work for 7 days): subscribe again from the home page");
   if (!subscriber) throw new HttpError(400, "this confirmation link is unknown, expired or already used: subscribe again from the home page");
   const topic = subscriber.topics[subscriber.topics.length - 1]!;
   ctx.log.info("subscription confirmed", { topic: topic.id, frequency: topic.frequency });

@@ -57,7 +57,9 @@ export class DurableJsonFile<T> implements Adapter<T> {
       throw new PressroomError("STATE_IO", `store: unable to read ${this.file}: ${code ?? error}`, { cause: error });
     }
     try {
-      return JSON.parse(text) as T;
+      const data = JSON.parse(text) as T | null;
+      if (data === null) throw new Error("the file holds null");
+      return data;
     } catch (error) {
       throw new PressroomError(
         "STATE_CORRUPT",

@@ -44,6 +44,21 @@ export class LowSubscriptionRepo implements SubscriptionRepo {
     await this.docs.save(FILE, doc);
   }
 
+  /** Drops pending subscriptions created before `olderThan` (or with an unreadable date); returns how many. */
+  async prunePending(olderThan: Date): Promise<number> {
+    const doc = await this.doc();
+    let dropped = 0;
+    for (const [token, p] of Object.entries(doc.data.pending)) {
+      const at = Date.parse(p.createdAt);
+      if (Number.isNaN(at) || at < olderThan.getTime()) {
+        delete doc.data.pending[token];
+        dropped++;
+      }
+    }
+    if (dropped) await this.docs.save(FILE, doc);
+    return dropped;
+  }
+
   async takePending(token: string): Promise<PendingSubscription | undefined> {
     const doc = await this.doc();
     const found = doc.data.pending[token];

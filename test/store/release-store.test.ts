@@ -99,4 +99,40 @@ describe("store", () => {
     expect(await again.feedIndex.dirty()).toEqual([]);
     await again.close();
   });
+
+  it.each([
+    ["null", "holds null"],
+    ["{}", undefined],
+    ["[]", "expected an object, found array"],
+    ['{"subscribers": [], "pending": {}}', '"subscribers" should be object, found array'],
+  ])("treats a subscriptions file holding %s by its shape, never overwriting a bad one", async (content, problem) => {
+    await writeFile(join(dir, "subscriptions.json"), content);
+    const store = await openStore(dir, { clock });
+    const result = await store.subscriptions.list().catch((e: unknown) => e);
+    await store.close();
+    if (problem === undefined) {
+      expect(result).toEqual([]);
+    } else {
+      expect(isPressroomError(result, "STATE_CORRUPT")).toBe(true);
+      expect((result as Error).message).toContain(problem);
+      expect(await readFile(join(dir, "subscriptions.json"), "utf8")).toBe(content);
+    }
+  });
+});
+
+describe("pending subscriptions", () => {
+  it("prunes pending confirmations older than the cut-off, keeping newer ones", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const store = await openStore(dir, { clock });
+      await store.subscriptions.putPending({ token: "old", email: "a@example.org", query: "q", frequency: "immediate", createdAt: "2026-11-01T00:00:00Z" });
+      await store.subscriptions.putPending({ token: "new", email: "b@example.org", query: "q", frequency: "immediate", createdAt: "2026-11-28T00:00:00Z" });
+      expect(await store.subscriptions.prunePending(new Date("2026-11-22T00:00:00Z"))).toBe(1);
+      expect(await store.subscriptions.takePending("old")).toBeUndefined();
+      expect((await store.subscriptions.takePending("new"))?.email).toBe("b@example.org");
+      await store.close();
+    } finally {
+      await cleanup();
+    }
+  });
 });
