@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { loadConfig, parseConfig, type LoadedConfig } from "../config/load.js";
 import { systemClock, type Clock } from "../core/clock.js";
@@ -8,6 +8,8 @@ import type { Logger } from "../core/logger.js";
 import { createMailTransport, type ComposeOptions, type MailTransport } from "../mail/index.js";
 import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
 import { createHttpFetcher } from "../sources/index.js";
+import { PressroomError } from "../core/errors.js";
+import { writeFileDurably } from "../store/durable-file.js";
 import { openStore, type Store } from "../store/open-store.js";
 import { createLogger, type LogLevel } from "./logger.js";
 
@@ -28,20 +30,29 @@ export async function readConfig(options: GlobalOptions): Promise<LoadedConfig> 
 /** The unsubscribe-token secret: PRESSROOM_SECRET, else one generated once and kept in the state folder. */
 export async function readSecret(stateDir: string): Promise<string> {
   const fromEnv = process.env.PRESSROOM_SECRET;
-  if (fromEnv && fromEnv.length >= 16) return fromEnv;
-  const file = join(stateDir, "secret.key");
-  try {
-    return (await readFile(file, "utf8")).trim();
-  } catch {
-    await mkdir(stateDir, { recursive: true });
-    const secret = randomBytes(32).toString("base64url");
-    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: "wx" }).catch(() => {});
-    return (await readFile(file, "utf8")).trim();
+  if (fromEnv !== undefined && fromEnv !== "") {
+    if (fromEnv.length < 16) throw new PressroomError("CONFIG_INVALID", "PRESSROOM_SECRET is too short: use at least 16 random characters (it signs unsubscribe links).");
+    return fromEnv;
   }
+  const file = join(stateDir, "secret.key");
+  const existing = await readFile(file, "utf8").then((t) => t.trim(), () => "");
+  if (existing.length >= 16) return existing;
+  // Absent, or left empty by a crash: make one, durably.
+  await mkdir(stateDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  await writeFileDurably(file, `${secret}\n`);
+  await chmod(file, 0o600);
+  return secret;
 }
 
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
+
 export function createCliLogger(): Logger {
-  const level = (process.env.PRESSROOM_LOG_LEVEL as LogLevel | undefined) ?? (process.stderr.isTTY ? "warn" : "info");
+  const wanted = process.env.PRESSROOM_LOG_LEVEL;
+  if (wanted !== undefined && wanted !== "" && !LEVELS.includes(wanted as LogLevel)) {
+    throw new PressroomError("CONFIG_INVALID", `PRESSROOM_LOG_LEVEL must be one of ${LEVELS.join(", ")} (got "${wanted}")`);
+  }
+  const level = (wanted as LogLevel | undefined) || (process.stderr.isTTY ? "warn" : "info");
   return createLogger({ json: !process.stderr.isTTY, level });
 }
 

@@ -32,8 +32,12 @@ export class DocCache {
   private readonly docs = new Map<string, Promise<Low<unknown>>>();
   private readonly dirs = new Set<string>();
 
-  constructor(root: string) {
+  private readonly guard: () => void;
+
+  /** `guard` runs before every write and throws when this process may no longer write (lost lock, read-only). */
+  constructor(root: string, guard: () => void = () => {}) {
     this.root = root;
+    this.guard = guard;
   }
 
   /** The document at `relPath`, read from disk on first use; `init` gives its value when the file is absent. */
@@ -56,6 +60,7 @@ export class DocCache {
 
   /** Persists a document (creating its folder on first write). */
   async save<T>(relPath: string, doc: Low<T>): Promise<void> {
+    this.guard();
     const dir = dirname(join(this.root, relPath));
     if (!this.dirs.has(dir)) {
       await mkdir(dir, { recursive: true });

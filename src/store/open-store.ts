@@ -59,7 +59,10 @@ export async function openStore(dir: string, options: StoreOptions): Promise<Sto
     lock = await acquireLock(dir, { name: "state.lock", waitMs: options.lockWaitMs ?? 60_000, code: "STATE_LOCKED", what: "state folder" }, options.command);
   }
   try {
-    const docs = new DocCache(dir);
+    const docs = new DocCache(dir, () => {
+      if (options.readOnly) throw new PressroomError("STATE_IO", `store: ${dir} was opened read-only`);
+      lock?.assertHeld();
+    });
     const fresh = !existsSync(join(dir, "meta.json"));
     const meta = await docs.get<MetaDoc>("meta.json", () => ({ schemaVersion: SCHEMA_VERSION, createdAt: options.clock.now().toISOString() }));
     if (meta.data.schemaVersion > SCHEMA_VERSION) {

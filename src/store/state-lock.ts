@@ -7,6 +7,8 @@ const STALE_MS = 30_000;
 
 export interface HeldLock {
   release(): Promise<void>;
+  /** Throws STATE_LOCKED if another process has taken the lock over (we were too slow to refresh it). */
+  assertHeld(): void;
 }
 
 interface LockOptions {
@@ -57,15 +59,17 @@ export async function acquireLock(stateDir: string, options: LockOptions, comman
   if (waitMs < STALE_MS + 5_000 && owner?.pid && owner.pid !== process.pid && !isAlive(owner.pid)) waitMs = STALE_MS + 5_000;
   const retries = Math.max(0, Math.ceil(waitMs / 250));
   let release: () => Promise<void>;
+  let compromised: Error | undefined;
   try {
     release = await lockfile.lock(target, {
       stale: STALE_MS,
       update: 10_000,
       realpath: false,
       retries: retries === 0 ? 0 : { retries, minTimeout: 250, maxTimeout: 250, factor: 1 },
-      onCompromised: () => {
-        // Another process took a lock we thought stale; stop writing rather than corrupt state.
-        process.emitWarning(`pressroom: lock on ${target} was compromised`);
+      onCompromised: (error) => {
+        // Another process took over a lock we could not refresh: stop writing rather than corrupt state.
+        compromised = error;
+        process.emitWarning(`pressroom: lock on ${target} was compromised: ${error.message}`);
       },
     });
   } catch (error) {
@@ -81,6 +85,9 @@ export async function acquireLock(stateDir: string, options: LockOptions, comman
   }
   await writeFile(ownerFile, JSON.stringify({ pid: process.pid, command, since: new Date().toISOString() }));
   return {
+    assertHeld: () => {
+      if (compromised) throw new PressroomError("STATE_LOCKED", `store: the lock on ${stateDir} was taken over by another process (${compromised.message}); this process stopped writing. Run again.`);
+    },
     release: async () => {
       await release().catch(() => {});
     },

@@ -107,3 +107,33 @@ describe("pressroom import alerts", () => {
     }
   });
 });
+
+describe("environment", () => {
+  it.each([
+    [{ PRESSROOM_SECRET: "short" }, /PRESSROOM_SECRET is too short/],
+    [{ PRESSROOM_LOG_LEVEL: "verbose" }, /PRESSROOM_LOG_LEVEL must be one of/],
+  ])("rejects %j with exit 2 and a clear message", async (env, message) => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const result = await runCli(["run", "--state", join(dir, "state")], { env });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("replaces an empty secret.key left by a crash", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      await import("node:fs/promises").then((fs) => fs.mkdir(state, { recursive: true }));
+      await writeFile(join(state, "secret.key"), "");
+      const result = await runCli(["run", "--state", state]);
+      expect(result.code).toBe(0);
+      expect((await readFile(join(state, "secret.key"), "utf8")).trim().length).toBeGreaterThanOrEqual(32);
+    } finally {
+      await cleanup();
+    }
+  });
+});
