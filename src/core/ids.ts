@@ -11,8 +11,16 @@ export const TAG_AUTHORITY = "pressroom.invalid";
  * The store keeps the id a release first got, whatever later revisions change.
  */
 export function canonicalId(department: string, date: string, title: string): string {
-  return `tag:${TAG_AUTHORITY},${date}:${slugify(department, 60)}/${slugify(title)}`;
+  let dept = departmentSlugs.get(department);
+  if (dept === undefined) {
+    dept = slugify(department, 60);
+    if (departmentSlugs.size < 1_000) departmentSlugs.set(department, dept);
+  }
+  return `tag:${TAG_AUTHORITY},${date}:${dept}/${slugify(title)}`;
 }
+
+/** Departments are few and repeat on every release: their slugs are worth remembering. */
+const departmentSlugs = new Map<string, string>();
 
 /** Key used to match one release across sources: normalised title. Combined with a date window. */
 export function titleKey(title: string): string {

@@ -35,15 +35,31 @@ export function foldText(input: string): string {
 const SIMPLE_FOLD = /^[\u0020-\u007e\u00a0\u2013\u2014\u2018\u2019\u201c\u201d]*$/;
 const QUOTES_ANY = /['"\u2018\u2019\u201c\u201d]/g;
 
+/** Slug of text in SIMPLE_FOLD, in one pass: letters and digits kept (lower-cased), quotes dropped, anything else a separator. */
+function simpleSlug(input: string): string {
+  let out = "";
+  let dash = false;
+  for (let i = 0; i < input.length; i++) {
+    let c = input.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)) {
+      if (dash && out !== "") out += "-";
+      dash = false;
+      out += String.fromCharCode(c);
+    } else if (c !== 39 && c !== 34 && c !== 0x2018 && c !== 0x2019 && c !== 0x201c && c !== 0x201d) {
+      dash = true;
+    }
+  }
+  return out;
+}
+
 /** URL- and tag-safe slug: `Home Secretary’s speech` → `home-secretarys-speech`. */
 export function slugify(input: string, maxLength = 120): string {
   // Fast path (most titles): lower-casing is all `foldText` would do to these characters, and
   // quotes vanish while dashes and spaces become separators either way.
-  const folded = SIMPLE_FOLD.test(input) ? input.toLowerCase() : foldText(input);
-  const slug = folded
-    .replace(QUOTES_ANY, "")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "");
+  const slug = SIMPLE_FOLD.test(input)
+    ? simpleSlug(input)
+    : foldText(input).replace(QUOTES_ANY, "").replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   return slug.slice(0, maxLength).replace(/-+$/g, "") || "untitled";
 }
 

@@ -2,9 +2,8 @@
 import type { Block, Release } from "../core/release.js";
 import { formatLondonDate } from "../core/london.js";
 import { parseDumpDateLine, type DumpDateLine } from "./dump-date-line.js";
-import { parseDumpHeader, type DumpHeader } from "./dump-header.js";
+import { parseDumpHeader, splitDumpHeader, type DumpHeader } from "./dump-header.js";
 import { canonicalId } from "../core/ids.js";
-import { cleanLine } from "./dump-text.js";
 import { normaliseKind } from "./kinds.js";
 
 export interface OpenBlock {
@@ -23,14 +22,17 @@ export interface OpenBlock {
 /** An image name UKPOL puts before the date line (`theresamay`). */
 const IMAGE_TOKEN = /^[a-z0-9][a-z0-9_.-]{0,60}$/;
 
-export function openBlock(line: number, rawHeaderText: string): OpenBlock {
-  return { line, rawHeader: cleanLine(rawHeaderText), header: parseDumpHeader(rawHeaderText), inPreamble: true, body: [] };
+/** A block for a header line whose text after the bullet, cleaned by `cleanLine`, is `rawHeader`. */
+export function openBlock(line: number, rawHeader: string): OpenBlock {
+  return { line, rawHeader, header: splitDumpHeader(rawHeader), inPreamble: true, dateLine: undefined, body: [], items: undefined };
 }
 
 function isRepeatedTitle(text: string, block: OpenBlock): boolean {
   if (text === block.rawHeader) return true;
   if (text.length > block.rawHeader.length + 40) return false;
-  return parseDumpHeader(text).title === block.header.title;
+  // The title is what is left of the (clean) text without its label and month: a part of it.
+  const title = block.header.title;
+  return text.includes(title) && parseDumpHeader(text).title === title;
 }
 
 /** Adds a cleaned, non-empty paragraph: preamble lines are recognised and kept out of the body. */
@@ -88,10 +90,9 @@ function kindOf(header: DumpHeader, dateLine: DumpDateLine | undefined): string 
 
 /** The release of a finished block, or undefined (with a warning saying why) when it cannot be one. */
 export function finishBlock(block: OpenBlock, file: string, department: string, warnings: string[]): Release | undefined {
-  const where = `${file}:${block.line}`;
   const { header, dateLine, body } = block;
   if (header.title === "") {
-    warnings.push(`${where}: release header ${quote(block.rawHeader)} has no title; skipped`);
+    warnings.push(`${file}:${block.line}: release header ${quote(block.rawHeader)} has no title; skipped`);
     return undefined;
   }
   let date = dateLine?.date;
@@ -100,13 +101,13 @@ export function finishBlock(block: OpenBlock, file: string, department: string, 
       ? `date line says ${quote(dateLine.dateText)}, which is not a date`
       : `no date line like "The press release issued by the Home Office on 30 October 2023."`;
     if (header.month === undefined) {
-      warnings.push(`${where}: ${quote(header.title)}: ${problem} and no [Month Year] in the header; skipped`);
+      warnings.push(`${file}:${block.line}: ${quote(header.title)}: ${problem} and no [Month Year] in the header; skipped`);
       return undefined;
     }
     date = `${header.month}-01`;
-    warnings.push(`${where}: ${quote(header.title)}: ${problem}; using ${formatLondonDate(date)} from the header`);
+    warnings.push(`${file}:${block.line}: ${quote(header.title)}: ${problem}; using ${formatLondonDate(date)} from the header`);
   }
-  if (body.length === 0) warnings.push(`${where}: ${quote(header.title)} has no body text`);
+  if (body.length === 0) warnings.push(`${file}:${block.line}: ${quote(header.title)} has no body text`);
   const first = body.find((b) => b.type === "paragraph");
   const issuer = dateLine?.issuer ?? department;
   return {

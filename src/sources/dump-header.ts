@@ -12,8 +12,8 @@ export interface DumpHeader {
 
 /** An upper-case label followed by ` : ` (space before the colon, so `Policing: the…` is a title). */
 const LABEL = /^([A-Z][A-Z&'’ -]*?)\s+:\s+(.*)$/s;
-/** The last `[…]` group at the end of the line. */
-const SUFFIX = /\s*\[([^[\]]*)\]$/;
+/** `]`, which a `[Month Year]` suffix ends with. */
+const CLOSE = 0x5d;
 
 /** `[Month Year]` suffixes seen so far (`null`: not a month): a dump repeats a few hundred. */
 const MONTHS = new Map<string, string | null>();
@@ -29,18 +29,27 @@ function monthOf(text: string): string | undefined {
 
 /** Parses the text after the bullet of a header (or a repeated-title line). */
 export function parseDumpHeader(raw: string): DumpHeader {
-  let rest = cleanLine(raw);
+  return splitDumpHeader(cleanLine(raw));
+}
+
+/** `parseDumpHeader` for a text `cleanLine` has already cleaned. */
+export function splitDumpHeader(cleaned: string): DumpHeader {
+  let rest = cleaned;
   let label: string | undefined;
   const labelled = LABEL.exec(rest);
   if (labelled) {
     label = labelled[1]!.trim();
     rest = labelled[2]!.trim();
   }
+  // The last `[…]` group, when it ends the line: the last `[`, and no `]` before the final one.
   let month: string | undefined;
-  const suffix = SUFFIX.exec(rest);
-  if (suffix) {
-    month = monthOf(suffix[1]!);
-    if (month !== undefined) rest = rest.slice(0, suffix.index).trim();
+  const last = rest.length - 1;
+  if (rest.charCodeAt(last) === CLOSE) {
+    const open = rest.lastIndexOf("[");
+    if (open >= 0 && rest.indexOf("]", open) === last) {
+      month = monthOf(rest.slice(open + 1, last));
+      if (month !== undefined) rest = rest.slice(0, open).trim();
+    }
   }
   return { label, title: rest, month };
 }

@@ -23,12 +23,12 @@
  *   month with a warning; with neither, the block is skipped with a warning;
  * - summary: the first paragraph; body: every paragraph and list in order, the summary included.
  *
- * One pass over the text (plus two native scans for odd spacing); each block is finished when the next header (or the end) arrives.
+ * One pass over the text (plus two native regex scans for odd spacing); each block is finished when the next header (or the end) arrives.
  */
 import type { Release } from "../core/release.js";
 import { PressroomError } from "../core/errors.js";
 import { addItem, addParagraph, continueItem, finishBlock, openBlock, type OpenBlock } from "./dump-block.js";
-import { cleanLine, createOddCharScanner, createSpaceRunScanner, hasSpaceRun, hitsSpan } from "./dump-text.js";
+import { cleanSpan, createOddCharScanner, createSpaceRunScanner, hitsSpan, type SpanScanner } from "./dump-text.js";
 
 export interface ParsedRelease {
   readonly release: Release;
@@ -63,34 +63,18 @@ function isHeaderAt(src: string, pos: number, end: number): boolean {
     && src.charCodeAt(pos + 2) === BULLET && isBlankChar(src.charCodeAt(pos + 3));
 }
 
-/** The parse in progress: the open block, and the paragraph being collected until a blank line ends it. */
-interface ParseState {
-  readonly file: string;
-  readonly department: string;
-  readonly out: ParseDumpResult;
-  block?: OpenBlock;
-  /** The current paragraph, its lines joined by spaces. */
-  para?: string;
-  paraDirty: boolean;
-  /** The last line was a list item, which a following non-blank line continues. */
-  inItem: boolean;
+/** The text of a line from `start` (blanks skipped) to `stop`, cleaned: a plain slice when it needs no cleaning. */
+function keptText(src: string, start: number, stop: number, oddChars: SpanScanner, spaceRuns: SpanScanner): string {
+  let at = start;
+  while (at < stop && isBlankChar(src.charCodeAt(at))) at++;
+  if (at >= stop) return "";
+  const dirty = hitsSpan(oddChars, src, at, stop) || hitsSpan(spaceRuns, src, at, stop);
+  return dirty ? cleanSpan(src, at, stop, oddChars, spaceRuns) : src.slice(at, stop);
 }
 
-function flushParagraph(state: ParseState): void {
-  const { para, block } = state;
-  if (para === undefined || !block) return;
-  const cleaned = state.paraDirty ? cleanLine(para) : para;
-  state.para = undefined;
-  state.paraDirty = false;
-  if (cleaned !== "") addParagraph(block, cleaned);
-}
-
-function flushBlock(state: ParseState): void {
-  const { block } = state;
-  if (!block) return;
-  flushParagraph(state);
-  const release = finishBlock(block, state.file, state.department, state.out.warnings);
-  if (release) state.out.releases.push({ release, line: block.line });
+function finishInto(out: ParseDumpResult, block: OpenBlock, file: string, department: string): void {
+  const release = finishBlock(block, file, department, out.warnings);
+  if (release) out.releases.push({ release, line: block.line });
 }
 
 /**
@@ -100,16 +84,21 @@ function flushBlock(state: ParseState): void {
 export function parseDump(text: string, file: string, options: ParseDumpOptions = {}): ParseDumpResult {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const out: ParseDumpResult = { releases: [], warnings: [] };
-  const state: ParseState = { file, department: options.department ?? "Home Office", out, paraDirty: false, inItem: false };
+  const department = options.department ?? "Home Office";
   const total = src.length;
   const oddChars = createOddCharScanner();
   const spaceRuns = createSpaceRunScanner();
   const onProgress = options.onProgress;
   let nextProgress = PROGRESS_STEP;
   let lineNo = 0;
+  let block: OpenBlock | undefined = undefined;
+  /** The paragraph being collected until a blank line ends it: its cleaned lines joined by spaces. */
+  let para: string | undefined = undefined;
+  /** The last line was a list item, which a following non-blank line continues. */
+  let inItem = false;
   // Line by line with native `indexOf` for line ends and char codes; odd chars and space runs are
-  // found by two whole-text scans consulted only for the text a line keeps. Only paragraph and
-  // header text is ever sliced out.
+  // found by two whole-text regex scans consulted only for the text a line keeps, which is sliced
+  // out (never copied) unless it needs cleaning.
   for (let pos = 0; pos <= total; ) {
     const lf = src.indexOf("\n", pos);
     const end = lf < 0 ? total : lf;
@@ -118,34 +107,38 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
     let stop = end;
     while (stop > pos && isBlankChar(src.charCodeAt(stop - 1))) stop--;
     if (isHeaderAt(src, pos, end)) {
-      flushBlock(state);
-      state.block = openBlock(lineNo, src.slice(Math.min(pos + 4, stop), stop));
-      state.inItem = false;
-    } else if (state.block) {
+      if (block) {
+        if (para !== undefined) addParagraph(block, para);
+        finishInto(out, block, file, department);
+      }
+      para = undefined;
+      block = openBlock(lineNo, keptText(src, pos + 4, stop, oddChars, spaceRuns));
+      inItem = false;
+    } else if (block) {
       let at = pos;
       while (at < stop && isBlankChar(src.charCodeAt(at))) at++;
       if (at === stop) {
-        flushParagraph(state);
-        state.inItem = false;
+        if (para !== undefined) addParagraph(block, para);
+        para = undefined;
+        inItem = false;
       } else {
         const item = src.charCodeAt(at) === BULLET && at + 1 < stop && isBlankChar(src.charCodeAt(at + 1));
         if (item) {
-          flushParagraph(state);
+          if (para !== undefined) addParagraph(block, para);
+          para = undefined;
           at += 2;
           while (isBlankChar(src.charCodeAt(at))) at++;
         }
-        const dirty = hitsSpan(oddChars, src, at, stop) || hasSpaceRun(spaceRuns, src, at, stop);
-        const raw = src.slice(at, stop);
-        if (item || state.inItem) {
-          const cleaned = dirty ? cleanLine(raw) : raw;
-          if (item) state.inItem = cleaned !== "";
+        const cleaned = keptText(src, at, stop, oddChars, spaceRuns);
+        if (item || inItem) {
+          if (item) inItem = cleaned !== "";
           if (cleaned !== "") {
-            if (item) addItem(state.block, cleaned);
-            else continueItem(state.block, cleaned);
+            if (item) addItem(block, cleaned);
+            else continueItem(block, cleaned);
           }
-        } else {
-          state.para = state.para === undefined ? raw : `${state.para} ${raw}`;
-          state.paraDirty ||= dirty;
+        } else if (cleaned !== "") {
+          // Cleaning the lines one by one and joining them gives what cleaning the joined lines would.
+          para = para === undefined ? cleaned : `${para} ${cleaned}`;
         }
       }
     }
@@ -155,7 +148,10 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
       nextProgress = pos + PROGRESS_STEP;
     }
   }
-  flushBlock(state);
+  if (block) {
+    if (para !== undefined) addParagraph(block, para);
+    finishInto(out, block, file, department);
+  }
   onProgress?.(total, total);
   if (out.releases.length === 0 && src.trim() !== "") {
     const skipped = out.warnings.length > 0 ? `; ${out.warnings.length} block(s) could not be parsed, first: ${out.warnings[0]}` : "";

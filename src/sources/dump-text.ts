@@ -2,7 +2,8 @@
  * Text clean-up for the dump parser's hot path. `cleanLine` gives exactly what `cleanText` gives
  * (zero-width marks removed, any run of whitespace or odd spaces becomes one space, ends trimmed;
  * a property test checks it) at a fraction of the cost; the scanners below let the parser skip
- * cleaning altogether for the lines that need none, which is nearly all of them.
+ * cleaning altogether for the lines that need none, which is nearly all of them, and `cleanSpan`
+ * clean the others by slicing around what the scanners found.
  */
 
 const NORMAL = 0;
@@ -64,48 +65,77 @@ function cleanChars(input: string): string {
 const ODD_CHARS = "[\\t\\v\\f\\r\\u00A0\\u1680\\u2000-\\u200D\\u2028\\u2029\\u202F\\u205F\\u2060\\u3000\\uFEFF]";
 
 /**
- * A scan over the whole text, consulted span by span in increasing order: `next` is the position
- * of the next hit at or after the last span's start. Hits are rare (odd chars) or one a line (runs
- * of spaces), so each native search jumps a long way instead of restarting on every char.
+ * A scan over the whole text, consulted in increasing order of position: `next` is the position of
+ * the next hit at or after the last position asked about. Hits are rare, so each native search jumps
+ * a long way instead of restarting on every char.
  */
 export interface SpanScanner {
   readonly re: RegExp;
+  /** Length of a hit, to find its start from the regex's `lastIndex`. */
+  readonly width: number;
   next: number;
 }
 
 /** Odd chars: one native regex scan over the whole text, jumping from hit to hit. */
 export function createOddCharScanner(): SpanScanner {
-  return { re: new RegExp(ODD_CHARS, "g"), next: -1 };
-}
-
-/** Whether an odd char lies inside `text.slice(start, stop)`; spans must come in increasing order. */
-export function hitsSpan(scanner: SpanScanner, text: string, start: number, stop: number): boolean {
-  if (scanner.next < start) {
-    scanner.re.lastIndex = start;
-    scanner.next = scanner.re.test(text) ? scanner.re.lastIndex - 1 : Number.POSITIVE_INFINITY;
-  }
-  return scanner.next < stop;
-}
-
-/** Position of the next two plain spaces, for `hasSpaceRun`. */
-export interface SpaceRunScanner {
-  next: number;
-}
-
-export function createSpaceRunScanner(): SpaceRunScanner {
-  return { next: -1 };
+  return { re: new RegExp(ODD_CHARS, "g"), width: 1, next: -1 };
 }
 
 /**
- * Whether `text.slice(start, stop)` holds two spaces in a row, for a span that starts and ends with
- * a non-blank char (so a run found there follows a word, or an odd space the odd-char scan flags
- * anyway). Spans must come in increasing order. Native `indexOf` finds the next run, usually the
- * next line's indentation, so the text is searched once.
+ * Two spaces that follow neither a space nor a line feed: the start of any run of spaces inside a
+ * line's text, but never a line's indentation, where a plain `indexOf("  ")` would stop on every line.
  */
-export function hasSpaceRun(scanner: SpaceRunScanner, text: string, start: number, stop: number): boolean {
-  if (scanner.next < start) {
-    const at = text.indexOf("  ", start);
-    scanner.next = at < 0 ? Number.POSITIVE_INFINITY : at;
+const SPACE_RUN = "(?<![ \\n]) {2}";
+
+/** Runs of spaces inside lines: one native regex scan over the whole text, jumping from hit to hit. */
+export function createSpaceRunScanner(): SpanScanner {
+  return { re: new RegExp(SPACE_RUN, "g"), width: 2, next: -1 };
+}
+
+/** Position of the next hit at or after `from` (`text.length` if none, which keeps it a small integer); `from` must never go back. */
+function nextHit(scanner: SpanScanner, text: string, from: number): number {
+  if (scanner.next < from) {
+    scanner.re.lastIndex = from;
+    scanner.next = scanner.re.test(text) ? scanner.re.lastIndex - scanner.width : text.length;
   }
-  return scanner.next < stop;
+  return scanner.next;
+}
+
+/** Whether a hit lies inside `text.slice(start, stop)`; spans must come in increasing order. */
+export function hitsSpan(scanner: SpanScanner, text: string, start: number, stop: number): boolean {
+  return nextHit(scanner, text, start) < stop;
+}
+
+/**
+ * `cleanLine(text.slice(start, stop))` for a span that starts and ends with a char other than a
+ * plain space, tab, NBSP or CR (a line's text without its indentation), found with the two scanners
+ * (which must not have gone past `start`): clean stretches between the hits are sliced, not copied.
+ * Every char `cleanText` changes is an odd char or a plain space next to one or to another space,
+ * and the first space of a run inside such a span follows a kept char, where the run scan finds it.
+ */
+export function cleanSpan(text: string, start: number, stop: number, oddChars: SpanScanner, spaceRuns: SpanScanner): string {
+  let out = "";
+  let from = start;
+  let pendingSpace = false;
+  for (;;) {
+    let hit = Math.min(nextHit(oddChars, text, from), nextHit(spaceRuns, text, from));
+    if (hit >= stop) break;
+    // A plain space just before an odd char belongs to the same stretch of blanks.
+    while (hit > from && classify(text.charCodeAt(hit - 1)) !== NORMAL) hit--;
+    let after = hit;
+    let space = false;
+    for (let kind; after < stop && (kind = classify(text.charCodeAt(after))) !== NORMAL; after++) {
+      if (kind === SPACE) space = true;
+    }
+    if (hit > from) {
+      if (pendingSpace && out !== "") out += " ";
+      out += text.slice(from, hit);
+      pendingSpace = false;
+    }
+    pendingSpace ||= space;
+    from = after;
+    if (from >= stop) return out;
+  }
+  if (from === start) return text.slice(start, stop);
+  return pendingSpace && out !== "" ? `${out} ${text.slice(from, stop)}` : out + text.slice(from, stop);
 }
