@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Block } from "./release.js";
+import { memoizeBounded } from "./memo.js";
 import { canonicalText, slugify } from "./text.js";
 
 /** Authority of our `tag:` URIs (RFC 4151). */
@@ -11,16 +12,11 @@ export const TAG_AUTHORITY = "pressroom.invalid";
  * The store keeps the id a release first got, whatever later revisions change.
  */
 export function canonicalId(department: string, date: string, title: string): string {
-  let dept = departmentSlugs.get(department);
-  if (dept === undefined) {
-    dept = slugify(department, 60);
-    if (departmentSlugs.size < 1_000) departmentSlugs.set(department, dept);
-  }
-  return `tag:${TAG_AUTHORITY},${date}:${dept}/${slugify(title)}`;
+  return `tag:${TAG_AUTHORITY},${date}:${departmentSlug(department)}/${slugify(title)}`;
 }
 
 /** Departments are few and repeat on every release: their slugs are worth remembering. */
-const departmentSlugs = new Map<string, string>();
+const departmentSlug = memoizeBounded((department) => slugify(department, 60), 1_000);
 
 /** Key used to match one release across sources: normalised title. Combined with a date window. */
 export function titleKey(title: string): string {

@@ -1,3 +1,4 @@
+import { memoizeBounded } from "../core/memo.js";
 import { parseDayMonthYear } from "../core/london.js";
 
 /**
@@ -26,17 +27,8 @@ function issuerOf(verb: string, by: string): string | undefined {
   return name.length > 0 && name.length <= 120 ? name : undefined;
 }
 
-/** Dates seen so far (`null`: not a date): a dump repeats the same few hundred days. */
-const DATES = new Map<string, string | null>();
-
-function dateOf(dateText: string): string | undefined {
-  let date = DATES.get(dateText);
-  if (date === undefined) {
-    date = parseDayMonthYear(dateText) ?? null;
-    if (DATES.size < 20_000) DATES.set(dateText, date);
-  }
-  return date ?? undefined;
-}
+/** A dump repeats the same few hundred days: parse each date text once. */
+const dateOf = memoizeBounded(parseDayMonthYear, 20_000);
 
 /** Recognises a cleaned paragraph as a date line, or returns undefined. */
 export function parseDumpDateLine(text: string): DumpDateLine | undefined {

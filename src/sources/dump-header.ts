@@ -1,3 +1,4 @@
+import { memoizeBounded } from "../core/memo.js";
 import { parseMonthYear } from "../core/london.js";
 import { cleanLine } from "./dump-text.js";
 
@@ -15,17 +16,8 @@ const LABEL = /^([A-Z][A-Z&'’ -]*?)\s+:\s+(.*)$/s;
 /** `]`, which a `[Month Year]` suffix ends with. */
 const CLOSE = 0x5d;
 
-/** `[Month Year]` suffixes seen so far (`null`: not a month): a dump repeats a few hundred. */
-const MONTHS = new Map<string, string | null>();
-
-function monthOf(text: string): string | undefined {
-  let month = MONTHS.get(text);
-  if (month === undefined) {
-    month = parseMonthYear(text) ?? null;
-    if (MONTHS.size < 5_000) MONTHS.set(text, month);
-  }
-  return month ?? undefined;
-}
+/** A dump repeats a few hundred `[Month Year]` suffixes: parse each once. */
+const monthOf = memoizeBounded(parseMonthYear, 5_000);
 
 /** Parses the text after the bullet of a header (or a repeated-title line). */
 export function parseDumpHeader(raw: string): DumpHeader {
