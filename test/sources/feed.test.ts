@@ -3,7 +3,6 @@ import { fileURLToPath } from "node:url";
 import Parser from "rss-parser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
-import { isPressroomError } from "../../src/core/errors.js";
 import { canonicalId } from "../../src/core/ids.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import type { SourceContext, SourceCursor, SourceResult } from "../../src/core/source.js";
@@ -12,6 +11,7 @@ import { blankInvalidDates } from "../../src/sources/feed-parse.js";
 import { createHttpFetcher } from "../../src/sources/http-fetch.js";
 import { startFixtureServer } from "../helpers/fixture-server.js";
 import type { FixtureServer } from "../helpers/fixture-server.js";
+import { failure } from "../helpers/failure.js";
 
 const root = fileURLToPath(new URL("../fixtures/live/", import.meta.url));
 let server: FixtureServer;
@@ -40,15 +40,6 @@ function read(path: string, extra: { kinds?: string[]; department?: string } = {
   );
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPressroomError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("GOV.UK organisation feed", () => {
   const path = "/government/organisations/home-office.atom";

@@ -2,7 +2,6 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
-import { isPressroomError } from "../../src/core/errors.js";
 import { canonicalId } from "../../src/core/ids.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import type { SourceContext, SourceCursor, SourceResult } from "../../src/core/source.js";
@@ -10,6 +9,7 @@ import { createGovukSearchAdapter } from "../../src/sources/govuk-search.js";
 import { createHttpFetcher } from "../../src/sources/http-fetch.js";
 import { startFixtureServer } from "../helpers/fixture-server.js";
 import type { FixtureServer } from "../helpers/fixture-server.js";
+import { failure } from "../helpers/failure.js";
 
 const root = fileURLToPath(new URL("../fixtures/live/", import.meta.url));
 const SEARCH = "/api/search.json";
@@ -59,15 +59,6 @@ function searchJson(): { results: Record<string, unknown>[] } {
   return JSON.parse(readFileSync(`${root}govuk-search-home-office.json`, "utf8")) as { results: Record<string, unknown>[] };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPressroomError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("govuk-search adapter", () => {
   it("lists with the Search API and reads each release from the Content API", async () => {

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isPressroomError } from "../../src/core/errors.js";
 import { DEFAULT_USER_AGENT, createHttpFetcher } from "../../src/sources/http-fetch.js";
 import { backoffDelay, parseRetryAfter } from "../../src/sources/http-retry.js";
 import { startFixtureServer } from "../helpers/fixture-server.js";
 import type { FixtureServer } from "../helpers/fixture-server.js";
+import { failure } from "../helpers/failure.js";
 
 let server: FixtureServer;
 let slept: number[];
@@ -17,15 +17,6 @@ afterEach(async () => {
   await server.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isPressroomError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  throw new Error("expected a failure");
-}
 
 describe("createHttpFetcher", () => {
   it("sends a descriptive User-Agent and returns body, content type and validators", async () => {
