@@ -18,6 +18,9 @@ export interface SubscriptionRepo {
   put(subscriber: Subscriber): Promise<void>;
   /** Removes the subscriber entirely. Returns false if unknown. */
   remove(email: string): Promise<boolean>;
+  /** Whether config already seeded this (email, topic) once: an unsubscribe must then stick. */
+  wasSeeded(email: string, topicId: string): Promise<boolean>;
+  markSeeded(email: string, topicIds: readonly string[]): Promise<void>;
   putPending(pending: PendingSubscription): Promise<void>;
   takePending(token: string): Promise<PendingSubscription | undefined>;
 }

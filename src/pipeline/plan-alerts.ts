@@ -25,16 +25,21 @@ export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
         if (change.type === "unchanged") continue;
         const matches = matcher.match(change.release).flatMap(({ topicId, snippet }) => {
           const owner = owners.get(topicId);
-          return owner ? [{ ...owner, snippet }] : [];
+          return owner ? [{ ...owner, snippet, key: topicId }] : [];
         });
         if (matches.length === 0) continue;
-        candidates.push({
-          release: change.release,
-          revisionHash: change.release.hash,
-          isRevision: change.type === "revised",
-          ...(change.type === "revised" ? { changes: change.changes } : {}),
-          matches,
-        });
+        if (change.type === "new") {
+          candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: false, matches });
+          continue;
+        }
+        // A subscriber whose topics matched the earlier text hears of a revision only if they asked
+        // (planDeliveries checks `revisions`); one whose topics match only the new text has never
+        // heard of the release and gets it as a first alert.
+        const knewIt = new Set(matcher.match(change.previous).flatMap((m) => owners.get(m.topicId)?.subscriber.email ?? []));
+        const again = matches.filter((m) => knewIt.has(m.subscriber.email));
+        const firstTime = matches.filter((m) => !knewIt.has(m.subscriber.email));
+        if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: false, matches: firstTime });
+        if (again.length > 0) candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: true, changes: change.changes, matches: again });
       }
       return planDeliveries(candidates, now);
     },

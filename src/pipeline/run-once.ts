@@ -64,21 +64,27 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     }
   });
 
-  const results: SourceRunResult[] = [];
+  // Established sources are ingested before those on their first read: a release new to an
+  // established source then alerts, whatever a newcomer's baseline saw of it (config order is
+  // kept in the results).
+  const firstReads = await Promise.all(sources.map(async (s) => (await store.sources.get(s.id)).baselineAt === undefined));
+  const order = sources.map((_, i) => i).sort((a, b) => Number(firstReads[a]) - Number(firstReads[b]) || a - b);
+  const results: SourceRunResult[] = new Array(sources.length);
   let enqueued = 0;
-  for (const [i, source] of sources.entries()) {
+  for (const i of order) {
+    const source = sources[i]!;
     const outcome = reads[i]!;
     const state = await store.sources.get(source.id);
     if (!outcome.ok) {
       await store.sources.put(recordFailure(state, outcome.error, clock.now()));
       log.error("source failed", { source: source.id, error: outcome.error });
-      results.push({ sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt });
+      results[i] = { sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt };
       continue;
     }
     for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
     const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt);
     enqueued += ingested.enqueued;
-    results.push(ingested.result);
+    results[i] = ingested.result;
     log.info("source polled", { source: source.id, status: ingested.result.status, new: ingested.result.new, revised: ingested.result.revised, unchanged: ingested.result.unchanged, baseline: ingested.result.baseline });
   }
 

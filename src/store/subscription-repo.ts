@@ -5,6 +5,8 @@ import type { DocCache } from "./docs.js";
 interface SubscriptionsDoc {
   subscribers: Record<string, Subscriber>;
   pending: Record<string, PendingSubscription>;
+  /** email → topic ids config has seeded (kept after an unsubscribe, so config never re-adds them). */
+  seeded: Record<string, string[]>;
 }
 
 const FILE = "subscriptions.json";
@@ -13,7 +15,7 @@ export class LowSubscriptionRepo implements SubscriptionRepo {
   constructor(private readonly docs: DocCache) {}
 
   private doc() {
-    return this.docs.get<SubscriptionsDoc>(FILE, () => ({ subscribers: {}, pending: {} }));
+    return this.docs.get<SubscriptionsDoc>(FILE, () => ({ subscribers: {}, pending: {}, seeded: {} }));
   }
 
   async list(): Promise<Subscriber[]> {
@@ -36,6 +38,19 @@ export class LowSubscriptionRepo implements SubscriptionRepo {
     delete doc.data.subscribers[email];
     await this.docs.save(FILE, doc);
     return true;
+  }
+
+  async wasSeeded(email: string, topicId: string): Promise<boolean> {
+    return (await this.doc()).data.seeded[email]?.includes(topicId) ?? false;
+  }
+
+  async markSeeded(email: string, topicIds: readonly string[]): Promise<void> {
+    const doc = await this.doc();
+    const current = doc.data.seeded[email] ?? [];
+    const next = [...new Set([...current, ...topicIds])];
+    if (next.length === current.length) return;
+    doc.data.seeded[email] = next;
+    await this.docs.save(FILE, doc);
   }
 
   async putPending(pending: PendingSubscription): Promise<void> {

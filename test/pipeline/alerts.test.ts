@@ -104,4 +104,71 @@ describe("alerts from the pipeline", () => {
       await cleanup();
     }
   });
+
+  it("keeps a config-seeded subscriber unsubscribed on later runs", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "seeded@example.org", topics: [{ query: "asylum" }] }];
+      await run(state, SAMPLE, subs, "2026-11-29T10:00:00Z");
+      let h = await openHarness({ stateDir: state, config: {} });
+      expect((await h.store.subscriptions.list()).map((x) => x.email)).toEqual(["seeded@example.org"]);
+      await h.store.subscriptions.remove("seeded@example.org");
+      await h.close();
+      await run(state, SAMPLE, subs, "2026-11-29T11:00:00Z");
+      h = await openHarness({ stateDir: state, config: {} });
+      expect(await h.store.subscriptions.list()).toEqual([]);
+      await h.close();
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("alerts about a release new to an established source even when a newcomer's baseline saw it first in config order", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "desk@example.org", topics: [{ query: "vans" }] }];
+      const established = join(dir, "a.txt");
+      const newcomer = join(dir, "b.txt");
+      const text = await readFile(SAMPLE, "utf8");
+      await writeFile(established, text);
+      const transport = () => createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml") });
+      let t = transport();
+      let h = await openHarness({ stateDir: state, config: { sources: [{ id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t });
+      await runOnce(h.deps);
+      await t.close();
+      await h.close();
+      const added = "  • PRESS RELEASE : Police to expand facial recognition vans [October 2023]\n\n    The press release issued by the Home Office on 31 October 2023.\n\n    More vans.\n\n";
+      const later = text.replace("Tag: Home Office\n\n", `Tag: Home Office\n\n${added}`);
+      await writeFile(established, later);
+      await writeFile(newcomer, later);
+      t = transport();
+      h = await openHarness({ stateDir: state, config: { sources: [{ id: "b", type: "dump", path: newcomer }, { id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t, now: "2026-11-29T11:00:00Z" });
+      const summary = await runOnce(h.deps);
+      await t.close();
+      await h.close();
+      expect(summary.sources.map((x) => [x.sourceId, x.new])).toEqual([["b", 0], ["a", 1]]);
+      expect(sink.messages.map((m) => m.parsed.subject)).toEqual(["[Pressroom] Police to expand facial recognition vans"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("alerts, as a new release, a subscriber whose topic only the revised text matches", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "late@example.org", topics: [{ query: '"retail crime tsar"' }] }];
+      await run(state, SAMPLE, subs, "2026-11-29T10:00:00Z");
+      const edited = join(dir, "edited.txt");
+      const text = await readFile(SAMPLE, "utf8");
+      await writeFile(edited, text.replace("Initial efforts will focus on hotels that can be exited quickly.", "Initial efforts will focus on hotels that can be exited quickly, says the retail crime tsar."));
+      const summary = await run(state, edited, subs, "2026-11-30T10:00:00Z");
+      expect(summary.sources[0]).toMatchObject({ revised: 1 });
+      expect(sink.messages.map((m) => m.parsed.subject)).toEqual(["[Pressroom] Home Office to exit first 50 asylum hotels by the end of January"]);
+    } finally {
+      await cleanup();
+    }
+  });
 });
