@@ -29,14 +29,23 @@ export interface ParsedFeed {
 }
 
 const BAD_DATE_TAG = "pressroom-bad-date";
-const DATE_ELEMENT = /<(published|updated|pubDate|dc:date)(\s[^>]*)?>([^<]*)<\/\1>/g;
+const DATE_ELEMENT = /<(published|updated|pubDate|dc:date)(\s[^>]*)?>([\s\S]*?)<\/\1>/g;
+const CDATA = /^<!\[CDATA\[([\s\S]*)\]\]>$/;
 
-/** Blanks date elements that do not parse, leaving their text in a marker element the parser passes through. */
+/**
+ * rss-parser turns every date element into a Date and throws for the whole feed on one it cannot
+ * read: date texts are trimmed (pretty-printed feeds), CDATA is unwrapped, and a date that still
+ * does not parse is blanked, its text kept in a marker element the parser passes through.
+ */
 export function blankInvalidDates(xml: string): string {
   return xml.replace(DATE_ELEMENT, (whole, tag: string, attrs: string | undefined, value: string) => {
-    const text = value.trim();
-    if (text === "" || !Number.isNaN(Date.parse(text))) return whole;
-    return `<${tag}${attrs ?? ""}></${tag}><${BAD_DATE_TAG}>${value}</${BAD_DATE_TAG}>`;
+    let text = value.trim();
+    const cdata = CDATA.exec(text);
+    if (cdata) text = cdata[1]!.trim();
+    if (text === "") return whole;
+    if (!/[<&]/.test(text) && !Number.isNaN(Date.parse(text))) return text === value ? whole : `<${tag}${attrs ?? ""}>${text}</${tag}>`;
+    const kept = text.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+    return `<${tag}${attrs ?? ""}></${tag}><${BAD_DATE_TAG}>${kept}</${BAD_DATE_TAG}>`;
   });
 }
 

@@ -7,7 +7,7 @@ import { canonicalId } from "../../src/core/ids.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import type { SourceContext, SourceCursor, SourceResult } from "../../src/core/source.js";
 import { feedAdapter } from "../../src/sources/feed.js";
-import { blankInvalidDates } from "../../src/sources/feed-parse.js";
+import { blankInvalidDates, parseFeed } from "../../src/sources/feed-parse.js";
 import { createHttpFetcher } from "../../src/sources/http-fetch.js";
 import { startFixtureServer } from "../helpers/fixture-server.js";
 import type { FixtureServer } from "../helpers/fixture-server.js";
@@ -231,5 +231,18 @@ describe("feed failures", () => {
     expect(blankInvalidDates(xml)).toBe(
       "<entry><published>2024-01-01T00:00:00Z</published><updated></updated><pressroom-bad-date>never</pressroom-bad-date></entry>",
     );
+  });
+
+  it.each([
+    ["pretty-printed", "<updated>\n      2024-04-02T10:00:00+01:00\n    </updated>"],
+    ["CDATA", "<updated><![CDATA[2024-04-02T10:00:00+01:00]]></updated>"],
+  ])("reads a %s date instead of failing the whole feed", async (_what, updated) => {
+    const xml = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>tag:x,2024:f</id><title>t</title><updated>2024-04-02T10:00:00Z</updated>
+      <entry><id>tag:www.gov.uk,2005:/government/news/a</id><title>A release</title>${updated}<link rel="alternate" href="https://www.gov.uk/government/news/a"/><summary>s</summary></entry>
+      <entry><id>tag:www.gov.uk,2005:/government/news/b</id><title>B release</title><updated><![CDATA[junk]]></updated><link rel="alternate" href="https://www.gov.uk/government/news/b"/><summary>s</summary></entry></feed>`;
+    const parsed = await parseFeed(xml, "http://127.0.0.1/feed.atom");
+    const a = parsed.entries.find((e) => e.title === "A release");
+    expect(a?.updated).toBeDefined();
+    expect(new Date(a!.updated!).toISOString()).toBe("2024-04-02T09:00:00.000Z");
   });
 });
