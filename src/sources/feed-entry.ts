@@ -57,7 +57,9 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
   const label = `entry ${JSON.stringify(cleanText(entry.title) || "(untitled)")}${url ? ` (${url})` : ""}`;
 
   const ukpolTitle = parseUkpolTitle(cleanText(entry.title));
-  const govuk = splitGovukPrefix(ukpolTitle.title);
+  // `Speech: …`, `Statistics: …` prefixes are GOV.UK's document types; on other sites a colon in a
+  // title is just a colon.
+  const govuk = isGovuk(url) ? splitGovukPrefix(ukpolTitle.title) : { title: ukpolTitle.title, kind: undefined };
   const title = govuk.title;
   if (!title) return { skipped: `${label}: no title; skipped` };
 

@@ -233,6 +233,14 @@ describe("feed failures", () => {
     );
   });
 
+  it("keeps a colon title on a site that is not GOV.UK (no GOV.UK type prefix, no filtering)", async () => {
+    const xml = `<?xml version="1.0"?><rss version="2.0"><channel><title>c</title><link>https://example.org/</link><description>d</description>
+      <item><title>Statistics: crime falls again</title><link>https://example.org/news/crime-falls</link><guid>https://example.org/?p=1</guid><pubDate>Mon, 30 Oct 2023 09:00:00 GMT</pubDate><description>Crime fell.</description></item></channel></rss>`;
+    server.route("/other.rss", { body: xml, contentType: "application/rss+xml" });
+    const result = await read("/other.rss");
+    expect(result.items.map((i) => i.release.title)).toEqual(["Statistics: crime falls again"]);
+  });
+
   it.each([
     ["pretty-printed", "<updated>\n      2024-04-02T10:00:00+01:00\n    </updated>"],
     ["CDATA", "<updated><![CDATA[2024-04-02T10:00:00+01:00]]></updated>"],
