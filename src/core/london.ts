@@ -52,12 +52,19 @@ export function londonTime(date: string, hour: number, minute: number): Date {
   return new Date(guess.getTime() - londonOffsetMinutes(guess) * 60_000);
 }
 
+/** 1–12 for a month name or an abbreviation of at least three letters (`Oct`, `Sept`), else 0. */
+function monthNumber(name: string): number {
+  const lower = name.toLowerCase().replace(/\.$/, "");
+  if (lower.length < 3) return 0;
+  return MONTHS.findIndex((m) => m.startsWith(lower)) + 1;
+}
+
 /** Parses `30 October 2023` / `5 March 2024` / `1st May 2024` to `YYYY-MM-DD`, or undefined. */
 export function parseDayMonthYear(text: string): string | undefined {
-  const m = /^\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\s+(\d{4})\s*$/.exec(text);
+  const m = /^\s*(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+\.?)\s+(\d{4})\s*$/.exec(text);
   if (!m) return undefined;
   const day = Number(m[1]);
-  const month = MONTHS.indexOf(m[2]!.toLowerCase() as (typeof MONTHS)[number]) + 1;
+  const month = monthNumber(m[2]!);
   const year = Number(m[3]);
   if (month < 1 || day < 1 || day > 31) return undefined;
   const iso = `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
