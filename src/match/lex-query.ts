@@ -74,6 +74,9 @@ function lexRun(query: string, start: number, end: number, out: QueryToken[]): v
       if (rest === "" && (after === undefined || !(after === "(" || QUOTES.has(after)))) {
         throw new QuerySyntaxError(query, s, `"${name}:" needs a word, "a phrase" or (a group) right after the colon`);
       }
+      if (rest.startsWith("-") || Object.hasOwn(OPERATORS, rest)) {
+        throw new QuerySyntaxError(query, s, `negate a field by putting the minus or NOT before it: -${name}:word, not ${name}:${rest.startsWith("-") ? "-" : "NOT "}word`);
+      }
       out.push({ kind: "field", field, start: s, end: s + prefix[0].length });
       s += prefix[0].length;
       run = rest;

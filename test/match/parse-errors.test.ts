@@ -18,6 +18,8 @@ describe("query errors", () => {
     ["   ", 0, "empty"],
     ["&&", 0, "empty"],
     ["(asylum", 0, "never closed"],
+    ["title:-police", 0, "-title:word"],
+    ["asylum title:NOT police", 7, "NOT before it"],
     ["asylum OR (hotels (fraud)", 10, "never closed"],
     ["asylum)", 6, "no matching"],
     ["()", 0, "empty"],
