@@ -42,10 +42,13 @@ export interface Provenance {
   readonly firstSeenAt: string;
   /** Hash of the text this source last gave; a revision is a change of the same source's text. */
   readonly lastHash?: string;
+  /** The source's version stamp last seen (see `SourceItem.version`). */
+  readonly lastVersion?: string;
 }
 
 /** One stored version of a release's text. */
 export interface Revision {
+  /** Identity of this revision: the content hash, plus the source's version stamp when only that changed. */
   readonly hash: string;
   /** UTC instant Pressroom recorded this revision. */
   readonly recordedAt: string;

@@ -38,6 +38,11 @@ export interface SourceItem {
   readonly sourceItemId?: string;
   /** URL of the item at this source, if any. */
   readonly url?: string;
+  /**
+   * The source's own version stamp of the item (GOV.UK organisation-feed `<url>#<timestamp>` id,
+   * finder-feed `updated`): a new stamp is an edit even when the text the feed carries is unchanged.
+   */
+  readonly version?: string;
 }
 
 /** What an adapter may remember between runs. Adapter-owned, JSON-serialisable. */

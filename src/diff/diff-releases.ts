@@ -1,4 +1,4 @@
-import { contentHash, titleKey } from "../core/ids.js";
+import { contentHash, shortHash, titleKey } from "../core/ids.js";
 import { daysBetween } from "../core/london.js";
 import type { Provenance, Release, StoredRelease } from "../core/release.js";
 import type { SourceItem } from "../core/source.js";
@@ -35,6 +35,7 @@ function provenanceFor(input: DiffInput, item: SourceItem, hash: string, prior?:
     sourceItemId: item.sourceItemId ?? prior?.sourceItemId,
     firstSeenAt: prior?.firstSeenAt ?? input.now,
     lastHash: hash,
+    ...(item.version ?? prior?.lastVersion ? { lastVersion: item.version ?? prior?.lastVersion } : {}),
   };
 }
 
@@ -57,11 +58,15 @@ function withProvenance(stored: StoredRelease, p: Provenance): StoredRelease {
 }
 
 function sameProvenance(a: Provenance | undefined, b: Provenance): boolean {
-  return !!a && a.lastHash === b.lastHash && a.url === b.url && a.sourceItemId === b.sourceItemId && a.origin === b.origin;
+  return !!a && a.lastHash === b.lastHash && a.url === b.url && a.sourceItemId === b.sourceItemId && a.origin === b.origin && a.lastVersion === b.lastVersion;
 }
 
-/** Applies a newer text of the same release: keeps id, date and first sighting; appends a revision. */
-function revise(input: DiffInput, stored: StoredRelease, release: Release, hash: string, p: Provenance): StoredRelease {
+/**
+ * Applies a newer text of the same release: keeps id, date and first sighting; appends a revision
+ * identified by `revisionId` (the content hash, or hash@version for an edit only the source's
+ * version stamp shows).
+ */
+function revise(input: DiffInput, stored: StoredRelease, release: Release, hash: string, p: Provenance, revisionId = hash): StoredRelease {
   return withProvenance(
     {
       ...stored,
@@ -72,7 +77,7 @@ function revise(input: DiffInput, stored: StoredRelease, release: Release, hash:
       changeNote: release.changeNote,
       hash,
       updatedAt: input.now,
-      revisions: [...stored.revisions, { hash, recordedAt: input.now, title: release.title, summary: release.summary, body: release.body, ...(release.changeNote ? { changeNote: release.changeNote } : {}) }],
+      revisions: [...stored.revisions, { hash: revisionId, recordedAt: input.now, title: release.title, summary: release.summary, body: release.body, ...(release.changeNote ? { changeNote: release.changeNote } : {}) }],
     },
     p,
   );
@@ -113,8 +118,11 @@ export function diffReleases(input: DiffInput): DiffResult {
     const lineageHashes = new Set(lineage.map((p) => p.lastHash));
     const p = provenanceFor(input, item, hash, mine);
     const isEdit = hash !== current.hash && lineage.length > 0 && !lineageHashes.has(hash);
-    if (isEdit) {
-      const next = revise(input, current, item.release, hash, p);
+    // GOV.UK marks an edit with a new version stamp even when the text its feed carries is the same.
+    const versionEdit = !isEdit && hash === mine?.lastHash && mine.lastVersion !== undefined && item.version !== undefined && item.version !== mine.lastVersion;
+    if (isEdit || versionEdit) {
+      const release = versionEdit && !item.release.changeNote ? { ...item.release, changeNote: `Updated at the source (${item.version}).` } : item.release;
+      const next = revise(input, current, release, hash, p, versionEdit ? `${hash}@${shortHash(item.version ?? "", 8)}` : hash);
       working.set(next.id, next);
       changes.push({ type: "revised", item, previous: current, release: next, changes: describeChanges(current, next) });
       counts.revised++;

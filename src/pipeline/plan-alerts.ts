@@ -2,7 +2,13 @@ import type { Subscriber, Topic } from "../core/subscription.js";
 import type { Change } from "../diff/diff-releases.js";
 import { type AlertCandidate, planDeliveries } from "../mail/index.js";
 import { createTopicMatcher } from "../match/index.js";
+import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
+
+/** Identity of a release's latest revision (what a delivery is keyed on). */
+function revisionOf(release: StoredRelease): string {
+  return release.revisions[release.revisions.length - 1]?.hash ?? release.hash;
+}
 
 /** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
 export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
@@ -29,7 +35,7 @@ export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
         });
         if (matches.length === 0) continue;
         if (change.type === "new") {
-          candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: false, matches });
+          candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches });
           continue;
         }
         // A subscriber whose topics matched the earlier text hears of a revision only if they asked
@@ -38,8 +44,8 @@ export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
         const knewIt = new Set(matcher.match(change.previous).flatMap((m) => owners.get(m.topicId)?.subscriber.email ?? []));
         const again = matches.filter((m) => knewIt.has(m.subscriber.email));
         const firstTime = matches.filter((m) => !knewIt.has(m.subscriber.email));
-        if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: false, matches: firstTime });
-        if (again.length > 0) candidates.push({ release: change.release, revisionHash: change.release.hash, isRevision: true, changes: change.changes, matches: again });
+        if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches: firstTime });
+        if (again.length > 0) candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: true, changes: change.changes, matches: again });
       }
       return planDeliveries(candidates, now);
     },

@@ -101,5 +101,7 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
     body,
     ...(url ? { url } : {}),
   };
-  return { item: { release, ...(sourceItemId ? { sourceItemId } : {}), ...(url ? { url } : {}) } };
+  // GOV.UK's organisation feed marks an edit with a new `#<timestamp>` id, its finder feed by `updated`.
+  const version = entry.id && entry.id !== sourceItemId ? entry.id : isGovuk(url) ? entry.updated : undefined;
+  return { item: { release, ...(sourceItemId ? { sourceItemId } : {}), ...(url ? { url } : {}), ...(version ? { version } : {}) } };
 }

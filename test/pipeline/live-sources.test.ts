@@ -79,6 +79,28 @@ describe("one release, many live sources", () => {
     expect(knife?.revisions).toHaveLength(2);
   });
 
+  it("takes a new organisation-feed id for the same URL as a revision even when the feed's text is unchanged", async () => {
+    let h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
+    await runOnce(h.deps);
+    await h.close();
+    const bumped = readFileSync(`${root}govuk-organisation-home-office.atom`, "utf8").replace(`${KNIFE}#2024-04-01T00:01:00+01:00`, `${KNIFE}#2024-04-05T12:00:00+01:00`);
+    server.route("/government/organisations/home-office.atom", { body: bumped, contentType: "application/atom+xml", etag: '"org-3"' });
+    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
+    const run = await runOnce(h.deps);
+    const knife = (await h.store.releases.findExisting([{ release: { id: "x", title: "x", kind: "x", department: "x", date: "2024-04-01", summary: "", body: [] }, sourceId: "q", url: KNIFE }]))[0];
+    await h.close();
+    expect(run.sources[0]).toMatchObject({ new: 0, revised: 1 });
+    expect(knife?.revisions).toHaveLength(2);
+    expect(knife?.changeNote).toContain("2024-04-05T12:00:00+01:00");
+    expect(knife?.updatedAt).toBe("2026-11-30T10:00:00.000Z");
+    // The same feed again is no edit.
+    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T11:00:00Z" });
+    server.route("/government/organisations/home-office.atom", { body: bumped, contentType: "application/atom+xml", etag: '"org-4"' });
+    const again = await runOnce(h.deps);
+    await h.close();
+    expect(again.sources[0]).toMatchObject({ revised: 0 });
+  });
+
   it("costs nothing on a 304", async () => {
     let h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
     await runOnce(h.deps);
