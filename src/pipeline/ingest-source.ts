@@ -4,7 +4,7 @@ import type { SourceResult, SourceState } from "../core/source.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
-import { ALL_FEED, archiveFeedName, archiveMonthOf, kindFeedName, topicFeedName } from "../feeds/feed-names.js";
+import { ALL_FEED, kindFeedName, planFeeds, topicFeedName } from "../feeds/index.js";
 import { originOf } from "../sources/index.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { recordSuccess } from "./source-health.js";
@@ -19,7 +19,7 @@ export interface IngestOutcome {
   readonly enqueued: number;
 }
 
-/** Feeds a release appears in (subscription feeds and its month's archive). */
+/** Subscription feeds a release appears in (archives are planned by month). */
 function feedsOf(release: StoredRelease, feedTopics: Matchers["feedTopics"]): string[] {
   return [ALL_FEED, kindFeedName(release.kind), ...feedTopics(release).map(topicFeedName)];
 }
@@ -55,19 +55,9 @@ export async function ingestSource(
   const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
   if (diff.toWrite.length > 0) {
     const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, release })));
-    const knownMonths = new Set(await store.releases.months());
-    const months = [...new Set(changed.map(archiveMonthOf))];
-    const dirty = new Set([...placements.map((p) => p.feed), ...months.map(archiveFeedName)]);
-    const newMonths = months.filter((m) => !knownMonths.has(m));
-    if (newMonths.length > 0) {
-      // A new month changes its neighbours' prev/next-archive links and the current feed's prev-archive.
-      const all = [...knownMonths, ...newMonths].sort();
-      for (const m of newMonths) {
-        const i = all.indexOf(m);
-        for (const neighbour of [all[i - 1], all[i + 1]]) if (neighbour) dirty.add(archiveFeedName(neighbour));
-      }
-      dirty.add(ALL_FEED);
-    }
+    // All, kinds and archive months (with a new month's neighbours, whose links change) plus topics.
+    const plan = planFeeds(changed, { existingMonths: await store.releases.months() });
+    const dirty = new Set([...plan.names, ...placements.map((p) => p.feed)]);
     // Order matters for a crash: feeds are marked dirty and the feed index updated before the
     // releases are written, so a release is never stored without its place in the feeds (a feed
     // index entry without its release is skipped when rendering and fixed by the next run).
