@@ -58,8 +58,6 @@ export interface SourceContext {
   readonly cursor: SourceCursor;
   /** Optional progress callback for long work (bytes or items). */
   readonly onProgress?: (done: number, total: number) => void;
-  /** Asks whether a release (by URL or source item id) is already known; lets adapters skip detail fetches. */
-  readonly isKnown?: (key: { url?: string; sourceItemId?: string; version?: string }) => boolean;
 }
 
 export interface SourceResult {

@@ -22,11 +22,9 @@ function seenOf(cursor: SourceCursor): Record<string, string> {
   return seen && typeof seen === "object" ? (seen as Record<string, string>) : {};
 }
 
-function isUnchanged(result: SearchResult, seen: Record<string, string>, context: SourceContext): boolean {
-  const stamp = result.public_timestamp ?? "";
-  if (result.link in seen && seen[result.link] === stamp) return true;
-  const url = new URL(result.link, GOVUK_ORIGIN).toString();
-  return context.isKnown?.({ url, sourceItemId: result.link, version: stamp }) ?? false;
+/** Read before at this public_timestamp: no detail fetch. */
+function isUnchanged(result: SearchResult, seen: Record<string, string>): boolean {
+  return result.link in seen && seen[result.link] === (result.public_timestamp ?? "");
 }
 
 async function readGovuk(config: GovukSearchSourceConfig, context: SourceContext, options: GovukSearchOptions): Promise<SourceResult> {
@@ -46,7 +44,7 @@ async function readGovuk(config: GovukSearchSourceConfig, context: SourceContext
       warnings.push(`${listUrl}: result ${JSON.stringify(r.link)} is not a GOV.UK path; skipped`);
       return false;
     }
-    if (isUnchanged(r, previous, context)) {
+    if (isUnchanged(r, previous)) {
       seen[r.link] = r.public_timestamp ?? "";
       return false;
     }

@@ -58,7 +58,7 @@ async function readHtml(config: HtmlSourceConfig, context: SourceContext): Promi
   const previous = seenOf(context);
   const seen: string[] = [];
   const todo = links.filter((link) => {
-    const known = previous.has(link.url) || (context.isKnown?.({ url: canonicalUrl(link.url), sourceItemId: link.url }) ?? false);
+    const known = previous.has(link.url);
     if (known) seen.push(link.url);
     return !known;
   });

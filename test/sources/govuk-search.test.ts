@@ -40,14 +40,13 @@ const adapter = createGovukSearchAdapter({
   now: () => clockMs,
 });
 
-function read(cursor: SourceCursor = {}, extra: Partial<{ rateLimit: number; isKnown: SourceContext["isKnown"] }> = {}): Promise<SourceResult> {
+function read(cursor: SourceCursor = {}, extra: Partial<{ rateLimit: number }> = {}): Promise<SourceResult> {
   const context: SourceContext = {
     http: createHttpFetcher({ timeoutMs: 5000, sleep: async () => {} }),
     clock: fixedClock("2024-04-02T12:00:00Z"),
     log: memoryLogger(),
     baseDir: root,
     cursor,
-    ...(extra.isKnown ? { isKnown: extra.isKnown } : {}),
   };
   return adapter.read(
     { id: "govuk", type: "govuk-search", url: server.origin, organisation: "home-office", supergroup: "news_and_communications", count: 50, rateLimit: extra.rateLimit ?? 3 },
@@ -161,11 +160,6 @@ describe("govuk-search adapter", () => {
     ]);
   });
 
-  it("skips detail fetches for items the store already knows at this version", async () => {
-    const result = await read({}, { isKnown: (key) => key.sourceItemId === "/government/news/new-measures-to-tackle-knife-crime" && key.version === "2024-04-01T00:01:00.000+01:00" });
-    expect(result.items).toHaveLength(2);
-    expect(server.requestsTo("/api/content/government/news/new-measures")).toHaveLength(0);
-  });
 
   it.each([
     [3, 333],
