@@ -9,7 +9,8 @@ import { flushOutbox, type FlushDeps, type FlushStep } from "../../src/mail/flus
 import { createMailTransport } from "../../src/mail/mail-transport.js";
 import { planDeliveries, type AlertCandidate } from "../../src/mail/plan-deliveries.js";
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
-import { createFileOutbox } from "../helpers/file-outbox.js";
+import type { OutboxRepo } from "../../src/core/ports.js";
+import { openStore } from "../../src/store/open-store.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 
 const WEDNESDAY = "2024-01-10T12:00:00Z";
@@ -49,7 +50,6 @@ class InjectedCrash extends Error {}
 describe("flushOutbox", () => {
   let sink: SmtpSink;
   let dir: string;
-  let file: string;
   const clock = fixedClock(WEDNESDAY);
 
   beforeAll(async () => {
@@ -61,20 +61,29 @@ describe("flushOutbox", () => {
   beforeEach(async () => {
     sink.reset();
     dir = await mkdtemp(join(tmpdir(), "pressroom-flush-"));
-    file = join(dir, "outbox.json");
     clock.set(WEDNESDAY);
-    await createFileOutbox(file).enqueue(scenario());
+    await withStoreOutbox((outbox) => outbox.enqueue(scenario()));
   });
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** One "process": a fresh outbox over the same file and a fresh transport, closed afterwards. */
+  /** The real store's outbox over the test's state folder, opened and closed like one process. */
+  async function withStoreOutbox<T>(work: (outbox: OutboxRepo) => Promise<T>): Promise<T> {
+    const store = await openStore(join(dir, "state"), { clock });
+    try {
+      return await work(store.outbox);
+    } finally {
+      await store.close();
+    }
+  }
+
+  /** One "process": a fresh outbox over the same state and a fresh transport, closed afterwards. */
   async function run(extra: Partial<FlushDeps> = {}, smtpUrl: string | null = sink.url) {
     const transport = createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(dir, "eml"), timeoutMs: 5_000, clock });
     const log = memoryLogger();
     try {
-      return await flushOutbox({ outbox: createFileOutbox(file), transport, clock, log, compose: composeOptions, ...extra });
+      return await withStoreOutbox((outbox) => flushOutbox({ outbox, transport, clock, log, compose: composeOptions, ...extra }));
     } finally {
       await transport.close();
       for (const entry of log.entries) expect(JSON.stringify(entry)).not.toMatch(/@example\.org/);
@@ -82,7 +91,7 @@ describe("flushOutbox", () => {
   }
 
   async function deliveries(): Promise<Delivery[]> {
-    return createFileOutbox(file).list();
+    return withStoreOutbox((outbox) => outbox.list());
   }
 
   /** Message-IDs each delivery arrived under, from what the SMTP server received. */

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runOnce } from "../../src/pipeline/run-once.js";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.js";
+import type { Store } from "../../src/store/open-store.js";
 import { openHarness } from "../helpers/pipeline-harness.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
@@ -13,6 +14,12 @@ const CONTENT = {
   "/government/speeches/home-secretary-speech-to-the-police-federation": "home-secretary-speech-to-the-police-federation",
   "/government/news/border-force-seizes-record-haul-at-dover": "border-force-seizes-record-haul-at-dover",
 };
+
+/** The stored release at a canonical URL, looked up the way the pipeline does. */
+async function storedByUrl(store: Store, url: string) {
+  const probe = { id: "tag:probe,2024:x", title: "probe", kind: "x", department: "x", date: "2024-04-01", summary: "", body: [] };
+  return (await store.releases.findExisting([{ release: probe, sourceId: "probe", url }]))[0];
+}
 
 describe("one release, many live sources", () => {
   let server: FixtureServer;
@@ -73,7 +80,7 @@ describe("one release, many live sources", () => {
     server.route("/government/organisations/home-office.atom", { body: edited, contentType: "application/atom+xml", etag: '"org-2"' });
     h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
     const run = await runOnce(h.deps);
-    const knife = (await h.store.releases.findExisting([{ release: { id: "x", title: "x", kind: "x", department: "x", date: "2024-04-01", summary: "", body: [] }, sourceId: "q", url: KNIFE }]))[0];
+    const knife = await storedByUrl(h.store, KNIFE);
     await h.close();
     expect(run.sources[0]).toMatchObject({ new: 0, revised: 1 });
     expect(knife?.revisions).toHaveLength(2);
@@ -87,7 +94,7 @@ describe("one release, many live sources", () => {
     server.route("/government/organisations/home-office.atom", { body: bumped, contentType: "application/atom+xml", etag: '"org-3"' });
     h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
     const run = await runOnce(h.deps);
-    const knife = (await h.store.releases.findExisting([{ release: { id: "x", title: "x", kind: "x", department: "x", date: "2024-04-01", summary: "", body: [] }, sourceId: "q", url: KNIFE }]))[0];
+    const knife = await storedByUrl(h.store, KNIFE);
     await h.close();
     expect(run.sources[0]).toMatchObject({ new: 0, revised: 1 });
     expect(knife?.revisions).toHaveLength(2);
