@@ -1,26 +1,238 @@
-import type { Delivery, PendingSubscription, Subscriber } from "./subscription.js";
+import type { StoredRelease } from "./release.js";
+import type { RunSummary, RunTotals } from "./run.js";
+import type { SourceState } from "./source.js";
+import type { Delivery, PendingSubscription, Subscriber, Topic } from "./subscription.js";
 
-/** Durable outbox. Implemented by the store; used by mail and pipeline. Every method persists before resolving. */
-export interface OutboxRepo {
-  /** Adds deliveries whose id is not already present (sent or not). Returns how many were added. */
-  enqueue(deliveries: readonly Delivery[]): Promise<number>;
-  /** Deliveries still pending (due or not). */
-  pending(): Promise<Delivery[]>;
-  /** Applies patches in one durable write. */
-  update(patches: readonly { id: string; patch: Partial<Omit<Delivery, "id">> }[]): Promise<void>;
-  /** All deliveries kept (pending, sent, failed), newest first. */
-  list(): Promise<Delivery[]>;
+/*
+ * The whole state of Pressroom, as one port with two engines: `store/lowdb` (the embedded
+ * default, files under `state/`) and `store/postgres` (several instances on several machines).
+ * Only `src/cli/` chooses and opens an engine; everything else receives a `StateStore`.
+ * Every write resolves only once it is durable.
+ */
+
+/** One entry of a feed's index: enough to order the feed and fetch the release. */
+export interface FeedEntry {
+  readonly id: string;
+  /** London date of the release. */
+  readonly date: string;
+  /** UTC instant of its latest revision. */
+  readonly updatedAt: string;
 }
 
-export interface SubscriptionRepo {
+/** A rendered feed as stored and served. */
+export interface FeedDocument {
+  /** Feed name: `all`, `kinds/speech`, `topics/asylum`, `archive/2023-10`. */
+  readonly name: string;
+  readonly xml: string;
+  /** Strong ETag of the bytes, quoted (`"…"`). */
+  readonly etag: string;
+  /** UTC instant the bytes last changed. */
+  readonly updated: string;
+  readonly entries: number;
+}
+
+/** A feed to publish: its rendered bytes. The store keeps the old document when the bytes are equal. */
+export interface FeedRender {
+  readonly name: string;
+  readonly xml: string;
+  readonly entries: number;
+}
+
+/**
+ * One unit of work, committed all or nothing: a source's new and revised releases, their places in
+ * the feeds, the feeds to re-render, the deliveries it queued and the source's cursor and health.
+ */
+export interface StateCommit {
+  readonly releases?: readonly StoredRelease[];
+  readonly placements?: readonly { readonly feed: string; readonly entry: FeedEntry }[];
+  /** Feeds that exist even when empty (a topic that matches nothing yet). */
+  readonly ensureFeeds?: readonly string[];
+  /** Feeds to (re)render after this commit. */
+  readonly dirty?: readonly string[];
+  readonly deliveries?: readonly Delivery[];
+  readonly source?: SourceState;
+}
+
+export interface CommitResult {
+  /** Deliveries added (those recorded before, in any status, are never queued again). */
+  readonly enqueued: number;
+  /** Feeds whose entry lists changed. */
+  readonly placedFeeds: readonly string[];
+}
+
+export interface ReleaseStore {
+  /** Stored releases reachable by identity keys (`id:…`, `url:…`, `item:…`, see core/identity): key → release. */
+  byKeys(keys: readonly string[]): Promise<Map<string, StoredRelease>>;
+  /** Stored releases whose current or earlier title has this title key, dated from `from` to `to` (London dates, inclusive). */
+  byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]>;
+  get(id: string): Promise<StoredRelease | undefined>;
+  /** Releases by id, in the order given; unknown ids are skipped. */
+  getMany(ids: readonly string[]): Promise<StoredRelease[]>;
+  inMonth(month: string): Promise<StoredRelease[]>;
+  /** Months (`YYYY-MM`) that hold releases, oldest first. */
+  months(): Promise<string[]>;
+  count(): Promise<number>;
+  /** Every release, newest month first, a month at a time. */
+  all(): AsyncIterable<StoredRelease>;
+}
+
+export interface FeedStore {
+  /** Newest entries of a feed (capped by the store's `feedEntries`), newest first. */
+  entries(feed: string): Promise<FeedEntry[]>;
+  /** Names of feeds that have an entry list. */
+  names(): Promise<string[]>;
+  has(feed: string): Promise<boolean>;
+  /** Feeds waiting to be (re)rendered. */
+  dirty(): Promise<string[]>;
+  /**
+   * Stores rendered feeds and clears the dirty marks of `clean` (the feeds rendered), in one unit.
+   * Returns the names whose bytes changed (only those are rewritten).
+   */
+  publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]>;
+  get(name: string): Promise<FeedDocument | undefined>;
+  /** Names of stored feed documents. */
+  documents(): Promise<string[]>;
+}
+
+export interface SourceStore {
+  /** The source's state; a fresh one for a source never seen. */
+  get(id: string): Promise<SourceState>;
+  list(): Promise<SourceState[]>;
+  /** Records health alone (a failed read); a successful read is recorded by `commit`. */
+  put(state: SourceState): Promise<void>;
+}
+
+/** Result of removing topics: how many topics went, and how many queued deliveries were cancelled with them. */
+export interface UnsubscribeResult {
+  readonly removedTopics: number;
+  readonly cancelled: number;
+}
+
+/**
+ * The one subscription service: CLI, web pages and config seeding all go through it. Each method
+ * is one unit of work; removing a topic cancels the queued deliveries only it matched, in the
+ * same unit, so no alert for it goes out afterwards.
+ */
+export interface SubscriptionStore {
   list(): Promise<Subscriber[]>;
+  count(): Promise<number>;
   get(email: string): Promise<Subscriber | undefined>;
-  put(subscriber: Subscriber): Promise<void>;
-  /** Removes the subscriber entirely. Returns false if unknown. */
-  remove(email: string): Promise<boolean>;
-  /** Whether config already seeded this (email, topic) once: an unsubscribe must then stick. */
-  wasSeeded(email: string, topicId: string): Promise<boolean>;
-  markSeeded(email: string, topicIds: readonly string[]): Promise<void>;
+  /** Adds or replaces a topic (by id) of an address, creating the subscriber with `origin` if new. */
+  addTopic(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber>;
+  /** Removes one topic, or every topic when `topicId` is undefined. */
+  removeTopics(email: string, topicId?: string): Promise<UnsubscribeResult>;
+  /**
+   * Config seeding: adds each topic this address was never seeded with, and remembers it was seeded,
+   * so an unsubscribe sticks. Returns the topics added.
+   */
+  seed(email: string, topics: readonly Topic[]): Promise<number>;
   putPending(pending: PendingSubscription): Promise<void>;
+  /** Removes and returns a pending confirmation. */
   takePending(token: string): Promise<PendingSubscription | undefined>;
+  /** Drops pending confirmations created before `olderThan`; returns how many. */
+  prunePending(olderThan: Date): Promise<number>;
+  countPending(): Promise<number>;
+}
+
+/** What becomes of a claimed delivery. */
+export type OutboxAck =
+  | { readonly id: string; readonly status: "sent"; readonly sentAt: string }
+  | { readonly id: string; readonly status: "failed"; readonly error: string; readonly attempts: number }
+  | { readonly id: string; readonly status: "retry"; readonly dueAt: string; readonly error: string; readonly attempts: number };
+
+export interface OutboxStats {
+  readonly pending: number;
+  /** Pending and due now. */
+  readonly due: number;
+  /** `createdAt` of the oldest pending delivery. */
+  readonly oldestPendingAt?: string;
+  readonly sent: number;
+  readonly failed: number;
+  readonly cancelled: number;
+}
+
+/**
+ * The outbox is a queue: a sender claims due work, sends, and acknowledges. A claim that is never
+ * acknowledged (its sender died) comes back when its lease ends.
+ */
+export interface OutboxStore {
+  /** Queues deliveries not recorded before (in any status, ever). Returns how many were added. */
+  enqueue(deliveries: readonly Delivery[]): Promise<number>;
+  /**
+   * Claims the due, unclaimed pending deliveries of up to `limit` addresses (all of each address's
+   * due deliveries, so a digest is never split), oldest due first, for `leaseMs`.
+   */
+  claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]>;
+  /** Records, durably and before the send, the batch and Message-ID of claimed deliveries. */
+  assignBatch(ids: readonly string[], batchId: string, messageId: string): Promise<void>;
+  /** Acknowledges claimed deliveries in one durable write and ends their claims. */
+  ack(acks: readonly OutboxAck[]): Promise<void>;
+  /** Gives back every claim of `owner` without an outcome. */
+  releaseClaims(owner: string): Promise<void>;
+  stats(now: Date): Promise<OutboxStats>;
+  /** Pending deliveries (status, tests); at most `limit`, oldest due first. */
+  pending(limit?: number): Promise<Delivery[]>;
+  get(id: string): Promise<Delivery | undefined>;
+  /** Most recent failed deliveries, newest first. */
+  recentFailures(limit: number): Promise<Delivery[]>;
+}
+
+export interface RunStore {
+  record(run: RunSummary): Promise<void>;
+  last(): Promise<RunSummary | undefined>;
+  recent(limit: number): Promise<RunSummary[]>;
+  totals(): Promise<RunTotals>;
+}
+
+/**
+ * Named leases: one holder at a time across every instance (a source is polled by one instance at
+ * a time). lowdb's state lock already makes its process the only writer.
+ */
+export interface LeaseStore {
+  /** Runs `work` holding the lease, or returns `{ held: false }` at once if another holder has it. */
+  withLease<T>(name: string, work: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }>;
+}
+
+/** One record of a whole-state copy (`pressroom copy-state`). */
+export type StateRecord =
+  | { readonly type: "release"; readonly release: StoredRelease }
+  | { readonly type: "feed-entries"; readonly feed: string; readonly entries: readonly FeedEntry[] }
+  | { readonly type: "feed-document"; readonly document: FeedDocument }
+  | { readonly type: "dirty"; readonly feeds: readonly string[] }
+  | { readonly type: "source"; readonly state: SourceState }
+  | { readonly type: "subscriber"; readonly subscriber: Subscriber }
+  | { readonly type: "seeded"; readonly email: string; readonly topicIds: readonly string[] }
+  | { readonly type: "pending"; readonly pending: PendingSubscription }
+  | { readonly type: "delivery"; readonly delivery: Delivery }
+  | { readonly type: "run"; readonly run: RunSummary }
+  | { readonly type: "totals"; readonly totals: RunTotals }
+  | { readonly type: "secret"; readonly secret: string };
+
+export interface StateStore {
+  readonly engine: "lowdb" | "postgres";
+  /** Where the state lives, for messages (`state folder /srv/pressroom/state`, `postgres://host/db`); no password. */
+  readonly location: string;
+  readonly releases: ReleaseStore;
+  readonly feeds: FeedStore;
+  readonly sources: SourceStore;
+  readonly subscriptions: SubscriptionStore;
+  readonly outbox: OutboxStore;
+  readonly runs: RunStore;
+  readonly leases: LeaseStore;
+  /** Commits one unit of work, all or nothing. */
+  commit(change: StateCommit): Promise<CommitResult>;
+  /**
+   * The unsubscribe-token secret shared by every instance: `fromEnv` when given (PRESSROOM_SECRET),
+   * else the one created once in the state.
+   */
+  secret(fromEnv?: string): Promise<string>;
+  /** Changes whenever a commit or publish changes what the state holds; cheap to read. */
+  generation(): Promise<string>;
+  /** Whether the state holds nothing (copy-state refuses a non-empty target). */
+  isEmpty(): Promise<boolean>;
+  /** Every record, for copy-state. */
+  exportRecords(): AsyncIterable<StateRecord>;
+  /** Loads records into an empty state; returns counts by record type. */
+  importRecords(records: AsyncIterable<StateRecord>): Promise<Record<string, number>>;
+  close(): Promise<void>;
 }
