@@ -9,7 +9,7 @@ import { silentLogger } from "../src/core/logger.js";
 import type { StoredRelease } from "../src/core/release.js";
 import { runOnce } from "../src/pipeline/run-once.js";
 import { createHttpFetcher } from "../src/sources/index.js";
-import { openStore } from "../src/store/open-store.js";
+import { openState, type StateTarget } from "../src/store/index.js";
 
 const PARAGRAPH = "The Home Secretary announced new measures to tackle crime, including more patrols, better technology and support for victims across England and Wales.";
 
@@ -28,13 +28,13 @@ function dumpWith(i: number): string {
   return `Tag: Home Office\n\n  • PRESS RELEASE : ${title} [November 2026]\n\n    PRESS RELEASE : ${title} [November 2026]\n\n    The press release issued by the Home Office on 2${i % 8} November 2026.\n\n    ${PARAGRAPH}\n\n    Second paragraph ${i}.\n`;
 }
 
-async function seed(dir: string, count: number): Promise<void> {
-  const store = await openStore(dir, { clock: fixedClock("2026-01-01T00:00:00Z") });
+async function seed(target: StateTarget, count: number): Promise<void> {
+  const store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z") });
   const batch = 2_000;
   for (let start = 0; start < count; start += batch) {
     const releases = Array.from({ length: Math.min(batch, count - start) }, (_, k) => syntheticRelease(start + k));
-    await store.releases.put(releases);
-    await store.feedIndex.place(releases.flatMap((release) => [{ feed: "all", release }, { feed: `kinds/${release.kind}`, release }]));
+    const entry = (r: StoredRelease) => ({ id: r.id, date: r.date, updatedAt: r.updatedAt });
+    await store.commit({ releases, placements: releases.flatMap((r) => [{ feed: "all", entry: entry(r) }, { feed: `kinds/${r.kind}`, entry: entry(r) }]) });
   }
   await store.close();
 }
@@ -42,8 +42,9 @@ async function seed(dir: string, count: number): Promise<void> {
 /** Median ms of runs that each add one release to a state holding `count` releases. */
 async function timeAddOne(count: number, rounds: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), "pressroom-bench-"));
+  const target: StateTarget = { kind: "lowdb", dir: join(dir, "state") };
   try {
-    await seed(join(dir, "state"), count);
+    await seed(target, count);
     const times: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const file = join(dir, `dump-${r}.txt`);
@@ -51,8 +52,8 @@ async function timeAddOne(count: number, rounds: number): Promise<number> {
       const config = parseConfig({ sources: [{ id: `inbox-${r}`, type: "dump", path: file }], feeds: { topics: [] } });
       const clock = fixedClock("2026-11-29T10:00:00Z");
       const t0 = performance.now();
-      const store = await openStore(join(dir, "state"), { clock, feedEntries: config.feeds.entries });
-      await runOnce({ config, baseDir: dir, store, http: createHttpFetcher({}), clock, log: silentLogger, compose: { from: "x@y.z", baseUrl: "http://localhost", listId: "l.example", unsubscribeMailto: "u@example.org", secret: "bench-secret-0123456789" } });
+      const store = await openState(target, { clock, feedEntries: config.feeds.entries });
+      await runOnce({ owner: "bench", config, baseDir: dir, store, http: createHttpFetcher({}), clock, log: silentLogger, compose: { from: "x@y.z", baseUrl: "http://localhost", listId: "l.example", unsubscribeMailto: "u@example.org", secret: "bench-secret-0123456789" } });
       await store.close();
       times.push(performance.now() - t0);
     }

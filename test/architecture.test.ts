@@ -39,6 +39,21 @@ describe("architecture", () => {
     expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
   });
 
+  it("lets only the CLI choose and open a state engine", () => {
+    const offenders = all.filter((f) => !["cli", "store"].includes(moduleOf(f)) && /from\s+["'][./]+\/store\//.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it("keeps paths and files out of the pipeline, scheduler and server: they see only the state port", () => {
+    const offenders = all.filter((f) => ["pipeline", "scheduler", "server"].includes(moduleOf(f)) && /from\s+["']node:fs/.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
+  it("speaks SQL only in the PostgreSQL engine", () => {
+    const offenders = all.filter((f) => !relative(SRC, f).startsWith("store/postgres/") && /from\s+["']pg["']/.test(readFileSync(f, "utf8")));
+    expect(offenders.map((f) => relative(SRC, f))).toEqual([]);
+  });
+
   it("touches lowdb only in the store", () => {
     const offenders = all.filter((f) => moduleOf(f) !== "store" && /from\s+["']lowdb/.test(readFileSync(f, "utf8")));
     expect(offenders).toEqual([]);

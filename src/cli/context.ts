@@ -1,16 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { loadConfig, parseConfig, type LoadedConfig } from "../config/load.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import type { StateStore } from "../core/ports.js";
 import { createMailTransport, type ComposeOptions, type MailTransport } from "../mail/index.js";
 import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
 import { createHttpFetcher } from "../sources/index.js";
 import { PressroomError } from "../core/errors.js";
-import { writeFileDurably } from "../store/durable-file.js";
-import { openStore, type Store } from "../store/open-store.js";
+import { openState, redactUrl, type OpenStateOptions, type StateTarget } from "../store/index.js";
 import { createLogger, type LogLevel } from "./logger.js";
 
 export const DEFAULT_CONFIG = "config/pressroom.yaml";
@@ -27,22 +27,72 @@ export async function readConfig(options: GlobalOptions): Promise<LoadedConfig> 
   return loadConfig(path);
 }
 
-/** The unsubscribe-token secret: PRESSROOM_SECRET, else one generated once and kept in the state folder. */
-export async function readSecret(stateDir: string): Promise<string> {
-  const fromEnv = process.env.PRESSROOM_SECRET;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    if (fromEnv.length < 16) throw new PressroomError("CONFIG_INVALID", "PRESSROOM_SECRET is too short: use at least 16 random characters (it signs unsubscribe links).");
-    return fromEnv;
+/**
+ * Which engine holds the state: PRESSROOM_DATABASE_URL, else config `store.url` (PostgreSQL);
+ * else the state folder (lowdb, the embedded default).
+ */
+export function stateTargetFor(options: GlobalOptions, loaded: LoadedConfig): StateTarget {
+  const fromEnv = process.env.PRESSROOM_DATABASE_URL;
+  const url = fromEnv !== undefined && fromEnv !== "" ? fromEnv : loaded.config.store.url;
+  if (url !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(url)) {
+      throw new PressroomError("CONFIG_INVALID", `PRESSROOM_DATABASE_URL must be a postgres:// URL (got ${redactUrl(url)})`);
+    }
+    return { kind: "postgres", url };
   }
-  const file = join(stateDir, "secret.key");
-  const existing = await readFile(file, "utf8").then((t) => t.trim(), () => "");
-  if (existing.length >= 16) return existing;
-  // Absent, or left empty by a crash: make one, durably.
-  await mkdir(stateDir, { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  await writeFileDurably(file, `${secret}\n`);
-  await chmod(file, 0o600);
-  return secret;
+  return { kind: "lowdb", dir: resolve(options.state) };
+}
+
+/** The unsubscribe-token secret given in the environment, checked; undefined lets the store keep its own. */
+export function secretFromEnv(): string | undefined {
+  const fromEnv = process.env.PRESSROOM_SECRET;
+  if (fromEnv === undefined || fromEnv === "") return undefined;
+  if (fromEnv.length < 16) throw new PressroomError("CONFIG_INVALID", "PRESSROOM_SECRET is too short: use at least 16 random characters (it signs unsubscribe links).");
+  return fromEnv;
+}
+
+/** Opens the state the options and environment select, telling the user at once when it must wait for another process. */
+export async function openStateFor(
+  options: GlobalOptions,
+  loaded: LoadedConfig,
+  extra: { command: string; mode?: OpenStateOptions["mode"]; lockWaitMs?: number; log?: Logger; clock?: Clock },
+): Promise<StateStore> {
+  return openState(stateTargetFor(options, loaded), {
+    clock: extra.clock ?? systemClock,
+    feedEntries: loaded.config.feeds.entries,
+    command: extra.command,
+    ...(extra.mode ? { mode: extra.mode } : {}),
+    ...(extra.lockWaitMs !== undefined ? { lockWaitMs: extra.lockWaitMs } : {}),
+    ...(extra.log ? { log: extra.log } : {}),
+    onLockWait: (holder, waitMs) => {
+      process.stderr.write(`pressroom: the state folder is in use by ${holder}; waiting up to ${Math.round(waitMs / 1000)} s for it…\n`);
+    },
+  });
+}
+
+/** How long commands wait for a run holding the state folder (the README says 60 s). */
+export const LOCK_WAIT_MS = 60_000;
+
+/** Opens the state for one command and closes it after; `shared` only reads, never waiting for a run. */
+export async function withState<T>(options: GlobalOptions, command: string, work: (store: StateStore) => Promise<T>, mode: "exclusive" | "shared" = "exclusive"): Promise<T> {
+  const loaded = await readConfig(options);
+  const store = await openStateFor(options, loaded, { command, lockWaitMs: LOCK_WAIT_MS, mode });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** `.eml` files go under the state folder's `outbox/` when no SMTP server is configured. */
+export function createCliTransport(options: GlobalOptions): MailTransport {
+  const smtpUrl = process.env.PRESSROOM_SMTP_URL;
+  return createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(resolve(options.state), "outbox") });
+}
+
+/** A claim owner id unique to this process. */
+export function ownerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
 }
 
 const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
@@ -58,7 +108,7 @@ export function createCliLogger(): Logger {
 
 export interface CliContext {
   readonly loaded: LoadedConfig;
-  readonly store: Store;
+  readonly store: StateStore;
   readonly log: Logger;
   readonly clock: Clock;
   readonly deps: PipelineDeps;
@@ -71,17 +121,15 @@ export function composeOptions(loaded: LoadedConfig, secret: string): ComposeOpt
   return { from: mail.from, baseUrl: feeds.baseUrl, listId: mail.listId, unsubscribeMailto: mail.unsubscribeMailto, secret };
 }
 
-/** Builds the real dependencies of a run: config, locked store, polite fetcher, mail transport. */
+/** Builds the real dependencies of a run: config, the state, polite fetcher, mail transport. */
 export async function openContext(options: GlobalOptions & { command: string; alertBacklog?: boolean; log?: Logger; onProgress?: PipelineDeps["onProgress"] }): Promise<CliContext> {
   const loaded = await readConfig(options);
   const log = options.log ?? createCliLogger();
   const clock = systemClock;
-  const stateDir = resolve(options.state);
-  const store = await openStore(stateDir, { clock, feedEntries: loaded.config.feeds.entries, command: options.command });
+  const store = await openStateFor(options, loaded, { command: options.command, log, clock });
   try {
-    const secret = await readSecret(stateDir);
-    const smtpUrl = process.env.PRESSROOM_SMTP_URL;
-    const transport = createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(stateDir, "outbox") });
+    const secret = await store.secret(secretFromEnv());
+    const transport = createCliTransport(options);
     const deps: PipelineDeps = {
       config: loaded.config,
       baseDir: loaded.baseDir,
@@ -90,6 +138,7 @@ export async function openContext(options: GlobalOptions & { command: string; al
       clock,
       log,
       transport,
+      owner: ownerId(),
       compose: composeOptions(loaded, secret),
       ...(options.alertBacklog ? { alertBacklog: true } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

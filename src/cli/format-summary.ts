@@ -4,6 +4,7 @@ import type { RunSummary } from "../core/run.js";
 export function formatSummary(run: RunSummary): string {
   const lines = run.sources.map((s) => {
     if (s.status === "failed") return `${s.sourceId}: FAILED: ${s.error}`;
+    if (s.status === "skipped") return `${s.sourceId}: skipped (another instance is polling it)`;
     const counts = s.status === "not-modified" ? "not modified, 0 new" : `${s.new} new, ${s.revised} revised, ${s.unchanged} unchanged`;
     const extra = [s.baseline && s.new > 0 && run.deliveries.enqueued === 0 ? "baseline: no alerts" : "", s.warnings.length ? `${s.warnings.length} block(s) skipped` : ""].filter(Boolean).join(", ");
     return `${s.sourceId}: ${counts}${extra ? ` (${extra})` : ""}`;

@@ -97,6 +97,10 @@ export const configSchema = z.object({
     })),
   })).default([]),
   concurrency: z.number().int().min(1).max(16).default(4),
+  /** Where the state lives: absent, the state folder (lowdb); `url`, a PostgreSQL database (PRESSROOM_DATABASE_URL wins). */
+  store: z.object({
+    url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+  }).prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,7 +1,7 @@
 /** What one source did in one run. */
 export interface SourceRunResult {
   readonly sourceId: string;
-  readonly status: "ok" | "not-modified" | "failed";
+  readonly status: "ok" | "not-modified" | "failed" | "skipped";
   readonly new: number;
   readonly revised: number;
   readonly unchanged: number;

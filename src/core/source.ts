@@ -94,3 +94,8 @@ export interface SourceState {
   readonly recentGapsHours: readonly number[];
   readonly cursor: SourceCursor;
 }
+
+/** The state of a source never polled. */
+export function emptySourceState(id: string): SourceState {
+  return { id, consecutiveFailures: 0, recentItemCounts: [], recentGapsHours: [], cursor: {} };
+}

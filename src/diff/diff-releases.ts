@@ -1,5 +1,5 @@
-import { contentHash, shortHash, titleKey } from "../core/ids.js";
-import { daysBetween } from "../core/london.js";
+import { contentHash, shortHash } from "../core/ids.js";
+import { IdentityIndex } from "../core/identity.js";
 import type { Provenance, Release, StoredRelease } from "../core/release.js";
 import type { SourceItem } from "../core/source.js";
 import { describeChanges } from "./describe-changes.js";
@@ -89,25 +89,17 @@ function revise(input: DiffInput, stored: StoredRelease, release: Release, hash:
  * same release within one batch are merged.
  */
 export function diffReleases(input: DiffInput): DiffResult {
-  const working = new Map<string, StoredRelease>();
+  // Releases of this batch so far, found by the same identity policy as the store (constant time per item).
+  const working = new IdentityIndex();
   const changes: Change[] = [];
   const counts = { new: 0, revised: 0, unchanged: 0 };
-  const findInBatch = (r: Release): StoredRelease | undefined => {
-    const direct = working.get(r.id);
-    if (direct) return direct;
-    const key = titleKey(r.title);
-    for (const w of working.values()) {
-      if ((r.url && w.url === r.url) || (titleKey(w.title) === key && Math.abs(daysBetween(w.date, r.date)) <= 1)) return w;
-    }
-    return undefined;
-  };
 
   input.items.forEach((item, i) => {
     const hash = contentHash(item.release);
-    const known = findInBatch(item.release) ?? input.existing[i];
+    const known = working.find({ ...item, sourceId: input.sourceId }) ?? input.existing[i];
     if (!known) {
       const stored = createStored(input, item, hash);
-      working.set(stored.id, stored);
+      working.set(stored);
       changes.push({ type: "new", item, release: stored });
       counts.new++;
       return;
@@ -123,14 +115,14 @@ export function diffReleases(input: DiffInput): DiffResult {
     if (isEdit || versionEdit) {
       const release = versionEdit && !item.release.changeNote ? { ...item.release, changeNote: `Updated at the source (${item.version}).` } : item.release;
       const next = revise(input, current, release, hash, p, versionEdit ? `${hash}@${shortHash(item.version ?? "", 8)}` : hash);
-      working.set(next.id, next);
+      working.set(next);
       changes.push({ type: "revised", item, previous: current, release: next, changes: describeChanges(current, next) });
       counts.revised++;
       return;
     }
     // Same text, or the first sighting in this lineage: record where it was seen, no revision.
     const next = sameProvenance(mine, p) ? current : withProvenance(current, p);
-    if (next !== current || working.has(next.id)) working.set(next.id, next);
+    if (next !== current || working.has(next.id)) working.set(next);
     changes.push({ type: "unchanged", item, release: next });
     counts.unchanged++;
   });

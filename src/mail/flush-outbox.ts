@@ -1,7 +1,7 @@
 import type { Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { OutboxRepo } from "../core/ports.js";
+import type { OutboxAck, OutboxStore } from "../core/ports.js";
 import type { Delivery } from "../core/subscription.js";
 import { retryDelayMs } from "./backoff.js";
 import { composeAlert, type ComposedMessage, type ComposeOptions } from "./compose-alert.js";
@@ -14,7 +14,13 @@ import { classifySendError, MailSendError } from "./send-error.js";
 export type FlushStep = "before-batch" | "after-batch" | "after-send" | "after-mark";
 
 export interface FlushDeps {
-  readonly outbox: OutboxRepo;
+  readonly outbox: OutboxStore;
+  /** This sender's claim owner id (unique per process). */
+  readonly owner: string;
+  /** How long a claim holds its deliveries before another sender may take them (default 5 min). */
+  readonly leaseMs?: number;
+  /** Addresses claimed at a time (default 20). */
+  readonly claimLimit?: number;
   readonly transport: MailTransport;
   readonly clock: Clock;
   readonly log: Logger;
@@ -46,33 +52,43 @@ type Outcome = "sent" | "failed" | "retrying" | "unreachable";
  * recipient) are marked failed with the server's answer.
  */
 export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
-  const { outbox, transport, clock, log } = deps;
+  const { outbox, clock, log, owner } = deps;
   const maxAttempts = deps.maxAttempts ?? 12;
+  const leaseMs = deps.leaseMs ?? 5 * 60_000;
   const crash = deps.crashAt ?? (() => {});
   const counts = { sent: 0, failed: 0, retrying: 0, messages: 0 };
 
-  for (const group of groupDeliveries(await outbox.pending(), clock.now())) {
-    const ids = group.deliveries.map((d) => d.id);
-    crash("before-batch", ids);
-    let deliveries = group.deliveries;
-    if (group.batchId === undefined) {
-      const batchId = batchIdFor(ids);
-      const messageId = messageIdFor(batchId, deps.compose.listId);
-      await outbox.update(ids.map((id) => ({ id, patch: { batchId, messageId } })));
-      deliveries = deliveries.map((d) => ({ ...d, batchId, messageId }));
-    }
-    crash("after-batch", ids);
+  try {
+    claiming: for (;;) {
+      const claimed = await outbox.claimDue(owner, leaseMs, deps.claimLimit ?? 20, clock.now());
+      if (claimed.length === 0) break;
+      for (const group of groupDeliveries(claimed, clock.now())) {
+        const ids = group.deliveries.map((d) => d.id);
+        crash("before-batch", ids);
+        let deliveries = group.deliveries;
+        if (group.batchId === undefined) {
+          const batchId = batchIdFor(ids);
+          const messageId = messageIdFor(batchId, deps.compose.listId);
+          await outbox.assignBatch(ids, batchId, messageId);
+          deliveries = deliveries.map((d) => ({ ...d, batchId, messageId }));
+        }
+        crash("after-batch", ids);
 
-    const outcome = await sendGroup(deps, deliveries, maxAttempts);
-    if (outcome === "unreachable") {
-      counts.retrying += ids.length;
-      log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: ids.length });
-      break;
+        const outcome = await sendGroup(deps, deliveries, maxAttempts);
+        if (outcome === "unreachable") {
+          counts.retrying += ids.length;
+          log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: ids.length });
+          break claiming;
+        }
+        counts[outcome] += ids.length;
+        if (outcome === "sent") counts.messages += 1;
+      }
     }
-    counts[outcome] += ids.length;
-    if (outcome === "sent") counts.messages += 1;
+  } finally {
+    // Whatever was claimed and not sent goes back to the queue at once (a crash leaves it to the lease).
+    await outbox.releaseClaims(owner);
   }
-  const pending = (await outbox.pending()).length;
+  const pending = (await outbox.stats(clock.now())).pending;
   log.info("outbox flushed", { ...counts, pending });
   return { ...counts, pending };
 }
@@ -85,7 +101,7 @@ async function sendGroup(deps: FlushDeps, deliveries: readonly Delivery[], maxAt
   try {
     message = composeAlert(deliveries, deps.compose);
   } catch (error) {
-    await markFailed(outbox, ids, `cannot compose: ${describeError(error)}`);
+    await markFailed(outbox, ids, `cannot compose: ${describeError(error)}`, Math.max(...deliveries.map((d) => d.attempts)));
     log.error("delivery failed", { batchId, deliveries: ids.length, error: describeError(error) });
     return "failed";
   }
@@ -102,7 +118,7 @@ async function sendGroup(deps: FlushDeps, deliveries: readonly Delivery[], maxAt
   if (failure === undefined) {
     deps.crashAt?.("after-send", ids);
     const sentAt = clock.now().toISOString();
-    await outbox.update(ids.map((id) => ({ id, patch: { status: "sent", sentAt, lastError: undefined } })));
+    await outbox.ack(ids.map((id): OutboxAck => ({ id, status: "sent", sentAt })));
     deps.crashAt?.("after-mark", ids);
     log.info("alert sent", { batchId, deliveries: ids.length, transport: transport.kind });
     return "sent";
@@ -116,11 +132,11 @@ async function sendGroup(deps: FlushDeps, deliveries: readonly Delivery[], maxAt
     return "failed";
   }
   const dueAt = new Date(clock.now().getTime() + retryDelayMs(attempts - 1)).toISOString();
-  await outbox.update(ids.map((id) => ({ id, patch: { attempts, dueAt, lastError: failure.message } })));
+  await outbox.ack(ids.map((id): OutboxAck => ({ id, status: "retry", dueAt, error: failure.message, attempts })));
   log.warn("delivery will be retried", { batchId, deliveries: ids.length, attempts, dueAt, error: failure.message });
   return failure.unreachable ? "unreachable" : "retrying";
 }
 
-async function markFailed(outbox: OutboxRepo, ids: readonly string[], lastError: string, attempts?: number): Promise<void> {
-  await outbox.update(ids.map((id) => ({ id, patch: { status: "failed", lastError, ...(attempts === undefined ? {} : { attempts }) } })));
+async function markFailed(outbox: OutboxStore, ids: readonly string[], lastError: string, attempts: number): Promise<void> {
+  await outbox.ack(ids.map((id): OutboxAck => ({ id, status: "failed", error: lastError, attempts })));
 }

@@ -1,6 +1,8 @@
 import type { SourceConfig } from "../config/schema.js";
+import { findExisting } from "../core/identity.js";
+import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
-import type { SourceResult, SourceState } from "../core/source.js";
+import type { SourceItem, SourceResult, SourceState } from "../core/source.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
@@ -19,15 +21,21 @@ export interface IngestOutcome {
   readonly enqueued: number;
 }
 
+/** Items committed per unit of work: a big import is many bounded commits, never one huge one. */
+export const INGEST_CHUNK = 2_000;
+
 /** Subscription feeds a release appears in (archives are planned by month). */
 function feedsOf(release: StoredRelease, feedTopics: Matchers["feedTopics"]): string[] {
   return [ALL_FEED, kindFeedName(release.kind), ...feedTopics(release).map(topicFeedName)];
 }
 
+const entryOf = (release: StoredRelease): FeedEntry => ({ id: release.id, date: release.date, updatedAt: release.updatedAt });
+
 /**
- * Diffs one source's items against the store and commits: deliveries are enqueued first (so a
- * crash never loses an alert; their ids make re-enqueueing a no-op), then feeds are marked dirty,
- * then releases and the feed index are written, and the source's cursor last.
+ * Diffs one source's items against the store and commits each chunk as one unit of work: its
+ * releases, their feed placements and dirty marks, the deliveries they trigger, and (with the last
+ * chunk) the source's cursor and health. A crash loses at most the chunk in flight, which the next
+ * run reads again.
  */
 export async function ingestSource(
   deps: PipelineDeps,
@@ -36,47 +44,60 @@ export async function ingestSource(
   state: SourceState,
   matchers: Matchers,
   startedAt: number,
+  onChunk?: (done: number, total: number) => void,
 ): Promise<IngestOutcome> {
   const { store, clock } = deps;
   const now = clock.now();
   // Dump items carry `<file>:<line>` ids, which shift whenever a release is added above them: never
   // identify a release by them (a new release would be taken for an edit of its neighbour).
-  const items = source.type === "dump" ? read.items.map(({ sourceItemId: _line, ...item }) => item) : read.items;
-  const existing = await store.releases.findExisting(items.map((item) => ({ ...item, sourceId: source.id })));
-  const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items, existing, now: now.toISOString() });
+  const items: readonly SourceItem[] = source.type === "dump" ? read.items.map(({ sourceItemId: _line, ...item }) => item) : read.items;
   const baseline = state.baselineAt === undefined;
-
+  const counts = { new: 0, revised: 0, unchanged: 0 };
   let enqueued = 0;
-  if (!baseline || deps.alertBacklog) {
-    enqueued = await store.outbox.enqueue(matchers.subscribers.plan(diff.changes, now));
-  }
-  deps.crashAt?.("after-enqueue", [source.id]);
+  let months = await store.releases.months();
 
-  const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
-  if (diff.toWrite.length > 0) {
-    const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, release })));
+  for (let start = 0; start < items.length || start === 0; start += INGEST_CHUNK) {
+    const chunk = items.slice(start, start + INGEST_CHUNK);
+    const last = start + INGEST_CHUNK >= items.length;
+    const existing = await findExisting(store.releases, chunk.map((item) => ({ ...item, sourceId: source.id })));
+    const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items: chunk, existing, now: now.toISOString() });
+    counts.new += diff.counts.new;
+    counts.revised += diff.counts.revised;
+    counts.unchanged += diff.counts.unchanged;
+
+    const deliveries = !baseline || deps.alertBacklog ? matchers.subscribers.plan(diff.changes, now) : [];
+    const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
+    const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, entry: entryOf(release) })));
     // All, kinds and archive months (with a new month's neighbours, whose links change) plus topics.
-    const plan = planFeeds(changed, { existingMonths: await store.releases.months() });
-    const dirty = new Set([...plan.names, ...placements.map((p) => p.feed)]);
-    // Order matters for a crash: feeds are marked dirty and the feed index updated before the
-    // releases are written, so a release is never stored without its place in the feeds (a feed
-    // index entry without its release is skipped when rendering and fixed by the next run).
-    await store.feedIndex.markDirty([...dirty]);
-    await store.feedIndex.place(placements);
-    await store.releases.put(diff.toWrite);
-  }
+    const plan = planFeeds(changed, { existingMonths: months });
+    const dirty = [...new Set([...plan.names, ...placements.map((p) => p.feed)])];
 
-  const result: SourceRunResult = {
+    const result = last ? sourceResult(source, read, counts, baseline, startedAt) : undefined;
+    const committed = await store.commit({
+      ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements, dirty } : {}),
+      ...(deliveries.length > 0 ? { deliveries } : {}),
+      ...(result ? { source: recordSuccess(state, result, read.cursor, items.length, clock.now()) } : {}),
+    });
+    enqueued += committed.enqueued;
+    if (plan.months.some((m) => !months.includes(m))) months = [...new Set([...months, ...plan.months])].sort();
+    onChunk?.(Math.min(items.length, start + INGEST_CHUNK), items.length);
+    if (last) {
+      deps.crashAt?.("after-commit", [source.id]);
+      return { result: result!, enqueued };
+    }
+  }
+  throw new Error("unreachable: the last chunk returns");
+}
+
+function sourceResult(source: SourceConfig, read: SourceResult, counts: { new: number; revised: number; unchanged: number }, baseline: boolean, startedAt: number): SourceRunResult {
+  return {
     sourceId: source.id,
     status: read.status,
-    new: diff.counts.new,
-    revised: diff.counts.revised,
-    unchanged: diff.counts.unchanged,
+    new: counts.new,
+    revised: counts.revised,
+    unchanged: counts.unchanged,
     baseline,
     warnings: read.warnings,
     durationMs: Date.now() - startedAt,
   };
-  await store.sources.put(recordSuccess(state, result, read.cursor, items.length, clock.now()));
-  deps.crashAt?.("after-commit", [source.id]);
-  return { result, enqueued };
 }

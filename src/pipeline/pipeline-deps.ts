@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { HttpFetcher } from "../core/source.js";
 import type { ComposeOptions, FlushStep, MailTransport } from "../mail/index.js";
-import type { Store } from "../store/open-store.js";
+import type { StateStore } from "../core/ports.js";
 import type { FormPoster } from "./ping-hub.js";
 
 /** Everything a run needs, built by the CLI (or a test) and passed as one object. */
@@ -11,7 +11,7 @@ export interface PipelineDeps {
   readonly config: Config;
   /** Folder relative source paths resolve against. */
   readonly baseDir: string;
-  readonly store: Store;
+  readonly store: StateStore;
   readonly http: HttpFetcher;
   readonly clock: Clock;
   readonly log: Logger;
@@ -22,9 +22,12 @@ export interface PipelineDeps {
   readonly alertBacklog?: boolean;
   /** Posts WebSub pings when `feeds.websubHub` is configured (default: Node's fetch). */
   readonly postForm?: FormPoster;
-  readonly onProgress?: (sourceId: string, done: number, total: number) => void;
+  /** Progress of one source: reading (bytes) then storing (items). */
+  readonly onProgress?: (sourceId: string, done: number, total: number, phase: "reading" | "storing") => void;
+  /** Who claims outbox work: unique per process (host, pid, random), so claims of a dead sender can be told apart. */
+  readonly owner: string;
   /** Test hook: throw at a pipeline step to simulate a crash. */
   readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;
 }
 
-export type PipelineStep = "after-enqueue" | "after-commit" | "after-feeds";
+export type PipelineStep = "after-commit" | "after-feeds";

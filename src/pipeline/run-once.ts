@@ -10,7 +10,6 @@ import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.j
 import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
-import { cancelUnsubscribed } from "./cancel-unsubscribed.js";
 import { writeDirtyFeeds } from "./write-feeds.js";
 import { createFormPoster, pingHub } from "./ping-hub.js";
 import { feedUrlFor } from "../feeds/feed-names.js";
@@ -18,22 +17,34 @@ import { feedUrlFor } from "../feeds/feed-names.js";
 type ReadOutcome = { ok: true; read: SourceResult; startedAt: number } | { ok: false; error: string; startedAt: number };
 
 /** Runs `work` over `items` with at most `limit` in flight, keeping results in order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      results[i] = await work(items[i]!);
+      results[i] = await work(items[i]!, i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
 
+/** Lets tasks started in order 0..n-1 enter a section strictly in that order. */
+function createTurns(n: number) {
+  const opened: (() => void)[] = [];
+  const gates = Array.from({ length: n + 1 }, (_, k) => (k === 0 ? Promise.resolve() : new Promise<void>((resolve) => (opened[k] = resolve))));
+  return {
+    wait: (k: number) => gates[k]!,
+    done: (k: number) => opened[k + 1]?.(),
+  };
+}
+
 /**
  * One pass: read every source (bounded concurrency; one failure never stops the others), then,
- * source by source, diff and commit; render the feeds that changed; flush the outbox.
+ * source by source, diff and commit; render the feeds that changed; flush the outbox. Each source
+ * is read and committed under its lease, so several instances on one database never poll one
+ * source at once: an instance that finds the lease taken skips that source this cycle.
  */
 export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig[] = deps.config.sources): Promise<RunSummary> {
   const { config, store, clock, log } = deps;
@@ -46,7 +57,16 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   };
   await backfillTopicFeeds(config, store, matchers.feedTopics);
 
-  const reads = await mapBounded(sources, config.concurrency, async (source): Promise<ReadOutcome> => {
+  // Established sources are ingested before those on their first read: a release new to an
+  // established source then alerts, whatever a newcomer's baseline saw of it (config order is
+  // kept in the results). Reads overlap; commits happen one source at a time, in this order.
+  const firstReads = await Promise.all(sources.map(async (s) => (await store.sources.get(s.id)).baselineAt === undefined));
+  const order = sources.map((_, i) => i).sort((a, b) => Number(firstReads[a]) - Number(firstReads[b]) || a - b);
+  const turns = createTurns(order.length);
+  const results: SourceRunResult[] = new Array(sources.length);
+  let enqueued = 0;
+
+  const readSource = async (source: SourceConfig): Promise<ReadOutcome> => {
     const startedAt = Date.now();
     try {
       const state = await store.sources.get(source.id);
@@ -56,37 +76,53 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
         log,
         baseDir: deps.baseDir,
         cursor: state.cursor,
-        ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total) } : {}),
+        ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total, "reading") } : {}),
       });
       return { ok: true, read, startedAt };
     } catch (error) {
       return { ok: false, error: describeError(error), startedAt };
     }
-  });
+  };
 
-  // Established sources are ingested before those on their first read: a release new to an
-  // established source then alerts, whatever a newcomer's baseline saw of it (config order is
-  // kept in the results).
-  const firstReads = await Promise.all(sources.map(async (s) => (await store.sources.get(s.id)).baselineAt === undefined));
-  const order = sources.map((_, i) => i).sort((a, b) => Number(firstReads[a]) - Number(firstReads[b]) || a - b);
-  const results: SourceRunResult[] = new Array(sources.length);
-  let enqueued = 0;
-  for (const i of order) {
-    const source = sources[i]!;
-    const outcome = reads[i]!;
+  const commitSource = async (source: SourceConfig, outcome: ReadOutcome): Promise<SourceRunResult> => {
     const state = await store.sources.get(source.id);
     if (!outcome.ok) {
       await store.sources.put(recordFailure(state, outcome.error, clock.now()));
       log.error("source failed", { source: source.id, error: outcome.error });
-      results[i] = { sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt };
-      continue;
+      return { sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt };
     }
     for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
-    const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt);
+    const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt, (done, total) => deps.onProgress?.(source.id, done, total, "storing"));
     enqueued += ingested.enqueued;
-    results[i] = ingested.result;
-    log.info("source polled", { source: source.id, status: ingested.result.status, new: ingested.result.new, revised: ingested.result.revised, unchanged: ingested.result.unchanged, baseline: ingested.result.baseline });
-  }
+    const r = ingested.result;
+    log.info("source polled", { source: source.id, status: r.status, new: r.new, revised: r.revised, unchanged: r.unchanged, baseline: r.baseline });
+    return r;
+  };
+
+  let fatal: { error: unknown } | undefined;
+  await mapBounded(order, config.concurrency, async (i, k) => {
+    const source = sources[i]!;
+    try {
+      if (fatal) throw fatal.error;
+      const leased = await store.leases.withLease(`source:${source.id}`, async () => {
+        const outcome = await readSource(source);
+        await turns.wait(k);
+        return commitSource(source, outcome);
+      });
+      if (leased.held) {
+        results[i] = leased.value;
+      } else {
+        log.info("source skipped", { source: source.id, reason: "another instance is polling it" });
+        results[i] = { sourceId: source.id, status: "skipped", new: 0, revised: 0, unchanged: 0, baseline: false, warnings: [], durationMs: 0 };
+      }
+    } catch (error) {
+      // A state failure (not a source's): stop committing, let the sources in flight settle, then fail the run.
+      fatal ??= { error };
+    } finally {
+      turns.done(k);
+    }
+  });
+  if (fatal) throw fatal.error;
 
   for (const source of sources) {
     for (const anomaly of detectAnomalies(await store.sources.get(source.id), clock.now())) log.warn("source anomaly", { source: source.id, anomaly });
@@ -100,12 +136,11 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     await pingHub(hub, pushed.map((f) => feedUrlFor(config.feeds.baseUrl, f.name)), deps.postForm ?? createFormPoster(), log);
   }
 
-  const cancelled = await cancelUnsubscribed(store.outbox, store.subscriptions);
-  if (cancelled > 0) log.info("deliveries cancelled", { cancelled, reason: "unsubscribed" });
-  let deliveries = { enqueued, sent: 0, failed: 0, retrying: 0, pending: (await store.outbox.pending()).length };
+  let deliveries = { enqueued, sent: 0, failed: 0, retrying: 0, pending: (await store.outbox.stats(clock.now())).pending };
   if (deps.transport) {
     const flushed = await flushOutbox({
       outbox: store.outbox,
+      owner: deps.owner,
       transport: deps.transport,
       clock,
       log,

@@ -1,11 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { mkdir } from "node:fs/promises";
 import type { Config } from "../config/schema.js";
+import type { FeedRender, StateStore } from "../core/ports.js";
 import type { FeedWritten } from "../core/run.js";
 import { ALL_FEED, allFeedMeta, archiveFeedMeta, feedFileFor, type FeedSite, kindFeedMeta, renderAtomFeed, topicFeedMeta } from "../feeds/index.js";
-import type { Store } from "../store/open-store.js";
-import { writeFileDurably } from "../store/durable-file.js";
 
 /** Site-wide feed settings from config. */
 function siteOf(config: Config): FeedSite {
@@ -14,43 +10,36 @@ function siteOf(config: Config): FeedSite {
 }
 
 /** Renders one feed by name from the store. Archive feeds hold their whole month (RFC 5005). */
-export async function renderFeed(config: Config, store: Store, name: string): Promise<{ xml: string; entries: number }> {
+export async function renderFeed(config: Config, store: StateStore, name: string, months?: readonly string[]): Promise<FeedRender> {
   const site = siteOf(config);
-  const months = await store.releases.months();
+  const allMonths = months ?? (await store.releases.months());
   const [group, rest = ""] = name.split("/", 2) as [string, string?];
   if (group === "archive") {
     const releases = await store.releases.inMonth(rest);
-    return { xml: renderAtomFeed(archiveFeedMeta(site, rest, months, releases), releases), entries: releases.length };
+    return { name, xml: renderAtomFeed(archiveFeedMeta(site, rest, [...allMonths], releases), releases), entries: releases.length };
   }
-  const releases = await store.releases.getMany((await store.feedIndex.entries(name)).map((e) => e.id));
+  const releases = await store.releases.getMany((await store.feeds.entries(name)).map((e) => e.id));
   const meta =
-    name === ALL_FEED ? allFeedMeta(site, releases, months)
+    name === ALL_FEED ? allFeedMeta(site, releases, [...allMonths])
     : group === "kinds" ? kindFeedMeta(site, rest, releases)
     : topicFeedMeta(site, config.feeds.topics.find((t) => t.name === rest) ?? { name: rest, query: rest }, releases);
-  return { xml: renderAtomFeed(meta, releases), entries: Math.min(releases.length, config.feeds.entries) };
+  return { name, xml: renderAtomFeed(meta, releases), entries: Math.min(releases.length, config.feeds.entries) };
 }
 
-async function sameContent(file: string, xml: string): Promise<boolean> {
-  try {
-    return (await readFile(file, "utf8")) === xml;
-  } catch {
-    return false;
-  }
-}
+/** Feeds rendered per publish: bounded memory however many feeds a big import dirtied. */
+const PUBLISH_BATCH = 20;
 
-/** Renders the dirty feeds into `<state>/feeds/`, writing only files whose bytes changed. */
-export async function writeDirtyFeeds(config: Config, store: Store): Promise<FeedWritten[]> {
-  const dirty = await store.feedIndex.dirty();
+/** Renders the dirty feeds and publishes them; the store keeps a feed whose bytes did not change. */
+export async function writeDirtyFeeds(config: Config, store: StateStore): Promise<FeedWritten[]> {
+  const dirty = await store.feeds.dirty();
+  const months = await store.releases.months();
   const written: FeedWritten[] = [];
-  for (const name of dirty) {
-    const { xml, entries } = await renderFeed(config, store, name);
-    const file = store.path("feeds", feedFileFor(name));
-    if (!(await sameContent(file, xml))) {
-      await mkdir(dirname(file), { recursive: true });
-      await writeFileDurably(file, xml);
-      written.push({ name, file: `feeds/${feedFileFor(name)}`, entries });
-    }
+  for (let i = 0; i < dirty.length; i += PUBLISH_BATCH) {
+    const names = dirty.slice(i, i + PUBLISH_BATCH);
+    const renders: FeedRender[] = [];
+    for (const name of names) renders.push(await renderFeed(config, store, name, months));
+    const changed = new Set(await store.feeds.publish(renders, names));
+    for (const r of renders) if (changed.has(r.name)) written.push({ name: r.name, file: `feeds/${feedFileFor(r.name)}`, entries: r.entries });
   }
-  await store.feedIndex.clearDirty(dirty);
   return written;
 }

@@ -1,11 +1,11 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
 import { silentLogger, type Logger } from "../core/logger.js";
-import { createMailTransport, type MailTransport } from "../mail/index.js";
+import type { StateStore } from "../core/ports.js";
+import type { MailTransport } from "../mail/index.js";
 import { HttpError } from "./http-errors.js";
 import { liveFeedOptions, type LiveFeedOptions } from "./live-topic-feed.js";
 import { renderErrorPage } from "./page-layout.js";
@@ -19,12 +19,12 @@ import { createSubscribeLimiters, type SubscribeLimits } from "./subscribe-limit
 export const MAX_URL_CHARS = 2048;
 
 export interface ServerOptions {
-  readonly stateDir: string;
+  readonly store: StateStore;
   readonly config: Config;
   /** HMAC secret of unsubscribe tokens (the same one runs sign with). */
   readonly secret: string;
-  /** Sends confirmation emails; default: `.eml` files under `<state>/outbox` (closed by the server). */
-  readonly transport?: MailTransport;
+  /** Sends confirmation emails (closed by whoever made it). */
+  readonly transport: MailTransport;
   readonly clock?: Clock;
   readonly log?: Logger;
   /** Links in emails use the listening URL instead of `config.feeds.baseUrl` (tests, local use). */
@@ -77,12 +77,11 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
 
 /** The HTTP server: feeds with caching, index and subscribe pages, unsubscribe, health and metrics. */
 export function createServer(options: ServerOptions): PressroomServer {
-  const ownTransport = options.transport === undefined;
-  const transport = options.transport ?? createMailTransport({ outboxDir: join(options.stateDir, "outbox") });
+  const transport = options.transport;
   let listenUrl: string | undefined;
   const clock = options.clock ?? systemClock;
   const ctx: ServerContext = {
-    stateDir: options.stateDir,
+    store: options.store,
     config: options.config,
     secret: options.secret,
     transport,
@@ -130,7 +129,6 @@ export function createServer(options: ServerOptions): PressroomServer {
           server.closeIdleConnections();
         });
       }
-      if (ownTransport) await transport.close();
     },
   };
 }

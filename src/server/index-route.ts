@@ -6,6 +6,6 @@ import { withReadStore } from "./state-access.js";
 
 /** `GET /`: the index page. */
 export async function serveIndex(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const data = await withReadStore(ctx, async (store) => listFeeds(ctx.config, await store.feedIndex.feedNames(), await store.releases.months()));
+  const data = await withReadStore(ctx, async (store) => listFeeds(ctx.config, await store.feeds.names(), await store.releases.months()));
   sendHtml(res, 200, renderIndexPage(ctx.config, data), req.method === "HEAD");
 }

@@ -16,8 +16,9 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
   return withReadStore(ctx, async (store) => {
     const totals = await store.runs.totals();
     const last = await store.runs.last();
-    const counts: Record<DeliveryStatus, number> = { sent: 0, failed: 0, pending: 0, cancelled: 0 };
-    for (const d of await store.outbox.list()) counts[d.status]++;
+    const stats = await store.outbox.stats(ctx.clock.now());
+    const counts: Record<DeliveryStatus, number> = { sent: stats.sent, failed: stats.failed, pending: stats.pending, cancelled: stats.cancelled };
+    const oldestAge = stats.oldestPendingAt ? (ctx.clock.now().getTime() - Date.parse(stats.oldestPendingAt)) / 1000 : 0;
     const sources = await Promise.all(ctx.config.sources.map((s) => store.sources.get(s.id)));
     return `${[
       family("pressroom_runs_total", "counter", "Runs completed.", [["pressroom_runs_total", totals.runs]]),
@@ -25,6 +26,8 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
       family("pressroom_releases_revised_total", "counter", "Revisions of known releases found.", [["pressroom_releases_revised_total", totals.releasesRevised]]),
       family("pressroom_deliveries", "gauge", "Deliveries kept in the outbox, by status.",
         (["sent", "failed", "pending", "cancelled"] as const).map((s) => [`pressroom_deliveries{status="${s}"}`, counts[s]])),
+      family("pressroom_outbox_due", "gauge", "Pending deliveries due now.", [["pressroom_outbox_due", stats.due]]),
+      family("pressroom_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest pending delivery.", [["pressroom_outbox_oldest_pending_age_seconds", Math.max(0, oldestAge)]]),
       family("pressroom_deliveries_sent_total", "counter", "Deliveries sent by runs.", [["pressroom_deliveries_sent_total", totals.deliveriesSent]]),
       family("pressroom_deliveries_failed_total", "counter", "Deliveries that failed for good.", [["pressroom_deliveries_failed_total", totals.deliveriesFailed]]),
       family("pressroom_source_failures_total", "counter", "Source reads that failed.", [["pressroom_source_failures_total", totals.sourceFailures]]),

@@ -1,13 +1,15 @@
 import type { Config } from "../config/schema.js";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import type { StateStore } from "../core/ports.js";
 import type { MailTransport } from "../mail/index.js";
 import type { LiveFeedOptions } from "./live-topic-feed.js";
 import type { SubscribeLimiters } from "./subscribe-limits.js";
 
 /** What every route handler may use. Built once per server by `createServer`. */
 export interface ServerContext {
-  readonly stateDir: string;
+  /** The state, through the port: the server never sees a folder or a database. */
+  readonly store: StateStore;
   readonly config: Config;
   /** HMAC secret of unsubscribe tokens. */
   readonly secret: string;

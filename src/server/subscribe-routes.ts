@@ -95,13 +95,10 @@ export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, r
     const pending = await store.subscriptions.takePending(token);
     if (!pending) return undefined;
     if (isExpired(pending.createdAt, now)) return "expired";
-    const current = await store.subscriptions.get(pending.email);
     const id = topicId(pending.query);
-    const topics = (current?.topics ?? []).filter((t) => t.id !== id);
-    topics.push({ id, query: pending.query, frequency: pending.frequency, revisions: false, createdAt: now.toISOString() });
-    const next: Subscriber = { email: pending.email, topics, createdAt: current?.createdAt ?? now.toISOString(), origin: current?.origin ?? "web" };
-    await store.subscriptions.put(next);
-    return next;
+    const next = await store.subscriptions.addTopic(pending.email, { id, query: pending.query, frequency: pending.frequency, revisions: false, createdAt: now.toISOString() }, "web");
+    // The confirmed topic is shown below (addTopic keeps the subscriber's other topics in their order).
+    return { ...next, topics: [...next.topics.filter((t) => t.id !== id), next.topics.find((t) => t.id === id)!] };
   });
   if (subscriber === "expired") throw new HttpError(410, "this confirmation link has expired (links work for 7 days): subscribe again from the home page");
   if (!subscriber) throw new HttpError(400, "this confirmation link is unknown, expired or already used: subscribe again from the home page");

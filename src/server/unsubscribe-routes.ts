@@ -32,20 +32,8 @@ export async function showUnsubscribe(ctx: ServerContext, req: IncomingMessage, 
  */
 export async function handleUnsubscribe(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, url: URL, form: URLSearchParams): Promise<void> {
   const { payload } = payloadOr400(ctx, url.searchParams.get("token") ?? form.get("token"));
-  const removed = await withWriteStore(ctx, async (store) => {
-    const current = await store.subscriptions.get(payload.email);
-    if (!current) return 0;
-    if (payload.topicId === undefined) {
-      await store.subscriptions.remove(payload.email);
-      return current.topics.length;
-    }
-    const topics = current.topics.filter((t) => t.id !== payload.topicId);
-    if (topics.length === current.topics.length) return 0;
-    if (topics.length === 0) await store.subscriptions.remove(payload.email);
-    else await store.subscriptions.put({ ...current, topics });
-    return current.topics.length - topics.length;
-  });
-  ctx.log.info("unsubscribed", { topics: removed, all: payload.topicId === undefined });
+  const { removedTopics, cancelled } = await withWriteStore(ctx, (store) => store.subscriptions.removeTopics(payload.email, payload.topicId));
+  ctx.log.info("unsubscribed", { topics: removedTopics, cancelled, all: payload.topicId === undefined });
   const what = payload.topicId === undefined ? "any more alerts" : "alerts for that topic";
   sendHtml(res, 200, renderMessagePage("Unsubscribed", `${payload.email} will not get ${what}.`));
 }

@@ -4,7 +4,6 @@ import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/core/clock.js";
 import { createMailTransport, signToken, topicId, type MailTransport } from "../../src/mail/index.js";
-import { openStore } from "../../src/store/open-store.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { SECRET, startServedState, type ServedState } from "../server/server-fixture.js";
@@ -40,12 +39,7 @@ describe.skipIf(!haveChromium)("subscribe and unsubscribe in headless Chromium",
   });
 
   const subscriber = async (email: string) => {
-    const store = await openStore(s.stateDir, { clock: systemClock, readOnly: true });
-    try {
-      return await store.subscriptions.get(email);
-    } finally {
-      await store.close();
-    }
+    return s.store.subscriptions.get(email);
   };
 
   it("subscribe form → confirmation email → confirm → unsubscribe link → gone", async () => {

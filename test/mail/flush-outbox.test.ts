@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import type { Delivery } from "../../src/core/subscription.js";
@@ -9,8 +9,8 @@ import { flushOutbox, type FlushDeps, type FlushStep } from "../../src/mail/flus
 import { createMailTransport } from "../../src/mail/mail-transport.js";
 import { planDeliveries, type AlertCandidate } from "../../src/mail/plan-deliveries.js";
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
-import type { OutboxRepo } from "../../src/core/ports.js";
-import { openStore } from "../../src/store/open-store.js";
+import type { OutboxStore } from "../../src/core/ports.js";
+import { describeEngines, type TestState } from "../helpers/state-engines.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 
 const WEDNESDAY = "2024-01-10T12:00:00Z";
@@ -47,9 +47,11 @@ function scenario(): Delivery[] {
 
 class InjectedCrash extends Error {}
 
-describe("flushOutbox", () => {
+describeEngines("flushOutbox", (engine) => {
   let sink: SmtpSink;
   let dir: string;
+  let state: TestState;
+  let ids: string[];
   const clock = fixedClock(WEDNESDAY);
 
   beforeAll(async () => {
@@ -62,15 +64,19 @@ describe("flushOutbox", () => {
     sink.reset();
     dir = await mkdtemp(join(tmpdir(), "pressroom-flush-"));
     clock.set(WEDNESDAY);
-    await withStoreOutbox((outbox) => outbox.enqueue(scenario()));
+    state = await engine.fresh({ clock });
+    const planned = scenario();
+    ids = planned.map((d) => d.id);
+    await withStoreOutbox((outbox) => outbox.enqueue(planned));
   });
   afterEach(async () => {
+    await state.cleanup();
     await rm(dir, { recursive: true, force: true });
   });
 
   /** The real store's outbox over the test's state folder, opened and closed like one process. */
-  async function withStoreOutbox<T>(work: (outbox: OutboxRepo) => Promise<T>): Promise<T> {
-    const store = await openStore(join(dir, "state"), { clock });
+  async function withStoreOutbox<T>(work: (outbox: OutboxStore) => Promise<T>): Promise<T> {
+    const store = await state.open({ clock });
     try {
       return await work(store.outbox);
     } finally {
@@ -83,7 +89,7 @@ describe("flushOutbox", () => {
     const transport = createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(dir, "eml"), timeoutMs: 5_000, clock });
     const log = memoryLogger();
     try {
-      return await withStoreOutbox((outbox) => flushOutbox({ outbox, transport, clock, log, compose: composeOptions, ...extra }));
+      return await withStoreOutbox((outbox) => flushOutbox({ outbox, owner: "test-sender", transport, clock, log, compose: composeOptions, ...extra }));
     } finally {
       await transport.close();
       for (const entry of log.entries) expect(JSON.stringify(entry)).not.toMatch(/@example\.org/);
@@ -91,7 +97,7 @@ describe("flushOutbox", () => {
   }
 
   async function deliveries(): Promise<Delivery[]> {
-    return withStoreOutbox((outbox) => outbox.list());
+    return withStoreOutbox(async (outbox) => (await Promise.all(ids.map((id) => outbox.get(id)))).filter((d): d is Delivery => d !== undefined));
   }
 
   /** Message-IDs each delivery arrived under, from what the SMTP server received. */

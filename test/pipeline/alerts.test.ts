@@ -1,21 +1,33 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from "vitest";
 import { createMailTransport } from "../../src/mail/index.js";
 import { runOnce } from "../../src/pipeline/run-once.js";
 import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import { describeEngines, type TestState } from "../helpers/state-engines.js";
 
-describe("alerts from the pipeline", () => {
+describeEngines("alerts from the pipeline", (engine) => {
   let sink: SmtpSink;
   beforeAll(async () => (sink = await startSmtpSink()));
   afterAll(async () => sink.close());
   beforeEach(() => sink.reset());
+  // Test states by name (a test may use several), created on first use and deleted after each test.
+  const states = new Map<string, TestState>();
+  const stateFor = async (name: string): Promise<TestState> => {
+    let state = states.get(name);
+    if (!state) states.set(name, (state = await engine.fresh()));
+    return state;
+  };
+  afterEach(async () => {
+    for (const state of states.values()) await state.cleanup();
+    states.clear();
+  });
 
   async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false) {
     const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(stateDir, "eml") });
-    const h = await openHarness({ stateDir, config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions }, transport, now, alertBacklog });
+    const h = await openHarness({ state: await stateFor(stateDir), config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions }, transport, now, alertBacklog });
     try {
       return await runOnce(h.deps);
     } finally {
@@ -90,16 +102,17 @@ describe("alerts from the pipeline", () => {
       const subs = [{ email: "digest@example.org", topics: [{ query: "police", frequency: "daily" }] }];
       const queued = await run(state, SAMPLE, subs, "2026-11-29T12:00:00Z", true);
       expect(queued.deliveries.enqueued).toBeGreaterThan(0);
-      const h = await openHarness({ stateDir: state, config: {} });
-      await h.store.subscriptions.remove("digest@example.org");
+      const h = await openHarness({ state: await stateFor(state), config: {} });
+      const removed = await h.store.subscriptions.removeTopics("digest@example.org");
       await h.close();
+      expect(removed).toEqual({ removedTopics: 1, cancelled: queued.deliveries.enqueued });
       const later = await run(state, SAMPLE, [], "2026-11-30T08:31:00Z");
       expect(sink.messages).toHaveLength(0);
       expect(later.deliveries.pending).toBe(0);
-      const check = await openHarness({ stateDir: state, config: {} });
-      const statuses = (await check.store.outbox.list()).map((d) => d.status);
+      const check = await openHarness({ state: await stateFor(state), config: {} });
+      const stats = await check.store.outbox.stats(check.clock.now());
       await check.close();
-      expect(new Set(statuses)).toEqual(new Set(["cancelled"]));
+      expect(stats).toMatchObject({ pending: 0, sent: 0, cancelled: queued.deliveries.enqueued });
     } finally {
       await cleanup();
     }
@@ -111,12 +124,12 @@ describe("alerts from the pipeline", () => {
       const state = join(dir, "state");
       const subs = [{ email: "seeded@example.org", topics: [{ query: "asylum" }] }];
       await run(state, SAMPLE, subs, "2026-11-29T10:00:00Z");
-      let h = await openHarness({ stateDir: state, config: {} });
+      let h = await openHarness({ state: await stateFor(state), config: {} });
       expect((await h.store.subscriptions.list()).map((x) => x.email)).toEqual(["seeded@example.org"]);
-      await h.store.subscriptions.remove("seeded@example.org");
+      await h.store.subscriptions.removeTopics("seeded@example.org");
       await h.close();
       await run(state, SAMPLE, subs, "2026-11-29T11:00:00Z");
-      h = await openHarness({ stateDir: state, config: {} });
+      h = await openHarness({ state: await stateFor(state), config: {} });
       expect(await h.store.subscriptions.list()).toEqual([]);
       await h.close();
     } finally {
@@ -135,7 +148,7 @@ describe("alerts from the pipeline", () => {
       await writeFile(established, text);
       const transport = () => createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml") });
       let t = transport();
-      let h = await openHarness({ stateDir: state, config: { sources: [{ id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t });
+      let h = await openHarness({ state: await stateFor(state), config: { sources: [{ id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t });
       await runOnce(h.deps);
       await t.close();
       await h.close();
@@ -144,7 +157,7 @@ describe("alerts from the pipeline", () => {
       await writeFile(established, later);
       await writeFile(newcomer, later);
       t = transport();
-      h = await openHarness({ stateDir: state, config: { sources: [{ id: "b", type: "dump", path: newcomer }, { id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t, now: "2026-11-29T11:00:00Z" });
+      h = await openHarness({ state: await stateFor(state), config: { sources: [{ id: "b", type: "dump", path: newcomer }, { id: "a", type: "dump", path: established }], subscriptions: subs }, transport: t, now: "2026-11-29T11:00:00Z" });
       const summary = await runOnce(h.deps);
       await t.close();
       await h.close();

@@ -1,11 +1,13 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, expect, it } from "vitest";
 import { runOnce } from "../../src/pipeline/run-once.js";
 import { startFixtureServer, type FixtureServer } from "../helpers/fixture-server.js";
-import type { Store } from "../../src/store/open-store.js";
+import { findExisting } from "../../src/core/identity.js";
+import type { StateStore } from "../../src/core/ports.js";
 import { openHarness } from "../helpers/pipeline-harness.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import { describeEngines, type TestState } from "../helpers/state-engines.js";
 
 const root = fileURLToPath(new URL("../fixtures/live/", import.meta.url));
 const KNIFE = "https://www.gov.uk/government/news/new-measures-to-tackle-knife-crime";
@@ -16,17 +18,19 @@ const CONTENT = {
 };
 
 /** The stored release at a canonical URL, looked up the way the pipeline does. */
-async function storedByUrl(store: Store, url: string) {
+async function storedByUrl(store: StateStore, url: string) {
   const probe = { id: "tag:probe,2024:x", title: "probe", kind: "x", department: "x", date: "2024-04-01", summary: "", body: [] };
-  return (await store.releases.findExisting([{ release: probe, sourceId: "probe", url }]))[0];
+  return (await findExisting(store.releases, [{ release: probe, sourceId: "probe", url }]))[0];
 }
 
-describe("one release, many live sources", () => {
+describeEngines("one release, many live sources", (engine) => {
+  let state: TestState;
   let server: FixtureServer;
   let dir: string;
   let cleanup: () => Promise<void>;
   beforeEach(async () => {
     ({ dir, cleanup } = await makeTempDir());
+    state = await engine.fresh();
     server = await startFixtureServer({ root });
     server.route("/government/organisations/home-office.atom", { file: "govuk-organisation-home-office.atom", etag: '"org-1"' });
     server.route("/search/news-and-communications.atom", { file: "govuk-finder-news-home-office.atom" });
@@ -36,6 +40,7 @@ describe("one release, many live sources", () => {
   });
   afterEach(async () => {
     await server.close();
+    await state.cleanup();
     await cleanup();
   });
 
@@ -47,9 +52,9 @@ describe("one release, many live sources", () => {
   ];
 
   it("keeps one release per GOV.UK page with a provenance record per source; a failing source fails alone", async () => {
-    const h = await openHarness({ stateDir: dir, config: { sources: sources(), feeds: { topics: [] } } });
+    const h = await openHarness({ state, config: { sources: sources(), feeds: { topics: [] } } });
     const run = await runOnce(h.deps);
-    const all = await h.store.feedIndex.entries("all");
+    const all = await h.store.feeds.entries("all");
     const releases = await h.store.releases.getMany(all.map((e) => e.id));
     const broken = await h.store.sources.get("broken");
     await h.close();
@@ -70,7 +75,7 @@ describe("one release, many live sources", () => {
   });
 
   it("treats a GOV.UK edit (new entry id and text for the same URL) as a revision, never a new release", async () => {
-    let h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
+    let h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
     await runOnce(h.deps);
     await h.close();
     const edited = readFileSync(`${root}govuk-organisation-home-office.atom`, "utf8")
@@ -78,7 +83,7 @@ describe("one release, many live sources", () => {
       .replace(/<updated>2024-04-01T00:01:00\+01:00<\/updated>/, "<updated>2024-04-03T09:00:00+01:00</updated>")
       .replace("Tougher sentences", "Much tougher sentences");
     server.route("/government/organisations/home-office.atom", { body: edited, contentType: "application/atom+xml", etag: '"org-2"' });
-    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
+    h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
     const run = await runOnce(h.deps);
     const knife = await storedByUrl(h.store, KNIFE);
     await h.close();
@@ -87,12 +92,12 @@ describe("one release, many live sources", () => {
   });
 
   it("takes a new organisation-feed id for the same URL as a revision even when the feed's text is unchanged", async () => {
-    let h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
+    let h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
     await runOnce(h.deps);
     await h.close();
     const bumped = readFileSync(`${root}govuk-organisation-home-office.atom`, "utf8").replace(`${KNIFE}#2024-04-01T00:01:00+01:00`, `${KNIFE}#2024-04-05T12:00:00+01:00`);
     server.route("/government/organisations/home-office.atom", { body: bumped, contentType: "application/atom+xml", etag: '"org-3"' });
-    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
+    h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T10:00:00Z" });
     const run = await runOnce(h.deps);
     const knife = await storedByUrl(h.store, KNIFE);
     await h.close();
@@ -101,7 +106,7 @@ describe("one release, many live sources", () => {
     expect(knife?.changeNote).toContain("2024-04-05T12:00:00+01:00");
     expect(knife?.updatedAt).toBe("2026-11-30T10:00:00.000Z");
     // The same feed again is no edit.
-    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T11:00:00Z" });
+    h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } }, now: "2026-11-30T11:00:00Z" });
     server.route("/government/organisations/home-office.atom", { body: bumped, contentType: "application/atom+xml", etag: '"org-4"' });
     const again = await runOnce(h.deps);
     await h.close();
@@ -109,10 +114,10 @@ describe("one release, many live sources", () => {
   });
 
   it("costs nothing on a 304", async () => {
-    let h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
+    let h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
     await runOnce(h.deps);
     await h.close();
-    h = await openHarness({ stateDir: dir, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
+    h = await openHarness({ state, config: { sources: sources().slice(0, 1), feeds: { topics: [] } } });
     const run = await runOnce(h.deps);
     await h.close();
     expect(run.sources[0]!.status).toBe("not-modified");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { SourceRunResult } from "../../src/core/run.js";
 import { detectAnomalies, recordFailure, recordSuccess } from "../../src/pipeline/source-health.js";
-import { emptySourceState } from "../../src/store/source-repo.js";
+import { emptySourceState } from "../../src/core/source.js";
 
 const ok = (n: Partial<SourceRunResult> = {}): SourceRunResult => ({ sourceId: "s", status: "ok", new: 0, revised: 0, unchanged: 0, baseline: false, warnings: [], durationMs: 1, ...n });
 const at = (h: number) => new Date(Date.UTC(2026, 0, 1) + h * 3_600_000);

@@ -1,9 +1,10 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type PressroomServer } from "../../src/server/index.js";
+import type { PressroomServer } from "../../src/server/index.js";
+import { stateEngines } from "../helpers/state-engines.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
-import { runPipeline, SAMPLE_DUMP, SECRET, startServedState, testConfig, type ServedState } from "./server-fixture.js";
+import { runPipeline, SAMPLE_DUMP, serveState, startServedState, testConfig, type ServedState } from "./server-fixture.js";
 
 let s: ServedState;
 beforeAll(async () => {
@@ -28,16 +29,18 @@ describe("/healthz", () => {
   it("is 503 naming the source when a configured source is failing", async () => {
     const temp = await makeTempDir("pressroom-health-");
     let server: PressroomServer | undefined;
+    let served: Awaited<ReturnType<typeof serveState>> | undefined;
     try {
       const inbox = join(temp.dir, "inbox");
       await mkdir(inbox);
       await copyFile(SAMPLE_DUMP, join(inbox, "a.txt"));
       const config = testConfig(inbox, {});
       const broken = { ...config, sources: [...config.sources, { id: "gone", type: "dump" as const, path: join(temp.dir, "missing.txt") }] };
-      const stateDir = join(temp.dir, "state");
-      await runPipeline(stateDir, broken, temp.dir);
-      await runPipeline(stateDir, broken, temp.dir);
-      server = createServer({ stateDir, config: broken, secret: SECRET });
+      const state = await stateEngines()[0]!.fresh();
+      await runPipeline(state, broken, temp.dir);
+      await runPipeline(state, broken, temp.dir);
+      served = await serveState(broken, { state });
+      server = served.server;
       const { url } = await server.listen(0);
       const res = await fetch(`${url}/healthz`);
       expect(res.status).toBe(503);
@@ -56,14 +59,15 @@ describe("/healthz", () => {
       expect(metrics).toMatch(/^pressroom_source_failures_total 2$/m);
       expect(metrics).toMatch(/^pressroom_runs_total 2$/m);
     } finally {
-      await server?.close();
+      await served?.close();
       await temp.cleanup();
     }
   });
 
   it("is 200 with lastRun null on an empty state", async () => {
     const temp = await makeTempDir("pressroom-empty-");
-    const server = createServer({ stateDir: join(temp.dir, "state"), config: testConfig(join(temp.dir, "inbox")), secret: SECRET });
+    const served = await serveState(testConfig(join(temp.dir, "inbox")));
+    const server = served.server;
     try {
       const { url } = await server.listen(0);
       const res = await fetch(`${url}/healthz`);
@@ -72,7 +76,7 @@ describe("/healthz", () => {
       expect((await fetch(`${url}/feeds/all.atom`)).status).toBe(200);
       expect((await fetch(`${url}/`)).status).toBe(200);
     } finally {
-      await server.close();
+      await served.close();
       await temp.cleanup();
     }
   });

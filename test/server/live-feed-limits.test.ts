@@ -4,7 +4,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/core/clock.js";
 import type { StoredRelease } from "../../src/core/release.js";
 import { createLiveFeedCache, createServer, type LiveFeedCache, type LiveFeedOptions, type PressroomServer } from "../../src/server/index.js";
-import { openStore } from "../../src/store/open-store.js";
+import type { StateStore } from "../../src/core/ports.js";
+import { createMailTransport } from "../../src/mail/index.js";
+import { stateEngines, type TestState } from "../helpers/state-engines.js";
 import { storedRelease } from "../fixtures/feeds/stored-releases.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { SECRET, testConfig } from "./server-fixture.js";
@@ -26,30 +28,32 @@ function releaseFor(month: string, i: number, extra = ""): StoredRelease {
 }
 
 let temp: { dir: string; cleanup: () => Promise<void> };
-let stateDir: string;
+let state: TestState;
+/** One handle on the state, shared by the servers and the writes of the tests. */
+let store: StateStore;
 const servers: PressroomServer[] = [];
+const transport = createMailTransport({ outboxDir: "/nonexistent-pressroom-test" });
 
-async function writeStore(work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<void>): Promise<void> {
-  const store = await openStore(stateDir, { clock: systemClock, lockWaitMs: 5_000 });
-  try {
-    await work(store);
-  } finally {
-    await store.close();
-  }
+async function writeStore(work: (store: StateStore) => Promise<unknown>): Promise<void> {
+  await work(store);
 }
 
 beforeAll(async () => {
   temp = await makeTempDir("pressroom-live-");
-  stateDir = join(temp.dir, "state");
-  await writeStore((store) => store.releases.put(MONTHS.map((m, i) => releaseFor(m, i))));
+  state = await stateEngines()[0]!.fresh();
+  store = await state.open({ clock: systemClock });
+  await writeStore((store) => store.commit({ releases: MONTHS.map((m, i) => releaseFor(m, i)) }));
 });
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-afterAll(async () => temp?.cleanup());
+afterAll(async () => {
+  await state?.cleanup();
+  await temp?.cleanup();
+});
 
 async function start(liveFeed: Partial<LiveFeedOptions> = {}): Promise<string> {
-  const server = createServer({ stateDir, config: testConfig(join(temp.dir, "inbox")), secret: SECRET, liveFeed });
+  const server = createServer({ store, transport, config: testConfig(join(temp.dir, "inbox")), secret: SECRET, liveFeed });
   servers.push(server);
   return (await server.listen(0, "127.0.0.1")).url;
 }
@@ -96,7 +100,7 @@ describe("live topic feed cache", () => {
     expect({ size: cache.size, hits: cache.hits, misses: cache.misses }).toEqual({ size: 1, hits: 0, misses: 1 });
 
     // A release stored without a run is not seen: the cached feed is served as it was.
-    await writeStore((store) => store.releases.put([releaseFor("2024-06", 99, "harbour")]));
+    await writeStore((store) => store.commit({ releases: [releaseFor("2024-06", 99, "harbour")] }));
     const second = await live(url, "  harbour ", { "accept-encoding": "identity" });
     expect(await second.text()).toBe(body);
     expect(second.headers.get("etag")).toBe(first.headers.get("etag"));

@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createMailTransport, signToken, topicId, type MailTransport } from "../../src/mail/index.js";
-import { openStore } from "../../src/store/open-store.js";
 import { systemClock } from "../../src/core/clock.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { SECRET, startServedState, type ServedState } from "./server-fixture.js";
@@ -27,14 +26,7 @@ const form = (fields: Record<string, string>) => ({
   body: new URLSearchParams(fields).toString(),
   redirect: "manual" as const,
 });
-const subscribers = async () => {
-  const store = await openStore(s.stateDir, { clock: systemClock, readOnly: true });
-  try {
-    return await store.subscriptions.list();
-  } finally {
-    await store.close();
-  }
-};
+const subscribers = async () => s.store.subscriptions.list();
 const tokenFromMail = (text: string) => decodeURIComponent(/\/confirm\?token=([^\s"<]+)/.exec(text)![1]!);
 
 describe("index page", () => {
@@ -110,13 +102,8 @@ describe("subscribe (double opt-in)", () => {
 
 describe("unsubscribe", () => {
   const seed = async (email: string, queries: string[]) => {
-    const store = await openStore(s.stateDir, { clock: systemClock, lockWaitMs: 5000 });
-    try {
-      const at = new Date().toISOString();
-      await store.subscriptions.put({ email, origin: "cli", createdAt: at, topics: queries.map((q) => ({ id: topicId(q), query: q, frequency: "immediate", revisions: false, createdAt: at })) });
-    } finally {
-      await store.close();
-    }
+    const at = new Date().toISOString();
+    for (const q of queries) await s.store.subscriptions.addTopic(email, { id: topicId(q), query: q, frequency: "immediate", revisions: false, createdAt: at }, "cli");
   };
 
   it("GET shows a confirmation page naming the topic and changes nothing", async () => {
@@ -179,10 +166,12 @@ describe("confirmation email when SMTP is down", () => {
   });
 });
 
-it("the default transport writes confirmation emails as .eml files under <state>/outbox", async () => {
+it("the .eml transport writes confirmation emails as files under <state>/outbox", async () => {
   const { createServer } = await import("../../src/server/index.js");
+  const { createMailTransport } = await import("../../src/mail/index.js");
   const { readdir, readFile } = await import("node:fs/promises");
-  const server = createServer({ stateDir: s.stateDir, config: s.config, secret: SECRET });
+  const transport = createMailTransport({ outboxDir: join(s.stateDir, "outbox") });
+  const server = createServer({ store: s.store, config: s.config, secret: SECRET, transport });
   const { url } = await server.listen(0);
   try {
     const res = await fetch(`${url}/subscribe`, form({ email: "eml@example.org", query: "asylum" }));
@@ -193,5 +182,6 @@ it("the default transport writes confirmation emails as .eml files under <state>
     expect(eml.text).toContain("http://pressroom.test/confirm?token=");
   } finally {
     await server.close();
+    await transport.close();
   }
 });

@@ -3,7 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { fixedClock } from "../../src/core/clock.js";
 import { createMailTransport, type MailTransport } from "../../src/mail/index.js";
 import { createServer, type PressroomServer, type ServerOptions } from "../../src/server/index.js";
-import { openStore } from "../../src/store/open-store.js";
+import type { StateStore } from "../../src/core/ports.js";
+import { stateEngines, type TestState } from "../helpers/state-engines.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { SECRET, testConfig } from "./server-fixture.js";
@@ -28,15 +29,23 @@ beforeEach(async () => {
   clock = fixedClock("2024-05-01T12:00:00Z");
   temp = await makeTempDir("pressroom-limits-");
 });
+let state: TestState | undefined;
+let store: StateStore;
 afterEach(async () => {
   await server?.close();
   server = undefined;
+  await state?.cleanup();
+  state = undefined;
   await temp.cleanup();
 });
 
 /** A server on an empty state, timed by the test's clock. */
 async function start(extra: Partial<ServerOptions> = {}): Promise<void> {
-  server = createServer({ stateDir: join(temp.dir, "state"), config: testConfig(join(temp.dir, "inbox")), secret: SECRET, transport, clock, useListenUrl: true, ...extra });
+  if (!state) {
+    state = await stateEngines()[0]!.fresh({ clock });
+    store = await state.open({ clock });
+  }
+  server = createServer({ store, config: testConfig(join(temp.dir, "inbox")), secret: SECRET, transport, clock, useListenUrl: true, ...extra });
   ({ url } = await server.listen(0, "127.0.0.1"));
 }
 
@@ -105,12 +114,7 @@ describe("POST /subscribe rate limits", () => {
 
 describe("confirmation links expire after 7 days", () => {
   const subscribers = async () => {
-    const store = await openStore(join(temp.dir, "state"), { clock, readOnly: true });
-    try {
-      return await store.subscriptions.list();
-    } finally {
-      await store.close();
-    }
+    return store.subscriptions.list();
   };
 
   it("a link followed after 7 days is refused with 410 and subscribes nobody; the entry is gone", async () => {

@@ -1,9 +1,8 @@
-import { resolve } from "node:path";
 import { describeError, isPressroomError, PressroomError } from "../../core/errors.js";
 import { runOnce } from "../../pipeline/run-once.js";
 import { startScheduler, validateSchedule } from "../../scheduler/index.js";
-import { acquireLock, type HeldLock } from "../../store/state-lock.js";
-import { createCliLogger, openContext, readConfig, type GlobalOptions } from "../context.js";
+import { lockDaemon as lockStateDaemon, type StateTarget } from "../../store/index.js";
+import { createCliLogger, openContext, readConfig, stateTargetFor, type GlobalOptions } from "../context.js";
 import { startServing } from "./serve.js";
 import { waitForStopSignal } from "./stop-signal.js";
 
@@ -18,9 +17,9 @@ export interface DaemonOptions extends GlobalOptions {
   readonly shutdownTimeout?: number;
 }
 
-async function lockDaemon(stateDir: string): Promise<HeldLock> {
+async function lockDaemon(target: StateTarget): Promise<{ release(): Promise<void> }> {
   try {
-    return await acquireLock(stateDir, { name: "daemon.lock", waitMs: 0, code: "DAEMON_RUNNING", what: "state folder" }, "pressroom daemon");
+    return await lockStateDaemon(target);
   } catch (error) {
     if (isPressroomError(error, "DAEMON_RUNNING")) {
       throw new PressroomError("DAEMON_RUNNING", `a daemon is already running: ${error.message} Only one daemon may use a state folder.`, { cause: error });
@@ -36,12 +35,12 @@ async function lockDaemon(stateDir: string): Promise<HeldLock> {
 export async function daemonCommand(options: DaemonOptions): Promise<number> {
   const loaded = await readConfig(options);
   validateSchedule(loaded.config.schedule);
-  const stateDir = resolve(options.state);
-  const lock = await lockDaemon(stateDir);
+  const target = stateTargetFor(options, loaded);
+  const lock = await lockDaemon(target);
   const log = createCliLogger();
   let serving: Awaited<ReturnType<typeof startServing>> | undefined;
   try {
-    if (options.serve ?? true) serving = await startServing(loaded, stateDir, log, options);
+    if (options.serve ?? true) serving = await startServing(loaded, options, log, options);
     const scheduler = startScheduler({
       schedule: loaded.config.schedule,
       log,
@@ -56,7 +55,7 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
         }
       },
     });
-    log.info("daemon started", { pid: process.pid, state: stateDir, ...(serving ? { url: serving.url } : {}) });
+    log.info("daemon started", { pid: process.pid, state: target.kind === "lowdb" ? target.dir : "postgres", ...(serving ? { url: serving.url } : {}) });
     const signal = await waitForStopSignal(() => {
       log.warn("second signal: abandoning the run in flight");
       process.exit(130);

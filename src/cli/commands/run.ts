@@ -20,7 +20,8 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
   const ctx = await openContext({
     ...options,
     command: options.files ? "pressroom import" : "pressroom run",
-    onProgress: (source, done, total) => progress.update(source, done, total),
+    // Reading (bytes), then storing (releases, a chunk at a time): the bar covers the whole import.
+    onProgress: (source, done, total, phase) => progress.update(`${source} ${phase}`, done, total, phase === "storing" && total > 2_000),
   });
   try {
     if (!options.files) {

@@ -1,10 +1,8 @@
-import { join, resolve } from "node:path";
 import type { LoadedConfig } from "../../config/load.js";
 import { PressroomError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import { createMailTransport } from "../../mail/index.js";
 import { createServer } from "../../server/index.js";
-import { createCliLogger, readConfig, readSecret, type GlobalOptions } from "../context.js";
+import { createCliLogger, createCliTransport, openStateFor, readConfig, secretFromEnv, type GlobalOptions } from "../context.js";
 import { waitForStopSignal } from "./stop-signal.js";
 
 export interface ServeOptions extends GlobalOptions {
@@ -14,27 +12,39 @@ export interface ServeOptions extends GlobalOptions {
   readonly host?: string;
 }
 
-/** Starts the HTTP server over a state folder (used by `serve` and `daemon`). */
-export async function startServing(loaded: LoadedConfig, stateDir: string, log: Logger, options: { port?: number; host?: string }) {
-  const secret = await readSecret(stateDir);
-  const smtpUrl = process.env.PRESSROOM_SMTP_URL;
-  const transport = createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(stateDir, "outbox") });
-  const server = createServer({ stateDir, config: loaded.config, secret, transport, log });
-  try {
-    const { url } = await server.listen(options.port ?? loaded.config.server.port, options.host ?? loaded.config.server.host);
-    return {
-      url,
-      close: async () => {
-        await server.close();
-        await transport.close();
-      },
-    };
-  } catch (error) {
+/**
+ * Starts the HTTP server over the state (used by `serve` and `daemon`). It opens the state shared:
+ * it reads without holding the state folder, and takes it only for a subscribe or unsubscribe.
+ */
+export async function startServing(loaded: LoadedConfig, globals: GlobalOptions, log: Logger, options: { port?: number; host?: string }) {
+  const store = await openStateFor(globals, loaded, { command: "pressroom serve", mode: "shared", lockWaitMs: 5_000, log });
+  const transport = createCliTransport(globals);
+  const close = async () => {
     await transport.close();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EADDRINUSE" || code === "EACCES") {
-      throw new PressroomError("USAGE", `cannot listen on ${options.host ?? loaded.config.server.host}:${options.port ?? loaded.config.server.port} (${code}); choose another --port`);
+    await store.close();
+  };
+  try {
+    const secret = await store.secret(secretFromEnv());
+    const server = createServer({ store, config: loaded.config, secret, transport, log });
+    try {
+      const { url } = await server.listen(options.port ?? loaded.config.server.port, options.host ?? loaded.config.server.host);
+      return {
+        url,
+        location: store.location,
+        close: async () => {
+          await server.close();
+          await close();
+        },
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE" || code === "EACCES") {
+        throw new PressroomError("USAGE", `cannot listen on ${options.host ?? loaded.config.server.host}:${options.port ?? loaded.config.server.port} (${code}); choose another --port`);
+      }
+      throw error;
     }
+  } catch (error) {
+    await close();
     throw error;
   }
 }
@@ -43,8 +53,8 @@ export async function startServing(loaded: LoadedConfig, stateDir: string, log: 
 export async function serveCommand(options: ServeOptions): Promise<number> {
   const loaded = await readConfig(options);
   const log = createCliLogger();
-  const serving = await startServing(loaded, resolve(options.state), log, options);
-  process.stdout.write(`pressroom: serving ${resolve(options.state)} on ${serving.url}\n`);
+  const serving = await startServing(loaded, options, log, options);
+  process.stdout.write(`pressroom: serving ${serving.location} on ${serving.url}\n`);
   const signal = await waitForStopSignal();
   log.info("shutting down", { signal });
   await serving.close();

@@ -1,8 +1,6 @@
-import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { detectAnomalies } from "../../pipeline/source-health.js";
-import { openStore } from "../../store/open-store.js";
-import { readConfig, type GlobalOptions } from "../context.js";
+import { readConfig, withState, type GlobalOptions } from "../context.js";
 import { IMPORT_SOURCE_ID } from "./run.js";
 
 const ago = (iso: string | undefined, now: Date): string => {
@@ -16,26 +14,26 @@ const ago = (iso: string | undefined, now: Date): string => {
 /** `pressroom status`: each source's health and anomalies, the last run, the outbox. Exit 1 when a source is failing. */
 export async function statusCommand(options: GlobalOptions): Promise<number> {
   const { config } = await readConfig(options);
-  const store = await openStore(resolve(options.state), { clock: systemClock, readOnly: true });
   const now = systemClock.now();
-  const states = await store.sources.list();
-  const ids = [...new Set([...config.sources.map((s) => s.id), ...states.map((s) => s.id)])];
-  let failing = false;
-  const out: string[] = [];
-  for (const id of ids) {
-    const state = await store.sources.get(id);
-    const configured = config.sources.some((s) => s.id === id) || id === IMPORT_SOURCE_ID;
-    failing ||= state.consecutiveFailures > 0 && configured;
-    out.push(`${id}${configured ? "" : " (not in config)"}: last success ${ago(state.lastSuccessAt, now)}, ${state.consecutiveFailures} consecutive failure(s)${state.lastNewAt ? `, last new release ${ago(state.lastNewAt, now)}` : ""}`);
-    for (const anomaly of detectAnomalies(state, now)) out.push(`  ! ${anomaly}`);
-  }
-  const last = await store.runs.last();
-  out.push(last ? `last run: ${ago(last.finishedAt, now)} (${last.ok ? "ok" : "with failures"}, ${last.durationMs} ms)` : "last run: never");
-  const deliveries = await store.outbox.list();
-  const count = (s: string) => deliveries.filter((d) => d.status === s).length;
-  out.push(`outbox: ${count("pending")} pending, ${count("sent")} sent, ${count("failed")} failed`);
-  for (const d of deliveries.filter((x) => x.status === "failed").slice(0, 10)) out.push(`  failed: ${d.email} · ${d.snapshot.title}: ${d.lastError ?? "unknown"}`);
-  process.stdout.write(`${out.join("\n")}\n`);
-  await store.close();
-  return failing ? 1 : 0;
+  return withState(options, "pressroom status", async (store) => {
+    const states = await store.sources.list();
+    const ids = [...new Set([...config.sources.map((s) => s.id), ...states.map((s) => s.id)])];
+    let failing = false;
+    const out: string[] = [`state: ${store.location}`];
+    for (const id of ids) {
+      const state = await store.sources.get(id);
+      const configured = config.sources.some((s) => s.id === id) || id === IMPORT_SOURCE_ID;
+      failing ||= state.consecutiveFailures > 0 && configured;
+      out.push(`${id}${configured ? "" : " (not in config)"}: last success ${ago(state.lastSuccessAt, now)}, ${state.consecutiveFailures} consecutive failure(s)${state.lastNewAt ? `, last new release ${ago(state.lastNewAt, now)}` : ""}`);
+      for (const anomaly of detectAnomalies(state, now)) out.push(`  ! ${anomaly}`);
+    }
+    const last = await store.runs.last();
+    out.push(last ? `last run: ${ago(last.finishedAt, now)} (${last.ok ? "ok" : "with failures"}, ${last.durationMs} ms)` : "last run: never");
+    const stats = await store.outbox.stats(now);
+    const oldest = stats.oldestPendingAt ? `, oldest pending queued ${ago(stats.oldestPendingAt, now)}` : "";
+    out.push(`outbox: ${stats.pending} pending (${stats.due} due${oldest}), ${stats.sent} sent, ${stats.failed} failed`);
+    for (const d of await store.outbox.recentFailures(10)) out.push(`  failed: ${d.email} · ${d.snapshot.title}: ${d.lastError ?? "unknown"}`);
+    process.stdout.write(`${out.join("\n")}\n`);
+    return failing ? 1 : 0;
+  }, "shared");
 }

@@ -1,23 +1,11 @@
-import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { PressroomError } from "../../core/errors.js";
-import type { Frequency, Subscriber } from "../../core/subscription.js";
+import type { Frequency } from "../../core/subscription.js";
 import { topicId, validateEmail } from "../../mail/index.js";
 import { compileQuery } from "../../match/index.js";
-import { cancelUnsubscribed } from "../../pipeline/cancel-unsubscribed.js";
-import { openStore } from "../../store/open-store.js";
-import type { GlobalOptions } from "../context.js";
+import { withState, type GlobalOptions } from "../context.js";
 
 const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
-
-async function withStore<T>(options: GlobalOptions, work: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
-  const store = await openStore(resolve(options.state), { clock: systemClock, command: "pressroom subscriptions", lockWaitMs: 10_000 });
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /** `pressroom subscribe <email> "<query>" [--frequency daily] [--revisions]` */
 export async function subscribeCommand(options: GlobalOptions & { email: string; query: string; frequency: string; revisions?: boolean }): Promise<number> {
@@ -26,53 +14,39 @@ export async function subscribeCommand(options: GlobalOptions & { email: string;
     throw new PressroomError("USAGE", `--frequency must be one of ${FREQUENCIES.join(", ")} (got "${options.frequency}")`);
   }
   compileQuery(options.query);
-  return withStore(options, async (store) => {
+  return withState(options, "pressroom subscribe", async (store) => {
     const now = systemClock.now().toISOString();
-    const current = await store.subscriptions.get(email);
-    const id = topicId(options.query);
-    const topics = (current?.topics ?? []).filter((t) => t.id !== id);
-    topics.push({ id, query: options.query, frequency: options.frequency as Frequency, revisions: Boolean(options.revisions), createdAt: now });
-    const subscriber: Subscriber = { email, topics, createdAt: current?.createdAt ?? now, origin: current?.origin ?? "cli" };
-    await store.subscriptions.put(subscriber);
+    const topic = { id: topicId(options.query), query: options.query, frequency: options.frequency as Frequency, revisions: Boolean(options.revisions), createdAt: now };
+    await store.subscriptions.addTopic(email, topic, "cli");
     process.stdout.write(`subscribed ${email} to ${options.query} (${options.frequency}${options.revisions ? ", with revisions" : ""})\n`);
     return 0;
   });
 }
 
-/** `pressroom unsubscribe <email> ["<query>"]`: one topic, or everything. */
+/** `pressroom unsubscribe <email> ["<query>"]`: one topic, or everything; queued alerts for it are cancelled. */
 export async function unsubscribeCommand(options: GlobalOptions & { email: string; query?: string }): Promise<number> {
   const email = validateEmail(options.email);
-  return withStore(options, async (store) => {
+  return withState(options, "pressroom unsubscribe", async (store) => {
     const current = await store.subscriptions.get(email);
     if (!current) {
       process.stderr.write(`${email} has no subscriptions\n`);
       return 1;
     }
-    if (options.query === undefined) {
-      await store.subscriptions.remove(email);
-      await cancelUnsubscribed(store.outbox, store.subscriptions);
-      process.stdout.write(`unsubscribed ${email} from everything\n`);
-      return 0;
-    }
-    const id = topicId(options.query);
-    const topics = current.topics.filter((t) => t.id !== id);
-    if (topics.length === current.topics.length) {
+    const id = options.query === undefined ? undefined : topicId(options.query);
+    if (id !== undefined && !current.topics.some((t) => t.id === id)) {
       process.stderr.write(`${email} is not subscribed to ${options.query}\n`);
       return 1;
     }
-    if (topics.length === 0) await store.subscriptions.remove(email);
-    else await store.subscriptions.put({ ...current, topics });
-    await cancelUnsubscribed(store.outbox, store.subscriptions);
-    process.stdout.write(`unsubscribed ${email} from ${options.query}\n`);
+    const { cancelled } = await store.subscriptions.removeTopics(email, id);
+    const queued = cancelled > 0 ? ` (${cancelled} queued alert${cancelled === 1 ? "" : "s"} cancelled)` : "";
+    process.stdout.write(`unsubscribed ${email} from ${options.query ?? "everything"}${queued}\n`);
     return 0;
   });
 }
 
 /** `pressroom subscriptions`: one line per topic. */
 export async function listSubscriptionsCommand(options: GlobalOptions): Promise<number> {
-  const store = await openStore(resolve(options.state), { clock: systemClock, readOnly: true });
-  const subscribers = await store.subscriptions.list();
-  await store.close();
+  const subscribers = await withState(options, "pressroom subscriptions", (store) => store.subscriptions.list(), "shared");
   if (subscribers.length === 0) process.stdout.write("no subscriptions\n");
   for (const s of subscribers) {
     for (const t of s.topics) process.stdout.write(`${s.email}\t${t.frequency}${t.revisions ? "+revisions" : ""}\t${t.query}\n`);

@@ -1,0 +1,63 @@
+import type { Clock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import type { StateStore } from "../core/ports.js";
+import { openLowdbState } from "./lowdb/open-lowdb-state.js";
+import { openPostgresState } from "./postgres/open-postgres-state.js";
+import { acquireLock } from "./state-lock.js";
+
+/** Where the state lives: a state folder (lowdb, the embedded default) or a PostgreSQL database. */
+export type StateTarget = { readonly kind: "lowdb"; readonly dir: string } | { readonly kind: "postgres"; readonly url: string };
+
+export interface OpenStateOptions {
+  readonly clock: Clock;
+  readonly feedEntries?: number;
+  /** lowdb: how long to wait for another process holding the state folder (ms). */
+  readonly lockWaitMs?: number;
+  /**
+   * lowdb: `exclusive` holds the state folder's lock from open to close (commands, runs);
+   * `shared` reads without it and takes it for each write (the HTTP server beside a daemon).
+   */
+  readonly mode?: "exclusive" | "shared";
+  /** Shown to another process that finds the state busy. */
+  readonly command?: string;
+  readonly log?: Logger;
+  /** lowdb: told at once when the state is busy and the open must wait. */
+  readonly onLockWait?: (holder: string, waitMs: number) => void;
+}
+
+/** Opens the state behind the port. Only the CLI (and tests) choose an engine. */
+export async function openState(target: StateTarget, options: OpenStateOptions): Promise<StateStore> {
+  const { clock, feedEntries, log, command } = options;
+  if (target.kind === "postgres") {
+    return openPostgresState(target.url, { clock, ...(feedEntries ? { feedEntries } : {}), ...(log ? { log } : {}), ...(command ? { command } : {}) });
+  }
+  return openLowdbState(target.dir, {
+    clock,
+    ...(feedEntries ? { feedEntries } : {}),
+    ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
+    ...(command ? { command } : {}),
+    ...(log ? { log } : {}),
+    ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
+  });
+}
+
+/** A database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "<unparseable URL>";
+  }
+}
+
+/**
+ * One daemon per state folder (lowdb); on PostgreSQL any number of daemons share the database, each
+ * source polled by one at a time under its lease. Returns a release function.
+ */
+export async function lockDaemon(target: StateTarget): Promise<{ release(): Promise<void> }> {
+  if (target.kind === "postgres") return { release: async () => {} };
+  return acquireLock(target.dir, { name: "daemon.lock", waitMs: 0, code: "DAEMON_RUNNING", what: "state folder" }, "pressroom daemon");
+}
