@@ -1,0 +1,129 @@
+import type pg from "pg";
+import { PressroomError } from "../../core/errors.js";
+
+/* The schema, versioned in `pressroom_meta` and applied at open under an advisory lock. */
+
+/** One migration: the SQL that takes the schema from `version - 1` to `version`. */
+interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      insert into pressroom_meta (key, value) values ('generation', '0') on conflict (key) do nothing;
+
+      create table releases (
+        id text collate "C" primary key,
+        month text not null,
+        date text not null,
+        data jsonb not null
+      );
+      create index releases_month on releases (month, date, id);
+      create table release_keys (
+        key text primary key,
+        release_id text not null references releases (id) on delete cascade
+      );
+      create index release_keys_release on release_keys (release_id);
+      create table release_titles (
+        title_key text not null,
+        date text not null,
+        release_id text not null references releases (id) on delete cascade,
+        primary key (title_key, date, release_id)
+      );
+      create index release_titles_release on release_titles (release_id);
+
+      create table feeds (name text collate "C" primary key);
+      create table feed_entries (
+        feed text not null references feeds (name) on delete cascade,
+        release_id text collate "C" not null,
+        date text not null,
+        updated_at text not null,
+        primary key (feed, release_id)
+      );
+      create index feed_entries_order on feed_entries (feed, date desc, updated_at desc, release_id);
+      create table feed_dirty (feed text collate "C" primary key);
+      create table feed_documents (
+        name text collate "C" primary key,
+        xml text not null,
+        etag text not null,
+        updated text not null,
+        entries integer not null
+      );
+
+      create table sources (id text collate "C" primary key, data jsonb not null);
+
+      create table subscribers (
+        email text collate "C" primary key,
+        origin text not null,
+        created_at text not null,
+        topics jsonb not null
+      );
+      create table seeded (email text collate "C" not null, topic_id text collate "C" not null, primary key (email, topic_id));
+      create table pending_subscriptions (
+        token text primary key,
+        email text not null,
+        created_at timestamptz,
+        data jsonb not null
+      );
+
+      create table deliveries (
+        id text collate "C" primary key,
+        email text not null,
+        status text not null,
+        due_at timestamptz not null,
+        created_at timestamptz not null,
+        claim_owner text,
+        claim_until timestamptz,
+        batch_id text,
+        message_id text,
+        finished_at timestamptz,
+        data jsonb
+      );
+      create index deliveries_due on deliveries (due_at, id) where status = 'pending';
+      create index deliveries_pending_email on deliveries (email) where status = 'pending';
+      create index deliveries_claim_owner on deliveries (claim_owner) where claim_owner is not null;
+      create index deliveries_failed on deliveries (finished_at desc) where status = 'failed';
+      create index deliveries_status on deliveries (status);
+
+      create table runs (seq bigserial primary key, data jsonb not null);
+      create table run_totals (id integer primary key check (id = 1), data jsonb not null);
+      insert into run_totals (id, data) values (1, '{"runs":0,"releasesNew":0,"releasesRevised":0,"sourceFailures":0,"deliveriesSent":0,"deliveriesFailed":0,"runSecondsTotal":0}');
+    `,
+  },
+];
+
+/** The schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Advisory lock key serialising migrations across instances ("pressroom" in ASCII). */
+const MIGRATE_LOCK = "7075726573737270";
+
+/** Brings the database to SCHEMA_VERSION; refuses one written by a newer Pressroom. */
+export async function migrate(client: pg.PoolClient, location: string): Promise<void> {
+  await client.query("select pg_advisory_lock($1::bigint)", [MIGRATE_LOCK]);
+  try {
+    await client.query("create table if not exists pressroom_meta (key text primary key, value text not null)");
+    const row = await client.query<{ value: string }>("select value from pressroom_meta where key = 'schema_version'");
+    const current = row.rows[0] ? Number(row.rows[0].value) : 0;
+    if (!Number.isInteger(current) || current > SCHEMA_VERSION) {
+      throw new PressroomError("STATE_SCHEMA", `store: ${location} was written by a newer Pressroom (schema ${row.rows[0]?.value ?? "?"}, this one reads ${SCHEMA_VERSION}); upgrade Pressroom.`);
+    }
+    for (const m of MIGRATIONS) {
+      if (m.version <= current) continue;
+      await client.query("begin");
+      try {
+        await client.query(m.sql);
+        await client.query("insert into pressroom_meta (key, value) values ('schema_version', $1) on conflict (key) do update set value = excluded.value", [String(m.version)]);
+        await client.query("commit");
+      } catch (error) {
+        await client.query("rollback");
+        throw error;
+      }
+    }
+  } finally {
+    await client.query("select pg_advisory_unlock($1::bigint)", [MIGRATE_LOCK]);
+  }
+}

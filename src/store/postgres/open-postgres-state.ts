@@ -1,0 +1,99 @@
+import pg from "pg";
+import type { Clock } from "../../core/clock.js";
+import { describeError, PressroomError } from "../../core/errors.js";
+import { silentLogger, type Logger } from "../../core/logger.js";
+import type { StateStore } from "../../core/ports.js";
+import { migrate } from "./migrate.js";
+import { commitChange } from "./pg-commit.js";
+import { exportState, importState, isEmptyState } from "./pg-copy.js";
+import { Db, redactUrl } from "./pg-db.js";
+import { PgFeedStore } from "./pg-feeds.js";
+import { PgLeaseStore } from "./pg-leases.js";
+import { readGeneration, readSecret } from "./pg-meta.js";
+import { PgOutboxStore } from "./pg-outbox.js";
+import { PgReleaseStore } from "./pg-releases.js";
+import { PgRunStore } from "./pg-runs.js";
+import { PgSourceStore } from "./pg-sources.js";
+import { PgSubscriptionStore } from "./pg-subscriptions.js";
+
+export interface PostgresStateOptions {
+  readonly clock: Clock;
+  /** Entries kept per feed (default 50). */
+  readonly feedEntries?: number;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+  readonly log?: Logger;
+  /** The command running (`run`, `serve`, `daemon`): the connections' application_name. */
+  readonly command?: string;
+}
+
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** Removes the password (and the URL, which may carry it) from a driver's message. */
+function cleanReason(reason: string, url: string): string {
+  let out = reason.split(url).join(redactUrl(url));
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    if (password.length >= 4) out = out.split(password).join("***");
+  } catch {
+    // not a URL: nothing more to strip
+  }
+  return out;
+}
+
+/** Opens the PostgreSQL engine: a pool, the schema brought up to date, the port over it. */
+export async function openPostgresState(url: string, options: PostgresStateOptions): Promise<StateStore> {
+  const location = redactUrl(url);
+  const log = options.log ?? silentLogger;
+  const feedEntries = options.feedEntries ?? 50;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: `pressroom${options.command ? ` ${options.command}` : ""}`,
+  });
+  // An idle connection dropped by the server must not crash the process; the next query reconnects.
+  pool.on("error", (error) => log.warn("postgres connection lost", { location, error: cleanReason(describeError(error), url) }));
+
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new PressroomError("STATE_IO", `store: unable to connect to ${location}: ${cleanReason(describeError(error), url)}`);
+  }
+  try {
+    await migrate(client, location);
+  } catch (error) {
+    client.release(true);
+    await pool.end().catch(() => {});
+    if (error instanceof PressroomError) throw error;
+    throw new PressroomError("STATE_IO", `store: unable to prepare the schema in ${location}: ${cleanReason(describeError(error), url)}`);
+  }
+  client.release();
+
+  const db = new Db(pool, location);
+  let closed = false;
+  return {
+    engine: "postgres",
+    location,
+    releases: new PgReleaseStore(db),
+    feeds: new PgFeedStore(db, options.clock, feedEntries),
+    sources: new PgSourceStore(db),
+    subscriptions: new PgSubscriptionStore(db, options.clock),
+    outbox: new PgOutboxStore(db, options.clock),
+    runs: new PgRunStore(db),
+    leases: new PgLeaseStore(db),
+    commit: (change) => commitChange(db, change, feedEntries),
+    secret: (fromEnv) => readSecret(db, fromEnv),
+    generation: () => readGeneration(db),
+    isEmpty: () => isEmptyState(db),
+    exportRecords: () => exportState(db),
+    importRecords: (records) => importState(db, records, feedEntries),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { CommitResult, StateCommit } from "../../core/ports.js";
+import { bumpGeneration, type Db } from "./pg-db.js";
+import { ensureFeeds, markDirty, placeEntries } from "./pg-feeds.js";
+import { insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
+import { upsertReleases } from "./pg-releases.js";
+import { putSources } from "./pg-sources.js";
+
+/** One unit of work in one transaction: releases, placements, feeds, deliveries, the source's state. */
+export async function commitChange(db: Db, change: StateCommit, feedEntries: number): Promise<CommitResult> {
+  return db.tx("commit", async (client) => {
+    await upsertReleases(client, change.releases ?? []);
+    await ensureFeeds(client, change.ensureFeeds ?? []);
+    const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);
+    await markDirty(client, change.dirty ?? []);
+    const enqueued = await insertDeliveries(client, change.deliveries ?? []);
+    if (change.source) await putSources(client, [change.source]);
+    if (enqueued > 0) await client.query("select pg_notify($1, '')", [WORK_CHANNEL]);
+    await bumpGeneration(client);
+    return { enqueued, placedFeeds };
+  });
+}

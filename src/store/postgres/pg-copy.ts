@@ -1,0 +1,125 @@
+import type pg from "pg";
+import { PressroomError } from "../../core/errors.js";
+import type { FeedDocument, FeedEntry, StateRecord } from "../../core/ports.js";
+import type { StoredRelease } from "../../core/release.js";
+import type { RunSummary, RunTotals } from "../../core/run.js";
+import type { SourceState } from "../../core/source.js";
+import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
+import { bumpGeneration, chunk, type Db } from "./pg-db.js";
+import { ensureFeeds, markDirty } from "./pg-feeds.js";
+import { insertDeliveries } from "./pg-outbox.js";
+import { upsertReleases } from "./pg-releases.js";
+import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
+import { putSources } from "./pg-sources.js";
+
+const PAGE = 1_000;
+const TABLES = ["releases", "feeds", "feed_documents", "feed_dirty", "sources", "subscribers", "seeded", "pending_subscriptions", "deliveries", "runs"];
+
+/** Whether the state holds nothing (the secret and the schema bookkeeping do not count). */
+export async function isEmptyState(db: Db): Promise<boolean> {
+  const { rows } = await db.query<{ empty: boolean }>("check whether the state is empty", `select ${TABLES.map((t) => `not exists (select 1 from ${t})`).join(" and ")} as empty`);
+  return rows[0]?.empty === true;
+}
+
+/** Every record: releases by month, feeds, sources, subscriptions, deliveries by id, runs oldest first, totals, secret. */
+export async function* exportState(db: Db): AsyncGenerator<StateRecord> {
+  const months = await db.query<{ month: string }>("export releases", "select distinct month from releases order by month desc");
+  for (const { month } of months.rows) {
+    const { rows } = await db.query<{ data: StoredRelease }>("export releases", "select data from releases where month = $1 order by date, id", [month]);
+    for (const r of rows) yield { type: "release", release: r.data };
+  }
+  const feeds = await db.query<{ name: string }>("export feeds", "select name from feeds order by name");
+  for (const { name } of feeds.rows) {
+    const { rows } = await db.query<FeedEntry>("export feeds", `select release_id as id, date, updated_at as "updatedAt" from feed_entries where feed = $1 order by date desc, updated_at desc, release_id`, [name]);
+    yield { type: "feed-entries", feed: name, entries: rows.map((e) => ({ id: e.id, date: e.date, updatedAt: e.updatedAt })) };
+  }
+  const docs = await db.query<FeedDocument>("export feed documents", "select name, xml, etag, updated, entries from feed_documents order by name");
+  for (const d of docs.rows) yield { type: "feed-document", document: { name: d.name, xml: d.xml, etag: d.etag, updated: d.updated, entries: d.entries } };
+  const dirty = await db.query<{ feed: string }>("export dirty feeds", "select feed from feed_dirty order by feed");
+  if (dirty.rows.length) yield { type: "dirty", feeds: dirty.rows.map((r) => r.feed) };
+  const sources = await db.query<{ data: SourceState }>("export sources", "select data from sources order by id");
+  for (const s of sources.rows) yield { type: "source", state: s.data };
+  const subs = await db.query<{ email: string; origin: Subscriber["origin"]; created_at: string; topics: Subscriber["topics"] }>("export subscribers", "select email, origin, created_at, topics from subscribers order by email");
+  for (const s of subs.rows) yield { type: "subscriber", subscriber: { email: s.email, topics: s.topics, createdAt: s.created_at, origin: s.origin } };
+  const seeded = await db.query<{ email: string; ids: string[] }>("export seeded topics", "select email, array_agg(topic_id order by topic_id) as ids from seeded group by email order by email");
+  for (const s of seeded.rows) yield { type: "seeded", email: s.email, topicIds: s.ids };
+  const pending = await db.query<{ data: PendingSubscription }>("export pending subscriptions", "select data from pending_subscriptions order by token");
+  for (const p of pending.rows) yield { type: "pending", pending: p.data };
+  let after = "";
+  for (;;) {
+    const { rows } = await db.query<{ id: string; data: Delivery | null }>("export deliveries", "select id, data from deliveries where id > $1 order by id limit $2", [after, PAGE]);
+    for (const d of rows) if (d.data) yield { type: "delivery", delivery: d.data };
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1]!.id;
+  }
+  const runs = await db.query<{ data: RunSummary }>("export runs", "select data from runs order by seq");
+  for (const r of runs.rows) yield { type: "run", run: r.data };
+  const totals = await db.query<{ data: RunTotals }>("export run totals", "select data from run_totals where id = 1");
+  const t = { ...emptyTotals(), ...totals.rows[0]?.data };
+  if (t.runs > 0) yield { type: "totals", totals: t };
+  const secret = await db.query<{ value: string }>("export the secret", "select value from pressroom_meta where key = 'secret'");
+  if (secret.rows[0]) yield { type: "secret", secret: secret.rows[0].value };
+}
+
+/** Loads records into an empty state, in transactions of up to PAGE records. Returns counts by type. */
+export async function importState(db: Db, records: AsyncIterable<StateRecord>, feedEntries: number): Promise<Record<string, number>> {
+  if (!(await isEmptyState(db))) {
+    throw new PressroomError("STATE_NOT_EMPTY", `store: ${db.location} is not empty; copy-state loads only into an empty state (use a new database).`);
+  }
+  const counts: Record<string, number> = {};
+  let batch: StateRecord[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const records = batch;
+    batch = [];
+    await db.tx("import records", (client) => importBatch(client, records, feedEntries));
+  };
+  for await (const record of records) {
+    counts[record.type] = (counts[record.type] ?? 0) + 1;
+    batch.push(record);
+    if (batch.length >= PAGE) await flush();
+  }
+  await flush();
+  return counts;
+}
+
+async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number): Promise<void> {
+  const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
+  await upsertReleases(client, of("release").map((r) => r.release));
+  for (const r of of("feed-entries")) {
+    await ensureFeeds(client, [r.feed]);
+    const entries = r.entries.slice(0, feedEntries);
+    await client.query(
+      `insert into feed_entries (feed, release_id, date, updated_at) select $1, * from unnest($2::text[], $3::text[], $4::text[])
+       on conflict (feed, release_id) do update set date = excluded.date, updated_at = excluded.updated_at`,
+      [r.feed, entries.map((e) => e.id), entries.map((e) => e.date), entries.map((e) => e.updatedAt)],
+    );
+  }
+  for (const r of of("feed-document")) {
+    const d = r.document;
+    await client.query(
+      "insert into feed_documents (name, xml, etag, updated, entries) values ($1, $2, $3, $4, $5) on conflict (name) do update set xml = excluded.xml, etag = excluded.etag, updated = excluded.updated, entries = excluded.entries",
+      [d.name, d.xml, d.etag, d.updated, d.entries],
+    );
+  }
+  await markDirty(client, of("dirty").flatMap((r) => r.feeds));
+  await putSources(client, of("source").map((r) => r.state));
+  for (const { subscriber: s } of of("subscriber")) {
+    await client.query(
+      "insert into subscribers (email, origin, created_at, topics) values ($1, $2, $3, $4::jsonb) on conflict (email) do update set origin = excluded.origin, created_at = excluded.created_at, topics = excluded.topics",
+      [s.email, s.origin, s.createdAt, JSON.stringify(s.topics)],
+    );
+  }
+  for (const r of of("seeded")) await client.query("insert into seeded (email, topic_id) select $1, unnest($2::text[]) on conflict do nothing", [r.email, [...r.topicIds]]);
+  for (const { pending: p } of of("pending")) {
+    const at = Date.parse(p.createdAt);
+    await client.query("insert into pending_subscriptions (token, email, created_at, data) values ($1, $2, $3, $4::jsonb) on conflict (token) do nothing", [p.token, p.email, Number.isNaN(at) ? null : new Date(at), JSON.stringify(p)]);
+  }
+  for (const part of chunk(of("delivery").map((r) => r.delivery), PAGE)) await insertDeliveries(client, part);
+  await insertRuns(client, of("run").map((r) => r.run));
+  for (const r of of("totals")) await putTotals(client, r.totals);
+  for (const r of of("secret")) {
+    await client.query("insert into pressroom_meta (key, value) values ('secret', $1) on conflict (key) do update set value = excluded.value", [r.secret]);
+  }
+  await bumpGeneration(client);
+}

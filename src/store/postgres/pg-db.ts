@@ -1,0 +1,71 @@
+import pg from "pg";
+import { describeError, PressroomError } from "../../core/errors.js";
+
+/** A pool or a client inside a transaction: both run queries. */
+export type Sql = pg.Pool | pg.PoolClient;
+
+/** `store: unable to <verb> in <location>: <reason>`, unless the error already is a PressroomError. */
+export function storeError(verb: string, location: string, error: unknown): PressroomError {
+  if (error instanceof PressroomError) return error;
+  return new PressroomError("STATE_IO", `store: unable to ${verb} in ${location}: ${describeError(error)}`, { cause: error });
+}
+
+/** The pool plus where it points, so every failure names the database (never its password). */
+export class Db {
+  constructor(readonly pool: pg.Pool, readonly location: string) {}
+
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(verb: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(text, params);
+    } catch (error) {
+      throw storeError(verb, this.location, error);
+    }
+  }
+
+  /** Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws. */
+  async tx<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw storeError(verb, this.location, error);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query("begin");
+      const value = await work(client);
+      await client.query("commit");
+      return value;
+    } catch (error) {
+      await client.query("rollback").catch((e: unknown) => {
+        broken = e instanceof Error ? e : new Error(String(e));
+      });
+      throw storeError(verb, this.location, error);
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+/** Splits a list into chunks, so bulk statements stay a sensible size. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Bumps the generation counter; run last in a transaction (the row lock is held until commit). */
+export async function bumpGeneration(client: Sql): Promise<void> {
+  await client.query("update pressroom_meta set value = (value::bigint + 1)::text where key = 'generation'");
+}
+
+/** The database URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "";
+    return u.toString().replace(/:@/, "@");
+  } catch {
+    return url.replace(/(password=)\S+/gi, "$1***").replace(/:\/\/([^:/@]*):[^@]*@/, "://$1@");
+  }
+}

@@ -1,0 +1,114 @@
+import { createHash } from "node:crypto";
+import type { Clock } from "../../core/clock.js";
+import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import { bumpGeneration, chunk, type Db, type Sql } from "./pg-db.js";
+
+/** Channel notified (payload: JSON array of names, or `*` when too long) when feed bytes change. */
+export const FEEDS_CHANNEL = "pressroom_feeds";
+
+const ORDER = "date desc, updated_at desc, release_id asc";
+
+export async function ensureFeeds(client: Sql, feeds: readonly string[]): Promise<void> {
+  if (feeds.length === 0) return;
+  await client.query("insert into feeds (name) select distinct unnest($1::text[]) on conflict do nothing", [[...feeds]]);
+}
+
+export async function markDirty(client: Sql, feeds: readonly string[]): Promise<void> {
+  if (feeds.length === 0) return;
+  await client.query("insert into feed_dirty (feed) select distinct unnest($1::text[]) on conflict do nothing", [[...feeds]]);
+}
+
+/** Places entries (replacing a release's entry in a feed) and trims each placed feed to `cap`. Returns the placed feeds. */
+export async function placeEntries(client: Sql, placements: readonly { readonly feed: string; readonly entry: FeedEntry }[], cap: number): Promise<string[]> {
+  if (placements.length === 0) return [];
+  const latest = new Map<string, { feed: string; entry: FeedEntry }>();
+  for (const p of placements) latest.set(`${p.feed}\u0000${p.entry.id}`, p);
+  const feeds = [...new Set(placements.map((p) => p.feed))].sort();
+  await ensureFeeds(client, feeds);
+  for (const part of chunk([...latest.values()], 5_000)) {
+    await client.query(
+      `insert into feed_entries (feed, release_id, date, updated_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+       on conflict (feed, release_id) do update set date = excluded.date, updated_at = excluded.updated_at`,
+      [part.map((p) => p.feed), part.map((p) => p.entry.id), part.map((p) => p.entry.date), part.map((p) => p.entry.updatedAt)],
+    );
+  }
+  await client.query(
+    `delete from feed_entries f using (
+       select feed, release_id, row_number() over (partition by feed order by ${ORDER}) as n
+       from feed_entries where feed = any($1::text[])) ranked
+     where f.feed = ranked.feed and f.release_id = ranked.release_id and ranked.n > $2`,
+    [feeds, cap],
+  );
+  return feeds;
+}
+
+/** Strong ETag of a feed's bytes. */
+export function etagOf(xml: string): string {
+  return `"${createHash("sha256").update(xml, "utf8").digest("hex")}"`;
+}
+
+export class PgFeedStore implements FeedStore {
+  constructor(private readonly db: Db, private readonly clock: Clock, private readonly cap: number) {}
+
+  async entries(feed: string): Promise<FeedEntry[]> {
+    const { rows } = await this.db.query<{ id: string; date: string; updatedAt: string }>(
+      "read a feed's entries",
+      `select release_id as id, date, updated_at as "updatedAt" from feed_entries where feed = $1 order by ${ORDER} limit $2`,
+      [feed, this.cap],
+    );
+    return rows.map((r) => ({ id: r.id, date: r.date, updatedAt: r.updatedAt }));
+  }
+
+  async names(): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string }>("list feeds", "select name from feeds order by name");
+    return rows.map((r) => r.name);
+  }
+
+  async has(feed: string): Promise<boolean> {
+    const { rows } = await this.db.query("look up a feed", "select 1 from feeds where name = $1", [feed]);
+    return rows.length > 0;
+  }
+
+  async dirty(): Promise<string[]> {
+    const { rows } = await this.db.query<{ feed: string }>("list dirty feeds", "select feed from feed_dirty order by feed");
+    return rows.map((r) => r.feed);
+  }
+
+  async publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]> {
+    const updated = this.clock.now().toISOString();
+    const latest = new Map(renders.map((r) => [r.name, r]));
+    return this.db.tx("publish feeds", async (client) => {
+      const changed: string[] = [];
+      for (const part of chunk([...latest.values()], 200)) {
+        const { rows } = await client.query<{ name: string }>(
+          `insert into feed_documents (name, xml, etag, updated, entries)
+           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+           on conflict (name) do update set xml = excluded.xml, etag = excluded.etag, updated = excluded.updated, entries = excluded.entries
+           where feed_documents.xml is distinct from excluded.xml
+           returning name`,
+          [part.map((r) => r.name), part.map((r) => r.xml), part.map((r) => etagOf(r.xml)), part.map(() => updated), part.map((r) => r.entries)],
+        );
+        changed.push(...rows.map((r) => r.name));
+      }
+      const cleared = clean.length ? (await client.query("delete from feed_dirty where feed = any($1::text[])", [[...clean]])).rowCount ?? 0 : 0;
+      if (changed.length > 0) {
+        const payload = JSON.stringify(changed);
+        await client.query("select pg_notify($1, $2)", [FEEDS_CHANNEL, payload.length < 7_900 ? payload : "*"]);
+      }
+      if (changed.length > 0 || cleared > 0) await bumpGeneration(client);
+      const order = new Map(renders.map((r, i) => [r.name, i]));
+      return changed.sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    });
+  }
+
+  async get(name: string): Promise<FeedDocument | undefined> {
+    const { rows } = await this.db.query<FeedDocument>("read a feed document", "select name, xml, etag, updated, entries from feed_documents where name = $1", [name]);
+    const row = rows[0];
+    return row ? { name: row.name, xml: row.xml, etag: row.etag, updated: row.updated, entries: row.entries } : undefined;
+  }
+
+  async documents(): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string }>("list feed documents", "select name from feed_documents order by name");
+    return rows.map((r) => r.name);
+  }
+}

@@ -1,0 +1,166 @@
+import type { Clock } from "../../core/clock.js";
+import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
+import type { Delivery } from "../../core/subscription.js";
+import { bumpGeneration, chunk, type Db, type Sql } from "./pg-db.js";
+
+/** Channel notified when deliveries were queued (senders may claim at once). */
+export const WORK_CHANNEL = "pressroom_work";
+
+const BATCH = 5_000;
+/** Conditions of a delivery a sender may claim at `$1`. */
+const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null or claim_until <= $1)";
+
+/**
+ * Inserts deliveries never recorded before (the id is kept forever, whatever the status), in
+ * statements of BATCH rows. Returns how many were added.
+ */
+export async function insertDeliveries(client: Sql, deliveries: readonly Delivery[]): Promise<number> {
+  let added = 0;
+  for (const part of chunk(deliveries, BATCH)) {
+    const result = await client.query(
+      `insert into deliveries (id, email, status, due_at, created_at, batch_id, message_id, finished_at, data)
+       select d->>'id', d->>'email', d->>'status', (d->>'dueAt')::timestamptz, (d->>'createdAt')::timestamptz,
+              d->>'batchId', d->>'messageId', (d->>'sentAt')::timestamptz, d
+       from jsonb_array_elements($1::jsonb) d
+       on conflict (id) do nothing`,
+      [JSON.stringify(part)],
+    );
+    added += result.rowCount ?? 0;
+  }
+  return added;
+}
+
+interface Row {
+  data: Delivery;
+}
+
+export class PgOutboxStore implements OutboxStore {
+  constructor(private readonly db: Db, private readonly clock: Clock) {}
+
+  async enqueue(deliveries: readonly Delivery[]): Promise<number> {
+    if (deliveries.length === 0) return 0;
+    return this.db.tx("queue deliveries", async (client) => {
+      const added = await insertDeliveries(client, deliveries);
+      if (added > 0) {
+        await client.query("select pg_notify($1, '')", [WORK_CHANNEL]);
+        await bumpGeneration(client);
+      }
+      return added;
+    });
+  }
+
+  /*
+   * One statement: candidate addresses ordered by their oldest due delivery; an address is taken
+   * only under a transaction-scoped advisory lock on it (a concurrent claimer skips it, so a digest
+   * is never split); its claimable rows are then locked FOR UPDATE SKIP LOCKED and re-checked
+   * (a row another claimer just took no longer qualifies), and claimed.
+   */
+  async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
+    if (limit <= 0) return [];
+    const until = new Date(now.getTime() + leaseMs);
+    const { rows } = await this.db.query<Row & { due: Date }>(
+      "claim deliveries",
+      `with candidates as (
+         select email, min(due_at) as first_due from deliveries where ${CLAIMABLE}
+         group by email order by first_due, email
+       ),
+       picked as materialized (
+         select email from candidates
+         where pg_try_advisory_xact_lock(hashtext('pressroom.claim'), hashtext(email))
+         limit $2
+       ),
+       locked as (
+         select id from deliveries where email in (select email from picked) and ${CLAIMABLE}
+         for update skip locked
+       )
+       update deliveries d set claim_owner = $3, claim_until = $4
+       from locked where d.id = locked.id
+       returning d.data, d.due_at as due`,
+      [now, limit, owner, until],
+    );
+    return rows.sort((a, b) => a.due.getTime() - b.due.getTime() || (a.data.id < b.data.id ? -1 : a.data.id > b.data.id ? 1 : 0)).map((r) => r.data);
+  }
+
+  async assignBatch(ids: readonly string[], batchId: string, messageId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      "record a batch",
+      `update deliveries set batch_id = $2, message_id = $3, data = data || jsonb_build_object('batchId', $2::text, 'messageId', $3::text)
+       where id = any($1::text[])`,
+      [[...ids], batchId, messageId],
+    );
+  }
+
+  async ack(acks: readonly OutboxAck[]): Promise<void> {
+    if (acks.length === 0) return;
+    const latest = new Map(acks.map((a) => [a.id, a]));
+    const rows = [...latest.values()].map((a) => {
+      switch (a.status) {
+        case "sent":
+          return { id: a.id, status: "sent", due_at: null, patch: { status: "sent", sentAt: a.sentAt } };
+        case "failed":
+          return { id: a.id, status: "failed", due_at: null, patch: { status: "failed", lastError: a.error, attempts: a.attempts } };
+        case "retry":
+          return { id: a.id, status: "pending", due_at: a.dueAt, patch: { status: "pending", dueAt: a.dueAt, lastError: a.error, attempts: a.attempts } };
+      }
+    });
+    await this.db.tx("acknowledge deliveries", async (client) => {
+      for (const part of chunk(rows, BATCH)) {
+        await client.query(
+          `update deliveries d set status = a.status, due_at = coalesce(a.due_at, d.due_at), claim_owner = null, claim_until = null,
+             finished_at = case when a.status = 'pending' then null else $2::timestamptz end,
+             data = d.data || a.patch
+           from jsonb_to_recordset($1::jsonb) as a(id text, status text, due_at timestamptz, patch jsonb)
+           where d.id = a.id`,
+          [JSON.stringify(part), this.clock.now()],
+        );
+      }
+    });
+  }
+
+  async releaseClaims(owner: string): Promise<void> {
+    await this.db.query("release claims", "update deliveries set claim_owner = null, claim_until = null where claim_owner = $1", [owner]);
+  }
+
+  async stats(now: Date): Promise<OutboxStats> {
+    const { rows } = await this.db.query<{ pending: string; due: string; sent: string; failed: string; cancelled: string; oldest: string | null }>(
+      "read outbox stats",
+      `select count(*) filter (where status = 'pending') as pending,
+              count(*) filter (where status = 'pending' and due_at <= $1) as due,
+              count(*) filter (where status = 'sent') as sent,
+              count(*) filter (where status = 'failed') as failed,
+              count(*) filter (where status = 'cancelled') as cancelled,
+              (select data->>'createdAt' from deliveries where status = 'pending' order by created_at, id limit 1) as oldest
+       from deliveries`,
+      [now],
+    );
+    const r = rows[0]!;
+    return {
+      pending: Number(r.pending),
+      due: Number(r.due),
+      ...(r.oldest ? { oldestPendingAt: r.oldest } : {}),
+      sent: Number(r.sent),
+      failed: Number(r.failed),
+      cancelled: Number(r.cancelled),
+    };
+  }
+
+  async pending(limit?: number): Promise<Delivery[]> {
+    const { rows } = await this.db.query<Row>("list pending deliveries", "select data from deliveries where status = 'pending' order by due_at, id limit $1", [limit ?? null]);
+    return rows.map((r) => r.data);
+  }
+
+  async get(id: string): Promise<Delivery | undefined> {
+    const { rows } = await this.db.query<Row>("read a delivery", "select data from deliveries where id = $1", [id]);
+    return rows[0]?.data;
+  }
+
+  async recentFailures(limit: number): Promise<Delivery[]> {
+    const { rows } = await this.db.query<Row>(
+      "list failed deliveries",
+      "select data from deliveries where status = 'failed' order by finished_at desc nulls last, created_at desc, id limit $1",
+      [limit],
+    );
+    return rows.map((r) => r.data);
+  }
+}

@@ -1,0 +1,96 @@
+import { storedKeys, titleKeysOf } from "../../core/identity.js";
+import type { ReleaseStore } from "../../core/ports.js";
+import type { StoredRelease } from "../../core/release.js";
+import { chunk, type Db, type Sql } from "./pg-db.js";
+
+const BATCH = 500;
+
+/** Writes releases with their identity keys and title keys (a release's old keys and titles are replaced). */
+export async function upsertReleases(client: Sql, releases: readonly StoredRelease[]): Promise<void> {
+  const byId = new Map(releases.map((r) => [r.id, r]));
+  for (const part of chunk([...byId.values()], BATCH)) {
+    const ids = part.map((r) => r.id);
+    await client.query(
+      `insert into releases (id, month, date, data)
+       select r->>'id', substr(r->>'date', 1, 7), r->>'date', r from jsonb_array_elements($1::jsonb) r
+       on conflict (id) do update set month = excluded.month, date = excluded.date, data = excluded.data`,
+      [JSON.stringify(part)],
+    );
+    await client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
+    await client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
+    const keys = new Map<string, string>();
+    const titles: { k: string; d: string; r: string }[] = [];
+    for (const r of part) {
+      for (const key of storedKeys(r)) keys.set(key, r.id);
+      for (const k of titleKeysOf(r)) titles.push({ k, d: r.date, r: r.id });
+    }
+    await client.query(
+      `insert into release_keys (key, release_id) select * from unnest($1::text[], $2::text[])
+       on conflict (key) do update set release_id = excluded.release_id`,
+      [[...keys.keys()], [...keys.values()]],
+    );
+    await client.query(
+      `insert into release_titles (title_key, date, release_id) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
+      [titles.map((t) => t.k), titles.map((t) => t.d), titles.map((t) => t.r)],
+    );
+  }
+}
+
+/** Releases: one row per release (JSON), a key → id table, and a title-key index with dates. */
+export class PgReleaseStore implements ReleaseStore {
+  constructor(private readonly db: Db) {}
+
+  async byKeys(keys: readonly string[]): Promise<Map<string, StoredRelease>> {
+    const out = new Map<string, StoredRelease>();
+    if (keys.length === 0) return out;
+    const { rows } = await this.db.query<{ key: string; data: StoredRelease }>(
+      "look up releases",
+      "select k.key, r.data from release_keys k join releases r on r.id = k.release_id where k.key = any($1::text[])",
+      [[...new Set(keys)]],
+    );
+    for (const row of rows) out.set(row.key, row.data);
+    return out;
+  }
+
+  async byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]> {
+    const { rows } = await this.db.query<{ data: StoredRelease }>(
+      "look up releases by title",
+      `select r.data from releases r where r.id in (
+         select release_id from release_titles where title_key = $1 and date between $2 and $3)
+       order by r.date, r.id`,
+      [titleKey, from, to],
+    );
+    return rows.map((r) => r.data);
+  }
+
+  async get(id: string): Promise<StoredRelease | undefined> {
+    const { rows } = await this.db.query<{ data: StoredRelease }>("read a release", "select data from releases where id = $1", [id]);
+    return rows[0]?.data;
+  }
+
+  async getMany(ids: readonly string[]): Promise<StoredRelease[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ id: string; data: StoredRelease }>("read releases", "select id, data from releases where id = any($1::text[])", [[...new Set(ids)]]);
+    const byId = new Map(rows.map((r) => [r.id, r.data]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  async inMonth(month: string): Promise<StoredRelease[]> {
+    const { rows } = await this.db.query<{ data: StoredRelease }>("read a month of releases", "select data from releases where month = $1 order by date, id", [month]);
+    return rows.map((r) => r.data);
+  }
+
+  async months(): Promise<string[]> {
+    const { rows } = await this.db.query<{ month: string }>("list release months", "select distinct month from releases order by month");
+    return rows.map((r) => r.month);
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>("count releases", "select count(*) as n from releases");
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async *all(): AsyncGenerator<StoredRelease> {
+    for (const month of (await this.months()).reverse()) yield* await this.inMonth(month);
+  }
+}
