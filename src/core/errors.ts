@@ -8,6 +8,7 @@ export type ErrorCode =
   | "STATE_LOCKED"
   | "STATE_SCHEMA"
   | "STATE_IO"
+  | "STATE_NOT_EMPTY"
   | "FETCH_FAILED"
   | "FETCH_TIMEOUT"
   | "FETCH_HTTP"
