@@ -1,0 +1,131 @@
+import { afterEach, expect, it } from "vitest";
+import { fixedClock } from "../../../src/core/clock.js";
+import type { TestState } from "../../helpers/state-engines.js";
+import { describeEngines } from "../../helpers/state-engines.js";
+import { at, iso, makeDelivery } from "./fixtures.js";
+
+const ids = (ds: readonly { id: string }[]) => ds.map((d) => d.id);
+const LEASE = 5 * 60_000;
+
+describeEngines("state contract: outbox", (engine) => {
+  let s: TestState | undefined;
+  afterEach(async () => {
+    await s?.cleanup();
+    s = undefined;
+  });
+
+  it("dedupes deliveries on id forever, in commit and enqueue", async () => {
+    s = await engine.fresh();
+    const d1 = makeDelivery("d1", "ann@example.org", iso(0));
+    const d2 = makeDelivery("d2", "bob@example.org", iso(0));
+    expect((await s.store.commit({ deliveries: [d1, d2] })).enqueued).toBe(2);
+    expect((await s.store.commit({ deliveries: [d1] })).enqueued).toBe(0);
+    expect(await s.store.outbox.enqueue([d1, d2, makeDelivery("d3", "bob@example.org", iso(0))])).toBe(1);
+
+    const claimed = await s.store.outbox.claimDue("w1", LEASE, 10, at(1));
+    await s.store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: iso(1) })));
+    expect(await s.store.outbox.enqueue([d1, d2])).toBe(0);
+    expect((await s.store.commit({ deliveries: [{ ...d1, status: "pending" }] })).enqueued).toBe(0);
+    expect((await s.store.outbox.get("d1"))?.status).toBe("sent");
+    expect(await s.store.outbox.pending()).toEqual([]);
+  });
+
+  it("claims all due deliveries of up to `limit` addresses, oldest due first, and not the ones not due", async () => {
+    s = await engine.fresh();
+    await s.store.outbox.enqueue([
+      makeDelivery("a1", "ann@example.org", iso(-30)),
+      makeDelivery("a2", "ann@example.org", iso(-5)),
+      makeDelivery("a3", "ann@example.org", iso(60)),
+      makeDelivery("b1", "bob@example.org", iso(-20)),
+      makeDelivery("c1", "cat@example.org", iso(-10)),
+      makeDelivery("c2", "cat@example.org", iso(-25)),
+      makeDelivery("z1", "zed@example.org", iso(30)),
+    ]);
+    const first = await s.store.outbox.claimDue("w1", LEASE, 2, at(0));
+    // ann's oldest is -30, cat's -25, bob's -20: ann and cat, each whole.
+    expect(ids(first)).toEqual(["a1", "c2", "c1", "a2"]);
+    expect(first.every((d) => d.status === "pending")).toBe(true);
+    expect(first.find((d) => d.id === "a1")).toEqual(makeDelivery("a1", "ann@example.org", iso(-30)));
+
+    // Claimed ones are not claimed again while the lease runs.
+    expect(ids(await s.store.outbox.claimDue("w2", LEASE, 10, at(1)))).toEqual(["b1"]);
+    expect(await s.store.outbox.claimDue("w2", LEASE, 10, at(2))).toEqual([]);
+    // The lease ends: unacknowledged claims come back, with the not-yet-due a3 still left out.
+    const back = await s.store.outbox.claimDue("w3", LEASE, 10, at(6));
+    expect(ids(back).sort()).toEqual(["a1", "a2", "b1", "c1", "c2"]);
+    // Later, a3 and z1 are due.
+    expect(ids(await s.store.outbox.claimDue("w4", LEASE, 10, at(61))).sort()).toEqual(["a3", "z1"]);
+  });
+
+  it("acknowledges sent, failed and retry, and a retry is due again later", async () => {
+    const clock = fixedClock("2026-11-29T10:00:00Z");
+    s = await engine.fresh({ clock });
+    await s.store.outbox.enqueue([
+      makeDelivery("s1", "ann@example.org", iso(-3)),
+      makeDelivery("f1", "bob@example.org", iso(-2)),
+      makeDelivery("r1", "cat@example.org", iso(-1)),
+    ]);
+    const claimed = await s.store.outbox.claimDue("w1", LEASE, 10, at(0));
+    expect(ids(claimed)).toEqual(["s1", "f1", "r1"]);
+    await s.store.outbox.assignBatch(["s1"], "batch-1", "<batch-1@pressroom.invalid>");
+    expect(await s.store.outbox.get("s1")).toMatchObject({ batchId: "batch-1", messageId: "<batch-1@pressroom.invalid>", status: "pending" });
+
+    await s.store.outbox.ack([
+      { id: "s1", status: "sent", sentAt: iso(1) },
+      { id: "f1", status: "failed", error: "smtp: 550 mailbox unavailable", attempts: 1 },
+      { id: "r1", status: "retry", dueAt: iso(15), error: "smtp: 451 try later", attempts: 1 },
+    ]);
+    expect(await s.store.outbox.get("s1")).toMatchObject({ status: "sent", sentAt: iso(1), batchId: "batch-1", messageId: "<batch-1@pressroom.invalid>" });
+    expect(await s.store.outbox.get("f1")).toMatchObject({ status: "failed", lastError: "smtp: 550 mailbox unavailable", attempts: 1 });
+    expect(await s.store.outbox.get("r1")).toMatchObject({ status: "pending", dueAt: iso(15), lastError: "smtp: 451 try later", attempts: 1 });
+    expect(await s.store.outbox.get("nope")).toBeUndefined();
+
+    // The retry is not due before its time, even though its claim ended.
+    expect(await s.store.outbox.claimDue("w2", LEASE, 10, at(10))).toEqual([]);
+    const retried = await s.store.outbox.claimDue("w2", LEASE, 10, at(15));
+    expect(ids(retried)).toEqual(["r1"]);
+    expect(retried[0]).toMatchObject({ attempts: 1, dueAt: iso(15), lastError: "smtp: 451 try later" });
+
+    expect(await s.store.outbox.stats(at(15))).toEqual({ pending: 1, due: 1, oldestPendingAt: iso(-1), sent: 1, failed: 1, cancelled: 0 });
+    expect(await s.store.outbox.stats(at(14))).toMatchObject({ pending: 1, due: 0 });
+
+    clock.advance(60_000);
+    await s.store.outbox.ack([{ id: "r1", status: "failed", error: "smtp: 550 gone", attempts: 2 }]);
+    expect(ids(await s.store.outbox.recentFailures(10))).toEqual(["r1", "f1"]);
+    expect(ids(await s.store.outbox.recentFailures(1))).toEqual(["r1"]);
+    expect(await s.store.outbox.stats(at(20))).toEqual({ pending: 0, due: 0, sent: 1, failed: 2, cancelled: 0 });
+  });
+
+  it("releaseClaims gives an owner's claims back at once", async () => {
+    s = await engine.fresh();
+    await s.store.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-1)), makeDelivery("b1", "bob@example.org", iso(-1))]);
+    expect(ids(await s.store.outbox.claimDue("w1", LEASE, 1, at(0)))).toEqual(["a1"]);
+    expect(ids(await s.store.outbox.claimDue("w2", LEASE, 1, at(0)))).toEqual(["b1"]);
+    await s.store.outbox.releaseClaims("w1");
+    expect(ids(await s.store.outbox.claimDue("w3", LEASE, 10, at(0)))).toEqual(["a1"]);
+  });
+
+  it("lists pending deliveries oldest due first, limited", async () => {
+    s = await engine.fresh();
+    await s.store.commit({ deliveries: [makeDelivery("x3", "a@example.org", iso(3)), makeDelivery("x1", "b@example.org", iso(1)), makeDelivery("x2", "c@example.org", iso(2))] });
+    expect(ids(await s.store.outbox.pending())).toEqual(["x1", "x2", "x3"]);
+    expect(ids(await s.store.outbox.pending(2))).toEqual(["x1", "x2"]);
+    expect(await s.store.outbox.stats(at(2))).toEqual({ pending: 3, due: 2, oldestPendingAt: iso(1), sent: 0, failed: 0, cancelled: 0 });
+    const again = await s.open();
+    expect(ids(await again.outbox.pending())).toEqual(["x1", "x2", "x3"]);
+  });
+
+  it("queues many deliveries in one commit", async () => {
+    s = await engine.fresh();
+    const many = Array.from({ length: 5_000 }, (_, i) => makeDelivery(`m${i}`, `user${i % 700}@example.org`, iso(-(i % 50))));
+    expect((await s.store.commit({ deliveries: many })).enqueued).toBe(5_000);
+    expect((await s.store.commit({ deliveries: many.slice(0, 100) })).enqueued).toBe(0);
+    expect((await s.store.outbox.stats(at(0))).pending).toBe(5_000);
+    const claimed = await s.store.outbox.claimDue("w", LEASE, 10, at(0));
+    expect(new Set(claimed.map((d) => d.email)).size).toBe(10);
+    // Every claimed address's due deliveries came whole.
+    for (const email of new Set(claimed.map((d) => d.email))) {
+      expect(claimed.filter((d) => d.email === email)).toHaveLength(many.filter((d) => d.email === email).length);
+    }
+  });
+});
