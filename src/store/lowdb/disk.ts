@@ -1,0 +1,170 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { PressroomError } from "../../core/errors.js";
+
+/** Mode of every state file (addresses, tokens) and of every state folder. */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+const DENIED = new Set(["EACCES", "EPERM", "EROFS"]);
+
+/** A sentence for a failed file operation under the state folder; never a raw errno. */
+export function ioError(root: string, what: string, error: unknown): PressroomError {
+  if (error instanceof PressroomError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code && DENIED.has(code)) {
+    return new PressroomError("STATE_IO", `store: cannot write to the state folder ${root} (permission denied): run Pressroom as the user that owns it, or choose another folder with --state`, { cause: error });
+  }
+  if (code === "ENOTDIR" || code === "EEXIST") {
+    return new PressroomError("STATE_IO", `store: cannot use the state folder ${root}: a part of that path is a file, not a folder; choose another folder with --state`, { cause: error });
+  }
+  if (code === "ENOSPC") return new PressroomError("STATE_IO", `store: the disk holding ${root} is full; free some space and run again`, { cause: error });
+  return new PressroomError("STATE_IO", `store: unable to ${what}: ${code ?? (error as Error).message}`, { cause: error });
+}
+
+export function corrupt(file: string, what: string, cause?: unknown): PressroomError {
+  return new PressroomError(
+    "STATE_CORRUPT",
+    `store: state file ${file} is corrupt (${what}); it was left untouched. Restore it from a backup or move it aside to start that part of the state afresh.`,
+    { cause },
+  );
+}
+
+/**
+ * Every durable file operation of one state folder: unique temp file + fsync + rename + folder
+ * fsync, fsynced appends, fsynced removals. Counts them, so a test can kill the process right
+ * after the Nth (`crashAfterWrites`).
+ */
+export class Disk {
+  writes = 0;
+  private readonly dirs = new Set<string>();
+
+  constructor(readonly root: string, private readonly crashAfterWrites?: number) {}
+
+  path(rel: string): string {
+    return join(this.root, rel);
+  }
+
+  private counted(): void {
+    this.writes++;
+    if (this.crashAfterWrites !== undefined && this.writes >= this.crashAfterWrites) {
+      process.kill(process.pid, "SIGKILL");
+    }
+  }
+
+  async ensureDir(dir: string): Promise<void> {
+    if (this.dirs.has(dir)) return;
+    try {
+      await mkdir(dir, { recursive: true, mode: DIR_MODE });
+    } catch (error) {
+      throw ioError(this.root, `create ${dir}`, error);
+    }
+    this.dirs.add(dir);
+  }
+
+  private async syncDir(dir: string): Promise<void> {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Replaces a file atomically and durably. */
+  async write(rel: string, data: string | Buffer): Promise<void> {
+    const file = this.path(rel);
+    const dir = dirname(file);
+    await this.ensureDir(dir);
+    const temp = join(dir, `.${rel.split("/").pop()}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    try {
+      const handle = await open(temp, "wx", FILE_MODE);
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+      await this.syncDir(dir);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw ioError(this.root, `write ${file}`, error);
+    }
+    this.counted();
+  }
+
+  /** Appends to a file and fsyncs it (one durable write however many lines). */
+  async append(rel: string, data: string): Promise<void> {
+    const file = this.path(rel);
+    const dir = dirname(file);
+    await this.ensureDir(dir);
+    try {
+      const handle = await open(file, "a", FILE_MODE);
+      let size: number;
+      try {
+        size = (await handle.stat()).size;
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      if (size === 0) await this.syncDir(dir);
+    } catch (error) {
+      throw ioError(this.root, `append to ${file}`, error);
+    }
+    this.counted();
+  }
+
+  /** Removes a file durably; a missing file is fine. */
+  async remove(rel: string): Promise<void> {
+    const file = this.path(rel);
+    try {
+      await unlink(file);
+      await this.syncDir(dirname(file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw ioError(this.root, `remove ${file}`, error);
+    }
+    this.counted();
+  }
+
+  /** A file's text, or undefined when absent. */
+  async readText(rel: string): Promise<string | undefined> {
+    try {
+      return await readFile(this.path(rel), "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return undefined;
+      if (code === "ENOTDIR") return undefined;
+      throw ioError(this.root, `read ${this.path(rel)}`, error);
+    }
+  }
+
+  /** A JSON document, or undefined when absent; an unparseable file is STATE_CORRUPT. */
+  async readJson<T>(rel: string): Promise<T | undefined> {
+    const text = await this.readText(rel);
+    if (text === undefined) return undefined;
+    try {
+      const data = JSON.parse(text) as T | null;
+      if (data === null) throw new Error("the file holds null");
+      return data;
+    } catch (error) {
+      throw corrupt(this.path(rel), (error as Error).message, error);
+    }
+  }
+
+  async list(relDir: string): Promise<string[]> {
+    try {
+      return await readdir(this.path(relDir));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return [];
+      throw ioError(this.root, `list ${this.path(relDir)}`, error);
+    }
+  }
+}
+
+/** Lets the event loop run (lock refreshes, timers) between steps of a long piece of work. */
+export const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

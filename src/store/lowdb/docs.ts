@@ -1,0 +1,65 @@
+import { corrupt, type Disk } from "./disk.js";
+
+const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
+
+/**
+ * A state document must have the shape its defaults have (same kind of value under every default
+ * key); anything else is corrupt and is reported, never overwritten.
+ */
+function checkShape<T>(file: string, data: unknown, defaults: T): T {
+  if (kindOf(data) !== "object") throw corrupt(file, `expected an object, found ${kindOf(data)}`);
+  const record = data as Record<string, unknown>;
+  for (const [key, value] of Object.entries(defaults as Record<string, unknown>)) {
+    if (!(key in record)) {
+      record[key] = value;
+      continue;
+    }
+    if (kindOf(record[key]) !== kindOf(value)) throw corrupt(file, `"${key}" should be ${kindOf(value)}, found ${kindOf(record[key])}`);
+  }
+  return record as T;
+}
+
+/**
+ * JSON documents of the state folder, each read once and then held in memory (this process is the
+ * only writer). Changes are made to the held object, marked with `touch`, and written by the
+ * caller's unit of work (`staged`); a failed unit drops every held document (`forget`).
+ */
+export class Docs {
+  private readonly held = new Map<string, Promise<unknown>>();
+  private readonly touched = new Set<string>();
+
+  constructor(private readonly disk: Disk) {}
+
+  get<T>(rel: string, init: () => T): Promise<T> {
+    let doc = this.held.get(rel) as Promise<T> | undefined;
+    if (!doc) {
+      doc = (async () => {
+        const data = await this.disk.readJson<unknown>(rel);
+        const fresh = init();
+        return data === undefined ? fresh : checkShape(this.disk.path(rel), data, fresh);
+      })();
+      this.held.set(rel, doc);
+      doc.catch(() => this.held.delete(rel));
+    }
+    return doc;
+  }
+
+  /** Marks a held document changed: the current unit of work writes it. */
+  touch(rel: string): void {
+    this.touched.add(rel);
+  }
+
+  /** The changed documents, serialised, and forgets the marks. */
+  async staged(): Promise<{ path: string; data: string }[]> {
+    const out: { path: string; data: string }[] = [];
+    for (const rel of [...this.touched].sort()) out.push({ path: rel, data: JSON.stringify(await this.held.get(rel)) });
+    this.touched.clear();
+    return out;
+  }
+
+  /** Drops every held document (after a failed unit, or another process's commit). */
+  forget(): void {
+    this.held.clear();
+    this.touched.clear();
+  }
+}

@@ -1,0 +1,186 @@
+import { createHash } from "node:crypto";
+import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import type { Ctx } from "./context.js";
+import { checkFeedName, feedIndexFile, FEEDS, feedXmlFile } from "./layout.js";
+
+interface FeedIndexDoc {
+  name: string;
+  /** Newest first, capped. */
+  entries: FeedEntry[];
+}
+interface FeedsDoc {
+  /** Feeds waiting to be (re)rendered. */
+  dirty: string[];
+  /** Stored documents: their ETag, when the bytes last changed, entry count and content hash. */
+  docs: Record<string, { etag: string; updated: string; entries: number; sha: string }>;
+}
+
+export function compareEntries(a: FeedEntry, b: FeedEntry): number {
+  return b.date.localeCompare(a.date) || b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id);
+}
+
+const sha = (xml: string): string => createHash("sha256").update(xml).digest("hex");
+
+/**
+ * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks and document
+ * metadata (`feeds.json`), and the rendered documents themselves as plain files
+ * (`feeds/<name>.atom`) a static web server can serve.
+ */
+export class LowFeeds implements FeedStore {
+  private names_: Set<string> | undefined;
+
+  constructor(private readonly ctx: Ctx, private readonly cap: number) {}
+
+  /** Forgets the list of feed names (another process may have added one). */
+  forget(): void {
+    this.names_ = undefined;
+  }
+
+  private async nameSet(): Promise<Set<string>> {
+    if (!this.names_) {
+      const files = await this.ctx.disk.list("feed-index");
+      this.names_ = new Set(files.filter((f) => f.endsWith(".json")).map((f) => decodeURIComponent(f.slice(0, -5))));
+    }
+    return this.names_;
+  }
+  private index(feed: string) {
+    return this.ctx.docs.get<FeedIndexDoc>(feedIndexFile(feed), () => ({ name: feed, entries: [] }));
+  }
+  feedsDoc() {
+    return this.ctx.docs.get<FeedsDoc>(FEEDS, () => ({ dirty: [], docs: {} }));
+  }
+
+  /** Stages placements, new empty feeds and dirty marks; returns the feeds whose entry lists changed. */
+  async stage(placements: readonly { feed: string; entry: FeedEntry }[], ensure: readonly string[], dirty: readonly string[]): Promise<string[]> {
+    const names = await this.nameSet();
+    const added: string[] = [];
+    for (const feed of ensure) {
+      checkFeedName(feed);
+      if (names.has(feed) || added.includes(feed)) continue;
+      await this.index(feed);
+      this.ctx.docs.touch(feedIndexFile(feed));
+      added.push(feed);
+    }
+    const changed = new Set<string>();
+    for (const { feed, entry } of placements) {
+      checkFeedName(feed);
+      const doc = await this.index(feed);
+      const before = JSON.stringify(doc.entries);
+      const list = doc.entries.filter((e) => e.id !== entry.id);
+      list.push({ id: entry.id, date: entry.date, updatedAt: entry.updatedAt });
+      list.sort(compareEntries);
+      doc.entries = list.slice(0, this.cap);
+      if (!names.has(feed)) added.push(feed);
+      if (JSON.stringify(doc.entries) !== before) {
+        changed.add(feed);
+        this.ctx.docs.touch(feedIndexFile(feed));
+      } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
+    }
+    if (dirty.length) {
+      const doc = await this.feedsDoc();
+      const next = [...new Set([...doc.dirty, ...dirty.map(checkFeedName)])].sort();
+      if (next.length !== doc.dirty.length) {
+        doc.dirty = next;
+        this.ctx.docs.touch(FEEDS);
+      }
+    }
+    return [...changed].sort();
+  }
+
+  /** After the unit that staged them succeeded. */
+  noteAdded(feeds: Iterable<string>): void {
+    for (const f of feeds) this.names_?.add(f);
+  }
+
+  async entries(feed: string): Promise<FeedEntry[]> {
+    await this.ctx.before();
+    if (!(await this.nameSet()).has(feed)) return [];
+    return [...(await this.index(feed)).entries];
+  }
+
+  async names(): Promise<string[]> {
+    await this.ctx.before();
+    return [...(await this.nameSet())].sort();
+  }
+
+  async has(feed: string): Promise<boolean> {
+    await this.ctx.before();
+    return (await this.nameSet()).has(feed);
+  }
+
+  async dirty(): Promise<string[]> {
+    await this.ctx.before();
+    return [...(await this.feedsDoc()).dirty];
+  }
+
+  async publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]> {
+    return this.ctx.write(async () => {
+      const doc = await this.feedsDoc();
+      const changed: string[] = [];
+      const now = this.ctx.clock.now().toISOString();
+      for (const render of renders) {
+        const file = feedXmlFile(render.name);
+        const hash = sha(render.xml);
+        const old = doc.docs[render.name];
+        if (old?.sha === hash && old.entries === render.entries && (await this.ctx.disk.readText(file)) === render.xml) continue;
+        // The documents are written first: a crash before the metadata leaves them dirty, so they are rendered again.
+        if (old?.sha !== hash || (await this.ctx.disk.readText(file)) !== render.xml) await this.ctx.disk.write(file, render.xml);
+        const bytesChanged = old?.sha !== hash;
+        doc.docs[render.name] = { etag: `"${hash}"`, updated: bytesChanged || !old ? now : old.updated, entries: render.entries, sha: hash };
+        if (bytesChanged) changed.push(render.name);
+        this.ctx.docs.touch(FEEDS);
+      }
+      const done = new Set(clean);
+      const next = doc.dirty.filter((f) => !done.has(f));
+      if (next.length !== doc.dirty.length) {
+        doc.dirty = next;
+        this.ctx.docs.touch(FEEDS);
+      }
+      const files = await this.ctx.docs.staged();
+      if (files.length === 0) return changed;
+      const gen = this.ctx.nextGeneration();
+      await this.ctx.unit({ files: [...files, gen.file] });
+      gen.committed();
+      return changed;
+    });
+  }
+
+  async get(name: string): Promise<FeedDocument | undefined> {
+    await this.ctx.before();
+    const meta = (await this.feedsDoc()).docs[name];
+    if (!meta) return undefined;
+    const xml = await this.ctx.disk.readText(feedXmlFile(name));
+    if (xml === undefined) return undefined;
+    return { name, xml, etag: meta.etag, updated: meta.updated, entries: meta.entries };
+  }
+
+  async documents(): Promise<string[]> {
+    await this.ctx.before();
+    return Object.keys((await this.feedsDoc()).docs).sort();
+  }
+
+  /** Sets a feed's entries and document directly (importing records into an empty state). */
+  async importEntries(feed: string, entries: readonly FeedEntry[]): Promise<void> {
+    checkFeedName(feed);
+    const doc = await this.index(feed);
+    doc.entries = [...entries].sort(compareEntries).slice(0, this.cap);
+    this.ctx.docs.touch(feedIndexFile(feed));
+    await this.ctx.unit({ files: await this.ctx.docs.staged() });
+    this.noteAdded([feed]);
+  }
+
+  async importDocument(document: FeedDocument): Promise<void> {
+    await this.ctx.disk.write(feedXmlFile(document.name), document.xml);
+    const doc = await this.feedsDoc();
+    doc.docs[document.name] = { etag: document.etag, updated: document.updated, entries: document.entries, sha: sha(document.xml) };
+    this.ctx.docs.touch(FEEDS);
+    await this.ctx.unit({ files: await this.ctx.docs.staged() });
+  }
+
+  async importDirty(feeds: readonly string[]): Promise<void> {
+    const doc = await this.feedsDoc();
+    doc.dirty = [...new Set([...doc.dirty, ...feeds])].sort();
+    this.ctx.docs.touch(FEEDS);
+    await this.ctx.unit({ files: await this.ctx.docs.staged() });
+  }
+}

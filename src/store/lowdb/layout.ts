@@ -1,0 +1,48 @@
+import { createHash } from "node:crypto";
+import { PressroomError } from "../../core/errors.js";
+
+/*
+ * The state folder (schema 2). Every file is JSON written whole (unique temp + fsync + rename),
+ * except the outbox's append-only logs.
+ */
+export const SCHEMA_VERSION = 2;
+export const META = "meta.json";
+export const JOURNAL = "journal.json";
+export const GENERATION = "generation";
+/** Touched (not fsynced) by every write, so a shared-mode reader notices any change cheaply. */
+export const CHANGES = "changes";
+export const LOCK = "state.lock";
+export const SECRET = "secret.key";
+export const MONTHS = "releases/months.json";
+export const monthFile = (month: string): string => `releases/${month}.json`;
+export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
+export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
+export const FEEDS = "feeds.json";
+export const feedIndexFile = (feed: string): string => `feed-index/${encodeURIComponent(feed)}.json`;
+export const feedXmlFile = (feed: string): string => `feeds/${checkFeedName(feed)}.atom`;
+export const SOURCES = "sources.json";
+export const RUNS = "runs.json";
+export const subscriberShardFile = (email: string): string => `subscriptions/${shardOf(email)}.json`;
+export const PENDING = "pending.json";
+export const OUTBOX_LOG = "outbox/log.jsonl";
+/** `id<TAB>status<TAB>day` of every delivery whose history moved out of the log. */
+export const OUTBOX_DONE = "outbox/done.tsv";
+export const OUTBOX_FAILED = "outbox/failed.jsonl";
+export const historyFile = (day: string): string => `outbox/history/${day}.jsonl`;
+
+/** 256 shards by the first byte of a SHA-1. */
+export function shardOf(key: string): string {
+  return createHash("sha1").update(key).digest("hex").slice(0, 2);
+}
+
+export const monthOf = (date: string): string => date.slice(0, 7);
+
+const FEED_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*)*$/;
+
+/** Feed names become paths under feeds/: no `..`, no absolute paths. */
+export function checkFeedName(name: string): string {
+  if (!FEED_NAME.test(name) || name.split("/").some((p) => p.includes(".."))) {
+    throw new PressroomError("USAGE", `store: "${name}" is not a feed name (letters, digits, ".", "_", "-", separated by "/")`);
+  }
+  return name;
+}

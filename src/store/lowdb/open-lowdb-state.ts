@@ -1,0 +1,426 @@
+import { randomBytes } from "node:crypto";
+import { chmod, mkdir, open, readdir, rm, stat, writeFile, rename } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Clock } from "../../core/clock.js";
+import { PressroomError } from "../../core/errors.js";
+import { silentLogger, type Logger } from "../../core/logger.js";
+import type { CommitResult, LeaseStore, StateCommit, StateRecord, StateStore } from "../../core/ports.js";
+import type { Ctx } from "./context.js";
+import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
+import { Docs } from "./docs.js";
+import { LowFeeds } from "./feeds.js";
+import { recoverJournal, runUnit, type Unit } from "./journal.js";
+import { CHANGES, GENERATION, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
+import { migrateV1 } from "./migrate-v1.js";
+import { eventLines, LowOutbox } from "./outbox.js";
+import { LowReleases } from "./releases.js";
+import { LowRuns, LowSources } from "./sources-runs.js";
+import { acquireStateLock, type HeldLock } from "./state-lock.js";
+import { LowSubscriptions } from "./subscriptions.js";
+
+export interface LowdbStateOptions {
+  readonly clock: Clock;
+  /** Entries kept per feed (default 50). */
+  readonly feedEntries?: number;
+  /** How long to wait for another holder of the lock (default 60 s exclusive, 5 s per write shared). */
+  readonly lockWaitMs?: number;
+  /** `exclusive` (default): the lock is held from open to close. `shared` (`serve` beside a daemon): reads without it, each write takes it. */
+  readonly mode?: "exclusive" | "shared";
+  /** Shown to a process that finds the state locked. */
+  readonly command?: string;
+  readonly log?: Logger;
+  /** Called at once when the lock is busy and the store starts waiting for it. */
+  readonly onLockWait?: (holder: string, waitMs: number) => void;
+  /** Tests: SIGKILL this process right after its Nth durable write. */
+  readonly crashAfterWrites?: number;
+}
+
+interface Meta {
+  schemaVersion: number;
+  createdAt: string;
+}
+
+/** A file left by a crash mid-write: `.name.pid.rand.tmp`. */
+const TEMP = /^\..+\.tmp$/;
+
+async function removeTemps(dir: string, depth = 0): Promise<number> {
+  let removed = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (entry.isDirectory() && depth < 3 && !entry.name.endsWith(".lock")) removed += await removeTemps(join(dir, entry.name), depth + 1);
+    else if (entry.isFile() && TEMP.test(entry.name)) {
+      await rm(join(dir, entry.name), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/** Cuts a torn last line (an append a crash interrupted) off the outbox log. */
+async function truncateTornLog(disk: Disk): Promise<void> {
+  const text = await disk.readText(OUTBOX_LOG);
+  if (!text || text.endsWith("\n")) return;
+  const keep = text.slice(0, text.lastIndexOf("\n") + 1);
+  await disk.write(OUTBOX_LOG, keep);
+}
+
+/** A per-name in-process mutex: the lock already makes this process the state's only writer. */
+function processLeases(): LeaseStore {
+  const held = new Set<string>();
+  return {
+    async withLease(name, work) {
+      if (held.has(name)) return { held: false };
+      held.add(name);
+      try {
+        return { held: true, value: await work() };
+      } finally {
+        held.delete(name);
+      }
+    },
+  };
+}
+
+/**
+ * Opens the lowdb state in `dir` (created 0700): takes the lock (exclusive mode), removes temp
+ * files a crash left, re-applies or discards an interrupted commit's journal, migrates a schema 1
+ * folder, and returns the StateStore.
+ */
+export async function openLowdbState(dir: string, options: LowdbStateOptions): Promise<StateStore> {
+  const root = resolve(dir);
+  const mode = options.mode ?? "exclusive";
+  const log = options.log ?? silentLogger;
+  const command = options.command ?? "pressroom";
+  const waitMs = options.lockWaitMs ?? (mode === "shared" ? 5_000 : 60_000);
+  try {
+    const existed = await stat(root).then((s) => s.isDirectory(), () => false);
+    await mkdir(root, { recursive: true, mode: DIR_MODE });
+    if (!existed) await chmod(root, DIR_MODE);
+  } catch (error) {
+    throw ioError(root, `create the state folder ${root}`, error);
+  }
+  const disk = new Disk(root, options.crashAfterWrites);
+  const docs = new Docs(disk);
+  const lockOptions = { waitMs, command, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
+
+  let lock: HeldLock | undefined;
+  let generation = "0";
+  let stamp = "";
+  let closed = false;
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const readStamp = async (): Promise<string> => {
+    const parts: string[] = [];
+    for (const f of [GENERATION, CHANGES, JOURNAL]) {
+      const s = await stat(join(root, f)).catch(() => undefined);
+      parts.push(s ? `${s.ino}:${s.mtimeMs}:${s.size}` : "-");
+    }
+    return parts.join("|");
+  };
+  const readGeneration = async () => {
+    generation = ((await disk.readText(GENERATION)) ?? "0").trim() || "0";
+  };
+
+  /** Open-time repairs, under the lock. */
+  const maintain = async () => {
+    await removeTemps(root);
+    const journal = await recoverJournal(disk, log);
+    if (journal !== "none") log.warn("state recovered after a crash", { journal });
+    await truncateTornLog(disk);
+    const meta = await disk.readJson<Meta>(META);
+    if (meta === undefined) {
+      await disk.write(META, JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: options.clock.now().toISOString() }));
+    } else if (typeof meta.schemaVersion !== "number") {
+      throw new PressroomError("STATE_CORRUPT", `store: state file ${disk.path(META)} is corrupt (no schemaVersion); it was left untouched. Restore it from a backup.`);
+    } else if (meta.schemaVersion > SCHEMA_VERSION) {
+      throw new PressroomError("STATE_SCHEMA", `store: the state folder ${root} was written by a newer Pressroom (schema ${meta.schemaVersion}, this one reads ${SCHEMA_VERSION}); upgrade Pressroom.`);
+    } else if (meta.schemaVersion < SCHEMA_VERSION) {
+      await migrateV1(disk, options.clock, log);
+    }
+  };
+
+  const needsMaintenance = async (): Promise<boolean> => {
+    const meta = await disk.readJson<Meta>(META);
+    if (meta?.schemaVersion !== undefined && meta.schemaVersion > SCHEMA_VERSION) {
+      throw new PressroomError("STATE_SCHEMA", `store: the state folder ${root} was written by a newer Pressroom (schema ${meta.schemaVersion}, this one reads ${SCHEMA_VERSION}); upgrade Pressroom.`);
+    }
+    return meta === undefined || meta.schemaVersion !== SCHEMA_VERSION;
+  };
+
+  if (mode === "exclusive") {
+    lock = await acquireStateLock(root, lockOptions);
+    try {
+      await maintain();
+    } catch (error) {
+      await lock.release();
+      throw ioError(root, "open the state", error);
+    }
+  } else if (await needsMaintenance()) {
+    const once = await acquireStateLock(root, lockOptions);
+    try {
+      await maintain();
+    } finally {
+      await once.release();
+    }
+  }
+  await readGeneration();
+  stamp = mode === "shared" ? await readStamp() : "";
+
+  // Parts are created below; `forgetAll` and the context refer to them lazily.
+  let parts: { feeds: LowFeeds; outbox: LowOutbox; subscriptions: LowSubscriptions } | undefined;
+  const forgetAll = () => {
+    docs.forget();
+    parts?.feeds.forget();
+    parts?.outbox.forget();
+    parts?.subscriptions.forget();
+  };
+
+  const refresh = async () => {
+    const now = await readStamp();
+    if (now !== stamp) {
+      forgetAll();
+      await readGeneration();
+      stamp = now;
+    }
+  };
+
+  const ctx: Ctx = {
+    disk,
+    docs,
+    clock: options.clock,
+    before: async () => {
+      if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
+      if (mode === "shared") await refresh();
+    },
+    write: <T>(work: () => Promise<T>): Promise<T> => {
+      const run = async (): Promise<T> => {
+        if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
+        let perWrite: HeldLock | undefined;
+        if (mode === "shared") {
+          perWrite = await acquireStateLock(root, lockOptions);
+          try {
+            if (await disk.readText(JOURNAL) !== undefined) {
+              await recoverJournal(disk, log);
+              await truncateTornLog(disk);
+            }
+            await refresh();
+          } catch (error) {
+            await perWrite.release();
+            throw error;
+          }
+        } else lock?.assertHeld();
+        try {
+          const value = await work();
+          if (mode === "shared") {
+            await writeChanges();
+            stamp = await readStamp();
+          }
+          return value;
+        } catch (error) {
+          forgetAll();
+          throw error;
+        } finally {
+          await perWrite?.release();
+        }
+      };
+      const result = chain.then(run, run);
+      chain = result.catch(() => {});
+      return result;
+    },
+    unit: (unit: Unit) => runUnit(disk, unit),
+    nextGeneration: () => {
+      const next = String(Number.parseInt(generation, 10) + 1 || 1);
+      return { file: { path: GENERATION, data: next }, committed: () => { generation = next; } };
+    },
+  };
+
+  /** Tells shared-mode readers that something changed (a hint: not fsynced, not counted). */
+  const writeChanges = async () => {
+    const temp = join(root, `.${CHANGES}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+    await writeFile(temp, `${Date.now()} ${randomBytes(4).toString("hex")}`, { mode: FILE_MODE });
+    await rename(temp, join(root, CHANGES));
+  };
+
+  const releases = new LowReleases(docs, ctx.before);
+  const feeds = new LowFeeds(ctx, options.feedEntries ?? 50);
+  const outbox = new LowOutbox(ctx);
+  const subscriptions = new LowSubscriptions(ctx, outbox);
+  const sources = new LowSources(ctx);
+  const runs = new LowRuns(ctx);
+  parts = { feeds, outbox, subscriptions };
+
+  const commit = (change: StateCommit): Promise<CommitResult> =>
+    ctx.write(async () => {
+      if (change.releases?.length) await releases.stage(change.releases);
+      const placed = await feeds.stage(change.placements ?? [], change.ensureFeeds ?? [], change.dirty ?? []);
+      if (change.source) await sources.stage(change.source);
+      const { events, added } = await outbox.stage(change.deliveries ?? []);
+      const files = await docs.staged();
+      if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
+      const gen = ctx.nextGeneration();
+      await runUnit(disk, { files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      gen.committed();
+      outbox.applied(events);
+      feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
+      return { enqueued: added, placedFeeds: placed };
+    });
+
+  const readSecret = async (): Promise<string | undefined> => (await disk.readText(SECRET))?.trim() || undefined;
+
+  const isEmpty = async (): Promise<boolean> => {
+    await ctx.before();
+    if ((await releases.count()) > 0) return false;
+    if ((await feeds.names()).length > 0 || (await feeds.documents()).length > 0 || (await feeds.dirty()).length > 0) return false;
+    if ((await sources.list()).length > 0) return false;
+    if ((await subscriptions.count()) > 0 || (await subscriptions.countPending()) > 0) return false;
+    for (const shard of await subscriptions.shards()) if (Object.keys(shard.seeded).length > 0) return false;
+    if (!(await outbox.isEmpty())) return false;
+    if ((await runs.totals()).runs > 0 || (await runs.recent(1)).length > 0) return false;
+    return true;
+  };
+
+  const store: StateStore = {
+    engine: "lowdb",
+    location: `state folder ${root}`,
+    releases,
+    feeds,
+    sources,
+    subscriptions,
+    outbox,
+    runs,
+    leases: processLeases(),
+    commit,
+    async secret(fromEnv) {
+      if (fromEnv) return fromEnv;
+      const held = await readSecret();
+      if (held) return held;
+      return ctx.write(async () => {
+        const again = await readSecret();
+        if (again) return again;
+        const secret = randomBytes(32).toString("hex");
+        try {
+          const handle = await open(disk.path(SECRET), "wx", FILE_MODE);
+          try {
+            await handle.writeFile(`${secret}\n`);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "EEXIST") return (await readSecret()) ?? secret;
+          throw ioError(root, `create ${disk.path(SECRET)}`, error);
+        }
+        return secret;
+      });
+    },
+    async generation() {
+      await ctx.before();
+      return generation;
+    },
+    isEmpty,
+    async *exportRecords(): AsyncIterable<StateRecord> {
+      await ctx.before();
+      for await (const release of releases.all()) yield { type: "release", release };
+      for (const feed of await feeds.names()) yield { type: "feed-entries", feed, entries: await feeds.entries(feed) };
+      for (const name of await feeds.documents()) {
+        const document = await feeds.get(name);
+        if (document) yield { type: "feed-document", document };
+      }
+      const dirty = await feeds.dirty();
+      if (dirty.length) yield { type: "dirty", feeds: dirty };
+      for (const state of await sources.list()) yield { type: "source", state };
+      for (const subscriber of await subscriptions.list()) yield { type: "subscriber", subscriber };
+      for (const shard of await subscriptions.shards()) {
+        for (const [email, topicIds] of Object.entries(shard.seeded)) yield { type: "seeded", email, topicIds };
+      }
+      for (const pending of await subscriptions.allPending()) yield { type: "pending", pending };
+      for await (const delivery of outbox.everything()) yield { type: "delivery", delivery };
+      for (const run of (await runs.recent(Number.MAX_SAFE_INTEGER)).reverse()) yield { type: "run", run };
+      yield { type: "totals", totals: await runs.totals() };
+      const secret = await readSecret();
+      if (secret) yield { type: "secret", secret };
+    },
+    async importRecords(records) {
+      if (!(await isEmpty())) {
+        throw new PressroomError("STATE_NOT_EMPTY", `store: the state folder ${root} is not empty; copy into an empty state folder`);
+      }
+      return ctx.write(async () => {
+        const counts: Record<string, number> = {};
+        let batch: NonNullable<StateCommit["releases"]>[number][] = [];
+        const flushReleases = async () => {
+          if (batch.length === 0) return;
+          await releases.stage(batch);
+          const gen = ctx.nextGeneration();
+          await runUnit(disk, { files: [...(await docs.staged()), gen.file] });
+          gen.committed();
+          batch = [];
+        };
+        let deliveries: import("../../core/subscription.js").Delivery[] = [];
+        const flushDeliveries = async () => {
+          if (deliveries.length === 0) return;
+          await outbox.appendEvents(deliveries.map((d) => ({ op: "put" as const, d })));
+          deliveries = [];
+        };
+        for await (const record of records) {
+          counts[record.type] = (counts[record.type] ?? 0) + 1;
+          switch (record.type) {
+            case "release":
+              batch.push(record.release);
+              if (batch.length >= 500) await flushReleases();
+              break;
+            case "feed-entries":
+              await feeds.importEntries(record.feed, record.entries);
+              break;
+            case "feed-document":
+              await feeds.importDocument(record.document);
+              break;
+            case "dirty":
+              await feeds.importDirty(record.feeds);
+              break;
+            case "source":
+              await sources.stage(record.state);
+              await runUnit(disk, { files: await docs.staged() });
+              break;
+            case "subscriber":
+              await subscriptions.importSubscriber(record.subscriber);
+              break;
+            case "seeded":
+              await subscriptions.importSeeded(record.email, record.topicIds);
+              break;
+            case "pending":
+              await subscriptions.importPending(record.pending);
+              break;
+            case "delivery":
+              deliveries.push(record.delivery);
+              if (deliveries.length >= 1000) await flushDeliveries();
+              break;
+            case "run":
+              await runs.importRun(record.run);
+              break;
+            case "totals":
+              await runs.importTotals(record.totals);
+              break;
+            case "secret":
+              await disk.write(SECRET, `${record.secret}\n`);
+              break;
+          }
+          await yieldNow();
+        }
+        await flushReleases();
+        await flushDeliveries();
+        return counts;
+      });
+    },
+    async close() {
+      if (closed) return;
+      await chain.catch(() => {});
+      closed = true;
+      await lock?.release();
+    },
+  };
+  return store;
+}

@@ -1,0 +1,348 @@
+import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
+import type { Delivery } from "../../core/subscription.js";
+import type { Ctx } from "./context.js";
+import { corrupt } from "./disk.js";
+import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
+
+/** An outbox log line. Every event sets absolute values, so replaying one twice is harmless. */
+export type OutboxEvent =
+  | { readonly op: "put"; readonly d: Delivery }
+  | { readonly op: "assign"; readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }
+  | { readonly op: "ack"; readonly a: OutboxAck }
+  | { readonly op: "cancel"; readonly ids: readonly string[]; readonly reason: string };
+
+type Finished = "sent" | "failed" | "cancelled";
+
+const byDue = (a: Delivery, b: Delivery): number =>
+  Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+/** Compact when the log has this many lines and most of them are dead. */
+const COMPACT_MIN_LINES = 512;
+
+export const eventLines = (events: readonly OutboxEvent[]): string => events.map((e) => `${JSON.stringify(e)}\n`).join("");
+
+/**
+ * The outbox as an append-only log (`outbox/log.jsonl`) of idempotent events about live
+ * deliveries. Finished deliveries leave the log at compaction: their last record goes to a per-day
+ * history file (`outbox/history/YYYY-MM-DD.jsonl`), their id, status and day to `outbox/done.tsv`
+ * (loaded at open: a delivery recorded once is never queued again), failures also to
+ * `outbox/failed.jsonl`. The log is then rewritten with only the pending deliveries. Claims live in
+ * memory: this process holds the only write lock, and a dead worker's claims vanish with it.
+ */
+export class LowOutbox implements OutboxStore {
+  /** Deliveries in the log: pending, or finished and not yet moved out. */
+  private live = new Map<string, Delivery>();
+  /** id → [status, day] of deliveries moved out of the log. */
+  private done = new Map<string, [Finished, string]>();
+  private failures: Delivery[] = [];
+  private counts = { sent: 0, failed: 0, cancelled: 0 };
+  private lines = 0;
+  private loaded: Promise<void> | undefined;
+  private readonly claims = new Map<string, { owner: string; until: number }>();
+
+  constructor(private readonly ctx: Ctx) {}
+
+  /** Drops what is held (another process wrote, or a write failed); the next use reloads. */
+  forget(): void {
+    this.loaded = undefined;
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= this.read().catch((error: unknown) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return this.loaded;
+  }
+
+  private async read(): Promise<void> {
+    const disk = this.ctx.disk;
+    this.live = new Map();
+    this.done = new Map();
+    this.failures = [];
+    this.counts = { sent: 0, failed: 0, cancelled: 0 };
+    this.lines = 0;
+    for (const line of ((await disk.readText(OUTBOX_DONE)) ?? "").split("\n")) {
+      if (!line) continue;
+      const [id, status, day] = line.split("\t");
+      if (!id || !status || !day) continue;
+      this.done.set(id, [status as Finished, day]);
+    }
+    for (const [status] of this.done.values()) this.counts[status]++;
+    const failed = (await disk.readText(OUTBOX_FAILED)) ?? "";
+    const seen = new Set<string>();
+    for (const line of failed.split("\n")) {
+      if (!line) continue;
+      try {
+        const d = JSON.parse(line) as Delivery;
+        if (!seen.has(d.id)) this.failures.push(d);
+        seen.add(d.id);
+      } catch {
+        // A torn last line of a crashed append: that record is also in the history.
+      }
+    }
+    const text = (await disk.readText(OUTBOX_LOG)) ?? "";
+    const all = text.split("\n");
+    for (const [i, line] of all.entries()) {
+      if (!line) continue;
+      let event: OutboxEvent;
+      try {
+        event = JSON.parse(line) as OutboxEvent;
+      } catch (error) {
+        // Only a torn last line (an append cut by a crash) is expected; open() truncates it.
+        if (i === all.length - 1) break;
+        throw corrupt(disk.path(OUTBOX_LOG), `line ${i + 1} is not JSON`, error);
+      }
+      this.apply(event);
+      this.lines++;
+    }
+  }
+
+  private apply(event: OutboxEvent): number {
+    switch (event.op) {
+      case "put": {
+        if (this.live.has(event.d.id) || this.done.has(event.d.id)) return 0;
+        this.live.set(event.d.id, event.d);
+        if (event.d.status !== "pending") this.finish(event.d);
+        return 1;
+      }
+      case "assign":
+        for (const id of event.ids) {
+          const d = this.live.get(id);
+          if (d?.status === "pending") this.live.set(id, { ...d, batchId: event.batchId, messageId: event.messageId });
+        }
+        return 0;
+      case "ack": {
+        const a = event.a;
+        const d = this.live.get(a.id);
+        if (!d || d.status !== "pending") return 0;
+        if (a.status === "sent") this.live.set(a.id, { ...d, status: "sent", sentAt: a.sentAt });
+        else if (a.status === "failed") this.live.set(a.id, { ...d, status: "failed", lastError: a.error, attempts: a.attempts });
+        else this.live.set(a.id, { ...d, dueAt: a.dueAt, lastError: a.error, attempts: a.attempts });
+        const next = this.live.get(a.id)!;
+        if (next.status !== "pending") this.finish(next);
+        return 0;
+      }
+      case "cancel":
+        for (const id of event.ids) {
+          const d = this.live.get(id);
+          if (d?.status !== "pending") continue;
+          const next: Delivery = { ...d, status: "cancelled", lastError: event.reason };
+          this.live.set(id, next);
+          this.finish(next);
+        }
+        return 0;
+    }
+  }
+
+  private finish(d: Delivery): void {
+    this.counts[d.status as Finished]++;
+    if (d.status === "failed") this.failures.push(d);
+    this.claims.delete(d.id);
+  }
+
+  private pendingList(): Delivery[] {
+    return [...this.live.values()].filter((d) => d.status === "pending");
+  }
+
+  /** Stages deliveries not recorded before: returns the events to log and how many were added. */
+  async stage(deliveries: readonly Delivery[]): Promise<{ events: OutboxEvent[]; added: number }> {
+    await this.load();
+    const events: OutboxEvent[] = [];
+    const ids = new Set<string>();
+    for (const d of deliveries) {
+      if (ids.has(d.id) || this.live.has(d.id) || this.done.has(d.id)) continue;
+      ids.add(d.id);
+      events.push({ op: "put", d: JSON.parse(JSON.stringify(d)) as Delivery });
+    }
+    return { events, added: events.length };
+  }
+
+  /** Applies events already written durably to the log. */
+  applied(events: readonly OutboxEvent[]): void {
+    if (!this.loaded) return;
+    for (const e of events) {
+      this.apply(e);
+      this.lines++;
+    }
+  }
+
+  /** The cancel events for an address's pending deliveries none of whose topics it still has. */
+  async cancelsFor(email: string, liveTopics: ReadonlySet<string>, reason: string): Promise<OutboxEvent[]> {
+    await this.load();
+    const ids = this.pendingList().filter((d) => d.email === email && !d.topics.some((t) => liveTopics.has(t.id))).map((d) => d.id);
+    return ids.length ? [{ op: "cancel", ids, reason }] : [];
+  }
+
+  private async append(events: readonly OutboxEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.ctx.disk.append(OUTBOX_LOG, eventLines(events));
+    this.applied(events);
+    await this.maybeCompact();
+  }
+
+  /** Moves finished deliveries out of the log when most of it is dead. */
+  private async maybeCompact(): Promise<void> {
+    const pending = this.pendingList();
+    if (this.lines < COMPACT_MIN_LINES || pending.length * 2 > this.lines) return;
+    const finished = [...this.live.values()].filter((d) => d.status !== "pending");
+    const today = this.ctx.clock.now().toISOString().slice(0, 10);
+    const dayOf = (d: Delivery) => (d.status === "sent" && d.sentAt ? d.sentAt.slice(0, 10) : today);
+    const byDay = new Map<string, Delivery[]>();
+    for (const d of finished) byDay.set(dayOf(d), [...(byDay.get(dayOf(d)) ?? []), d]);
+    const disk = this.ctx.disk;
+    // History first, then the index of finished ids, then the log without them: a crash in between
+    // leaves records in both places, which the next open reads once (done wins over the log).
+    for (const [day, list] of byDay) await disk.append(historyFile(day), list.map((d) => `${JSON.stringify(d)}\n`).join(""));
+    const failed = finished.filter((d) => d.status === "failed");
+    if (failed.length) await disk.append(OUTBOX_FAILED, failed.map((d) => `${JSON.stringify(d)}\n`).join(""));
+    if (finished.length) await disk.append(OUTBOX_DONE, finished.map((d) => `${d.id}\t${d.status}\t${dayOf(d)}\n`).join(""));
+    await disk.write(OUTBOX_LOG, eventLines(pending.map((d) => ({ op: "put", d }))));
+    for (const d of finished) {
+      this.live.delete(d.id);
+      this.done.set(d.id, [d.status as Finished, dayOf(d)]);
+    }
+    this.lines = pending.length;
+  }
+
+  async enqueue(deliveries: readonly Delivery[]): Promise<number> {
+    return this.ctx.write(async () => {
+      const { events, added } = await this.stage(deliveries);
+      await this.append(events);
+      return added;
+    });
+  }
+
+  async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
+    return this.ctx.write(async () => {
+      await this.load();
+      const at = now.getTime();
+      const due = this.pendingList()
+        .filter((d) => Date.parse(d.dueAt) <= at)
+        .filter((d) => {
+          const claim = this.claims.get(d.id);
+          return !claim || claim.until <= at;
+        })
+        .sort(byDue);
+      const emails = new Set<string>();
+      for (const d of due) {
+        if (emails.size >= limit) break;
+        emails.add(d.email);
+      }
+      const out = due.filter((d) => emails.has(d.email));
+      for (const d of out) this.claims.set(d.id, { owner, until: at + leaseMs });
+      return out;
+    });
+  }
+
+  async assignBatch(ids: readonly string[], batchId: string, messageId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ctx.write(() => this.append([{ op: "assign", ids: [...ids], batchId, messageId }]));
+  }
+
+  async ack(acks: readonly OutboxAck[]): Promise<void> {
+    if (acks.length === 0) return;
+    await this.ctx.write(async () => {
+      await this.load();
+      await this.append(acks.map((a) => ({ op: "ack", a })));
+      for (const a of acks) this.claims.delete(a.id);
+    });
+  }
+
+  async releaseClaims(owner: string): Promise<void> {
+    for (const [id, claim] of this.claims) if (claim.owner === owner) this.claims.delete(id);
+  }
+
+  async stats(now: Date): Promise<OutboxStats> {
+    await this.ctx.before();
+    await this.load();
+    const pending = this.pendingList();
+    const at = now.getTime();
+    let oldest: string | undefined;
+    for (const d of pending) if (!oldest || d.createdAt < oldest) oldest = d.createdAt;
+    return {
+      pending: pending.length,
+      due: pending.filter((d) => Date.parse(d.dueAt) <= at).length,
+      ...(oldest ? { oldestPendingAt: oldest } : {}),
+      ...this.counts,
+    };
+  }
+
+  async pending(limit?: number): Promise<Delivery[]> {
+    await this.ctx.before();
+    await this.load();
+    const list = this.pendingList().sort(byDue);
+    return limit === undefined ? list : list.slice(0, limit);
+  }
+
+  async get(id: string): Promise<Delivery | undefined> {
+    await this.ctx.before();
+    await this.load();
+    const held = this.live.get(id);
+    if (held) return held;
+    const done = this.done.get(id);
+    if (!done) return undefined;
+    let found: Delivery | undefined;
+    for (const line of ((await this.ctx.disk.readText(historyFile(done[1]))) ?? "").split("\n")) {
+      if (!line.includes(id)) continue;
+      try {
+        const d = JSON.parse(line) as Delivery;
+        if (d.id === id) found = d;
+      } catch {
+        // torn last line
+      }
+    }
+    return found;
+  }
+
+  async recentFailures(limit: number): Promise<Delivery[]> {
+    await this.ctx.before();
+    await this.load();
+    const seen = new Set<string>();
+    const out: Delivery[] = [];
+    for (const d of [...this.failures].reverse()) {
+      if (seen.has(d.id)) continue;
+      seen.add(d.id);
+      out.push(d);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Every delivery ever recorded (export): pending and finished in the log, then the history. */
+  async *everything(): AsyncIterable<Delivery> {
+    await this.load();
+    const seen = new Set<string>();
+    for (const d of this.live.values()) {
+      seen.add(d.id);
+      yield d;
+    }
+    const days = [...new Set([...this.done.values()].map(([, day]) => day))].sort();
+    for (const day of days) {
+      for (const line of ((await this.ctx.disk.readText(historyFile(day))) ?? "").split("\n")) {
+        if (!line) continue;
+        let d: Delivery;
+        try {
+          d = JSON.parse(line) as Delivery;
+        } catch {
+          continue;
+        }
+        if (seen.has(d.id) || !this.done.has(d.id)) continue;
+        seen.add(d.id);
+        yield d;
+      }
+    }
+  }
+
+  /** Whether any delivery was ever recorded. */
+  async isEmpty(): Promise<boolean> {
+    await this.load();
+    return this.live.size === 0 && this.done.size === 0;
+  }
+
+  /** Appends events inside an already-running write (import, subscription units use `applied`). */
+  async appendEvents(events: readonly OutboxEvent[]): Promise<void> {
+    await this.load();
+    await this.append(events);
+  }
+}

@@ -1,0 +1,154 @@
+import { storedKeys, titleKeysOf } from "../../core/identity.js";
+import type { ReleaseStore } from "../../core/ports.js";
+import type { StoredRelease } from "../../core/release.js";
+import { yieldNow } from "./disk.js";
+import type { Docs } from "./docs.js";
+import { keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
+
+interface MonthDoc {
+  releases: Record<string, StoredRelease>;
+}
+interface KeyShard {
+  /** identity key → [release id, month] */
+  keys: Record<string, [string, string]>;
+}
+interface TitleShard {
+  /** title key → [release id, month, date] of every release that has or had that title */
+  titles: Record<string, [string, string, string][]>;
+}
+interface MonthsDoc {
+  /** month → number of releases */
+  months: Record<string, number>;
+}
+
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+/**
+ * Releases in month shards (`releases/YYYY-MM.json`), reachable by identity key through 256 hash
+ * shards (`keys/xx.json`) and by title key through 256 more (`titles/xx.json`), so no lookup scans
+ * a month and a commit rewrites only the shards its releases touch.
+ */
+export class LowReleases implements ReleaseStore {
+  constructor(private readonly docs: Docs, private readonly before: () => Promise<void>) {}
+
+  private month(month: string) {
+    return this.docs.get<MonthDoc>(monthFile(month), () => ({ releases: {} }));
+  }
+  private keyShard(key: string) {
+    return this.docs.get<KeyShard>(keyShardFile(key), () => ({ keys: {} }));
+  }
+  private titleShard(key: string) {
+    return this.docs.get<TitleShard>(titleShardFile(key), () => ({ titles: {} }));
+  }
+  private monthsDoc() {
+    return this.docs.get<MonthsDoc>(MONTHS, () => ({ months: {} }));
+  }
+
+  /** Stages new and revised releases into the held documents (the caller's unit writes them). */
+  async stage(releases: readonly StoredRelease[]): Promise<void> {
+    const months = await this.monthsDoc();
+    for (const [i, incoming] of releases.entries()) {
+      const release = copy(incoming);
+      const month = monthOf(release.date);
+      const idKey = `id:${release.id}`;
+      const before = (await this.keyShard(idKey)).keys[idKey];
+      if (before && before[1] !== month) {
+        const old = await this.month(before[1]);
+        if (old.releases[release.id]) {
+          delete old.releases[release.id];
+          months.months[before[1]] = Math.max(0, (months.months[before[1]] ?? 1) - 1);
+          if (months.months[before[1]] === 0) delete months.months[before[1]];
+          this.docs.touch(monthFile(before[1]));
+          this.docs.touch(MONTHS);
+        }
+      }
+      const doc = await this.month(month);
+      if (!doc.releases[release.id]) {
+        months.months[month] = (months.months[month] ?? 0) + 1;
+        this.docs.touch(MONTHS);
+      }
+      doc.releases[release.id] = release;
+      this.docs.touch(monthFile(month));
+      for (const key of storedKeys(release)) {
+        const shard = await this.keyShard(key);
+        const hit = shard.keys[key];
+        if (hit?.[0] === release.id && hit[1] === month) continue;
+        shard.keys[key] = [release.id, month];
+        this.docs.touch(keyShardFile(key));
+      }
+      for (const key of titleKeysOf(release)) {
+        const shard = await this.titleShard(key);
+        const list = shard.titles[key] ?? [];
+        const at = list.findIndex((e) => e[0] === release.id);
+        const entry: [string, string, string] = [release.id, month, release.date];
+        if (at >= 0 && list[at]![1] === month && list[at]![2] === release.date) continue;
+        if (at >= 0) list[at] = entry;
+        else list.push(entry);
+        shard.titles[key] = list;
+        this.docs.touch(titleShardFile(key));
+      }
+      if (i % 200 === 199) await yieldNow();
+    }
+  }
+
+  private async lookup(key: string): Promise<StoredRelease | undefined> {
+    const hit = (await this.keyShard(key)).keys[key];
+    return hit ? (await this.month(hit[1])).releases[hit[0]] : undefined;
+  }
+
+  async byKeys(keys: readonly string[]): Promise<Map<string, StoredRelease>> {
+    await this.before();
+    const out = new Map<string, StoredRelease>();
+    for (const key of keys) {
+      const found = await this.lookup(key);
+      if (found) out.set(key, found);
+    }
+    return out;
+  }
+
+  async byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]> {
+    await this.before();
+    const out: StoredRelease[] = [];
+    for (const [id, month, date] of (await this.titleShard(titleKey)).titles[titleKey] ?? []) {
+      if (date < from || date > to) continue;
+      const release = (await this.month(month)).releases[id];
+      if (release && release.date >= from && release.date <= to) out.push(release);
+    }
+    return out;
+  }
+
+  async get(id: string): Promise<StoredRelease | undefined> {
+    await this.before();
+    return this.lookup(`id:${id}`);
+  }
+
+  async getMany(ids: readonly string[]): Promise<StoredRelease[]> {
+    await this.before();
+    const out: StoredRelease[] = [];
+    for (const id of ids) {
+      const found = await this.lookup(`id:${id}`);
+      if (found) out.push(found);
+    }
+    return out;
+  }
+
+  async inMonth(month: string): Promise<StoredRelease[]> {
+    await this.before();
+    if (!/^\d{4}-\d{2}$/.test(month)) return [];
+    return Object.values((await this.month(month)).releases);
+  }
+
+  async months(): Promise<string[]> {
+    await this.before();
+    return Object.entries((await this.monthsDoc()).months).filter(([, n]) => n > 0).map(([m]) => m).sort();
+  }
+
+  async count(): Promise<number> {
+    await this.before();
+    return Object.values((await this.monthsDoc()).months).reduce((a, b) => a + b, 0);
+  }
+
+  async *all(): AsyncIterable<StoredRelease> {
+    for (const month of (await this.months()).reverse()) yield* await this.inMonth(month);
+  }
+}

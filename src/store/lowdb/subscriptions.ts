@@ -1,0 +1,201 @@
+import type { SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
+import type { PendingSubscription, Subscriber, Topic } from "../../core/subscription.js";
+import type { Ctx } from "./context.js";
+import { PENDING, subscriberShardFile } from "./layout.js";
+import { eventLines, type LowOutbox } from "./outbox.js";
+
+interface SubscriberShard {
+  subscribers: Record<string, Subscriber>;
+  /** email → topic ids config has seeded (kept after an unsubscribe, so config never re-adds them). */
+  seeded: Record<string, string[]>;
+}
+interface PendingDoc {
+  pending: Record<string, PendingSubscription>;
+}
+
+export const SHARDS = 256;
+const shardNames = (): string[] => Array.from({ length: SHARDS }, (_, i) => `subscriptions/${i.toString(16).padStart(2, "0")}.json`);
+
+/**
+ * Subscribers in 256 shards by a hash of the address (`subscriptions/xx.json`), so one subscribe
+ * rewrites one small file; pending confirmations (few, pruned) in `pending.json`.
+ */
+export class LowSubscriptions implements SubscriptionStore {
+  private total: number | undefined;
+
+  constructor(private readonly ctx: Ctx, private readonly outbox: LowOutbox) {}
+
+  forget(): void {
+    this.total = undefined;
+  }
+
+  private shard(email: string) {
+    return this.ctx.docs.get<SubscriberShard>(subscriberShardFile(email), () => ({ subscribers: {}, seeded: {} }));
+  }
+  private shardAt(rel: string) {
+    return this.ctx.docs.get<SubscriberShard>(rel, () => ({ subscribers: {}, seeded: {} }));
+  }
+  private pendingDoc() {
+    return this.ctx.docs.get<PendingDoc>(PENDING, () => ({ pending: {} }));
+  }
+
+  /** Every shard that exists on disk. */
+  async shards(): Promise<SubscriberShard[]> {
+    const present = new Set(await this.ctx.disk.list("subscriptions"));
+    const out: SubscriberShard[] = [];
+    for (const rel of shardNames()) if (present.has(rel.slice("subscriptions/".length))) out.push(await this.shardAt(rel));
+    return out;
+  }
+
+  async list(): Promise<Subscriber[]> {
+    await this.ctx.before();
+    const out: Subscriber[] = [];
+    for (const shard of await this.shards()) out.push(...Object.values(shard.subscribers));
+    return out.sort((a, b) => a.email.localeCompare(b.email));
+  }
+
+  async count(): Promise<number> {
+    await this.ctx.before();
+    if (this.total === undefined) {
+      let n = 0;
+      for (const shard of await this.shards()) n += Object.keys(shard.subscribers).length;
+      this.total = n;
+    }
+    return this.total;
+  }
+
+  async get(email: string): Promise<Subscriber | undefined> {
+    await this.ctx.before();
+    return (await this.shard(email)).subscribers[email];
+  }
+
+  private async save(): Promise<void> {
+    await this.ctx.unit({ files: await this.ctx.docs.staged() });
+  }
+
+  private put(shard: SubscriberShard, subscriber: Subscriber): void {
+    if (!shard.subscribers[subscriber.email] && this.total !== undefined) this.total++;
+    shard.subscribers[subscriber.email] = subscriber;
+    this.ctx.docs.touch(subscriberShardFile(subscriber.email));
+  }
+
+  async addTopic(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber> {
+    return this.ctx.write(async () => {
+      const shard = await this.shard(email);
+      const current = shard.subscribers[email];
+      const next: Subscriber = current
+        ? { ...current, topics: [...current.topics.filter((t) => t.id !== topic.id), topic] }
+        : { email, topics: [topic], createdAt: this.ctx.clock.now().toISOString(), origin };
+      this.put(shard, next);
+      await this.save();
+      return next;
+    });
+  }
+
+  async removeTopics(email: string, topicId?: string): Promise<UnsubscribeResult> {
+    return this.ctx.write(async () => {
+      const shard = await this.shard(email);
+      const current = shard.subscribers[email];
+      if (!current) return { removedTopics: 0, cancelled: 0 };
+      const keep = topicId === undefined ? [] : current.topics.filter((t) => t.id !== topicId);
+      const removedTopics = current.topics.length - keep.length;
+      if (removedTopics === 0) return { removedTopics: 0, cancelled: 0 };
+      if (keep.length === 0) {
+        delete shard.subscribers[email];
+        if (this.total !== undefined) this.total--;
+      } else shard.subscribers[email] = { ...current, topics: keep };
+      this.ctx.docs.touch(subscriberShardFile(email));
+      const events = await this.outbox.cancelsFor(email, new Set(keep.map((t) => t.id)), "unsubscribed before it was sent");
+      await this.ctx.unit({ files: await this.ctx.docs.staged(), ...(events.length ? { log: eventLines(events) } : {}) });
+      this.outbox.applied(events);
+      const cancelled = events.reduce((n, e) => n + (e.op === "cancel" ? e.ids.length : 0), 0);
+      return { removedTopics, cancelled };
+    });
+  }
+
+  async seed(email: string, topics: readonly Topic[]): Promise<number> {
+    return this.ctx.write(async () => {
+      const shard = await this.shard(email);
+      const seeded = new Set(shard.seeded[email] ?? []);
+      const fresh = topics.filter((t) => !seeded.has(t.id));
+      if (fresh.length === 0) return 0;
+      const current = shard.subscribers[email];
+      const have = new Set(current?.topics.map((t) => t.id) ?? []);
+      const add = fresh.filter((t) => !have.has(t.id));
+      if (add.length) {
+        this.put(shard, current
+          ? { ...current, topics: [...current.topics, ...add] }
+          : { email, topics: add, createdAt: this.ctx.clock.now().toISOString(), origin: "config" });
+      }
+      shard.seeded[email] = [...seeded, ...fresh.map((t) => t.id)];
+      this.ctx.docs.touch(subscriberShardFile(email));
+      await this.save();
+      return add.length;
+    });
+  }
+
+  async putPending(pending: PendingSubscription): Promise<void> {
+    await this.ctx.write(async () => {
+      (await this.pendingDoc()).pending[pending.token] = pending;
+      this.ctx.docs.touch(PENDING);
+      await this.save();
+    });
+  }
+
+  async takePending(token: string): Promise<PendingSubscription | undefined> {
+    return this.ctx.write(async () => {
+      const doc = await this.pendingDoc();
+      const found = doc.pending[token];
+      if (!found) return undefined;
+      delete doc.pending[token];
+      this.ctx.docs.touch(PENDING);
+      await this.save();
+      return found;
+    });
+  }
+
+  async prunePending(olderThan: Date): Promise<number> {
+    return this.ctx.write(async () => {
+      const doc = await this.pendingDoc();
+      let dropped = 0;
+      for (const [token, p] of Object.entries(doc.pending)) {
+        const at = Date.parse(p.createdAt);
+        if (Number.isNaN(at) || at < olderThan.getTime()) {
+          delete doc.pending[token];
+          dropped++;
+        }
+      }
+      if (dropped) {
+        this.ctx.docs.touch(PENDING);
+        await this.save();
+      }
+      return dropped;
+    });
+  }
+
+  async countPending(): Promise<number> {
+    await this.ctx.before();
+    return Object.keys((await this.pendingDoc()).pending).length;
+  }
+
+  async allPending(): Promise<PendingSubscription[]> {
+    return Object.values((await this.pendingDoc()).pending);
+  }
+
+  /** Import: a subscriber and its seeded topic ids, as they were. */
+  async importSubscriber(subscriber: Subscriber): Promise<void> {
+    this.put(await this.shard(subscriber.email), subscriber);
+    await this.save();
+  }
+  async importSeeded(email: string, topicIds: readonly string[]): Promise<void> {
+    const shard = await this.shard(email);
+    shard.seeded[email] = [...new Set([...(shard.seeded[email] ?? []), ...topicIds])];
+    this.ctx.docs.touch(subscriberShardFile(email));
+    await this.save();
+  }
+  async importPending(pending: PendingSubscription): Promise<void> {
+    (await this.pendingDoc()).pending[pending.token] = pending;
+    this.ctx.docs.touch(PENDING);
+    await this.save();
+  }
+}
