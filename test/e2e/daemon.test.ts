@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -49,10 +50,16 @@ const start = (configFile: string, stateDir: string, extra: string[] = []) => {
 const runFinished = (line: { msg?: string }) => line.msg === "run finished";
 
 /** Every stored release id (month shards), with repeats if any. */
+/** Ids of every stored release, read through the engine (shared mode: no lock, no writes). */
 async function storedIds(stateDir: string): Promise<string[]> {
+  const { openLowdbState } = await import("../../src/store/lowdb/open-lowdb-state.js");
+  const { systemClock } = await import("../../src/core/clock.js");
+  const store = await openLowdbState(stateDir, { clock: systemClock, mode: "shared" });
   const ids: string[] = [];
-  for (const file of await readdir(join(stateDir, "releases"))) {
-    ids.push(...Object.keys((JSON.parse(await readFile(join(stateDir, "releases", file), "utf8")) as { releases: object }).releases));
+  try {
+    for await (const release of store.releases.all()) ids.push(release.id);
+  } finally {
+    await store.close();
   }
   return ids.sort();
 }
@@ -110,7 +117,9 @@ describe("pressroom daemon", () => {
 
     // State is whole: JSON parses, feeds are valid Atom.
     JSON.parse(await readFile(join(env.stateDir, "sources.json"), "utf8"));
-    JSON.parse(await readFile(join(env.stateDir, "feed-index.json"), "utf8"));
+    JSON.parse(await readFile(join(env.stateDir, "feeds.json"), "utf8"));
+    // A finished commit leaves no journal behind.
+    expect(existsSync(join(env.stateDir, "journal.json"))).toBe(false);
     const feeds = await listFeeds(join(env.stateDir, "feeds"));
     expect(feeds).toContain("all.atom");
     for (const feed of feeds) await validateAtom(await readFile(join(env.stateDir, "feeds", feed), "utf8"));

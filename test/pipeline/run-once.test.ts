@@ -128,7 +128,10 @@ describeEngines("runOnce on the bundled sample", (engine) => {
     const run = await runOnce(h.deps);
     const xml = await h.feedXml("all");
     await h.close();
-    expect(run.sources[0]).toMatchObject({ new: 0, unchanged: 10 });
+    // The commit took the source's cursor with its releases: the dump is not read again, and the
+    // dirty marks it committed make this run render what the crashed one did not.
+    expect(run.sources[0]).toMatchObject({ status: "not-modified", new: 0 });
+    expect(run.feedsWritten.map((f) => f.name)).toContain("all");
     expect((await parseAtom(xml)).entries).toHaveLength(10);
   });
 });

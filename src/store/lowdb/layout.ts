@@ -24,11 +24,11 @@ export const SOURCES = "sources.json";
 export const RUNS = "runs.json";
 export const subscriberShardFile = (email: string): string => `subscriptions/${shardOf(email)}.json`;
 export const PENDING = "pending.json";
-export const OUTBOX_LOG = "outbox/log.jsonl";
+export const OUTBOX_LOG = "queue/log.jsonl";
 /** `id<TAB>status<TAB>day` of every delivery whose history moved out of the log. */
-export const OUTBOX_DONE = "outbox/done.tsv";
-export const OUTBOX_FAILED = "outbox/failed.jsonl";
-export const historyFile = (day: string): string => `outbox/history/${day}.jsonl`;
+export const OUTBOX_DONE = "queue/done.tsv";
+export const OUTBOX_FAILED = "queue/failed.jsonl";
+export const historyFile = (day: string): string => `queue/history/${day}.jsonl`;
 
 /** 256 shards by the first byte of a SHA-1. */
 export function shardOf(key: string): string {

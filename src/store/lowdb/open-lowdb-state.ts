@@ -311,8 +311,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
             await handle.close();
           }
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "EEXIST") return (await readSecret()) ?? secret;
-          throw ioError(root, `create ${disk.path(SECRET)}`, error);
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw ioError(root, `create ${disk.path(SECRET)}`, error);
+          // Left empty or cut short by a crash: replace it whole (temp file, 0600, fsync, rename).
+          const left = await readSecret();
+          if (left) return left;
+          await disk.write(SECRET, `${secret}\n`);
+          return secret;
         }
         return secret;
       });

@@ -22,11 +22,11 @@ const COMPACT_MIN_LINES = 512;
 export const eventLines = (events: readonly OutboxEvent[]): string => events.map((e) => `${JSON.stringify(e)}\n`).join("");
 
 /**
- * The outbox as an append-only log (`outbox/log.jsonl`) of idempotent events about live
+ * The outbox as an append-only log (`queue/log.jsonl`) of idempotent events about live
  * deliveries. Finished deliveries leave the log at compaction: their last record goes to a per-day
- * history file (`outbox/history/YYYY-MM-DD.jsonl`), their id, status and day to `outbox/done.tsv`
+ * history file (`queue/history/YYYY-MM-DD.jsonl`), their id, status and day to `queue/done.tsv`
  * (loaded at open: a delivery recorded once is never queued again), failures also to
- * `outbox/failed.jsonl`. The log is then rewritten with only the pending deliveries. Claims live in
+ * `queue/failed.jsonl`. The log is then rewritten with only the pending deliveries. Claims live in
  * memory: this process holds the only write lock, and a dead worker's claims vanish with it.
  */
 export class LowOutbox implements OutboxStore {
