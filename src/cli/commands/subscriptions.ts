@@ -45,8 +45,8 @@ export async function unsubscribeCommand(options: GlobalOptions & { email: strin
   return withStore(options, async (store) => {
     const current = await store.subscriptions.get(email);
     if (!current) {
-      process.stderr.write(`${email} has no subscriptions\n`);
-      return 1;
+      process.stderr.write(`${email} has no subscriptions; nothing changed\n`);
+      return 0;
     }
     if (options.query === undefined) {
       await store.subscriptions.remove(email);
@@ -57,8 +57,8 @@ export async function unsubscribeCommand(options: GlobalOptions & { email: strin
     const id = topicId(options.query);
     const topics = current.topics.filter((t) => t.id !== id);
     if (topics.length === current.topics.length) {
-      process.stderr.write(`${email} is not subscribed to ${options.query}\n`);
-      return 1;
+      process.stderr.write(`${email} is not subscribed to ${options.query}; nothing changed\n`);
+      return 0;
     }
     if (topics.length === 0) await store.subscriptions.remove(email);
     else await store.subscriptions.put({ ...current, topics });
