@@ -7,6 +7,7 @@ import { searchCommand } from "./commands/search.js";
 import { serveCommand } from "./commands/serve.js";
 import { statusCommand } from "./commands/status.js";
 import { listSubscriptionsCommand, subscribeCommand, unsubscribeCommand } from "./commands/subscriptions.js";
+import { readVersion } from "./version.js";
 
 /** Exit codes: 0 ok, 1 a source or check failed, 2 bad usage or config, 3 state problem, 4 other. */
 function exitCodeFor(error: unknown): number {
@@ -33,6 +34,7 @@ const portNumber = (value: string): number => {
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command("pressroom")
     .description("Watches UK Home Office press releases: Atom feeds and email alerts on topics")
+    .version(readVersion(), "-V, --version", "print the version and exit")
     .option("-c, --config <file>", "config file", undefined)
     .option("-s, --state <dir>", "state folder", "state")
     .showHelpAfterError()

@@ -7,7 +7,10 @@ import { type Config, configSchema } from "./schema.js";
 
 export interface LoadedConfig {
   readonly config: Config;
-  /** Folder that relative paths in the config resolve against (the project root: parent of `config/`). */
+  /**
+   * Folder that relative paths in the config resolve against: the config file's own folder; the
+   * current directory when there is no config file (built-in defaults).
+   */
   readonly baseDir: string;
   readonly path?: string;
 }
@@ -45,7 +48,6 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
   } catch (error) {
     throw new PressroomError("CONFIG_INVALID", `config file ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
-  const dir = dirname(file);
-  const baseDir = dir.endsWith("/config") || dir.endsWith("\\config") ? dirname(dir) : dir;
-  return { config: parseConfig(raw, path), baseDir, path: file };
+  // One rule, no guessing: relative paths in a config file resolve against that file's folder.
+  return { config: parseConfig(raw, path), baseDir: dirname(file), path: file };
 }

@@ -1,20 +1,32 @@
 import { z } from "zod";
+import { MAX_ID_CHARS, MAX_QUERY_CHARS } from "../core/limits.js";
 
-const id = z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, "use lower-case letters, digits, - and _");
+/** Source ids and topic feed names: they appear in file names, URLs, `status` and /metrics. */
+const id = z.string()
+  .min(1, "must not be empty")
+  .max(MAX_ID_CHARS, { error: (issue) => `at most ${MAX_ID_CHARS} characters (got ${String(issue.input).length})` })
+  .regex(/^[a-z0-9][a-z0-9_-]*$/, "use lower-case letters, digits, - and _, starting with a letter or digit");
+
+/** Only http and https URLs can be fetched or served under. */
+const httpUrl = z.url({ protocol: /^https?$/, error: "use an http:// or https:// URL" });
+
+const query = z.string()
+  .min(1, "the query is empty")
+  .max(MAX_QUERY_CHARS, { error: (issue) => `query too long: ${String(issue.input).length} characters, at most ${MAX_QUERY_CHARS}` });
 
 export const dumpSourceSchema = z.object({
   id,
   type: z.literal("dump"),
   /** A file, a folder (inbox), or a glob such as `inbox/*.txt`. */
   path: z.string().min(1).optional(),
-  url: z.url().optional(),
+  url: httpUrl.optional(),
   department: z.string().optional(),
 }).refine((s) => Boolean(s.path) !== Boolean(s.url), { message: "a dump source needs exactly one of path or url" });
 
 export const feedSourceSchema = z.object({
   id,
   type: z.literal("feed"),
-  url: z.url(),
+  url: httpUrl,
   /** Keep only these kinds (after normalisation), e.g. [press-release, speech, news-story]. */
   kinds: z.array(z.string()).optional(),
   department: z.string().default("Home Office"),
@@ -24,7 +36,7 @@ export const govukSearchSourceSchema = z.object({
   id,
   type: z.literal("govuk-search"),
   /** Base URL of GOV.UK (tests point it at a loopback server). */
-  url: z.url().default("https://www.gov.uk"),
+  url: httpUrl.default("https://www.gov.uk"),
   organisation: z.string().default("home-office"),
   /** GOV.UK content_purpose_supergroup filter. */
   supergroup: z.string().default("news_and_communications"),
@@ -36,7 +48,7 @@ export const govukSearchSourceSchema = z.object({
 export const htmlSourceSchema = z.object({
   id,
   type: z.literal("html"),
-  url: z.url(),
+  url: httpUrl,
   department: z.string().default("Home Office"),
   kind: z.string().default("press-release"),
   listing: z.object({
@@ -68,10 +80,10 @@ export const configSchema = z.object({
   feeds: z.object({
     title: z.string().default("Pressroom: Home Office releases"),
     /** Public base URL the feeds and links are served under. */
-    baseUrl: z.url().default("http://localhost:8080"),
+    baseUrl: httpUrl.default("http://localhost:8080"),
     entries: z.number().int().min(1).max(1000).default(50),
-    topics: z.array(z.object({ name: id, title: z.string().optional(), query: z.string().min(1) })).default([]),
-    websubHub: z.url().optional(),
+    topics: z.array(z.object({ name: id, title: z.string().optional(), query })).default([]),
+    websubHub: httpUrl.optional(),
   }).prefault({}),
   schedule: z.object({
     cron: z.string().default("*/15 * * * *"),
@@ -91,7 +103,7 @@ export const configSchema = z.object({
   subscriptions: z.array(z.object({
     email: z.string(),
     topics: z.array(z.object({
-      query: z.string().min(1),
+      query,
       frequency: frequencySchema.default("immediate"),
       revisions: z.boolean().default(false),
     })),

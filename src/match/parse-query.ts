@@ -1,3 +1,5 @@
+import { PressroomError } from "../core/errors.js";
+import { MAX_QUERY_CHARS } from "../core/limits.js";
 import { type FieldName, lexQuery, type QueryToken } from "./lex-query.js";
 import { QuerySyntaxError } from "./query-error.js";
 import type { QueryNode } from "./query-node.js";
@@ -6,9 +8,14 @@ const NAMES = { and: "AND", or: "OR", not: "NOT", minus: "-" } as const;
 
 /**
  * Parses a query. Precedence, tightest first: field scope, NOT / `-`, AND (also implicit), OR.
- * So `a OR b c` is `a OR (b AND c)`. Throws `QuerySyntaxError` (code `QUERY_INVALID`) with the position.
+ * So `a OR b c` is `a OR (b AND c)`. Throws `QuerySyntaxError` (code `QUERY_INVALID`) with the position,
+ * or a `QUERY_INVALID` PressroomError for a query over `MAX_QUERY_CHARS` characters.
  */
 export function parseQuery(query: string): QueryNode {
+  if (query.length > MAX_QUERY_CHARS) {
+    // Not echoed: the point of the limit is that a huge query never fills a terminal, a log or a page.
+    throw new PressroomError("QUERY_INVALID", `query too long: ${query.length} characters, at most ${MAX_QUERY_CHARS}`);
+  }
   const tokens = lexQuery(query);
   if (tokens.length === 0) {
     throw new QuerySyntaxError(query, 0, "the query is empty: type a word or \"a phrase\"");

@@ -11,6 +11,14 @@ export interface Token {
 
 /** A word: letters, digits and combining marks, with inner apostrophes (`Secretary’s`, `don't`). */
 const WORD = /[\p{L}\p{N}\p{M}]+(?:['\u2019\u02BC][\p{L}\p{N}\p{M}]+)*/gu;
+/**
+ * A number with thousands separators (`30,000`, `1,234,567`, `£5,000m`), read from the start of a
+ * word of 1–3 digits: groups of exactly three digits, not followed by another digit or `,digit`
+ * (so `1,2`, `1,2345` and `12,345,67` are not one). Its term is the plain form (`30000`).
+ */
+const THOUSANDS = /[0-9]{1,3}(?:,[0-9]{3})+(?![0-9]|,[0-9])(?:[\p{L}\p{M}][\p{L}\p{N}\p{M}]*)?(?:['\u2019\u02BC][\p{L}\p{N}\p{M}]+)*/uy;
+const SHORT_NUMBER = /^[0-9]{1,3}$/;
+const COMMA = 44;
 const PLAIN_ASCII = /^[A-Za-z0-9]+$/;
 const NOT_ALNUM = /[^\p{L}\p{N}]+/gu;
 
@@ -39,12 +47,25 @@ export function scanTokens(text: string, onToken: (term: string, start: number, 
   const re = new RegExp(WORD.source, WORD.flags);
   let m: RegExpExecArray | null;
   while ((m = re.exec(text)) !== null) {
-    const term = normalizeWord(m[0]);
-    if (term !== "") onToken(term, m.index, m.index + m[0].length);
+    let word = m[0];
+    if (text.charCodeAt(re.lastIndex) === COMMA && SHORT_NUMBER.test(word)) {
+      THOUSANDS.lastIndex = m.index;
+      const number = THOUSANDS.exec(text);
+      if (number) {
+        word = number[0];
+        re.lastIndex = m.index + word.length;
+      }
+    }
+    // normalizeWord drops the commas: `30,000` → `30000`.
+    const term = normalizeWord(word);
+    if (term !== "") onToken(term, m.index, m.index + word.length);
   }
 }
 
-/** Splits a text into matching tokens. Punctuation separates words: `AI-generated` is `ai`, `generated`. */
+/**
+ * Splits a text into matching tokens. Punctuation separates words: `AI-generated` is `ai`, `generated`;
+ * except the commas of a thousands number: `30,000` is one token, `30000`.
+ */
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   scanTokens(text, (term, start, end) => tokens.push({ term, start, end }));

@@ -110,15 +110,16 @@ function checkUrl(url: string, original: string): URL {
 
 /** One attempt: follows redirects by hand, within one timeout. */
 async function attemptGet(url: string, request: HttpRequestOptions, s: Settings): Promise<Attempt> {
+  // Refuse a bad URL before any timer exists: nothing may keep the process alive after the error.
+  let current = checkUrl(url, url);
   const timeoutMs = request.timeoutMs ?? s.timeoutMs;
+  const headers = requestHeaders(request, s);
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const headers = requestHeaders(request, s);
-  let current = checkUrl(url, url);
   try {
     for (let hop = 0; ; hop += 1) {
       const response = await fetch(current, { headers, redirect: "manual", signal: controller.signal });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isPressroomError } from "../../src/core/errors.js";
-import { compileQuery, parseQuery, QuerySyntaxError } from "../../src/match/index.js";
+import { compileQuery, createTopicMatcher, parseQuery, QuerySyntaxError, searchReleases } from "../../src/match/index.js";
 
 function errorOf(query: string): QuerySyntaxError {
   try {
@@ -56,6 +56,33 @@ describe("query errors", () => {
 
   it.each(["Update: asylum", "10:30 briefing", "a - b", "crime & policing", "+asylum"])("accepts %j", (query) => {
     expect(() => parseQuery(query)).not.toThrow();
+  });
+});
+
+describe("query length", () => {
+  const caught = (work: () => unknown): { code: string; message: string } => {
+    try {
+      work();
+    } catch (error) {
+      if (isPressroomError(error)) return { code: error.code, message: error.message };
+      throw error;
+    }
+    throw new Error("expected QUERY_INVALID");
+  };
+
+  it.each([501, 5_000, 100_000])("refuses a %i-character query with QUERY_INVALID, saying the limit, without echoing it", (n) => {
+    const query = "asylum ".repeat(Math.ceil(n / 7)).slice(0, n);
+    for (const work of [() => parseQuery(query), () => compileQuery(query), () => searchReleases(query, []), () => createTopicMatcher([{ id: "t", query }])]) {
+      const error = caught(work);
+      expect(error.code).toBe("QUERY_INVALID");
+      expect(error.message).toMatch(new RegExp(`^(topic t: )?query too long: ${n} characters, at most 500$`));
+    }
+  });
+
+  it("accepts a query of exactly 500 characters", () => {
+    const query = `${"asylum ".repeat(71)}abc`;
+    expect(query).toHaveLength(500);
+    expect(() => compileQuery(query)).not.toThrow();
   });
 });
 

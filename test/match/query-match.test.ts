@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileQuery } from "../../src/match/index.js";
 import { makeRelease } from "./make-release.js";
@@ -71,7 +72,20 @@ describe("query matching over text", () => {
     ["((a1 OR b1) (c1 OR d1)) -e1", "a1", false],
     // punctuation in words and numbers
     ["30,000", "30,000 hours of extra patrols", true],
-    ["30000", "30,000 hours", false],
+    // numbers with thousands separators meet their plain form, both ways
+    ["30000", "30,000 hours", true],
+    ["30,000", "30000 hours", true],
+    ["1,234,567", "1234567 visas", true],
+    ["1234567", "1,234,567 visas", true],
+    ['"30,000 hours"', "30000 hours", true],
+    ["£5,000m", "£5000m budget", true],
+    ["5,000", "5,000,000 pounds", false],
+    ["30000", "30,00 hours", false],
+    ["1,2", "1,2 items", true],
+    ["12", "1,2 items", false],
+    ["12345", "1,2345 items", false],
+    ["1234", "1,234.5 tonnes", true],
+    ["1,000", "1,000, 2,000 and 3,000", true],
     ["covid-19", "COVID 19 rules", true],
     ["crime & policing", "crime and policing", true],
     ["Secretary's", "Home Secretary’s speech", true],
@@ -117,5 +131,22 @@ describe("field scopes", () => {
     ["minister fraud searches", true],
   ])("%s → %s", (query, expected) => {
     expect(compileQuery(query).matches(release)).toBe(expected);
+  });
+});
+
+describe("numbers with thousands separators (property)", () => {
+  it("a number written with separators and its plain form match each other, both ways", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2_000_000_000 }), fc.constantFrom(" ", " £", " (", " about "), (n, before) => {
+        const grouped = n.toLocaleString("en-GB");
+        const plain = String(n);
+        for (const [query, text] of [[grouped, plain], [plain, grouped], [grouped, grouped], [plain, plain]] as const) {
+          expect(compileQuery(query).matches(makeRelease({ body: [`In 2023${before}${text} people, said officials.`] }))).toBe(true);
+        }
+        // A different number never matches.
+        expect(compileQuery((n + 1).toLocaleString("en-GB")).matches(makeRelease({ body: [`${before}${grouped} people`] }))).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -20,7 +20,27 @@ describe("tokenize", () => {
   });
 
   it("splits on punctuation, keeps numbers, drops symbols", () => {
-    expect(tokenize("30,000 hours — £5m & U.K.").map((t) => t.term)).toEqual(["30", "000", "hour", "5m", "u", "k"]);
+    expect(tokenize("30,000 hours — £5m & U.K.").map((t) => t.term)).toEqual(["30000", "hour", "5m", "u", "k"]);
+  });
+
+  it("reads a number with thousands separators as its plain form, with offsets over the whole number", () => {
+    const text = "30,000 or 1,234,567, £5,000m and 30000";
+    expect(tokenize(text).map((t) => [t.term, text.slice(t.start, t.end)])).toEqual([
+      ["30000", "30,000"], ["or", "or"], ["1234567", "1,234,567"], ["5000m", "5,000m"], ["and", "and"], ["30000", "30000"],
+    ]);
+  });
+
+  it.each([
+    ["1,2", ["1", "2"]],
+    ["1,2345", ["1", "2345"]],
+    ["1234,567", ["1234", "567"]],
+    ["12,345,67", ["12", "345", "67"]],
+    ["1,000,0000", ["1", "000", "0000"]],
+    ["2019,2020", ["2019", "2020"]],
+    ["1,234.5", ["1234", "5"]],
+    ["a1,000", ["a1", "000"]],
+  ])("does not take %j for a thousands number", (text, terms) => {
+    expect(tokenize(text).map((t) => t.term)).toEqual(terms);
   });
 
   it("returns nothing for text without words", () => {

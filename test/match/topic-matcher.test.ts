@@ -4,7 +4,11 @@ import { isPressroomError } from "../../src/core/errors.js";
 import { compileQuery, createTopicMatcher } from "../../src/match/index.js";
 import { makeRelease } from "./make-release.js";
 
-const WORDS = ["ai", "said", "facial", "recognition", "police", "policing", "asylum", "hotel", "hotels", "café", "cafe", "fraud", "the"];
+const WORDS = [
+  "ai", "said", "facial", "recognition", "police", "policing", "asylum", "hotel", "hotels", "café", "cafe", "fraud", "the",
+  // numbers: with and without thousands separators, and a comma that is not one
+  "30,000", "30000", "1,234,567", "1234567", "1,2", "12", "000",
+];
 const KINDS = ["speech", "press-release", "news-story"];
 
 const word = fc.constantFrom(...WORDS);

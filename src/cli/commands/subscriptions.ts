@@ -29,13 +29,13 @@ export async function unsubscribeCommand(options: GlobalOptions & { email: strin
   return withState(options, "pressroom unsubscribe", async (store) => {
     const current = await store.subscriptions.get(email);
     if (!current) {
-      process.stderr.write(`${email} has no subscriptions\n`);
-      return 1;
+      process.stderr.write(`${email} has no subscriptions; nothing changed\n`);
+      return 0;
     }
     const id = options.query === undefined ? undefined : topicId(options.query);
     if (id !== undefined && !current.topics.some((t) => t.id === id)) {
-      process.stderr.write(`${email} is not subscribed to ${options.query}\n`);
-      return 1;
+      process.stderr.write(`${email} is not subscribed to ${options.query}; nothing changed\n`);
+      return 0;
     }
     const { cancelled } = await store.subscriptions.removeTopics(email, id);
     const queued = cancelled > 0 ? ` (${cancelled} queued alert${cancelled === 1 ? "" : "s"} cancelled)` : "";
