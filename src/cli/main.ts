@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { describeError, PressroomError } from "../core/errors.js";
+import { copyStateCommand } from "./commands/copy-state.js";
 import { daemonCommand } from "./commands/daemon.js";
 import { runCommand } from "./commands/run.js";
 import { searchCommand } from "./commands/search.js";
@@ -72,6 +73,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("-p, --port <port>", "HTTP port (default: config server.port; 0 = any free port)", portNumber)
     .option("--host <host>", "HTTP host (default: config server.host)")
     .action(async (opts: { port?: number; host?: string }) => act(() => serveCommand({ ...globals(), ...opts }))());
+  program.command("copy-state").description("copy the whole state between a state folder and a PostgreSQL database (either way) into an empty target")
+    .requiredOption("--from <state>", "state folder or postgres:// URL to copy from")
+    .requiredOption("--to <state>", "empty state folder or postgres:// URL to copy to")
+    .action(async (opts: { from: string; to: string }) => act(() => copyStateCommand(opts))());
   return program;
 }
 

@@ -48,7 +48,7 @@ function parseReadme(markdown: string): { commands: CommandRow[]; exitCodes: Map
 
 /** The table's command line as argv: placeholders filled, optional parts included, the example port replaced by 0. */
 function argvOf(template: string): string[] {
-  const fill: Record<string, string> = { "<email>": "desk@example.org", "<query>": "asylum", "<file>...": SAMPLE, "8080": "0" };
+  const fill: Record<string, string> = { "<email>": "desk@example.org", "<query>": "asylum", "<file>...": SAMPLE, "8080": "0", "<from>": "from-state", "<to>": "to-state" };
   return template.replace(/[[\]"]/g, "").split(" ").slice(1).map((word) => fill[word] ?? word);
 }
 
@@ -212,6 +212,20 @@ const SCENARIOS: Readonly<Record<string, Readonly<Record<number, readonly Scenar
     } }],
     2: [unknownOption, { what: "with a bad config", run: async (state, dir) => cli(["serve", "--port", "0", "--config", await badConfig(dir)], state) }],
   },
+  "copy-state": {
+    0: [{ what: "from an imported state folder into a new one", run: async (state, dir) => {
+      await importSample(state);
+      const result = await runCli(["copy-state", "--from", state, "--to", join(dir, "copy")]);
+      expect(result.stdout).toMatch(/copied state folder .* to state folder .*: \d+ release/);
+      return result;
+    } }],
+    2: [unknownOption, { what: "without --to", run: (state) => runCli(["copy-state", "--from", state]) }],
+    3: [{ what: "into a state folder that is not empty", run: async (state, dir) => {
+      await importSample(state);
+      await importSample(join(dir, "busy"));
+      return runCli(["copy-state", "--from", state, "--to", join(dir, "busy")]);
+    } }],
+  },
   "--version": { 0: [asWritten] },
   "--help": { 0: [asWritten, { what: "of a command (daemon --help)", run: (state) => cli(["daemon", "--help"], state) }] },
 };
@@ -253,7 +267,7 @@ const readme = parseReadme(await readFile(join(REPO, "README.md"), "utf8"));
 describe("README CLI table", () => {
   it("lists every command the CLI has, and only those", async () => {
     const help = await runCli(["--help"]);
-    const listed = [...help.stdout.matchAll(/^ {2}([a-z]+)\b/gm)].map((m) => m[1]).filter((c) => c !== "help");
+    const listed = [...help.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]).filter((c) => c !== "help");
     expect(readme.commands.map((c) => c.name).filter((n) => !n.startsWith("-")).sort()).toEqual([...listed].sort());
     expect(Object.keys(SCENARIOS).sort()).toEqual(readme.commands.map((c) => c.name).sort());
   });

@@ -10,7 +10,8 @@ export async function searchCommand(options: GlobalOptions & { query: string; li
     for await (const release of store.releases.all()) all.push(release);
     return all;
   }, "shared");
-  const hits = searchReleases(options.query, releases);
+  // Newest first; ties by id, so every engine lists the same results in the same order.
+  const hits = searchReleases(options.query, releases).sort((x, y) => y.release.date.localeCompare(x.release.date) || x.release.id.localeCompare(y.release.id));
   const tty = process.stdout.isTTY;
   const mark = (s: string) => (tty ? `\x1b[1;33m${s}\x1b[0m` : `«${s}»`);
   for (const { release, snippet } of hits.slice(0, options.limit)) {
