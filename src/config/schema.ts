@@ -99,6 +99,8 @@ export const configSchema = z.object({
     from: z.string().default("Pressroom <alerts@pressroom.invalid>"),
     listId: z.string().default("home-office.pressroom.invalid"),
     unsubscribeMailto: z.string().default("unsubscribe@pressroom.invalid"),
+    /** How long a sender's claim on queued alerts lasts; a sender that dies gives its alerts back after this. */
+    claimLeaseSeconds: z.number().int().min(1).max(3600).default(300),
   }).prefault({}),
   subscriptions: z.array(z.object({
     email: z.string(),

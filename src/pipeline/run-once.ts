@@ -141,6 +141,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     const flushed = await flushOutbox({
       outbox: store.outbox,
       owner: deps.owner,
+      leaseMs: config.mail.claimLeaseSeconds * 1000,
       transport: deps.transport,
       clock,
       log,

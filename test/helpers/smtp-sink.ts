@@ -19,6 +19,8 @@ export interface SmtpSink {
   readonly messages: ReceivedMail[];
   /** Answers RCPT TO for this address with `code` (4xx or 5xx); undefined accepts it again. */
   rejectRecipient(address: string, code: number | undefined): void;
+  /** Waits this long before answering each DATA (a slow server; 0: at once). */
+  slow(ms: number): void;
   /** Answers every DATA with `code` (4xx or 5xx); undefined accepts again. */
   rejectData(code: number | undefined): void;
   /** Stops listening and drops connections: clients get connection refused. */
@@ -42,6 +44,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ReceivedMail[] = [];
   const rejectedRecipients = new Map<string, number>();
   let dataCode: number | undefined;
+  let delayMs = 0;
 
   const options: SMTPServerOptions = {
     disabledCommands: ["STARTTLS", "AUTH"],
@@ -69,7 +72,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
               parsed,
               messageId: parsed.messageId,
             });
-            callback();
+            if (delayMs > 0) setTimeout(() => callback(), delayMs);
+            else callback();
           },
           (error: unknown) => callback(error as Error),
         );
@@ -101,6 +105,9 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     rejectData(code) {
       dataCode = code;
     },
+    slow(ms) {
+      delayMs = ms;
+    },
     async down() {
       if (!running) return;
       running = false;
@@ -116,6 +123,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       messages.length = 0;
       rejectedRecipients.clear();
       dataCode = undefined;
+      delayMs = 0;
     },
     async close() {
       if (!running) return;
