@@ -8,6 +8,7 @@ import { londonDate } from "../core/london.js";
 import type { Release } from "../core/release.js";
 import type { SourceItem } from "../core/source.js";
 import { cleanText } from "../core/text.js";
+import { parseFeedDate } from "./feed-dates.js";
 import type { FeedEntry } from "./feed-parse.js";
 import { parseUkpolBody, parseUkpolTitle } from "./feed-ukpol.js";
 import { htmlToText } from "./html-text.js";
@@ -44,11 +45,7 @@ function stableId(entry: FeedEntry): string | undefined {
   return entry.id ?? entry.link;
 }
 
-function instant(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value.trim());
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
+const instant = parseFeedDate;
 
 export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
   const sourceItemId = stableId(entry);

@@ -52,6 +52,8 @@ export interface XmlDocument {
   readonly roots: readonly XmlElement[];
   /** True when the document ended inside an element. */
   readonly cutOff: boolean;
+  /** The innermost element the end of the document cut off, if any. */
+  readonly cutOffAt?: string;
 }
 
 function resolveUrl(value: string, base: string): string {
@@ -70,6 +72,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
   let cdata = false;
   let ending = false;
   let cutOff = false;
+  let cutOffAt: string | undefined;
 
   const parser = new Parser(
     {
@@ -101,6 +104,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
         if (closed && ending) {
           closed.element.cutOff = true;
           cutOff = true;
+          cutOffAt ??= closed.element.name;
         }
       },
       ontext(raw) {
@@ -120,7 +124,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
   parser.write(text);
   ending = true;
   parser.end();
-  return { roots, cutOff };
+  return { roots, cutOff, ...(cutOffAt ? { cutOffAt } : {}) };
 }
 
 /** Element children of an element. */
