@@ -133,16 +133,18 @@ function parseWords(text: string): string | undefined {
       continue;
     }
     if (/^\d{4}$/.test(token) && year === undefined) { year = Number(token); continue; }
+    const numeric = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(token); // Perforce-style `2006/09/15`
+    if (numeric && year === undefined && month === undefined) {
+      [year, month, day] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
+      continue;
+    }
     if (/^\d{1,2}$/.test(token)) { numbers.push(token); continue; }
     if (time !== undefined && offset === undefined) {
-      const numeric = NUMERIC_ZONE.exec(token);
-      if (numeric) {
-        offset = numeric[3] === undefined && numeric[2]!.length <= 2 && !/^(gmt|utc|ut)/.test(token)
-          ? offsetOf(numeric[1]!, numeric[2]!, undefined)
-          : offsetOf(numeric[1]!, numeric[2]!, numeric[3]);
+      const zone = NUMERIC_ZONE.exec(token);
+      if (zone) {
+        offset = offsetOf(zone[1]!, zone[2]!, zone[3]);
         continue;
       }
-      if (/^[+-]\d{4}$/.test(token)) { offset = offsetOf(token[0]!, token.slice(1, 3), token.slice(3)); continue; }
       const named = ZONES[word] ?? militaryOffset(word);
       if (named !== undefined) { offset = named; continue; }
     }

@@ -54,12 +54,20 @@ function rawOf(element: XmlElement): string {
   return Buffer.from(text.replace(/\s+/g, ""), "base64").toString("utf8");
 }
 
+/**
+ * The HTML an `html` element holds: its text, or, when a feed put raw markup in it without
+ * escaping it (`<description><p>Text</p></description>`), that markup written back out.
+ */
+function htmlOf(element: XmlElement): string {
+  return element.children.some((c) => typeof c !== "string") ? serializeXhtml(element.children) : rawOf(element);
+}
+
 /** Plain text (the HTML ones' entities decoded once, tags dropped, whitespace collapsed). */
 export function readText(element: XmlElement | undefined, fallback: TextKind): string {
   if (!element) return "";
   const kind = kindOfText(element, fallback);
   if (kind === "xhtml") return htmlToText(xhtmlOf(element));
-  return kind === "html" ? htmlToText(rawOf(element)) : cleanText(rawOf(element));
+  return kind === "html" ? htmlToText(htmlOf(element)) : cleanText(rawOf(element));
 }
 
 /** HTML: text escaped (blank lines become paragraphs), HTML as given, XHTML serialised. */
@@ -69,7 +77,7 @@ export function readHtml(element: XmlElement | undefined, fallback: TextKind): s
   const html = kind === "xhtml"
     ? xhtmlOf(element)
     : kind === "html"
-      ? rawOf(element)
+      ? htmlOf(element)
       : rawOf(element).split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p !== "").map((p) => `<p>${escapeHtml(p)}</p>`).join("");
   return html.trim() === "" ? undefined : html;
 }

@@ -45,6 +45,8 @@ describe("parseFeedDate", () => {
     ["Fri, 23rd Jun 2023 09:32:20 GMT", "2023-06-23T09:32:20.000Z"],
     ["1st September 2023", "2023-09-01T00:00:00.000Z"],
     ["Sun Jan  4 16:29:06 2004", "2004-01-04T16:29:06.000Z"],
+    ["Fri, 2006/09/15 08:19:53 EDT", "2006-09-15T12:19:53.000Z"],
+    ["Mon, Oct 30 2023 09:00:00 +0100", "2023-10-30T08:00:00.000Z"],
   ])("reads %j", (text, instant) => {
     expect(parseFeedDate(text)).toBe(instant);
   });

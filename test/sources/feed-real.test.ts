@@ -92,6 +92,18 @@ describe("one odd entry or character no longer costs the whole source", () => {
     expect(got.map((r, i) => pickFields(r, expected[i] ?? {}))).toEqual(expected);
   });
 
+  it("reads a feed behind a PHP warning printed before the XML declaration", async () => {
+    expect((await releases("leading-junk.rss")).map((r) => [r.title, r.url])).toEqual([["After a PHP warning", "https://example.org/php"]]);
+  });
+
+  it("keeps the structure of HTML a feed put in a description without escaping it", async () => {
+    const [release] = await releases("unescaped-html-description.rss");
+    expect(release).toMatchObject({
+      summary: "First & foremost. one two",
+      body: [{ type: "paragraph", text: "Body para." }, { type: "paragraph", text: "Second line." }],
+    });
+  });
+
   it("keeps the entries around a broken one and names what it skipped", async () => {
     const result = await read("broken-entry.rss");
     expect(result.items.map((i) => [i.release.title, i.release.summary])).toEqual([
