@@ -11,7 +11,7 @@ import { cleanText } from "../core/text.js";
 import { parseFeedDate } from "./feed-dates.js";
 import { pickAtomLink, resolveLink } from "./feed-links.js";
 import { readHtml, readText } from "./feed-text.js";
-import { NS, childElements, findElements, parseXmlTree, textOf } from "./feed-xml.js";
+import { MAX_DEPTH, NS, childElements, findElements, parseXmlTree, textOf } from "./feed-xml.js";
 import type { XmlElement } from "./feed-xml.js";
 
 export interface FeedEntry {
@@ -164,9 +164,10 @@ export function parseFeed(xml: string, url: string): ParsedFeed {
 
   const entries: FeedEntry[] = [];
   const warnings: string[] = [];
+  const cutBy = document.stoppedBy === "depth" ? `elements nested deeper than ${MAX_DEPTH} levels` : "the end of the document";
   candidates.forEach((candidate, index) => {
     if (candidate.cutOff) {
-      warnings.push(`${labelOf(candidate, index, format)}: cut off by the end of the document; skipped`);
+      warnings.push(`${labelOf(candidate, index, format)}: cut off by ${cutBy}; skipped`);
       return;
     }
     try {
@@ -176,7 +177,10 @@ export function parseFeed(xml: string, url: string): ParsedFeed {
     }
   });
   if (entries.length === 0 && document.cutOff) {
-    throw fail(`the document ends inside <${document.cutOffAt ?? root.name}> before any complete entry (a truncated download?)`);
+    const where = `<${document.cutOffAt ?? root.name}>`;
+    throw fail(document.stoppedBy === "depth"
+      ? `elements nest deeper than ${MAX_DEPTH} levels inside ${where} before any complete entry`
+      : `the document ends inside ${where} before any complete entry (a truncated download?)`);
   }
   return { format, entries, warnings };
 }

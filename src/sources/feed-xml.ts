@@ -54,6 +54,8 @@ export interface XmlDocument {
   readonly cutOff: boolean;
   /** The innermost element the end of the document cut off, if any. */
   readonly cutOffAt?: string;
+  /** `depth` when reading stopped at MAX_DEPTH rather than at the end of the text. */
+  readonly stoppedBy?: "end" | "depth";
 }
 
 function resolveUrl(value: string, base: string): string {
@@ -64,6 +66,14 @@ function resolveUrl(value: string, base: string): string {
   }
 }
 
+/**
+ * Feeds nest a few levels (inline XHTML a few more). Past this depth a document is hostile or
+ * broken, and the tokenizer's cost grows with the square of the depth: reading stops there.
+ */
+export const MAX_DEPTH = 256;
+
+class TooDeep extends Error {}
+
 /** Parses feed text into elements (see the module comment); `documentUrl` is the first base. */
 export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
   const roots: XmlElement[] = [];
@@ -73,6 +83,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
   let ending = false;
   let cutOff = false;
   let cutOffAt: string | undefined;
+  let stoppedBy: XmlDocument["stoppedBy"];
 
   const parser = new Parser(
     {
@@ -80,6 +91,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
         if (data.startsWith("!")) readEntityDeclarations(data, entities);
       },
       onopentag(name, rawAttrs) {
+        if (stack.length >= MAX_DEPTH) throw new TooDeep();
         const parent = stack[stack.length - 1];
         const scope: Record<string, string> = { ...(parent?.scope ?? CUSTOMARY) };
         const attrs: Record<string, string> = {};
@@ -105,6 +117,7 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
           closed.element.cutOff = true;
           cutOff = true;
           cutOffAt ??= closed.element.name;
+          stoppedBy = "end";
         }
       },
       ontext(raw) {
@@ -121,10 +134,19 @@ export function parseXmlTree(text: string, documentUrl: string): XmlDocument {
     },
     { xmlMode: true, decodeEntities: false },
   );
-  parser.write(text);
-  ending = true;
-  parser.end();
-  return { roots, cutOff, ...(cutOffAt ? { cutOffAt } : {}) };
+  try {
+    parser.write(text);
+    ending = true;
+    parser.end();
+  } catch (error) {
+    if (!(error instanceof TooDeep)) throw error;
+    // Read no further: what is still open is cut off, as at the end of a truncated document.
+    cutOffAt = stack[stack.length - 1]?.element.name;
+    for (const open of stack) open.element.cutOff = true;
+    cutOff = true;
+    stoppedBy = "depth";
+  }
+  return { roots, cutOff, ...(cutOffAt ? { cutOffAt } : {}), ...(stoppedBy ? { stoppedBy } : {}) };
 }
 
 /** Element children of an element. */

@@ -1,6 +1,6 @@
 /** Plain text out of HTML fragments and entity-laden strings. */
 import { load } from "cheerio";
-import { decodeHTMLStrict } from "entities";
+import { decodeHTML, decodeHTMLStrict } from "entities";
 import { cleanText } from "../core/text.js";
 
 /**
@@ -15,6 +15,8 @@ export function decodeEntities(input: string): string {
 /** Cleaned plain text of an HTML fragment (or of plain text that may carry entities). */
 export function htmlToText(html: string): string {
   if (!/[<&]/.test(html)) return cleanText(html);
+  // No markup: only character references, decoded as an HTML parser would in text.
+  if (!html.includes("<")) return cleanText(decodeHTML(html));
   const $ = load(html, null, false);
   $("script, style, iframe, noscript, template").remove();
   $("br").replaceWith(" ");
