@@ -76,7 +76,7 @@ function toInstant(p: Parts): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-const ISO = /^(\d{4})(?:-?(\d{2})(?:-?(\d{2}))?)?(?:(?:T|\s+)(\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO = /^(\d{4})(?:-?(\d{2}|(?<=-)\d(?=-|$))(?:-?(\d{2}|(?<=-)\d(?=\D|$)))?)?(?:(?:T|\s+)(\d{1,2}):?(\d{2})(?::?(\d{2})(?:[.,](\d+))?)?)?\s*(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 function parseIso(text: string): string | undefined {
   const m = ISO.exec(text);
@@ -133,12 +133,12 @@ function parseWords(text: string): string | undefined {
       continue;
     }
     if (/^\d{4}$/.test(token) && year === undefined) { year = Number(token); continue; }
-    const numeric = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(token); // Perforce-style `2006/09/15`
+    const numeric = /^(\d{4})([/-])(\d{1,2})\2(\d{1,2})$/.exec(token); // `2006/09/15`, `2006-9-15` before a named zone
     if (numeric && year === undefined && month === undefined) {
-      [year, month, day] = [Number(numeric[1]), Number(numeric[2]), Number(numeric[3])];
+      [year, month, day] = [Number(numeric[1]), Number(numeric[3]), Number(numeric[4])];
       continue;
     }
-    if (/^\d{1,2}$/.test(token)) { numbers.push(token); continue; }
+    if (/^\d{1,2}\.?$/.test(token)) { numbers.push(token.replace(".", "")); continue; } // `2. January`
     if (time !== undefined && offset === undefined) {
       const zone = NUMERIC_ZONE.exec(token);
       if (zone) {
@@ -148,6 +148,8 @@ function parseWords(text: string): string | undefined {
       const named = ZONES[word] ?? militaryOffset(word);
       if (named !== undefined) { offset = named; continue; }
     }
+    // `-0700 MST`: a zone name after the offset only repeats it.
+    if (offset !== undefined && (ZONES[word] !== undefined || /^[a-z]{3,5}$/.test(word))) continue;
     return undefined;
   }
   if (month === undefined) return undefined;

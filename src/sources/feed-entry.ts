@@ -45,7 +45,6 @@ function stableId(entry: FeedEntry): string | undefined {
   return entry.id ?? entry.link;
 }
 
-const instant = parseFeedDate;
 
 export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
   const sourceItemId = stableId(entry);
@@ -62,8 +61,8 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
 
   const ukpol = entry.contentHtml ? parseUkpolBody(entry.contentHtml) : undefined;
   const dateLine = ukpol?.dateLine;
-  const published = instant(entry.published);
-  const stamp = published ?? instant(entry.updated) ?? instant(entry.pubDate);
+  const published = parseFeedDate(entry.published);
+  const stamp = published ?? parseFeedDate(entry.updated) ?? parseFeedDate(entry.pubDate);
   let date = dateLine?.date ?? (stamp ? londonDate(stamp) : undefined);
   if (!date && ukpolTitle.month) date = `${ukpolTitle.month}-01`;
   if (!date) {
@@ -85,7 +84,7 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
     : htmlToText(entry.summaryHtml ?? "");
   const department = dateLine?.issuer ?? options.department;
   // UKPOL's pubDate is the repost time, not publication.
-  const publishedAt = published ?? (dateLine ? undefined : instant(entry.pubDate));
+  const publishedAt = published ?? (dateLine ? undefined : parseFeedDate(entry.pubDate));
 
   const release: Release = {
     id: canonicalId(department, date, title),
