@@ -45,7 +45,6 @@ function stableId(entry: FeedEntry): string | undefined {
   return entry.id ?? entry.link;
 }
 
-
 export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
   const sourceItemId = stableId(entry);
   const link = isHttpUrl(entry.link) ? entry.link : isHttpUrl(sourceItemId) ? sourceItemId : undefined;
