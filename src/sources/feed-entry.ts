@@ -8,6 +8,7 @@ import { londonDate } from "../core/london.js";
 import type { Release } from "../core/release.js";
 import type { SourceItem } from "../core/source.js";
 import { cleanText } from "../core/text.js";
+import { parseFeedDate } from "./feed-dates.js";
 import type { FeedEntry } from "./feed-parse.js";
 import { parseUkpolBody, parseUkpolTitle } from "./feed-ukpol.js";
 import { htmlToText } from "./html-text.js";
@@ -44,12 +45,6 @@ function stableId(entry: FeedEntry): string | undefined {
   return entry.id ?? entry.link;
 }
 
-function instant(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value.trim());
-  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
-}
-
 export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
   const sourceItemId = stableId(entry);
   const link = isHttpUrl(entry.link) ? entry.link : isHttpUrl(sourceItemId) ? sourceItemId : undefined;
@@ -65,8 +60,8 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
 
   const ukpol = entry.contentHtml ? parseUkpolBody(entry.contentHtml) : undefined;
   const dateLine = ukpol?.dateLine;
-  const published = instant(entry.published);
-  const stamp = published ?? instant(entry.updated) ?? instant(entry.pubDate);
+  const published = parseFeedDate(entry.published);
+  const stamp = published ?? parseFeedDate(entry.updated) ?? parseFeedDate(entry.pubDate);
   let date = dateLine?.date ?? (stamp ? londonDate(stamp) : undefined);
   if (!date && ukpolTitle.month) date = `${ukpolTitle.month}-01`;
   if (!date) {
@@ -88,7 +83,7 @@ export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutc
     : htmlToText(entry.summaryHtml ?? "");
   const department = dateLine?.issuer ?? options.department;
   // UKPOL's pubDate is the repost time, not publication.
-  const publishedAt = published ?? (dateLine ? undefined : instant(entry.pubDate));
+  const publishedAt = published ?? (dateLine ? undefined : parseFeedDate(entry.pubDate));
 
   const release: Release = {
     id: canonicalId(department, date, title),

@@ -1,6 +1,6 @@
 /**
- * The UKPOL (WordPress) reposts the dumps come from: `PRESS RELEASE : Title [October 2023]` titles
- * with HTML entities, and a body opening with the italic line that dates it,
+ * The UKPOL (WordPress) reposts the dumps come from: `PRESS RELEASE : Title [October 2023]` titles,
+ * and a body opening with the italic line that dates it,
  * `<em>The press release issued by the Home Office on 30 October 2023.</em>`.
  * The same header and date-line rules as the dump parser, so both give the same release id.
  */
@@ -8,7 +8,6 @@ import type { Block } from "../core/release.js";
 import { parseDumpDateLine } from "./dump-date-line.js";
 import type { DumpDateLine } from "./dump-date-line.js";
 import { parseDumpHeader } from "./dump-header.js";
-import { decodeEntities } from "./html-text.js";
 import { htmlToBlocks } from "./html-to-blocks.js";
 import { normaliseKind } from "./kinds.js";
 
@@ -20,9 +19,12 @@ export interface UkpolTitle {
   readonly month?: string;
 }
 
-/** Decodes entities left by WordPress, then strips the `LABEL : ` prefix and ` [Month Year]` suffix. */
-export function parseUkpolTitle(raw: string): UkpolTitle {
-  const header = parseDumpHeader(decodeEntities(raw));
+/**
+ * Strips the `LABEL : ` prefix and ` [Month Year]` suffix from a plain-text title (the feed parser
+ * has already decoded its entities, once: decoding again would turn a literal `&amp;` into `&`).
+ */
+export function parseUkpolTitle(title: string): UkpolTitle {
+  const header = parseDumpHeader(title);
   return { title: header.title, kind: header.label ? normaliseKind(header.label) : undefined, month: header.month };
 }
 

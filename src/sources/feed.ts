@@ -1,7 +1,8 @@
-/** `feed` source: any RSS 2.0 or Atom feed, fetched politely and read with rss-parser. */
+/** `feed` source: any RSS (0.9x, 1.0, 2.0) or Atom (0.3, 1.0) feed, fetched politely and read tolerantly (see `feed-parse.ts`). */
 import type { FeedSourceConfig } from "../config/schema.js";
-import { PressroomError } from "../core/errors.js";
+import { PressroomError, describeError } from "../core/errors.js";
 import type { SourceAdapter, SourceContext, SourceItem, SourceResult } from "../core/source.js";
+import { cleanText } from "../core/text.js";
 import { validatorsFor, withValidators } from "./feed-cursor.js";
 import { mapFeedEntry } from "./feed-entry.js";
 import { parseFeed } from "./feed-parse.js";
@@ -26,13 +27,22 @@ async function readFeed(config: FeedSourceConfig, context: SourceContext): Promi
   if (looksLikeHtml(response.body, response.contentType)) {
     throw new PressroomError("FEED_MALFORMED", `${config.url}: returned an HTML page, not a feed (check the URL, or the site may be down)`);
   }
-  const feed = await parseFeed(response.body, config.url);
+  // Relative links resolve against the URL the document came from (after redirects).
+  const feed = parseFeed(response.body, response.url || config.url);
   const items: SourceItem[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = feed.warnings.map((w) => `${config.url}: ${w}`);
   const seen = new Set<string>();
   let filtered = 0;
-  for (const entry of feed.entries) {
-    const outcome = mapFeedEntry(entry, { department: config.department, kinds: config.kinds });
+  for (const [index, entry] of feed.entries.entries()) {
+    let outcome: ReturnType<typeof mapFeedEntry>;
+    try {
+      outcome = mapFeedEntry(entry, { department: config.department, kinds: config.kinds });
+    } catch (error) {
+      // One entry this code cannot handle costs that entry, not the source.
+      const name = cleanText(entry.title) || entry.link || `#${index + 1}`;
+      warnings.push(`${config.url}: entry ${JSON.stringify(name)}: ${describeError(error)}; skipped`);
+      continue;
+    }
     if ("skipped" in outcome) warnings.push(`${config.url}: ${outcome.skipped}`);
     else if ("filtered" in outcome) filtered += 1;
     else {

@@ -1,5 +1,6 @@
 /** Reading a response body with a streamed size limit, and decoding it to text. */
 import { PressroomError } from "../core/errors.js";
+import { decodeText } from "./feed-charset.js";
 
 /** Reads the body, aborting as soon as it exceeds `maxBytes` (after decompression). */
 export async function readLimitedBody(response: Response, url: string, maxBytes: number, abort: () => void): Promise<Uint8Array> {
@@ -34,18 +35,7 @@ export async function readLimitedBody(response: Response, url: string, maxBytes:
   return out;
 }
 
-/** Text of a body: charset from Content-Type, else an XML declaration, else UTF-8. */
+/** Text of a body: BOM, then the Content-Type charset, then an XML declaration, then sniffing (see `feed-charset.ts`). */
 export function decodeBody(bytes: Uint8Array, contentType: string): string {
-  const fromHeader = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1];
-  const head = new TextDecoder("latin1").decode(bytes.subarray(0, 200));
-  const fromXml = /^\s*<\?xml[^>]*encoding\s*=\s*["']([\w.:-]+)["']/i.exec(head)?.[1];
-  for (const label of [fromHeader, fromXml, "utf-8"]) {
-    if (!label) continue;
-    try {
-      return new TextDecoder(label).decode(bytes);
-    } catch {
-      // unknown label: try the next one
-    }
-  }
-  return new TextDecoder().decode(bytes);
+  return decodeText(bytes, contentType);
 }

@@ -1,13 +1,11 @@
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import Parser from "rss-parser";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { canonicalId } from "../../src/core/ids.js";
 import { memoryLogger } from "../../src/core/logger.js";
 import type { SourceContext, SourceCursor, SourceResult } from "../../src/core/source.js";
 import { feedAdapter } from "../../src/sources/feed.js";
-import { blankInvalidDates, parseFeed } from "../../src/sources/feed-parse.js";
+import { parseFeed } from "../../src/sources/feed-parse.js";
 import { createHttpFetcher } from "../../src/sources/http-fetch.js";
 import { startFixtureServer } from "../helpers/fixture-server.js";
 import type { FixtureServer } from "../helpers/fixture-server.js";
@@ -182,11 +180,13 @@ describe("feed failures", () => {
     expect(result.warnings[0]).toMatch(/is not a date; skipped/);
   });
 
-  it("fails with FEED_MALFORMED on truncated XML", async () => {
+  it("salvages a truncated feed: the complete entry is kept, the cut-off one skipped with a warning", async () => {
     server.route("/malformed.atom", { file: "malformed.atom" });
-    const error = await failure(read("/malformed.atom"));
-    expect(error.code).toBe("FEED_MALFORMED");
-    expect(error.message).toMatch(new RegExp(`^${server.url("/malformed.atom").replace(/[.?]/g, "\\$&")}: not a feed: `));
+    const result = await read("/malformed.atom");
+    expect(result.items.map((i) => i.release.title)).toEqual(["New measures to tackle knife crime"]);
+    expect(result.warnings).toEqual([
+      `${server.url("/malformed.atom")}: entry 2 "Home Secretary\u2019s speech to the Police Federation": cut off by the end of the document; skipped`,
+    ]);
   });
 
   it.each([
@@ -214,23 +214,11 @@ describe("feed failures", () => {
     expect((await failure(read("/hang.atom", {}, {}, 200))).code).toBe("FETCH_TIMEOUT");
   });
 
-  it("needs the pre-sanitising: rss-parser alone rejects the whole feed for one bad date", async () => {
-    const xml = readFileSync(`${root}govuk-organisation-bad-date.atom`, "utf8");
-    await expect(new Parser().parseString(xml)).rejects.toThrow(/Invalid time value/);
-  });
-
   it("reads a gzipped feed", async () => {
     server.route("/gz.atom", { file: "govuk-organisation-home-office.atom", gzip: true });
     const result = await read("/gz.atom");
     expect(server.requests[0]?.gzipped).toBe(true);
     expect(result.items).toHaveLength(4);
-  });
-
-  it("blanks only invalid dates before parsing", () => {
-    const xml = "<entry><published>2024-01-01T00:00:00Z</published><updated>never</updated></entry>";
-    expect(blankInvalidDates(xml)).toBe(
-      "<entry><published>2024-01-01T00:00:00Z</published><updated></updated><pressroom-bad-date>never</pressroom-bad-date></entry>",
-    );
   });
 
   it("keeps a colon title on a site that is not GOV.UK (no GOV.UK type prefix, no filtering)", async () => {
@@ -248,9 +236,9 @@ describe("feed failures", () => {
     const xml = `<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><id>tag:x,2024:f</id><title>t</title><updated>2024-04-02T10:00:00Z</updated>
       <entry><id>tag:www.gov.uk,2005:/government/news/a</id><title>A release</title>${updated}<link rel="alternate" href="https://www.gov.uk/government/news/a"/><summary>s</summary></entry>
       <entry><id>tag:www.gov.uk,2005:/government/news/b</id><title>B release</title><updated><![CDATA[junk]]></updated><link rel="alternate" href="https://www.gov.uk/government/news/b"/><summary>s</summary></entry></feed>`;
-    const parsed = await parseFeed(xml, "http://127.0.0.1/feed.atom");
+    const parsed = parseFeed(xml, "http://127.0.0.1/feed.atom");
     const a = parsed.entries.find((e) => e.title === "A release");
-    expect(a?.updated).toBeDefined();
-    expect(new Date(a!.updated!).toISOString()).toBe("2024-04-02T09:00:00.000Z");
+    expect(a?.updated).toBe("2024-04-02T10:00:00+01:00");
+    expect(parsed.entries.find((e) => e.title === "B release")?.badDate).toBe("junk");
   });
 });

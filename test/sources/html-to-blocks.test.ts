@@ -38,6 +38,9 @@ describe("text helpers", () => {
     ["Police &amp; Crime", "Police & Crime"],
     ["&#x2018;quoted&#x2019;", "\u2018quoted\u2019"],
     ["&unknown; stays", "&unknown; stays"],
+    ["&Eacute;cole &eacute;t&eacute; &AElig;sop", "\u00C9cole \u00E9t\u00E9 \u00C6sop"],
+    ["it&#146;s &#150; &#128;5", "it\u2019s \u2013 \u20AC5"],
+    ["AT&T &copy 2024 &amp;amp;", "AT&T &copy 2024 &amp;"],
   ])("decodeEntities(%j)", (input, expected) => {
     expect(decodeEntities(input)).toBe(expected);
   });
