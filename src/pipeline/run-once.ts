@@ -55,7 +55,10 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     subscribers: createSubscriberMatcher(await store.subscriptions.list()),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
-  await backfillTopicFeeds(config, store, matchers.feedTopics);
+  // A topic feed new to config is filled from the history before the first commit of this run,
+  // and only if some source succeeds: a run whose every source fails writes nothing.
+  let backfill: Promise<void> | undefined;
+  const ensureBackfill = () => (backfill ??= backfillTopicFeeds(config, store, matchers.feedTopics));
 
   // Established sources are ingested before those on their first read: a release new to an
   // established source then alerts, whatever a newcomer's baseline saw of it (config order is
@@ -92,6 +95,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
       return { sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt };
     }
     for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
+    await ensureBackfill();
     const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt, (done, total) => deps.onProgress?.(source.id, done, total, "storing"));
     enqueued += ingested.enqueued;
     const r = ingested.result;

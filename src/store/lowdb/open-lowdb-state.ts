@@ -426,5 +426,15 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       await lock?.release();
     },
   };
+  if (mode === "exclusive") {
+    // Read every top-level file a command may write before it changes anything: a corrupt one
+    // stops the command here, not after it stored releases and sent alerts.
+    try {
+      await Promise.all([runs.last(), sources.list(), feeds.names(), feeds.dirty(), releases.months(), subscriptions.countPending()]);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
   return store;
 }
