@@ -214,10 +214,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           }
         } else lock?.assertHeld();
         try {
+          const writesBefore = disk.writes;
           const value = await work();
-          if (mode === "shared") {
+          if (disk.writes !== writesBefore) {
+            // Tell shared-mode readers (serve) that something changed.
             await writeChanges();
-            stamp = await readStamp();
+            if (mode === "shared") stamp = await readStamp();
           }
           return value;
         } catch (error) {
