@@ -194,4 +194,44 @@ describe("lowdb crash matrices", () => {
     expect(writes).toBe(2);
     expect(states).toEqual(["t-visas", "t-visas,t-boats", "t-visas,t-boats"]);
   });
+
+  it("an ack that compacts the outbox log (history moved out) is all or nothing, and counts nothing twice", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const all = Array.from({ length: 600 }, (_, i) => makeDelivery(`m${String(i).padStart(3, "0")}`, `user${i}@example.org`, iso(-10)));
+    await prep.outbox.enqueue(all);
+    const first = await prep.outbox.claimDue("w", 60_000, 100, at(0));
+    await prep.outbox.ack(first.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+    await prep.close();
+    const outcomes: number[] = [];
+    const writes = await crashMatrix(template, { scenario: "ack-some", now: NOW, count: 200 }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const stats = await store.outbox.stats(at(0));
+        expect(stats.sent + stats.pending).toBe(600);
+        outcomes.push(stats.sent);
+        expect(await store.outbox.enqueue(all)).toBe(0);
+        expect((await store.outbox.get("m000"))?.status).toBe("sent");
+        expect((await store.outbox.get("m599"))?.status).toBe("pending");
+        // Finish the rest (another compaction) and count: every delivery sent once.
+        for (;;) {
+          const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
+          if (claimed.length === 0) break;
+          await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+        }
+        expect(await store.outbox.stats(at(0))).toMatchObject({ sent: 600, pending: 0 });
+        const exported = [];
+        for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
+        expect(new Set(exported).size).toBe(600);
+        expect(exported).toHaveLength(600);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    // The ack's append, then the compaction: history, done ids, the rewritten log.
+    expect(writes).toBe(4);
+    expect(outcomes).toEqual([300, 300, 300, 300, 300]);
+  });
 });
