@@ -83,7 +83,7 @@ async function noLeftovers(dir: string): Promise<void> {
 
 describe("lowdb crash matrices", () => {
   const dirs: string[] = [];
-  beforeAll(buildEngine, 120_000);
+  beforeAll(async () => { await buildEngine(); }, 120_000);
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import type { StateStore } from "../../src/core/ports.js";
 import { openLowdbState, type LowdbStateOptions } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { at, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic, NOW } from "./contract/fixtures.js";
-import { listFiles } from "./lowdb-support.js";
+import { buildEngine, enginePath, listFiles } from "./lowdb-support.js";
 
 const clock = fixedClock(NOW);
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex").slice(0, 2);
@@ -168,13 +169,27 @@ describe("lowdb state files", () => {
     expect((error as Error).message).toMatch(/^store: cannot use the state folder .*a-file\/state: a part of that path is a file, not a folder; choose another folder with --state$/);
   });
 
-  it.skipIf(process.getuid?.() === 0)("a read-only state folder is a sentence naming the folder (skipped as root: root ignores modes)", async () => {
-    const state = join(dir, "ro");
-    await mkdir(state, { mode: 0o500 });
-    await chmod(state, 0o500);
-    const error = await openLowdbState(state, { clock }).catch((e: unknown) => e);
-    expect(isPressroomError(error, "STATE_IO")).toBe(true);
-    expect((error as Error).message).toBe(`store: cannot write to the state folder ${state} (permission denied): run Pressroom as the user that owns it, or choose another folder with --state`);
+  it("a state folder this user may not write is a sentence naming the folder, not a raw EACCES", { timeout: 120_000 }, async () => {
+    const state = join(dir, "state");
+    await mkdir(state, { mode: 0o755 });
+    await writeFile(join(state, "meta.json"), JSON.stringify({ schemaVersion: 2, createdAt: NOW }));
+    await chmod(dir, 0o755);
+    await chmod(state, 0o555);
+    const expected = `store: cannot write to the state folder ${state} (permission denied): run Pressroom as the user that owns it, or choose another folder with --state`;
+    if (process.getuid?.() !== 0) {
+      const error = await openLowdbState(state, { clock }).catch((e: unknown) => e);
+      expect(isPressroomError(error, "STATE_IO")).toBe(true);
+      expect((error as Error).message).toBe(expected);
+      return;
+    }
+    // Root ignores modes: open the folder from a child process running as nobody (uid 65534) instead.
+    await buildEngine();
+    const code = `const { openLowdbState } = await import(${JSON.stringify(enginePath())});
+      try { await openLowdbState(${JSON.stringify(state)}, { clock: { now: () => new Date() } }); console.log("opened"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", code], { uid: 65534, gid: 65534, encoding: "utf8", cwd: "/" });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({ code: "STATE_IO", message: expected });
   });
 
   it("the bytes appended by acknowledging one delivery do not grow with 10,000 already sent", { timeout: 120_000 }, async () => {

@@ -8,7 +8,7 @@ import type { StateStore } from "../../src/core/ports.js";
 import { openLowdbState, type LowdbStateOptions } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { iso, makeDelivery, makeRelease, makeTopic, NOW } from "./contract/fixtures.js";
-import { buildEngine, ENGINE } from "./lowdb-support.js";
+import { buildEngine, enginePath } from "./lowdb-support.js";
 
 const clock = fixedClock(NOW);
 
@@ -16,7 +16,7 @@ const clock = fixedClock(NOW);
 function holder(dir: string): Promise<ChildProcess> {
   const release = makeRelease("Committed by the daemon", "2024-05-06");
   const code = `
-    const { openLowdbState } = await import(${JSON.stringify(ENGINE)});
+    const { openLowdbState } = await import(${JSON.stringify(enginePath())});
     const store = await openLowdbState(${JSON.stringify(dir)}, { clock: { now: () => new Date(${JSON.stringify(NOW)}) }, command: "pressroom daemon" });
     process.stdin.on("data", async () => {
       await store.commit({ releases: [${JSON.stringify(release)}], placements: [{ feed: "all", entry: { id: ${JSON.stringify(release.id)}, date: "2024-05-06", updatedAt: ${JSON.stringify(release.updatedAt)} } }] });
@@ -42,7 +42,7 @@ describe("lowdb lock and shared mode", () => {
     handles.push(store);
     return store;
   };
-  beforeAll(buildEngine, 120_000);
+  beforeAll(async () => { await buildEngine(); }, 120_000);
   beforeEach(async () => ({ dir, cleanup } = await makeTempDir("pressroom-lowdb-lock-")));
   afterEach(async () => {
     for (const c of children.splice(0)) c.kill("SIGKILL");

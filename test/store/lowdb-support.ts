@@ -1,6 +1,7 @@
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -8,13 +9,49 @@ import { promisify } from "node:util";
 /* Support for the lowdb-only tests: the built engine for child processes, and running them. */
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const ENGINE = join(ROOT, "dist/store/lowdb/open-lowdb-state.js");
 export const CHILD = join(ROOT, "test/fixtures/lowdb/crash-child.mjs");
 
-/** Builds src/core and src/store/lowdb into dist/ (what the child processes import). */
-export async function buildEngine(): Promise<void> {
-  await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.lowdb-build.json")], { cwd: ROOT });
-  if (!existsSync(ENGINE)) throw new Error(`the build did not produce ${ENGINE}`);
+let engine: string | undefined;
+
+/** The built engine module the child processes import (after `buildEngine`). */
+export function enginePath(): string {
+  if (!engine) throw new Error("call buildEngine() first (in beforeAll)");
+  return engine;
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await sourceFiles(path)));
+    else if (entry.name.endsWith(".ts")) out.push(path);
+  }
+  return out.sort();
+}
+
+/**
+ * Compiles src/core and src/store/lowdb (tsconfig.lowdb-build.json) for the child processes, into
+ * `.tmp/lowdb-build-<hash of the sources>/` inside the repository (so node_modules resolve). Test
+ * files running in parallel share one build: each builds into a folder of its own and renames it
+ * into place; an existing build of the same sources is reused.
+ */
+export async function buildEngine(): Promise<string> {
+  const hash = createHash("sha1");
+  for (const file of [...(await sourceFiles(join(ROOT, "src/core"))), ...(await sourceFiles(join(ROOT, "src/store/lowdb")))]) {
+    hash.update(file).update(await readFile(file));
+  }
+  const out = join(ROOT, ".tmp", `lowdb-build-${hash.digest("hex").slice(0, 12)}`);
+  const module = join(out, "store/lowdb/open-lowdb-state.js");
+  if (!existsSync(module)) {
+    const temp = `${out}.${process.pid}.${randomBytes(4).toString("hex")}`;
+    await promisify(execFile)(process.execPath, [join(ROOT, "node_modules/typescript/bin/tsc"), "-p", join(ROOT, "tsconfig.lowdb-build.json"), "--outDir", temp], { cwd: ROOT });
+    await rename(temp, out).catch(async () => {
+      if (!existsSync(module)) throw new Error(`the build did not produce ${module}`);
+      await rm(temp, { recursive: true, force: true });
+    });
+  }
+  engine = module;
+  return module;
 }
 
 /** Runs the crash child; resolves with how it ended. */
@@ -40,7 +77,7 @@ export async function crashMatrix(template: string, payload: Record<string, unkn
   const work = await tempDir("pressroom-crash-");
   try {
     const payloadFile = join(work, "payload.json");
-    await writeFile(payloadFile, JSON.stringify({ ...payload, engine: ENGINE }));
+    await writeFile(payloadFile, JSON.stringify({ ...payload, engine: enginePath() }));
     for (let n = 1; n <= maxWrites; n++) {
       const dir = join(work, `n${n}`);
       await cp(template, dir, { recursive: true });
