@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -128,6 +130,16 @@ describe("lowdb lock and shared mode", () => {
     // …and the shared handle notices that process's write.
     expect(await serve.subscriptions.get("ann@example.org")).toBeUndefined();
     expect((await serve.outbox.get("d1"))?.status).toBe("cancelled");
+  });
+
+  it("a shared opener re-applies a journal a crash left when nobody holds the lock", async () => {
+    await (await open()).close();
+    const body = JSON.stringify({ files: [{ path: "generation", data: "41" }] , log: `${JSON.stringify({ op: "put", d: makeDelivery("j1", "ann@example.org", iso(0)) })}\n` });
+    await writeFile(join(dir, "journal.json"), `${createHash("sha256").update(body).digest("hex")}\n${body}`);
+    const serve = await open({ mode: "shared" });
+    expect(await serve.generation()).toBe("41");
+    expect((await serve.outbox.pending()).map((d) => d.id)).toEqual(["j1"]);
+    expect(existsSync(join(dir, "journal.json"))).toBe(false);
   });
 
   it("refuses a state written by a newer Pressroom", async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
 
@@ -153,6 +153,10 @@ export class Disk {
     } catch (error) {
       throw corrupt(this.path(rel), (error as Error).message, error);
     }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    return stat(this.path(rel)).then(() => true, () => false);
   }
 
   async list(relDir: string): Promise<string[]> {

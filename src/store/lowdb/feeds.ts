@@ -122,9 +122,11 @@ export class LowFeeds implements FeedStore {
         const file = feedXmlFile(render.name);
         const hash = sha(render.xml);
         const old = doc.docs[render.name];
-        if (old?.sha === hash && old.entries === render.entries && (await this.ctx.disk.readText(file)) === render.xml) continue;
-        // The documents are written first: a crash before the metadata leaves them dirty, so they are rendered again.
-        if (old?.sha !== hash || (await this.ctx.disk.readText(file)) !== render.xml) await this.ctx.disk.write(file, render.xml);
+        // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
+        const present = old?.sha === hash && (await this.ctx.disk.exists(file));
+        if (present && old.entries === render.entries) continue;
+        // Documents are written before their metadata: after a crash in between they are still dirty, and rendered again.
+        if (!present) await this.ctx.disk.write(file, render.xml);
         const bytesChanged = old?.sha !== hash;
         doc.docs[render.name] = { etag: `"${hash}"`, updated: bytesChanged || !old ? now : old.updated, entries: render.entries, sha: hash };
         if (bytesChanged) changed.push(render.name);

@@ -166,6 +166,16 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     } finally {
       await once.release();
     }
+  } else if ((await disk.readText(JOURNAL)) !== undefined) {
+    // A journal: a commit in flight, or one a crash left. Recover it if nobody holds the lock.
+    const once = await acquireStateLock(root, { ...lockOptions, waitMs: 0 }).catch(() => undefined);
+    if (once) {
+      try {
+        await maintain();
+      } finally {
+        await once.release();
+      }
+    }
   }
   await readGeneration();
   stamp = mode === "shared" ? await readStamp() : "";
@@ -217,8 +227,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           const writesBefore = disk.writes;
           const value = await work();
           if (disk.writes !== writesBefore) {
-            // Tell shared-mode readers (serve) that something changed.
-            await writeChanges();
+            // Tell shared-mode readers (serve) that something changed; only a hint, so never a failure.
+            await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
             if (mode === "shared") stamp = await readStamp();
           }
           return value;
