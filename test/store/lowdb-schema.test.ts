@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,6 +35,8 @@ async function writeSchema1(dir: string) {
     await writeFile(join(dir, rel), JSON.stringify(data));
   }
   await writeFile(join(dir, "secret.key"), "0123456789abcdef0123456789abcdef\n");
+  await writeFile(join(dir, "state.lock"), "");
+  await writeFile(join(dir, "state.lock.owner.json"), JSON.stringify({ pid: 1, command: "pressroom run", since: NOW }));
   return { a, b, run };
 }
 
@@ -49,7 +52,8 @@ describe("lowdb schema", () => {
     try {
       expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8"))).toMatchObject({ schemaVersion: 2 });
       const files = await listFiles(dir);
-      for (const gone of ["feed-index.json", "outbox.json", "subscriptions.json", "index/3f.json"]) expect(files).not.toContain(gone);
+      for (const gone of ["feed-index.json", "outbox.json", "subscriptions.json", "index/3f.json", "state.lock.owner.json"]) expect(files).not.toContain(gone);
+      expect(existsSync(join(dir, "index"))).toBe(false);
 
       expect(await store.releases.count()).toBe(2);
       expect(await store.releases.months()).toEqual(["2023-10", "2023-11"]);

@@ -1,3 +1,4 @@
+import { rmdir } from "node:fs/promises";
 import type { Clock } from "../../core/clock.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { Logger } from "../../core/logger.js";
@@ -92,5 +93,8 @@ export async function migrateV1(disk: Disk, clock: Clock, log: Logger): Promise<
   await disk.write(META, JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: clock.now().toISOString(), migratedFrom: 1 }));
   for (const file of V1_FILES) await disk.remove(file);
   for (const file of await disk.list("index")) await disk.remove(`index/${file}`);
+  await rmdir(disk.path("index")).catch(() => {});
+  // Schema 1 kept the lock's owner beside the lock; schema 2 keeps it inside the lock folder.
+  await disk.remove("state.lock.owner.json");
   log.info("state migrated", { from: 1, to: SCHEMA_VERSION, releases, deliveries: deliveries.length });
 }
