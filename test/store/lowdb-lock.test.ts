@@ -140,6 +140,12 @@ describe("lowdb lock and shared mode", () => {
     expect(await serve.generation()).toBe("41");
     expect((await serve.outbox.pending()).map((d) => d.id)).toEqual(["j1"]);
     expect(existsSync(join(dir, "journal.json"))).toBe(false);
+    // Also one that appears while it is open (a daemon killed mid-commit).
+    const body2 = JSON.stringify({ files: [{ path: "generation", data: "42" }, { path: "sources.json", data: JSON.stringify({ sources: { govuk: { id: "govuk", consecutiveFailures: 0, recentItemCounts: [], recentGapsHours: [], cursor: { page: 9 } } } }) }] });
+    await writeFile(join(dir, "journal.json"), `${createHash("sha256").update(body2).digest("hex")}\n${body2}`);
+    expect((await serve.sources.get("govuk")).cursor).toEqual({ page: 9 });
+    expect(await serve.generation()).toBe("42");
+    expect(existsSync(join(dir, "journal.json"))).toBe(false);
   });
 
   it("refuses a state written by a newer Pressroom", async () => {

@@ -190,6 +190,21 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   };
 
   const refresh = async () => {
+    if (await disk.exists(JOURNAL)) {
+      const free = await acquireStateLock(root, { ...lockOptions, waitMs: 0 }).catch(() => undefined);
+      if (free) {
+        // Nobody holds the state: the journal is a crash's leftover. Finish that commit.
+        try {
+          await recoverJournal(disk, log);
+          await truncateTornLog(disk);
+        } finally {
+          await free.release();
+        }
+      } else {
+        // A commit in flight: wait briefly for it to finish, so this reader sees it whole.
+        for (let i = 0; i < 100 && (await disk.exists(JOURNAL)); i++) await new Promise((r) => setTimeout(r, 20));
+      }
+    }
     const now = await readStamp();
     if (now !== stamp) {
       forgetAll();
