@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
@@ -147,6 +147,29 @@ describe("lowdb state files", () => {
     expect(await third.generation()).toBe("99");
     expect(await listFiles(dir)).toContain("releases/2099-01.json");
     expect(await listFiles(dir)).not.toContain("journal.json");
+  });
+
+  it("a commit that fails after its journal is durable is finished before the next write", async () => {
+    const store = await open();
+    await store.commit({ releases: [makeRelease("Knife crime action plan", "2023-10-05")] });
+    // Make the last file of the next commit unwritable: a folder where `generation` goes.
+    await rm(join(dir, "generation"));
+    await mkdir(join(dir, "generation", "blocker"), { recursive: true });
+    const r = makeRelease("Border security bill", "2024-03-05");
+    const error = await store.commit({ releases: [r], deliveries: [makeDelivery("d1", "ann@example.org", iso(-1))] }).catch((e: unknown) => e);
+    expect(isPressroomError(error, "STATE_IO")).toBe(true);
+    expect(await listFiles(dir)).toContain("journal.json");
+    await rm(join(dir, "generation"), { recursive: true });
+    // The next write re-applies the whole failed commit first (the delivery too), then does its own.
+    await store.sources.put(makeSource("govuk"));
+    expect(await listFiles(dir)).not.toContain("journal.json");
+    expect((await store.releases.get(r.id))?.title).toBe("Border security bill");
+    expect((await store.outbox.pending()).map((d) => d.id)).toEqual(["d1"]);
+    expect(await store.generation()).toBe("2");
+    await store.close();
+    const again = await open();
+    expect(await again.releases.count()).toBe(2);
+    expect((await again.outbox.pending()).map((d) => d.id)).toEqual(["d1"]);
   });
 
   it("cuts a torn last line off the outbox log", async () => {

@@ -102,11 +102,15 @@ export class Disk {
     await this.ensureDir(dir);
     try {
       const handle = await open(file, "a", FILE_MODE);
-      let size: number;
+      let size = -1;
       try {
         size = (await handle.stat()).size;
         await handle.writeFile(data);
         await handle.sync();
+      } catch (error) {
+        // Never leave half a line for the next append to run into.
+        if (size >= 0) await handle.truncate(size).catch(() => {});
+        throw error;
       } finally {
         await handle.close();
       }

@@ -111,6 +111,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   let generation = "0";
   let stamp = "";
   let closed = false;
+  /** A unit failed after its journal may have been written: recover it before the next write. */
+  let unitFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
 
   const readStamp = async (): Promise<string> => {
@@ -237,7 +239,16 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
             await perWrite.release();
             throw error;
           }
-        } else lock?.assertHeld();
+        } else {
+          lock?.assertHeld();
+          // A unit of this process failed part-way (disk full, I/O error): finish it before anything else.
+          if (unitFailed && (await disk.exists(JOURNAL))) {
+            await recoverJournal(disk, log);
+            forgetAll();
+            await readGeneration();
+          }
+          unitFailed = false;
+        }
         try {
           const writesBefore = disk.writes;
           const value = await work();
@@ -258,7 +269,10 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       chain = result.catch(() => {});
       return result;
     },
-    unit: (unit: Unit) => runUnit(disk, unit),
+    unit: (unit: Unit) => runUnit(disk, unit).catch((error: unknown) => {
+      unitFailed = true;
+      throw error;
+    }),
     nextGeneration: () => {
       const next = String(Number.parseInt(generation, 10) + 1 || 1);
       return { file: { path: GENERATION, data: next }, committed: () => { generation = next; } };
@@ -289,7 +303,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const files = await docs.staged();
       if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
       const gen = ctx.nextGeneration();
-      await runUnit(disk, { files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      await ctx.unit({ files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
       gen.committed();
       outbox.applied(events);
       feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
@@ -382,7 +396,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           if (batch.length === 0) return;
           await releases.stage(batch);
           const gen = ctx.nextGeneration();
-          await runUnit(disk, { files: [...(await docs.staged()), gen.file] });
+          await ctx.unit({ files: [...(await docs.staged()), gen.file] });
           gen.committed();
           batch = [];
         };
@@ -410,7 +424,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
               break;
             case "source":
               await sources.stage(record.state);
-              await runUnit(disk, { files: await docs.staged() });
+              await ctx.unit({ files: await docs.staged() });
               break;
             case "subscriber":
               await subscriptions.importSubscriber(record.subscriber);
