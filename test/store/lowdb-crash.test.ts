@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
@@ -233,5 +234,44 @@ describe("lowdb crash matrices", () => {
     // The ack's append, then the compaction: history, done ids, the rewritten log.
     expect(writes).toBe(4);
     expect(outcomes).toEqual([300, 300, 300, 300, 300]);
+  });
+
+  it("a publish is all or nothing for its dirty marks and metadata, and a document's ETag always names its bytes", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const v1 = (t: string) => `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>${t}</title></feed>`;
+    await prep.commit({ dirty: ["all", "topics/asylum", "archive/2023-10"] });
+    await prep.feeds.publish([{ name: "all", xml: v1("All"), entries: 1 }], []);
+    await prep.close();
+    const renders = [{ name: "all", xml: v1("All releases"), entries: 2 }, { name: "topics/asylum", xml: v1("Asylum"), entries: 1 }, { name: "archive/2023-10", xml: v1("October 2023"), entries: 1 }];
+    const outcomes: string[] = [];
+    const writes = await crashMatrix(template, { scenario: "publish", now: NOW, renders, clean: ["all", "topics/asylum", "archive/2023-10"] }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const dirty = await store.feeds.dirty();
+        const docs = await store.feeds.documents();
+        expect([[], ["all", "archive/2023-10", "topics/asylum"]]).toContainEqual(dirty);
+        // Published (marks cleared) means every document is there.
+        if (dirty.length === 0) expect(docs).toEqual(["all", "archive/2023-10", "topics/asylum"]);
+        for (const name of docs) {
+          const doc = await store.feeds.get(name);
+          expect(doc!.etag).toBe(`"${createHash("sha256").update(doc!.xml).digest("hex")}"`);
+        }
+        outcomes.push(dirty.length === 0 ? "published" : "dirty");
+        // Rendering again (the marks say so) converges.
+        if (dirty.length) {
+          await store.feeds.publish(renders, dirty);
+          expect(await store.feeds.dirty()).toEqual([]);
+          expect((await store.feeds.get("all"))!.xml).toBe(v1("All releases"));
+        }
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    // 3 documents, then the journal, feeds.json, dirty-feeds.json, generation, the journal's removal.
+    expect(writes).toBe(8);
+    expect(outcomes).toEqual(["dirty", "dirty", "dirty", "published", "published", "published", "published", "published", "published"]);
   });
 });

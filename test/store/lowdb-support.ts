@@ -50,6 +50,10 @@ export async function buildEngine(): Promise<string> {
       await rm(temp, { recursive: true, force: true });
     });
   }
+  // Builds of older sources are of no further use.
+  for (const name of await readdir(join(ROOT, ".tmp"))) {
+    if (name.startsWith("lowdb-build-") && join(ROOT, ".tmp", name) !== out && !name.includes(".")) await rm(join(ROOT, ".tmp", name), { recursive: true, force: true });
+  }
   engine = module;
   return module;
 }

@@ -17,7 +17,10 @@ export const MONTHS = "releases/months.json";
 export const monthFile = (month: string): string => `releases/${month}.json`;
 export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
 export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
+/** Stored feed documents: etag, updated, entries, content hash. */
 export const FEEDS = "feeds.json";
+/** Feeds waiting to be (re)rendered. */
+export const DIRTY = "dirty-feeds.json";
 export const feedIndexFile = (feed: string): string => `feed-index/${encodeURIComponent(feed)}.json`;
 export const feedXmlFile = (feed: string): string => `feeds/${checkFeedName(feed)}.atom`;
 export const SOURCES = "sources.json";

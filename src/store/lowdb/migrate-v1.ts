@@ -7,7 +7,7 @@ import type { StoredRelease } from "../../core/release.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
 import { type Disk, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
-import { feedIndexFile, FEEDS, keyShardFile, META, monthOf, MONTHS, OUTBOX_LOG, PENDING, SCHEMA_VERSION, subscriberShardFile, titleShardFile } from "./layout.js";
+import { DIRTY, feedIndexFile, keyShardFile, META, monthOf, MONTHS, OUTBOX_LOG, PENDING, SCHEMA_VERSION, subscriberShardFile, titleShardFile } from "./layout.js";
 import { eventLines } from "./outbox.js";
 
 interface V1FeedIndex {
@@ -65,9 +65,8 @@ export async function migrateV1(disk: Disk, clock: Clock, log: Logger): Promise<
     (await docs.get(feedIndexFile(feed), () => ({ name: feed, entries: [] as FeedEntry[] }))).entries = entries;
     docs.touch(feedIndexFile(feed));
   }
-  const feeds = await docs.get(FEEDS, () => ({ dirty: [] as string[], docs: {} }));
-  feeds.dirty = [...new Set(feedIndex?.dirty ?? [])].sort();
-  docs.touch(FEEDS);
+  (await docs.get(DIRTY, () => ({ dirty: [] as string[] }))).dirty = [...new Set(feedIndex?.dirty ?? [])].sort();
+  docs.touch(DIRTY);
 
   const subs = await disk.readJson<V1Subscriptions>("subscriptions.json");
   const shardOf = (email: string) => docs.get(subscriberShardFile(email), () => ({ subscribers: {} as Record<string, Subscriber>, seeded: {} as Record<string, string[]> }));
