@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
 
@@ -102,11 +102,15 @@ export class Disk {
     await this.ensureDir(dir);
     try {
       const handle = await open(file, "a", FILE_MODE);
-      let size: number;
+      let size = -1;
       try {
         size = (await handle.stat()).size;
         await handle.writeFile(data);
         await handle.sync();
+      } catch (error) {
+        // Never leave half a line for the next append to run into.
+        if (size >= 0) await handle.truncate(size).catch(() => {});
+        throw error;
       } finally {
         await handle.close();
       }
@@ -153,6 +157,10 @@ export class Disk {
     } catch (error) {
       throw corrupt(this.path(rel), (error as Error).message, error);
     }
+  }
+
+  async exists(rel: string): Promise<boolean> {
+    return stat(this.path(rel)).then(() => true, () => false);
   }
 
   async list(relDir: string): Promise<string[]> {

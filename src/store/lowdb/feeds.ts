@@ -1,16 +1,18 @@
 import { createHash } from "node:crypto";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import type { Ctx } from "./context.js";
-import { checkFeedName, feedIndexFile, FEEDS, feedXmlFile } from "./layout.js";
+import { checkFeedName, DIRTY, feedIndexFile, FEEDS, feedXmlFile } from "./layout.js";
 
 interface FeedIndexDoc {
   name: string;
   /** Newest first, capped. */
   entries: FeedEntry[];
 }
-interface FeedsDoc {
+interface DirtyDoc {
   /** Feeds waiting to be (re)rendered. */
   dirty: string[];
+}
+interface FeedsDoc {
   /** Stored documents: their ETag, when the bytes last changed, entry count and content hash. */
   docs: Record<string, { etag: string; updated: string; entries: number; sha: string }>;
 }
@@ -22,8 +24,8 @@ export function compareEntries(a: FeedEntry, b: FeedEntry): number {
 const sha = (xml: string): string => createHash("sha256").update(xml).digest("hex");
 
 /**
- * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks and document
- * metadata (`feeds.json`), and the rendered documents themselves as plain files
+ * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks
+ * (`dirty-feeds.json`), document metadata (`feeds.json`), and the rendered documents themselves as plain files
  * (`feeds/<name>.atom`) a static web server can serve.
  */
 export class LowFeeds implements FeedStore {
@@ -47,7 +49,10 @@ export class LowFeeds implements FeedStore {
     return this.ctx.docs.get<FeedIndexDoc>(feedIndexFile(feed), () => ({ name: feed, entries: [] }));
   }
   feedsDoc() {
-    return this.ctx.docs.get<FeedsDoc>(FEEDS, () => ({ dirty: [], docs: {} }));
+    return this.ctx.docs.get<FeedsDoc>(FEEDS, () => ({ docs: {} }));
+  }
+  dirtyDoc() {
+    return this.ctx.docs.get<DirtyDoc>(DIRTY, () => ({ dirty: [] }));
   }
 
   /** Stages placements, new empty feeds and dirty marks; returns the feeds whose entry lists changed. */
@@ -77,11 +82,11 @@ export class LowFeeds implements FeedStore {
       } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
     }
     if (dirty.length) {
-      const doc = await this.feedsDoc();
+      const doc = await this.dirtyDoc();
       const next = [...new Set([...doc.dirty, ...dirty.map(checkFeedName)])].sort();
       if (next.length !== doc.dirty.length) {
         doc.dirty = next;
-        this.ctx.docs.touch(FEEDS);
+        this.ctx.docs.touch(DIRTY);
       }
     }
     return [...changed].sort();
@@ -110,7 +115,7 @@ export class LowFeeds implements FeedStore {
 
   async dirty(): Promise<string[]> {
     await this.ctx.before();
-    return [...(await this.feedsDoc()).dirty];
+    return [...(await this.dirtyDoc()).dirty];
   }
 
   async publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]> {
@@ -122,19 +127,22 @@ export class LowFeeds implements FeedStore {
         const file = feedXmlFile(render.name);
         const hash = sha(render.xml);
         const old = doc.docs[render.name];
-        if (old?.sha === hash && old.entries === render.entries && (await this.ctx.disk.readText(file)) === render.xml) continue;
-        // The documents are written first: a crash before the metadata leaves them dirty, so they are rendered again.
-        if (old?.sha !== hash || (await this.ctx.disk.readText(file)) !== render.xml) await this.ctx.disk.write(file, render.xml);
+        // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
+        const present = old?.sha === hash && (await this.ctx.disk.exists(file));
+        if (present && old.entries === render.entries) continue;
+        // Documents are written before their metadata: after a crash in between they are still dirty, and rendered again.
+        if (!present) await this.ctx.disk.write(file, render.xml);
         const bytesChanged = old?.sha !== hash;
         doc.docs[render.name] = { etag: `"${hash}"`, updated: bytesChanged || !old ? now : old.updated, entries: render.entries, sha: hash };
         if (bytesChanged) changed.push(render.name);
         this.ctx.docs.touch(FEEDS);
       }
       const done = new Set(clean);
-      const next = doc.dirty.filter((f) => !done.has(f));
-      if (next.length !== doc.dirty.length) {
-        doc.dirty = next;
-        this.ctx.docs.touch(FEEDS);
+      const marks = await this.dirtyDoc();
+      const next = marks.dirty.filter((f) => !done.has(f));
+      if (next.length !== marks.dirty.length) {
+        marks.dirty = next;
+        this.ctx.docs.touch(DIRTY);
       }
       const files = await this.ctx.docs.staged();
       if (files.length === 0) return changed;
@@ -151,6 +159,9 @@ export class LowFeeds implements FeedStore {
     if (!meta) return undefined;
     const xml = await this.ctx.disk.readText(feedXmlFile(name));
     if (xml === undefined) return undefined;
+    // Bytes written by a publish that crashed before its metadata: the ETag still names these bytes.
+    const hash = sha(xml);
+    if (hash !== meta.sha) return { name, xml, etag: `"${hash}"`, updated: meta.updated, entries: meta.entries };
     return { name, xml, etag: meta.etag, updated: meta.updated, entries: meta.entries };
   }
 
@@ -178,9 +189,9 @@ export class LowFeeds implements FeedStore {
   }
 
   async importDirty(feeds: readonly string[]): Promise<void> {
-    const doc = await this.feedsDoc();
+    const doc = await this.dirtyDoc();
     doc.dirty = [...new Set([...doc.dirty, ...feeds])].sort();
-    this.ctx.docs.touch(FEEDS);
+    this.ctx.docs.touch(DIRTY);
     await this.ctx.unit({ files: await this.ctx.docs.staged() });
   }
 }

@@ -2,8 +2,32 @@ import { createHash } from "node:crypto";
 import { PressroomError } from "../../core/errors.js";
 
 /*
- * The state folder (schema 2). Every file is JSON written whole (unique temp + fsync + rename),
- * except the outbox's append-only logs.
+ * The state folder (schema 2; folders 0700, files 0600). Every file is JSON written whole (unique
+ * temp + fsync + rename + folder fsync), except the outbox's fsynced append-only logs and the
+ * .atom documents.
+ *
+ *   meta.json                     {schemaVersion: 2, createdAt}
+ *   state.lock, state.lock.lock/  proper-lockfile's lock folder; owner.json inside names pid, host, command
+ *   journal.json                  only while a unit of work is applied (sha256 line + the unit)
+ *   generation                    counter bumped by commit and publish
+ *   changes                       hint touched (not fsynced) after every write, for shared-mode readers
+ *   secret.key                    unsubscribe-token secret, created once with O_EXCL, 0600
+ *   releases/YYYY-MM.json         {releases: {id: StoredRelease}} one London month
+ *   releases/months.json          {months: {YYYY-MM: count}}
+ *   keys/xx.json                  {keys: {identity key: [id, month]}} 256 SHA-1 shards
+ *   titles/xx.json                {titles: {title key: [[id, month, date]]}} 256 SHA-1 shards
+ *   feed-index/<name>.json        {name, entries} newest feedEntries of one feed (name URI-encoded)
+ *   dirty-feeds.json              {dirty: [feed]}
+ *   feeds.json                    {docs: {feed: {etag, updated, entries, sha}}}
+ *   feeds/<name>.atom             the rendered documents, servable as static files
+ *   sources.json                  {sources: {id: SourceState}}
+ *   runs.json                     {last, recent: 50 newest, totals}
+ *   subscriptions/xx.json         {subscribers: {email: Subscriber}, seeded: {email: [topic id]}} 256 shards
+ *   pending.json                  {pending: {token: PendingSubscription}}
+ *   outbox/log.jsonl              events (put, assign, ack, cancel) of live deliveries
+ *   outbox/done.tsv               id, status, day of every delivery moved out of the log
+ *   outbox/history/YYYY-MM-DD.jsonl  final records of finished deliveries
+ *   outbox/failed.jsonl           final records of failed deliveries (recentFailures)
  */
 export const SCHEMA_VERSION = 2;
 export const META = "meta.json";
@@ -17,7 +41,10 @@ export const MONTHS = "releases/months.json";
 export const monthFile = (month: string): string => `releases/${month}.json`;
 export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
 export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
+/** Stored feed documents: etag, updated, entries, content hash. */
 export const FEEDS = "feeds.json";
+/** Feeds waiting to be (re)rendered. */
+export const DIRTY = "dirty-feeds.json";
 export const feedIndexFile = (feed: string): string => `feed-index/${encodeURIComponent(feed)}.json`;
 export const feedXmlFile = (feed: string): string => `feeds/${checkFeedName(feed)}.atom`;
 export const SOURCES = "sources.json";

@@ -1,3 +1,4 @@
+import { rmdir } from "node:fs/promises";
 import type { Clock } from "../../core/clock.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { Logger } from "../../core/logger.js";
@@ -6,7 +7,7 @@ import type { StoredRelease } from "../../core/release.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
 import { type Disk, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
-import { feedIndexFile, FEEDS, keyShardFile, META, monthOf, MONTHS, OUTBOX_LOG, PENDING, SCHEMA_VERSION, subscriberShardFile, titleShardFile } from "./layout.js";
+import { DIRTY, feedIndexFile, keyShardFile, META, monthOf, MONTHS, OUTBOX_LOG, PENDING, SCHEMA_VERSION, subscriberShardFile, titleShardFile } from "./layout.js";
 import { eventLines } from "./outbox.js";
 
 interface V1FeedIndex {
@@ -64,9 +65,8 @@ export async function migrateV1(disk: Disk, clock: Clock, log: Logger): Promise<
     (await docs.get(feedIndexFile(feed), () => ({ name: feed, entries: [] as FeedEntry[] }))).entries = entries;
     docs.touch(feedIndexFile(feed));
   }
-  const feeds = await docs.get(FEEDS, () => ({ dirty: [] as string[], docs: {} }));
-  feeds.dirty = [...new Set(feedIndex?.dirty ?? [])].sort();
-  docs.touch(FEEDS);
+  (await docs.get(DIRTY, () => ({ dirty: [] as string[] }))).dirty = [...new Set(feedIndex?.dirty ?? [])].sort();
+  docs.touch(DIRTY);
 
   const subs = await disk.readJson<V1Subscriptions>("subscriptions.json");
   const shardOf = (email: string) => docs.get(subscriberShardFile(email), () => ({ subscribers: {} as Record<string, Subscriber>, seeded: {} as Record<string, string[]> }));
@@ -92,5 +92,8 @@ export async function migrateV1(disk: Disk, clock: Clock, log: Logger): Promise<
   await disk.write(META, JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: clock.now().toISOString(), migratedFrom: 1 }));
   for (const file of V1_FILES) await disk.remove(file);
   for (const file of await disk.list("index")) await disk.remove(`index/${file}`);
+  await rmdir(disk.path("index")).catch(() => {});
+  // Schema 1 kept the lock's owner beside the lock; schema 2 keeps it inside the lock folder.
+  await disk.remove("state.lock.owner.json");
   log.info("state migrated", { from: 1, to: SCHEMA_VERSION, releases, deliveries: deliveries.length });
 }

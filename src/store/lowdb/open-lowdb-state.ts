@@ -111,6 +111,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   let generation = "0";
   let stamp = "";
   let closed = false;
+  /** A unit failed after its journal may have been written: recover it before the next write. */
+  let unitFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
 
   const readStamp = async (): Promise<string> => {
@@ -166,6 +168,16 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     } finally {
       await once.release();
     }
+  } else if ((await disk.readText(JOURNAL)) !== undefined) {
+    // A journal: a commit in flight, or one a crash left. Recover it if nobody holds the lock.
+    const once = await acquireStateLock(root, { ...lockOptions, waitMs: 0 }).catch(() => undefined);
+    if (once) {
+      try {
+        await maintain();
+      } finally {
+        await once.release();
+      }
+    }
   }
   await readGeneration();
   stamp = mode === "shared" ? await readStamp() : "";
@@ -180,6 +192,21 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   };
 
   const refresh = async () => {
+    if (await disk.exists(JOURNAL)) {
+      const free = await acquireStateLock(root, { ...lockOptions, waitMs: 0 }).catch(() => undefined);
+      if (free) {
+        // Nobody holds the state: the journal is a crash's leftover. Finish that commit.
+        try {
+          await recoverJournal(disk, log);
+          await truncateTornLog(disk);
+        } finally {
+          await free.release();
+        }
+      } else {
+        // A commit in flight: wait briefly for it to finish, so this reader sees it whole.
+        for (let i = 0; i < 100 && (await disk.exists(JOURNAL)); i++) await new Promise((r) => setTimeout(r, 20));
+      }
+    }
     const now = await readStamp();
     if (now !== stamp) {
       forgetAll();
@@ -212,12 +239,23 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
             await perWrite.release();
             throw error;
           }
-        } else lock?.assertHeld();
+        } else {
+          lock?.assertHeld();
+          // A unit of this process failed part-way (disk full, I/O error): finish it before anything else.
+          if (unitFailed && (await disk.exists(JOURNAL))) {
+            await recoverJournal(disk, log);
+            forgetAll();
+            await readGeneration();
+          }
+          unitFailed = false;
+        }
         try {
+          const writesBefore = disk.writes;
           const value = await work();
-          if (mode === "shared") {
-            await writeChanges();
-            stamp = await readStamp();
+          if (disk.writes !== writesBefore) {
+            // Tell shared-mode readers (serve) that something changed; only a hint, so never a failure.
+            await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
+            if (mode === "shared") stamp = await readStamp();
           }
           return value;
         } catch (error) {
@@ -231,7 +269,10 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       chain = result.catch(() => {});
       return result;
     },
-    unit: (unit: Unit) => runUnit(disk, unit),
+    unit: (unit: Unit) => runUnit(disk, unit).catch((error: unknown) => {
+      unitFailed = true;
+      throw error;
+    }),
     nextGeneration: () => {
       const next = String(Number.parseInt(generation, 10) + 1 || 1);
       return { file: { path: GENERATION, data: next }, committed: () => { generation = next; } };
@@ -262,7 +303,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const files = await docs.staged();
       if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
       const gen = ctx.nextGeneration();
-      await runUnit(disk, { files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      await ctx.unit({ files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
       gen.committed();
       outbox.applied(events);
       feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
@@ -359,7 +400,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           if (batch.length === 0) return;
           await releases.stage(batch);
           const gen = ctx.nextGeneration();
-          await runUnit(disk, { files: [...(await docs.staged()), gen.file] });
+          await ctx.unit({ files: [...(await docs.staged()), gen.file] });
           gen.committed();
           batch = [];
         };
@@ -387,7 +428,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
               break;
             case "source":
               await sources.stage(record.state);
-              await runUnit(disk, { files: await docs.staged() });
+              await ctx.unit({ files: await docs.staged() });
               break;
             case "subscriber":
               await subscriptions.importSubscriber(record.subscriber);

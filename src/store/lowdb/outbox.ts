@@ -187,7 +187,7 @@ export class LowOutbox implements OutboxStore {
     if (this.lines < COMPACT_MIN_LINES || pending.length * 2 > this.lines) return;
     const finished = [...this.live.values()].filter((d) => d.status !== "pending");
     const today = this.ctx.clock.now().toISOString().slice(0, 10);
-    const dayOf = (d: Delivery) => (d.status === "sent" && d.sentAt ? d.sentAt.slice(0, 10) : today);
+    const dayOf = (d: Delivery) => (d.status === "sent" && /^\d{4}-\d{2}-\d{2}/.test(d.sentAt ?? "") ? d.sentAt!.slice(0, 10) : today);
     const byDay = new Map<string, Delivery[]>();
     for (const d of finished) byDay.set(dayOf(d), [...(byDay.get(dayOf(d)) ?? []), d]);
     const disk = this.ctx.disk;

@@ -1,3 +1,4 @@
+import { PressroomError } from "../../core/errors.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
@@ -49,6 +50,7 @@ export class LowReleases implements ReleaseStore {
     const months = await this.monthsDoc();
     for (const [i, incoming] of releases.entries()) {
       const release = copy(incoming);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(release.date)) throw new PressroomError("STATE_IO", `store: release ${release.id} has no London date (YYYY-MM-DD): "${release.date}"`);
       const month = monthOf(release.date);
       const idKey = `id:${release.id}`;
       const before = (await this.keyShard(idKey)).keys[idKey];

@@ -99,7 +99,7 @@ export async function acquireStateLock(dir: string, options: LockOptions): Promi
         await rm(lockDir, { recursive: true, force: true });
         release = await attempt(options.waitMs);
       } else {
-        options.onLockWait?.(describeOwner(owner), options.waitMs);
+        if (options.waitMs > 0) options.onLockWait?.(describeOwner(owner), options.waitMs);
         release = await attempt(options.waitMs);
       }
     }

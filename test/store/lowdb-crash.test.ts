@@ -1,0 +1,277 @@
+import { createHash } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/core/clock.js";
+import { storedKeys, titleKeysOf } from "../../src/core/identity.js";
+import type { StateCommit, StateStore } from "../../src/core/ports.js";
+import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
+import { at, iso, makeDelivery, makeRelease, makeSource, makeTopic, NOW } from "./contract/fixtures.js";
+import { buildEngine, crashMatrix, listFiles, tempDir } from "./lowdb-support.js";
+
+/*
+ * Crash matrices: a child process runs one unit of work and is SIGKILLed right after its Nth
+ * durable write, for every N; the reopened state must show the unit wholly or not at all.
+ */
+
+const clock = fixedClock(NOW);
+const open = (dir: string): Promise<StateStore> => openLowdbState(dir, { clock, lockWaitMs: 2_000 });
+
+const old = makeRelease("Knife crime action plan", "2023-09-12");
+const fresh = [
+  makeRelease("Police urged to double stop and search", "2023-10-31", { sourceId: "govuk", sourceItemId: "govuk-123" }),
+  makeRelease("New asylum accommodation sites announced", "2023-10-02", { earlierTitles: ["Asylum sites named"] }),
+  makeRelease("Small boats week", "2023-11-01"),
+];
+const entryOf = (r: (typeof fresh)[number]) => ({ id: r.id, date: r.date, updatedAt: r.updatedAt });
+const feedsOf: Record<string, typeof fresh> = {
+  all: fresh,
+  "kinds/press-release": fresh,
+  "topics/asylum": [fresh[1]!],
+  "archive/2023-10": [fresh[0]!, fresh[1]!],
+  "archive/2023-11": [fresh[2]!],
+};
+const deliveries = [makeDelivery("n1", "ann@example.org", iso(-1)), makeDelivery("n2", "ann@example.org", iso(-1)), makeDelivery("n3", "bob@example.org", iso(30))];
+const cursorBefore = makeSource("govuk", { cursor: { page: 1 } });
+const cursorAfter = makeSource("govuk", { cursor: { page: 2 }, lastNewAt: NOW });
+const commit: StateCommit = {
+  releases: fresh,
+  placements: Object.entries(feedsOf).flatMap(([feed, rs]) => rs.map((r) => ({ feed, entry: entryOf(r) }))),
+  ensureFeeds: ["topics/knives"],
+  dirty: Object.keys(feedsOf),
+  deliveries,
+  source: cursorAfter,
+};
+
+/** Whether the commit is visible: wholly (true), not at all (false); throws on anything in between. */
+async function commitVisibility(store: StateStore): Promise<boolean> {
+  const got = await store.releases.getMany(fresh.map((r) => r.id));
+  const visible = got.length > 0;
+  const seen: Record<string, boolean> = {};
+  seen.get = got.length === fresh.length;
+  for (const r of fresh) {
+    const hits = await store.releases.byKeys(storedKeys(r));
+    seen[`keys ${r.title}`] = hits.size === storedKeys(r).length && [...hits.values()].every((h) => h.id === r.id);
+    for (const key of titleKeysOf(r)) seen[`title ${key}`] = (await store.releases.byTitleKey(key, r.date, r.date)).some((h) => h.id === r.id);
+    seen[`month ${r.title}`] = (await store.releases.inMonth(r.date.slice(0, 7))).some((h) => h.id === r.id);
+  }
+  seen.count = (await store.releases.count()) === 1 + fresh.length;
+  seen.months = (await store.releases.months()).join() === "2023-09,2023-10,2023-11";
+  for (const [feed, rs] of Object.entries(feedsOf)) {
+    const ids = (await store.feeds.entries(feed)).map((e) => e.id);
+    seen[`feed ${feed}`] = rs.every((r) => ids.includes(r.id));
+  }
+  seen.ensured = await store.feeds.has("topics/knives");
+  seen.dirty = Object.keys(feedsOf).every((f) => true && f) && (await store.feeds.dirty()).length === Object.keys(feedsOf).length;
+  const pending = (await store.outbox.pending()).map((d) => d.id).sort();
+  seen.deliveries = pending.join() === "n1,n2,n3";
+  seen.cursor = (await store.sources.get("govuk")).cursor.page === 2;
+  const wrong = Object.entries(seen).filter(([, v]) => v !== visible);
+  if (wrong.length) throw new Error(`half a commit is visible (releases ${visible ? "are" : "are not"}), but: ${wrong.map(([k]) => k).join(", ")}`);
+  if (!visible) {
+    // Nothing of it: the state as prepared.
+    expect(await store.releases.count()).toBe(1);
+    expect(await store.feeds.dirty()).toEqual([]);
+    expect(await store.outbox.pending()).toEqual([]);
+    expect(await store.sources.get("govuk")).toEqual(cursorBefore);
+  }
+  return visible;
+}
+
+async function noLeftovers(dir: string): Promise<void> {
+  const files = await listFiles(dir);
+  expect(files.filter((f) => f.endsWith(".tmp") || f === "journal.json")).toEqual([]);
+}
+
+describe("lowdb crash matrices", () => {
+  const dirs: string[] = [];
+  beforeAll(async () => { await buildEngine(); }, 120_000);
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("a source commit (releases in two months, five feeds, dirty marks, 3 deliveries, a cursor) is all or nothing after a crash at any write", { timeout: 180_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    await prep.commit({ releases: [old], placements: [{ feed: "all", entry: entryOf(old) }], source: cursorBefore });
+    await prep.feeds.publish([], ["all"]);
+    expect(await commitVisibility(prep)).toBe(false);
+    await prep.close();
+
+    const outcomes: boolean[] = [];
+    const writes = await crashMatrix(template, { scenario: "commit", now: NOW, commit }, async (dir) => {
+      const store = await open(dir);
+      try {
+        outcomes.push(await commitVisibility(store));
+        await noLeftovers(dir);
+        // The state still works: the same commit applies once more and changes nothing it already had.
+        const again = await store.commit(commit);
+        expect(again.enqueued).toBe(outcomes.at(-1) ? 0 : 3);
+        expect(await commitVisibility(store)).toBe(true);
+      } finally {
+        await store.close();
+      }
+    });
+    // The journal, 2 month shards, months.json, key and title index shards, 6 feed entry lists,
+    // feeds.json (dirty marks), sources.json, generation, the outbox log append, the journal's removal.
+    expect(writes).toBeGreaterThanOrEqual(15);
+    expect(outcomes).toHaveLength(writes + 1);
+    // Before the first write (the template) nothing is visible; once the journal is durable, everything is.
+    expect(outcomes.every(Boolean)).toBe(true);
+    console.log(`lowdb commit crash matrix: ${writes} durable writes`);
+  });
+
+  it("claim, assign and ack are all or nothing per write", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    await prep.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-5)), makeDelivery("b1", "bob@example.org", iso(-4)), makeDelivery("c1", "cat@example.org", iso(60))]);
+    await prep.close();
+    const states: string[] = [];
+    const writes = await crashMatrix(template, { scenario: "ack", now: NOW, later: iso(15) }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const a1 = await store.outbox.get("a1");
+        const b1 = await store.outbox.get("b1");
+        const stats = await store.outbox.stats(at(0));
+        states.push(`${a1?.status}/${a1?.messageId ?? "-"} ${b1?.status}/${b1?.dueAt === iso(15) ? "retry" : "first"}`);
+        // Both acks are one write: never one without the other.
+        expect(a1?.status === "sent").toBe(b1?.dueAt === iso(15));
+        expect(stats.sent + stats.pending).toBe(3);
+        // A crash before the ack gives the claims back at once (they lived in the dead process).
+        if (a1?.status === "pending") expect((await store.outbox.claimDue("w", 60_000, 10, at(0))).map((d) => d.id)).toEqual(["a1", "b1"]);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    expect(writes).toBe(2);
+    // Killed after the assign, after the ack, and not killed.
+    expect(states).toEqual(["pending/<batch-1@pressroom.invalid> pending/first", "sent/<batch-1@pressroom.invalid> pending/retry", "sent/<batch-1@pressroom.invalid> pending/retry"]);
+  });
+
+  it("an unsubscribe that cancels queued deliveries is all or nothing", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    await prep.subscriptions.addTopic("ann@example.org", makeTopic("t-asylum", "asylum"), "web");
+    await prep.subscriptions.addTopic("ann@example.org", makeTopic("t-knives", "knife crime"), "web");
+    await prep.outbox.enqueue([makeDelivery("x1", "ann@example.org", iso(5), ["t-asylum"]), makeDelivery("x2", "ann@example.org", iso(5), ["t-knives"])]);
+    await prep.close();
+    const outcomes: boolean[] = [];
+    const writes = await crashMatrix(template, { scenario: "unsubscribe", now: NOW, email: "ann@example.org", topicId: "t-asylum" }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const topics = (await store.subscriptions.get("ann@example.org"))?.topics.map((t) => t.id);
+        const x1 = (await store.outbox.get("x1"))?.status;
+        const removed = topics?.join() === "t-knives";
+        expect(x1).toBe(removed ? "cancelled" : "pending");
+        expect((await store.outbox.get("x2"))?.status).toBe("pending");
+        outcomes.push(removed);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    expect(writes).toBe(4); // journal, subscriber shard, outbox log, journal removal
+    // Once the journal is durable (write 1) the whole unsubscribe happens, whatever comes next.
+    expect(outcomes).toEqual([true, true, true, true, true]);
+  });
+
+  it("a subscribe and a seed survive a crash at any write", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    await (await open(template)).close();
+    const states: string[] = [];
+    const writes = await crashMatrix(template, { scenario: "subscribe", now: NOW, email: "dan@example.org", topic: makeTopic("t-visas", "visas"), seedTopic: makeTopic("t-boats", "small boats") }, async (dir) => {
+      const store = await open(dir);
+      try {
+        states.push((await store.subscriptions.get("dan@example.org"))?.topics.map((t) => t.id).join() ?? "none");
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    expect(writes).toBe(2);
+    expect(states).toEqual(["t-visas", "t-visas,t-boats", "t-visas,t-boats"]);
+  });
+
+  it("an ack that compacts the outbox log (history moved out) is all or nothing, and counts nothing twice", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const all = Array.from({ length: 600 }, (_, i) => makeDelivery(`m${String(i).padStart(3, "0")}`, `user${i}@example.org`, iso(-10)));
+    await prep.outbox.enqueue(all);
+    const first = await prep.outbox.claimDue("w", 60_000, 100, at(0));
+    await prep.outbox.ack(first.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+    await prep.close();
+    const outcomes: number[] = [];
+    const writes = await crashMatrix(template, { scenario: "ack-some", now: NOW, count: 200 }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const stats = await store.outbox.stats(at(0));
+        expect(stats.sent + stats.pending).toBe(600);
+        outcomes.push(stats.sent);
+        expect(await store.outbox.enqueue(all)).toBe(0);
+        expect((await store.outbox.get("m000"))?.status).toBe("sent");
+        expect((await store.outbox.get("m599"))?.status).toBe("pending");
+        // Finish the rest (another compaction) and count: every delivery sent once.
+        for (;;) {
+          const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
+          if (claimed.length === 0) break;
+          await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+        }
+        expect(await store.outbox.stats(at(0))).toMatchObject({ sent: 600, pending: 0 });
+        const exported = [];
+        for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
+        expect(new Set(exported).size).toBe(600);
+        expect(exported).toHaveLength(600);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    // The ack's append, then the compaction: history, done ids, the rewritten log.
+    expect(writes).toBe(4);
+    expect(outcomes).toEqual([300, 300, 300, 300, 300]);
+  });
+
+  it("a publish is all or nothing for its dirty marks and metadata, and a document's ETag always names its bytes", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const v1 = (t: string) => `<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>${t}</title></feed>`;
+    await prep.commit({ dirty: ["all", "topics/asylum", "archive/2023-10"] });
+    await prep.feeds.publish([{ name: "all", xml: v1("All"), entries: 1 }], []);
+    await prep.close();
+    const renders = [{ name: "all", xml: v1("All releases"), entries: 2 }, { name: "topics/asylum", xml: v1("Asylum"), entries: 1 }, { name: "archive/2023-10", xml: v1("October 2023"), entries: 1 }];
+    const outcomes: string[] = [];
+    const writes = await crashMatrix(template, { scenario: "publish", now: NOW, renders, clean: ["all", "topics/asylum", "archive/2023-10"] }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const dirty = await store.feeds.dirty();
+        const docs = await store.feeds.documents();
+        expect([[], ["all", "archive/2023-10", "topics/asylum"]]).toContainEqual(dirty);
+        // Published (marks cleared) means every document is there.
+        if (dirty.length === 0) expect(docs).toEqual(["all", "archive/2023-10", "topics/asylum"]);
+        for (const name of docs) {
+          const doc = await store.feeds.get(name);
+          expect(doc!.etag).toBe(`"${createHash("sha256").update(doc!.xml).digest("hex")}"`);
+        }
+        outcomes.push(dirty.length === 0 ? "published" : "dirty");
+        // Rendering again (the marks say so) converges.
+        if (dirty.length) {
+          await store.feeds.publish(renders, dirty);
+          expect(await store.feeds.dirty()).toEqual([]);
+          expect((await store.feeds.get("all"))!.xml).toBe(v1("All releases"));
+        }
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    // 3 documents, then the journal, feeds.json, dirty-feeds.json, generation, the journal's removal.
+    expect(writes).toBe(8);
+    expect(outcomes).toEqual(["dirty", "dirty", "dirty", "published", "published", "published", "published", "published", "published"]);
+  });
+});
