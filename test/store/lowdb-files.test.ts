@@ -93,7 +93,7 @@ describe("lowdb state files", () => {
     expect(files).toContain("secret.key");
     expect(files).toContain("feeds/all.atom");
     for (const f of files) expect([f, (await stat(join(state, f))).mode & 0o777]).toEqual([f, 0o600]);
-    for (const d of ["releases", "keys", "titles", "feeds", "feed-index", "outbox", "subscriptions"]) expect([d, (await stat(join(state, d))).mode & 0o777]).toEqual([d, 0o700]);
+    for (const d of ["releases", "keys", "titles", "feeds", "feed-index", "queue", "subscriptions"]) expect([d, (await stat(join(state, d))).mode & 0o777]).toEqual([d, 0o700]);
   });
 
   it("reports a corrupt file, never overwrites it, and keeps the rest working", async () => {
@@ -176,7 +176,7 @@ describe("lowdb state files", () => {
     const store = await open();
     await store.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-1))]);
     await store.close();
-    await writeFile(join(dir, "outbox/log.jsonl"), '{"op":"put","d":{"id":"half', { flag: "a" });
+    await writeFile(join(dir, "queue/log.jsonl"), '{"op":"put","d":{"id":"half', { flag: "a" });
     const again = await open();
     expect((await again.outbox.pending()).map((d) => d.id)).toEqual(["a1"]);
     await again.outbox.enqueue([makeDelivery("b1", "bob@example.org", iso(-1))]);
@@ -218,7 +218,7 @@ describe("lowdb state files", () => {
   it("the bytes appended by acknowledging one delivery do not grow with 10,000 already sent", { timeout: 120_000 }, async () => {
     const outboxBytes = async (d: string) => {
       let total = 0;
-      for (const f of await listFiles(join(d, "outbox"))) total += (await stat(join(d, "outbox", f))).size;
+      for (const f of await listFiles(join(d, "queue"))) total += (await stat(join(d, "queue", f))).size;
       return total;
     };
     const ackOne = async (store: StateStore, d: string) => {
@@ -226,9 +226,9 @@ describe("lowdb state files", () => {
       const claimed = await store.outbox.claimDue("w", 60_000, 10, at(0));
       expect(claimed.map((c) => c.id)).toEqual(["the-one"]);
       const before = await outboxBytes(d);
-      const logBefore = (await stat(join(d, "outbox/log.jsonl"))).size;
+      const logBefore = (await stat(join(d, "queue/log.jsonl"))).size;
       await store.outbox.ack([{ id: "the-one", status: "sent", sentAt: NOW }]);
-      return { all: (await outboxBytes(d)) - before, log: (await stat(join(d, "outbox/log.jsonl"))).size - logBefore };
+      return { all: (await outboxBytes(d)) - before, log: (await stat(join(d, "queue/log.jsonl"))).size - logBefore };
     };
     const sendAll = async (store: StateStore, n: number) => {
       await store.outbox.enqueue(Array.from({ length: n }, (_, i) => makeDelivery(`old-${i}`, `user${i % 500}@example.org`, iso(-10))));
@@ -252,7 +252,7 @@ describe("lowdb state files", () => {
       expect(bigCost.all).toBe(smallCost.all);
       expect(bigCost.log).toBeLessThan(300);
       // The hot log holds the live deliveries, not the history…
-      expect((await stat(join(dir2, "outbox/log.jsonl"))).size).toBeLessThan(100_000);
+      expect((await stat(join(dir2, "queue/log.jsonl"))).size).toBeLessThan(100_000);
       // …and a delivery whose history moved out is still never queued again, after a reopen too.
       await big.close();
       const again = await open({}, dir2);

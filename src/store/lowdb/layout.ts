@@ -24,10 +24,10 @@ import { PressroomError } from "../../core/errors.js";
  *   runs.json                     {last, recent: 50 newest, totals}
  *   subscriptions/xx.json         {subscribers: {email: Subscriber}, seeded: {email: [topic id]}} 256 shards
  *   pending.json                  {pending: {token: PendingSubscription}}
- *   outbox/log.jsonl              events (put, assign, ack, cancel) of live deliveries
- *   outbox/done.tsv               id, status, day of every delivery moved out of the log
- *   outbox/history/YYYY-MM-DD.jsonl  final records of finished deliveries
- *   outbox/failed.jsonl           final records of failed deliveries (recentFailures)
+ *   queue/log.jsonl               events (put, assign, ack, cancel) of live deliveries
+ *   queue/done.tsv                id, status, day of every delivery moved out of the log
+ *   queue/history/YYYY-MM-DD.jsonl  final records of finished deliveries
+ *   queue/failed.jsonl            final records of failed deliveries (recentFailures)
  */
 export const SCHEMA_VERSION = 2;
 export const META = "meta.json";
