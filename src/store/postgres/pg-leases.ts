@@ -1,4 +1,3 @@
-import type pg from "pg";
 import type { LeaseStore } from "../../core/ports.js";
 import { storeError, type Db } from "./pg-db.js";
 
@@ -10,22 +9,17 @@ export class PgLeaseStore implements LeaseStore {
   constructor(private readonly db: Db) {}
 
   async withLease<T>(name: string, work: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
-    let client: pg.PoolClient;
     let held: boolean;
-    try {
-      client = await this.db.pool.connect();
-    } catch (error) {
-      throw storeError(`take the lease ${name}`, this.db.location, error);
-    }
+    const { client, release } = await this.db.checkout(`take the lease ${name}`);
     try {
       const { rows } = await client.query<{ held: boolean }>("select pg_try_advisory_lock(hashtext('pressroom.lease'), hashtext($1)) as held", [name]);
       held = rows[0]?.held === true;
     } catch (error) {
-      client.release(true);
+      release(true);
       throw storeError(`take the lease ${name}`, this.db.location, error);
     }
     if (!held) {
-      client.release();
+      release();
       return { held: false };
     }
     let broken: Error | undefined;
@@ -38,7 +32,7 @@ export class PgLeaseStore implements LeaseStore {
         // A client whose unlock failed is destroyed: its session, and the lock, end with it.
         broken = error instanceof Error ? error : new Error(String(error));
       }
-      client.release(broken);
+      release(broken);
     }
   }
 }
