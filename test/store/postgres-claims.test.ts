@@ -1,10 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import pg from "pg";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { isPressroomError } from "../../src/core/errors.js";
 import { fixedClock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
 import type { Delivery } from "../../src/core/subscription.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
-import { at, iso, makeDelivery } from "./contract/fixtures.js";
+import { at, iso, makeDelivery, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 
@@ -64,10 +66,33 @@ describe.skipIf(!testDatabaseUrl())("postgres outbox under concurrency", () => {
   it("queues 50,000 deliveries in one commit quickly and dedupes them on a second", async () => {
     const [a] = await twoInstances();
     const deliveries = Array.from({ length: 50_000 }, (_, i) => makeDelivery(`big-${i}`, `reader${i % 5_000}@example.org`, iso(i % 120)));
+    const queries = vi.spyOn(pg.Client.prototype, "query");
     const started = Date.now();
-    expect((await a.commit({ deliveries })).enqueued).toBe(50_000);
-    expect(Date.now() - started).toBeLessThan(20_000);
+    try {
+      expect((await a.commit({ deliveries })).enqueued).toBe(50_000);
+      // Batched: begin, a handful of multi-row inserts, generation, notify, commit; not one per delivery.
+      expect(queries.mock.calls.length).toBeGreaterThan(3);
+      expect(queries.mock.calls.length).toBeLessThan(30);
+    } finally {
+      queries.mockRestore();
+    }
+    expect(Date.now() - started).toBeLessThan(30_000);
     expect((await a.commit({ deliveries: deliveries.slice(0, 10_000) })).enqueued).toBe(0);
     expect(await a.outbox.stats(at(0))).toMatchObject({ pending: 50_000 });
+  });
+
+  it("commits all or nothing: a failing part leaves nothing behind", async () => {
+    const [a, b] = await twoInstances();
+    const release = makeRelease("Immigration rules changed", "2025-03-12");
+    const before = await a.generation();
+    const broken = { ...makeDelivery("bad", "ann@example.org", iso(0)), dueAt: "not a date" };
+    const error = await a.commit({ releases: [release], placements: [{ feed: "all", entry: { id: release.id, date: release.date, updatedAt: release.updatedAt } }], dirty: ["all"], deliveries: [makeDelivery("ok", "bob@example.org", iso(0)), broken] }).then(() => undefined, (e: unknown) => e);
+    expect(isPressroomError(error, "STATE_IO")).toBe(true);
+    expect((error as Error).message).toMatch(/^store: unable to commit in postgres:\/\//);
+    expect(await b.releases.count()).toBe(0);
+    expect(await b.feeds.names()).toEqual([]);
+    expect(await b.feeds.dirty()).toEqual([]);
+    expect(await b.outbox.get("ok")).toBeUndefined();
+    expect(await b.generation()).toBe(before);
   });
 });
