@@ -95,4 +95,21 @@ describe.skipIf(!testDatabaseUrl())("postgres outbox under concurrency", () => {
     expect(await b.outbox.get("ok")).toBeUndefined();
     expect(await b.generation()).toBe(before);
   });
+
+  it("two instances committing the same releases at once, in opposite orders, both succeed", async () => {
+    const [a, b] = await twoInstances();
+    const releases = Array.from({ length: 200 }, (_, i) => makeRelease(`Policing statement number ${i}`, `2025-0${(i % 9) + 1}-1${i % 10}`, { sourceItemId: `item-${i}` }));
+    const placements = (list: typeof releases) => list.flatMap((r) => ["all", "kinds/press-release"].map((feed) => ({ feed, entry: { id: r.id, date: r.date, updatedAt: r.updatedAt } })));
+    const reversed = [...releases].reverse();
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => {
+        const list = i % 2 ? reversed : releases;
+        return (i % 2 ? b : a).commit({ releases: list, placements: placements(list), dirty: ["all"], deliveries: list.map((r) => makeDelivery(`${r.id}#alert`, `reader-${r.date}@example.org`, iso(0))) });
+      }),
+    );
+    expect(runs.reduce((n, r) => n + r.enqueued, 0)).toBe(200);
+    expect(await a.releases.count()).toBe(200);
+    expect((await b.releases.byKeys(["item:home-office-news|item-7"])).get("item:home-office-news|item-7")?.title).toBe("Policing statement number 7");
+    expect(await a.feeds.entries("all")).toHaveLength(50);
+  });
 });

@@ -46,8 +46,24 @@ export class Db {
     };
   }
 
-  /** Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws. */
+  /**
+   * Runs `work` in one transaction on one client: committed if it resolves, rolled back if it
+   * throws. A deadlock or serialization failure (two instances writing the same rows) is retried
+   * a few times, so `work` must only touch the database.
+   */
   async tx<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(verb, work);
+      } catch (error) {
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        if (attempt >= RETRIES || (code !== "40P01" && code !== "40001")) throw error;
+        this.log.debug("postgres transaction retried", { location: this.location, verb, code, attempt });
+      }
+    }
+  }
+
+  private async once<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const { client, release } = await this.checkout(verb);
     let broken: Error | undefined;
     try {
@@ -64,6 +80,14 @@ export class Db {
       release(broken);
     }
   }
+}
+
+/** Attempts of a transaction that hit a deadlock or a serialization failure. */
+const RETRIES = 3;
+
+/** Byte-order comparison (what `collate "C"` sorts by), so every instance locks rows in one order. */
+export function byCode(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Splits a list into chunks, so bulk statements stay a sensible size. */

@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
 import type { Delivery } from "../../core/subscription.js";
-import { bumpGeneration, chunk, type Db, type Sql } from "./pg-db.js";
+import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /** Channel notified when deliveries were queued (senders may claim at once). */
 export const WORK_CHANNEL = "pressroom_work";
@@ -16,7 +16,8 @@ const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null 
  */
 export async function insertDeliveries(client: Sql, deliveries: readonly Delivery[]): Promise<number> {
   let added = 0;
-  for (const part of chunk(deliveries, BATCH)) {
+  const sorted = [...deliveries].sort((a, b) => byCode(a.id, b.id));
+  for (const part of chunk(sorted, BATCH)) {
     const result = await client.query(
       `insert into deliveries (id, email, status, due_at, created_at, batch_id, message_id, finished_at, data)
        select d->>'id', d->>'email', d->>'status', (d->>'dueAt')::timestamptz, (d->>'createdAt')::timestamptz,
@@ -111,7 +112,7 @@ export class PgOutboxStore implements OutboxStore {
   async ack(acks: readonly OutboxAck[]): Promise<void> {
     if (acks.length === 0) return;
     const latest = new Map(acks.map((a) => [a.id, a]));
-    const rows = [...latest.values()].map((a) => {
+    const rows = [...latest.values()].sort((a, b) => byCode(a.id, b.id)).map((a) => {
       switch (a.status) {
         case "sent":
           return { id: a.id, status: "sent", due_at: null, patch: { status: "sent", sentAt: a.sentAt } };
