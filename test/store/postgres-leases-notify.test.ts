@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
-import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
+import { listenPostgresChanges, openPostgresState } from "../../src/store/postgres/index.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { iso, makeDelivery } from "./contract/fixtures.js";
 
@@ -91,5 +91,36 @@ describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
     expect(heard[0]!.channel).toBe("pressroom_feeds");
     expect(JSON.parse(heard[0]!.payload ?? "[]")).toEqual(["all", "kinds/speech"]);
     expect(heard[1]!.channel).toBe("pressroom_work");
+  });
+
+  it("listenPostgresChanges hands feed names and work to handlers, and survives a dropped connection", async () => {
+    const { url, a } = await setup();
+    const feeds: (readonly string[] | undefined)[] = [];
+    let work = 0;
+    const listener = await listenPostgresChanges(url, { onFeeds: (names) => feeds.push(names), onWork: () => work++ });
+    cleanups.push(() => listener.close());
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await sleep(25);
+    };
+
+    await a.feeds.publish([{ name: "topics/asylum", xml: "<feed>a</feed>", entries: 1 }], []);
+    await a.outbox.enqueue([makeDelivery("d1", "ann@example.org", iso(0))]);
+    await until(() => feeds.length >= 1 && work >= 1);
+    expect(feeds).toEqual([["topics/asylum"]]);
+    expect(work).toBe(1);
+
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pressroom listen' and datname = current_database()");
+    } finally {
+      await admin.end();
+    }
+    // After reconnecting it reports "something may have changed", then hears new changes again.
+    await until(() => work >= 2);
+    expect(feeds.at(-1)).toBeUndefined();
+    await a.feeds.publish([{ name: "all", xml: "<feed>b</feed>", entries: 1 }], []);
+    await until(() => feeds.some((f) => f?.[0] === "all"));
+    expect(feeds.at(-1)).toEqual(["all"]);
   });
 });
