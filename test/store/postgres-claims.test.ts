@@ -6,14 +6,14 @@ import type { StateStore } from "../../src/core/ports.js";
 import type { Delivery } from "../../src/core/subscription.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
-import { at, iso, makeDelivery, makeRelease } from "./contract/fixtures.js";
+import { at, cleanupRetrying, iso, makeDelivery, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 
 describe.skipIf(!testDatabaseUrl())("postgres outbox under concurrency", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
   });
 
   async function twoInstances(): Promise<[StateStore, StateStore]> {

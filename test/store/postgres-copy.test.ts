@@ -3,14 +3,14 @@ import { fixedClock } from "../../src/core/clock.js";
 import type { StateRecord } from "../../src/core/ports.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
-import { iso, makeDelivery, makeRelease } from "./contract/fixtures.js";
+import { cleanupRetrying, iso, makeDelivery, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 
 describe.skipIf(!testDatabaseUrl())("postgres export", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
   });
 
   it("exports one consistent snapshot while another instance writes", async () => {

@@ -4,7 +4,7 @@ import { fixedClock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
 import { listenPostgresChanges, openPostgresState } from "../../src/store/postgres/index.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
-import { iso, makeDelivery } from "./contract/fixtures.js";
+import { cleanupRetrying, iso, makeDelivery } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
   });
 
   async function setup(): Promise<{ url: string; a: StateStore; b: StateStore }> {

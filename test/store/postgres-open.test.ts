@@ -4,7 +4,7 @@ import { fixedClock } from "../../src/core/clock.js";
 import { isPressroomError } from "../../src/core/errors.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
-import { makeRelease } from "./contract/fixtures.js";
+import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
@@ -12,7 +12,7 @@ const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expecte
 describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
   });
 
   it("names the database without its password", async () => {
