@@ -72,7 +72,7 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
   }
   client.release();
 
-  const db = new Db(pool, location);
+  const db = new Db(pool, location, log);
   let closed = false;
   return {
     engine: "postgres",

@@ -5,7 +5,7 @@ import type { StoredRelease } from "../../core/release.js";
 import type { RunSummary, RunTotals } from "../../core/run.js";
 import type { SourceState } from "../../core/source.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
-import { bumpGeneration, chunk, type Db } from "./pg-db.js";
+import { bumpGeneration, chunk, storeError, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
 import { insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
@@ -23,41 +23,63 @@ export async function isEmptyState(db: Db): Promise<boolean> {
 
 /** Every record: releases by month, feeds, sources, subscriptions, deliveries by id, runs oldest first, totals, secret. */
 export async function* exportState(db: Db): AsyncGenerator<StateRecord> {
-  const months = await db.query<{ month: string }>("export releases", "select distinct month from releases order by month desc");
+  // One read-only repeatable-read transaction: a consistent snapshot even while instances write.
+  const { client, release } = await db.checkout("export the state");
+  const q = async <R extends pg.QueryResultRow>(verb: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> => {
+    try {
+      return await client.query<R>(text, params);
+    } catch (error) {
+      throw storeError(verb, db.location, error);
+    }
+  };
+  try {
+    await q("export the state", "begin isolation level repeatable read read only");
+    yield* exportSnapshot(q);
+  } finally {
+    // Read-only: ending it by rollback also ends an export abandoned half way.
+    await client.query("rollback").catch(() => {});
+    release();
+  }
+}
+
+type Query = <R extends pg.QueryResultRow>(verb: string, text: string, params?: unknown[]) => Promise<pg.QueryResult<R>>;
+
+async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
+  const months = await q<{ month: string }>("export releases", "select distinct month from releases order by month desc");
   for (const { month } of months.rows) {
-    const { rows } = await db.query<{ data: StoredRelease }>("export releases", "select data from releases where month = $1 order by date, id", [month]);
+    const { rows } = await q<{ data: StoredRelease }>("export releases", "select data from releases where month = $1 order by date, id", [month]);
     for (const r of rows) yield { type: "release", release: r.data };
   }
-  const feeds = await db.query<{ name: string }>("export feeds", "select name from feeds order by name");
+  const feeds = await q<{ name: string }>("export feeds", "select name from feeds order by name");
   for (const { name } of feeds.rows) {
-    const { rows } = await db.query<FeedEntry>("export feeds", `select release_id as id, date, updated_at as "updatedAt" from feed_entries where feed = $1 order by date desc, updated_at desc, release_id`, [name]);
+    const { rows } = await q<FeedEntry>("export feeds", `select release_id as id, date, updated_at as "updatedAt" from feed_entries where feed = $1 order by date desc, updated_at desc, release_id`, [name]);
     yield { type: "feed-entries", feed: name, entries: rows.map((e) => ({ id: e.id, date: e.date, updatedAt: e.updatedAt })) };
   }
-  const docs = await db.query<FeedDocument>("export feed documents", "select name, xml, etag, updated, entries from feed_documents order by name");
+  const docs = await q<FeedDocument>("export feed documents", "select name, xml, etag, updated, entries from feed_documents order by name");
   for (const d of docs.rows) yield { type: "feed-document", document: { name: d.name, xml: d.xml, etag: d.etag, updated: d.updated, entries: d.entries } };
-  const dirty = await db.query<{ feed: string }>("export dirty feeds", "select feed from feed_dirty order by feed");
+  const dirty = await q<{ feed: string }>("export dirty feeds", "select feed from feed_dirty order by feed");
   if (dirty.rows.length) yield { type: "dirty", feeds: dirty.rows.map((r) => r.feed) };
-  const sources = await db.query<{ data: SourceState }>("export sources", "select data from sources order by id");
+  const sources = await q<{ data: SourceState }>("export sources", "select data from sources order by id");
   for (const s of sources.rows) yield { type: "source", state: s.data };
-  const subs = await db.query<{ email: string; origin: Subscriber["origin"]; created_at: string; topics: Subscriber["topics"] }>("export subscribers", "select email, origin, created_at, topics from subscribers order by email");
+  const subs = await q<{ email: string; origin: Subscriber["origin"]; created_at: string; topics: Subscriber["topics"] }>("export subscribers", "select email, origin, created_at, topics from subscribers order by email");
   for (const s of subs.rows) yield { type: "subscriber", subscriber: { email: s.email, topics: s.topics, createdAt: s.created_at, origin: s.origin } };
-  const seeded = await db.query<{ email: string; ids: string[] }>("export seeded topics", "select email, array_agg(topic_id order by topic_id) as ids from seeded group by email order by email");
+  const seeded = await q<{ email: string; ids: string[] }>("export seeded topics", "select email, array_agg(topic_id order by topic_id) as ids from seeded group by email order by email");
   for (const s of seeded.rows) yield { type: "seeded", email: s.email, topicIds: s.ids };
-  const pending = await db.query<{ data: PendingSubscription }>("export pending subscriptions", "select data from pending_subscriptions order by token");
+  const pending = await q<{ data: PendingSubscription }>("export pending subscriptions", "select data from pending_subscriptions order by token");
   for (const p of pending.rows) yield { type: "pending", pending: p.data };
   let after = "";
   for (;;) {
-    const { rows } = await db.query<{ id: string; data: Delivery | null }>("export deliveries", "select id, data from deliveries where id > $1 order by id limit $2", [after, PAGE]);
+    const { rows } = await q<{ id: string; data: Delivery | null }>("export deliveries", "select id, data from deliveries where id > $1 order by id limit $2", [after, PAGE]);
     for (const d of rows) if (d.data) yield { type: "delivery", delivery: d.data };
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1]!.id;
   }
-  const runs = await db.query<{ data: RunSummary }>("export runs", "select data from runs order by seq");
+  const runs = await q<{ data: RunSummary }>("export runs", "select data from runs order by seq");
   for (const r of runs.rows) yield { type: "run", run: r.data };
-  const totals = await db.query<{ data: RunTotals }>("export run totals", "select data from run_totals where id = 1");
+  const totals = await q<{ data: RunTotals }>("export run totals", "select data from run_totals where id = 1");
   const t = { ...emptyTotals(), ...totals.rows[0]?.data };
   if (t.runs > 0) yield { type: "totals", totals: t };
-  const secret = await db.query<{ value: string }>("export the secret", "select value from pressroom_meta where key = 'secret'");
+  const secret = await q<{ value: string }>("export the secret", "select value from pressroom_meta where key = 'secret'");
   if (secret.rows[0]) yield { type: "secret", secret: secret.rows[0].value };
 }
 

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { describeError, PressroomError } from "../../core/errors.js";
+import { silentLogger, type Logger } from "../../core/logger.js";
 
 /** A pool or a client inside a transaction: both run queries. */
 export type Sql = pg.Pool | pg.PoolClient;
@@ -12,7 +13,7 @@ export function storeError(verb: string, location: string, error: unknown): Pres
 
 /** The pool plus where it points, so every failure names the database (never its password). */
 export class Db {
-  constructor(readonly pool: pg.Pool, readonly location: string) {}
+  constructor(readonly pool: pg.Pool, readonly location: string, private readonly log: Logger = silentLogger) {}
 
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(verb: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
     try {
@@ -22,14 +23,48 @@ export class Db {
     }
   }
 
-  /** Runs `work` in one transaction on one client: committed if it resolves, rolled back if it throws. */
-  async tx<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /**
+   * A client of its own (transactions, leases). While checked out, a dropped connection is reported
+   * on the client, not the pool: it is logged here (the pending query fails on its own) instead of
+   * crashing the process as an unhandled 'error' event.
+   */
+  async checkout(verb: string): Promise<{ client: pg.PoolClient; release(broken?: Error | boolean): void }> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
       throw storeError(verb, this.location, error);
     }
+    const onError = (error: Error) => this.log.warn("postgres connection lost", { location: this.location, error: error.message });
+    client.on("error", onError);
+    return {
+      client,
+      release: (broken) => {
+        client.off("error", onError);
+        client.release(broken);
+      },
+    };
+  }
+
+  /**
+   * Runs `work` in one transaction on one client: committed if it resolves, rolled back if it
+   * throws. A deadlock or serialization failure (two instances writing the same rows) is retried
+   * a few times, so `work` must only touch the database.
+   */
+  async tx<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(verb, work);
+      } catch (error) {
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        if (attempt >= RETRIES || (code !== "40P01" && code !== "40001")) throw error;
+        this.log.debug("postgres transaction retried", { location: this.location, verb, code, attempt });
+      }
+    }
+  }
+
+  private async once<T>(verb: string, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const { client, release } = await this.checkout(verb);
     let broken: Error | undefined;
     try {
       await client.query("begin");
@@ -42,9 +77,17 @@ export class Db {
       });
       throw storeError(verb, this.location, error);
     } finally {
-      client.release(broken);
+      release(broken);
     }
   }
+}
+
+/** Attempts of a transaction that hit a deadlock or a serialization failure. */
+const RETRIES = 3;
+
+/** Byte-order comparison (what `collate "C"` sorts by), so every instance locks rows in one order. */
+export function byCode(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Splits a list into chunks, so bulk statements stay a sensible size. */

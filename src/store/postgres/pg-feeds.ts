@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Clock } from "../../core/clock.js";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
-import { bumpGeneration, chunk, type Db, type Sql } from "./pg-db.js";
+import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /** Channel notified (payload: JSON array of names, or `*` when too long) when feed bytes change. */
 export const FEEDS_CHANNEL = "pressroom_feeds";
@@ -10,12 +10,12 @@ const ORDER = "date desc, updated_at desc, release_id asc";
 
 export async function ensureFeeds(client: Sql, feeds: readonly string[]): Promise<void> {
   if (feeds.length === 0) return;
-  await client.query("insert into feeds (name) select distinct unnest($1::text[]) on conflict do nothing", [[...feeds]]);
+  await client.query("insert into feeds (name) select distinct unnest($1::text[]) order by 1 on conflict do nothing", [[...feeds]]);
 }
 
 export async function markDirty(client: Sql, feeds: readonly string[]): Promise<void> {
   if (feeds.length === 0) return;
-  await client.query("insert into feed_dirty (feed) select distinct unnest($1::text[]) on conflict do nothing", [[...feeds]]);
+  await client.query("insert into feed_dirty (feed) select distinct unnest($1::text[]) order by 1 on conflict do nothing", [[...feeds]]);
 }
 
 /** Places entries (replacing a release's entry in a feed) and trims each placed feed to `cap`. Returns the placed feeds. */
@@ -25,7 +25,8 @@ export async function placeEntries(client: Sql, placements: readonly { readonly 
   for (const p of placements) latest.set(`${p.feed}\u0000${p.entry.id}`, p);
   const feeds = [...new Set(placements.map((p) => p.feed))].sort();
   await ensureFeeds(client, feeds);
-  for (const part of chunk([...latest.values()], 5_000)) {
+  const sorted = [...latest.values()].sort((a, b) => byCode(a.feed, b.feed) || byCode(a.entry.id, b.entry.id));
+  for (const part of chunk(sorted, 5_000)) {
     await client.query(
       `insert into feed_entries (feed, release_id, date, updated_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
        on conflict (feed, release_id) do update set date = excluded.date, updated_at = excluded.updated_at`,
@@ -79,7 +80,7 @@ export class PgFeedStore implements FeedStore {
     const latest = new Map(renders.map((r) => [r.name, r]));
     return this.db.tx("publish feeds", async (client) => {
       const changed: string[] = [];
-      for (const part of chunk([...latest.values()], 200)) {
+      for (const part of chunk([...latest.values()].sort((a, b) => byCode(a.name, b.name)), 200)) {
         const { rows } = await client.query<{ name: string }>(
           `insert into feed_documents (name, xml, etag, updated, entries)
            select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])

@@ -1,4 +1,4 @@
-import type pg from "pg";
+import { createHash } from "node:crypto";
 import type { LeaseStore } from "../../core/ports.js";
 import { storeError, type Db } from "./pg-db.js";
 
@@ -6,26 +6,26 @@ import { storeError, type Db } from "./pg-db.js";
  * Named leases as session advisory locks: a dedicated client holds `pg_try_advisory_lock` while
  * the work runs, so a dead instance's lease ends with its connection.
  */
+/** A 64-bit advisory lock key for a lease name (signed, as PostgreSQL's bigint). */
+export function leaseKey(name: string): string {
+  return BigInt.asIntN(64, BigInt(`0x${createHash("sha256").update(`pressroom.lease:${name}`).digest("hex").slice(0, 16)}`)).toString();
+}
+
 export class PgLeaseStore implements LeaseStore {
   constructor(private readonly db: Db) {}
 
   async withLease<T>(name: string, work: () => Promise<T>): Promise<{ held: true; value: T } | { held: false }> {
-    let client: pg.PoolClient;
     let held: boolean;
+    const { client, release } = await this.db.checkout(`take the lease ${name}`);
     try {
-      client = await this.db.pool.connect();
-    } catch (error) {
-      throw storeError(`take the lease ${name}`, this.db.location, error);
-    }
-    try {
-      const { rows } = await client.query<{ held: boolean }>("select pg_try_advisory_lock(hashtext('pressroom.lease'), hashtext($1)) as held", [name]);
+      const { rows } = await client.query<{ held: boolean }>("select pg_try_advisory_lock($1::bigint) as held", [leaseKey(name)]);
       held = rows[0]?.held === true;
     } catch (error) {
-      client.release(true);
+      release(true);
       throw storeError(`take the lease ${name}`, this.db.location, error);
     }
     if (!held) {
-      client.release();
+      release();
       return { held: false };
     }
     let broken: Error | undefined;
@@ -33,12 +33,12 @@ export class PgLeaseStore implements LeaseStore {
       return { held: true, value: await work() };
     } finally {
       try {
-        await client.query("select pg_advisory_unlock(hashtext('pressroom.lease'), hashtext($1))", [name]);
+        await client.query("select pg_advisory_unlock($1::bigint)", [leaseKey(name)]);
       } catch (error) {
         // A client whose unlock failed is destroyed: its session, and the lock, end with it.
         broken = error instanceof Error ? error : new Error(String(error));
       }
-      client.release(broken);
+      release(broken);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
 import type { Delivery } from "../../core/subscription.js";
-import { bumpGeneration, chunk, type Db, type Sql } from "./pg-db.js";
+import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /** Channel notified when deliveries were queued (senders may claim at once). */
 export const WORK_CHANNEL = "pressroom_work";
@@ -16,7 +16,8 @@ const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null 
  */
 export async function insertDeliveries(client: Sql, deliveries: readonly Delivery[]): Promise<number> {
   let added = 0;
-  for (const part of chunk(deliveries, BATCH)) {
+  const sorted = [...deliveries].sort((a, b) => byCode(a.id, b.id));
+  for (const part of chunk(sorted, BATCH)) {
     const result = await client.query(
       `insert into deliveries (id, email, status, due_at, created_at, batch_id, message_id, finished_at, data)
        select d->>'id', d->>'email', d->>'status', (d->>'dueAt')::timestamptz, (d->>'createdAt')::timestamptz,
@@ -50,34 +51,51 @@ export class PgOutboxStore implements OutboxStore {
   }
 
   /*
-   * One statement: candidate addresses ordered by their oldest due delivery; an address is taken
-   * only under a transaction-scoped advisory lock on it (a concurrent claimer skips it, so a digest
-   * is never split); its claimable rows are then locked FOR UPDATE SKIP LOCKED and re-checked
-   * (a row another claimer just took no longer qualifies), and claimed.
+   * In one transaction: pick candidate addresses, oldest due delivery first, taking each only under
+   * a transaction-scoped advisory lock on it (a concurrent claimer skips it, so a digest is never
+   * split); then, in a fresh statement (so claims committed meanwhile are seen), lock the picked
+   * addresses' claimable rows FOR UPDATE SKIP LOCKED and claim them. An address that turns out to
+   * have been claimed just before is replaced by the next candidate, for a few rounds.
    */
   async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
     if (limit <= 0) return [];
     const until = new Date(now.getTime() + leaseMs);
-    const { rows } = await this.db.query<Row & { due: Date }>(
-      "claim deliveries",
-      `with candidates as (
-         select email, min(due_at) as first_due from deliveries where ${CLAIMABLE}
-         group by email order by first_due, email
-       ),
-       picked as materialized (
-         select email from candidates
-         where pg_try_advisory_xact_lock(hashtext('pressroom.claim'), hashtext(email))
-         limit $2
-       ),
-       locked as (
-         select id from deliveries where email in (select email from picked) and ${CLAIMABLE}
-         for update skip locked
-       )
-       update deliveries d set claim_owner = $3, claim_until = $4
-       from locked where d.id = locked.id
-       returning d.data, d.due_at as due`,
-      [now, limit, owner, until],
-    );
+    const rows = await this.db.tx("claim deliveries", async (client) => {
+      const out: (Row & { due: Date })[] = [];
+      const tried: string[] = [];
+      const addresses = new Set<string>();
+      for (let round = 0; round < 5 && addresses.size < limit; round++) {
+        const picked = await client.query<{ email: string }>(
+          `with candidates as materialized (
+             select email, min(due_at) as first_due from deliveries
+             where ${CLAIMABLE} and not (email = any($3::text[]))
+             group by email order by first_due, email
+           )
+           select email from candidates
+           where pg_try_advisory_xact_lock(hashtext('pressroom.claim'), hashtext(email))
+           limit $2`,
+          [now, limit - addresses.size, tried],
+        );
+        if (picked.rows.length === 0) break;
+        const emails = picked.rows.map((r) => r.email);
+        tried.push(...emails);
+        const claimed = await client.query<Row & { due: Date; email: string }>(
+          `with locked as (
+             select id from deliveries where email = any($2::text[]) and ${CLAIMABLE}
+             for update skip locked
+           )
+           update deliveries d set claim_owner = $3, claim_until = $4
+           from locked where d.id = locked.id
+           returning d.data, d.due_at as due, d.email`,
+          [now, emails, owner, until],
+        );
+        for (const r of claimed.rows) {
+          addresses.add(r.email);
+          out.push(r);
+        }
+      }
+      return out;
+    });
     return rows.sort((a, b) => a.due.getTime() - b.due.getTime() || (a.data.id < b.data.id ? -1 : a.data.id > b.data.id ? 1 : 0)).map((r) => r.data);
   }
 
@@ -94,7 +112,7 @@ export class PgOutboxStore implements OutboxStore {
   async ack(acks: readonly OutboxAck[]): Promise<void> {
     if (acks.length === 0) return;
     const latest = new Map(acks.map((a) => [a.id, a]));
-    const rows = [...latest.values()].map((a) => {
+    const rows = [...latest.values()].sort((a, b) => byCode(a.id, b.id)).map((a) => {
       switch (a.status) {
         case "sent":
           return { id: a.id, status: "sent", due_at: null, patch: { status: "sent", sentAt: a.sentAt } };

@@ -1,14 +1,15 @@
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
-import { chunk, type Db, type Sql } from "./pg-db.js";
+import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 const BATCH = 500;
 
 /** Writes releases with their identity keys and title keys (a release's old keys and titles are replaced). */
 export async function upsertReleases(client: Sql, releases: readonly StoredRelease[]): Promise<void> {
   const byId = new Map(releases.map((r) => [r.id, r]));
-  for (const part of chunk([...byId.values()], BATCH)) {
+  // Rows are written in id order, so two instances committing the same releases cannot deadlock.
+  for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const ids = part.map((r) => r.id);
     await client.query(
       `insert into releases (id, month, date, data)
@@ -24,10 +25,11 @@ export async function upsertReleases(client: Sql, releases: readonly StoredRelea
       for (const key of storedKeys(r)) keys.set(key, r.id);
       for (const k of titleKeysOf(r)) titles.push({ k, d: r.date, r: r.id });
     }
+    const sortedKeys = [...keys].sort(([a], [b]) => byCode(a, b));
     await client.query(
       `insert into release_keys (key, release_id) select * from unnest($1::text[], $2::text[])
        on conflict (key) do update set release_id = excluded.release_id`,
-      [[...keys.keys()], [...keys.values()]],
+      [sortedKeys.map(([k]) => k), sortedKeys.map(([, id]) => id)],
     );
     await client.query(
       `insert into release_titles (title_key, date, release_id) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,

@@ -3,7 +3,7 @@ import { isPressroomError } from "../../../src/core/errors.js";
 import type { StateRecord, StateStore } from "../../../src/core/ports.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines, stateEngines } from "../../helpers/state-engines.js";
-import { at, collect, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic } from "./fixtures.js";
+import { at, cleanupRetrying, collect, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic } from "./fixtures.js";
 
 /** Exports in a comparable form: records of each type sorted, except runs (oldest first by contract). */
 async function canonicalExport(store: StateStore): Promise<Record<string, string[]>> {
@@ -45,7 +45,7 @@ async function fill(store: StateStore): Promise<void> {
 describeEngines("state contract: copy", (engine) => {
   const open: TestState[] = [];
   afterEach(async () => {
-    for (const s of open.splice(0)) await s.cleanup();
+    for (const s of open.splice(0)) await cleanupRetrying(s.cleanup);
   });
 
   it("exports every record type", async () => {

@@ -2,14 +2,14 @@ import { afterEach, expect, it } from "vitest";
 import { fixedClock } from "../../../src/core/clock.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
-import { makeRelease } from "./fixtures.js";
+import { cleanupRetrying, makeRelease } from "./fixtures.js";
 
 const entry = (id: string, date: string, updatedAt = `${date}T09:00:00Z`) => ({ id, date, updatedAt });
 
 describeEngines("state contract: feeds", (engine) => {
   let s: TestState | undefined;
   afterEach(async () => {
-    await s?.cleanup();
+    if (s) await cleanupRetrying(s.cleanup);
     s = undefined;
   });
 

@@ -100,3 +100,18 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 /** Minutes after NOW, as a Date or ISO string. */
 export const at = (minutes: number): Date => new Date(Date.parse(NOW) + minutes * 60_000);
 export const iso = (minutes: number): string => at(minutes).toISOString();
+
+/**
+ * Runs a state's cleanup, retrying a few times: PostgreSQL's `drop database … with (force)` fails
+ * while an autovacuum worker (not ours to terminate) is visiting the test database after a big write.
+ */
+export async function cleanupRetrying(cleanup: () => Promise<void>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cleanup();
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

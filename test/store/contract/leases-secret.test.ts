@@ -1,12 +1,12 @@
 import { afterEach, expect, it } from "vitest";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
-import { makeRelease } from "./fixtures.js";
+import { cleanupRetrying, makeRelease } from "./fixtures.js";
 
 describeEngines("state contract: leases, secret, generation, emptiness", (engine) => {
   let s: TestState | undefined;
   afterEach(async () => {
-    await s?.cleanup();
+    if (s) await cleanupRetrying(s.cleanup);
     s = undefined;
   });
 

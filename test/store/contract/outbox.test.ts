@@ -2,7 +2,7 @@ import { afterEach, expect, it } from "vitest";
 import { fixedClock } from "../../../src/core/clock.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
-import { at, iso, makeDelivery } from "./fixtures.js";
+import { at, cleanupRetrying, iso, makeDelivery } from "./fixtures.js";
 
 const ids = (ds: readonly { id: string }[]) => ds.map((d) => d.id);
 const LEASE = 5 * 60_000;
@@ -10,7 +10,7 @@ const LEASE = 5 * 60_000;
 describeEngines("state contract: outbox", (engine) => {
   let s: TestState | undefined;
   afterEach(async () => {
-    await s?.cleanup();
+    if (s) await cleanupRetrying(s.cleanup);
     s = undefined;
   });
 

@@ -3,12 +3,12 @@ import { titleKey } from "../../../src/core/ids.js";
 import { findExisting, lookupKeys } from "../../../src/core/identity.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
-import { collect, makeRelease } from "./fixtures.js";
+import { cleanupRetrying, collect, makeRelease } from "./fixtures.js";
 
 describeEngines("state contract: releases", (engine) => {
   let s: TestState | undefined;
   afterEach(async () => {
-    await s?.cleanup();
+    if (s) await cleanupRetrying(s.cleanup);
     s = undefined;
   });
 

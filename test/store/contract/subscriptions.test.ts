@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
-import { at, iso, makeDelivery, makeTopic, NOW } from "./fixtures.js";
+import { at, cleanupRetrying, iso, makeDelivery, makeTopic, NOW } from "./fixtures.js";
 
 const asylum = makeTopic("t-asylum", "asylum");
 const knives = makeTopic("t-knives", "knife crime", "daily");
@@ -10,7 +10,7 @@ const boats = makeTopic("t-boats", "small boats", "weekly");
 describeEngines("state contract: subscriptions", (engine) => {
   let s: TestState | undefined;
   afterEach(async () => {
-    await s?.cleanup();
+    if (s) await cleanupRetrying(s.cleanup);
     s = undefined;
   });
 

@@ -1,0 +1,126 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/core/clock.js";
+import type { StateStore } from "../../src/core/ports.js";
+import { listenPostgresChanges, openPostgresState } from "../../src/store/postgres/index.js";
+import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
+import { cleanupRetrying, iso, makeDelivery } from "./contract/fixtures.js";
+
+const clock = fixedClock("2026-11-29T10:00:00Z");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
+  });
+
+  async function setup(): Promise<{ url: string; a: StateStore; b: StateStore }> {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const a = await openPostgresState(db.url, { clock, poolSize: 3 });
+    const b = await openPostgresState(db.url, { clock, poolSize: 3 });
+    cleanups.push(() => a.close(), () => b.close());
+    return { url: db.url, a, b };
+  }
+
+  it("a lease held by one instance turns the other away until it ends", async () => {
+    const { a, b } = await setup();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const holder = a.leases.withLease("source:govuk-news", async () => {
+      entered();
+      await gate;
+      return "polled";
+    });
+    await inside;
+    expect(await b.leases.withLease("source:govuk-news", async () => "stolen")).toEqual({ held: false });
+    expect(await b.leases.withLease("source:home-office-rss", async () => "other")).toEqual({ held: true, value: "other" });
+    release();
+    expect(await holder).toEqual({ held: true, value: "polled" });
+    expect(await b.leases.withLease("source:govuk-news", async () => "next")).toEqual({ held: true, value: "next" });
+  });
+
+  it("a lease ends when its holder's connection dies", async () => {
+    const { url, a, b } = await setup();
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    let finish!: () => void;
+    const gate = new Promise<void>((r) => (finish = r));
+    const holder = a.leases.withLease("source:dump", async () => {
+      entered();
+      await gate;
+      return "done";
+    });
+    await inside;
+    expect(await b.leases.withLease("source:dump", async () => 1)).toEqual({ held: false });
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
+    } finally {
+      await admin.end();
+    }
+    await sleep(200);
+    expect(await b.leases.withLease("source:dump", async () => 2)).toEqual({ held: true, value: 2 });
+    // The work itself finishes; its unlock fails on the dead connection, which is discarded, not reused.
+    finish();
+    expect(await holder).toEqual({ held: true, value: "done" });
+    expect(await a.leases.withLease("source:dump", async () => 3)).toEqual({ held: true, value: 3 });
+  });
+
+  it("notifies listeners of changed feeds on publish, and of queued work on commit", async () => {
+    const { url, a } = await setup();
+    const listener = new pg.Client({ connectionString: url });
+    await listener.connect();
+    cleanups.push(() => listener.end());
+    const heard: { channel: string; payload: string | undefined }[] = [];
+    listener.on("notification", (n) => heard.push({ channel: n.channel, payload: n.payload }));
+    await listener.query("listen pressroom_feeds");
+    await listener.query("listen pressroom_work");
+
+    await a.feeds.publish([{ name: "all", xml: "<feed>1</feed>", entries: 1 }, { name: "kinds/speech", xml: "<feed>s</feed>", entries: 1 }], []);
+    await a.feeds.publish([{ name: "all", xml: "<feed>1</feed>", entries: 1 }], []);
+    await a.commit({ deliveries: [makeDelivery("d1", "ann@example.org", iso(0))] });
+    await a.commit({ deliveries: [makeDelivery("d1", "ann@example.org", iso(0))] });
+    for (let i = 0; i < 50 && heard.length < 2; i++) await sleep(20);
+    await sleep(200);
+    expect(heard).toHaveLength(2);
+    expect(heard[0]!.channel).toBe("pressroom_feeds");
+    expect(JSON.parse(heard[0]!.payload ?? "[]")).toEqual(["all", "kinds/speech"]);
+    expect(heard[1]!.channel).toBe("pressroom_work");
+  });
+
+  it("listenPostgresChanges hands feed names and work to handlers, and survives a dropped connection", async () => {
+    const { url, a } = await setup();
+    const feeds: (readonly string[] | undefined)[] = [];
+    let work = 0;
+    const listener = await listenPostgresChanges(url, { onFeeds: (names) => feeds.push(names), onWork: () => work++ });
+    cleanups.push(() => listener.close());
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 200 && !done(); i++) await sleep(25);
+    };
+
+    await a.feeds.publish([{ name: "topics/asylum", xml: "<feed>a</feed>", entries: 1 }], []);
+    await a.outbox.enqueue([makeDelivery("d1", "ann@example.org", iso(0))]);
+    await until(() => feeds.length >= 1 && work >= 1);
+    expect(feeds).toEqual([["topics/asylum"]]);
+    expect(work).toBe(1);
+
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pressroom listen' and datname = current_database()");
+    } finally {
+      await admin.end();
+    }
+    // After reconnecting it reports "something may have changed", then hears new changes again.
+    await until(() => work >= 2);
+    expect(feeds.at(-1)).toBeUndefined();
+    await a.feeds.publish([{ name: "all", xml: "<feed>b</feed>", entries: 1 }], []);
+    await until(() => feeds.some((f) => f?.[0] === "all"));
+    expect(feeds.at(-1)).toEqual(["all"]);
+  });
+});

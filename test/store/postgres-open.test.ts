@@ -1,0 +1,79 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/core/clock.js";
+import { isPressroomError } from "../../src/core/errors.js";
+import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
+import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
+import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
+
+const clock = fixedClock("2026-11-29T10:00:00Z");
+const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
+
+describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
+  });
+
+  it("names the database without its password", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const store = await openPostgresState(db.url, { clock });
+    cleanups.push(() => store.close());
+    expect(store.engine).toBe("postgres");
+    const u = new URL(db.url);
+    expect(store.location).toBe(`postgres://${u.username}@${u.host}${u.pathname}`);
+    expect(store.location).not.toContain(`:${u.password}@`);
+  });
+
+  it("migrates once, even when instances open a new database at the same time", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const stores = await Promise.all([1, 2, 3].map(() => openPostgresState(db.url, { clock, poolSize: 2 })));
+    for (const s of stores) cleanups.push(() => s.close());
+    await stores[0]!.commit({ releases: [makeRelease("Violence against women strategy", "2024-02-01")] });
+    expect(await stores[2]!.releases.count()).toBe(1);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      expect((await c.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: "1" }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it("refuses a database written by a newer Pressroom", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const store = await openPostgresState(db.url, { clock });
+    await store.commit({ releases: [makeRelease("Border security bill", "2025-01-30")] });
+    await store.close();
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    await c.query("update pressroom_meta set value = '7' where key = 'schema_version'");
+    await c.end();
+    const error = await failure(openPostgresState(db.url, { clock }));
+    expect(isPressroomError(error, "STATE_SCHEMA")).toBe(true);
+    expect((error as Error).message).toMatch(/^store: postgres:\/\/.+ was written by a newer Pressroom \(schema 7, this one reads 1\); upgrade Pressroom\.$/);
+    expect((error as Error).message).not.toContain(":pressroom@");
+  });
+
+  it("reports a refused connection as STATE_IO without the password", async () => {
+    const url = "postgres://pressroom:hunter2-very-secret@127.0.0.1:1/pressroom";
+    const error = await failure(openPostgresState(url, { clock }));
+    expect(isPressroomError(error, "STATE_IO")).toBe(true);
+    expect((error as Error).message).toMatch(/^store: unable to connect to postgres:\/\/pressroom@127\.0\.0\.1:1\/pressroom: /);
+    expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    expect((error as Error).message).not.toContain("hunter2");
+  });
+
+  it("reports a wrong password as STATE_IO without the password", async () => {
+    const u = new URL(testDatabaseUrl()!);
+    u.password = "not-the-right-one-42";
+    const error = await failure(openPostgresState(u.toString(), { clock }));
+    expect(isPressroomError(error, "STATE_IO")).toBe(true);
+    expect((error as Error).message).toContain("store: unable to connect to");
+    expect((error as Error).message).toMatch(/password authentication failed/);
+    expect((error as Error).message).not.toContain("not-the-right-one-42");
+  });
+});
