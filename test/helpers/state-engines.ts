@@ -66,12 +66,20 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   return {
     url: url.toString(),
     drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
+      // `with (force)` cannot end an autovacuum worker visiting the database after a big write
+      // (not ours to terminate): retry for a few seconds.
+      for (let attempt = 1; ; attempt++) {
+        const c = new pg.Client({ connectionString: admin });
+        await c.connect();
+        try {
+          await c.query(`drop database if exists ${name} with (force)`);
+          return;
+        } catch (error) {
+          if (attempt >= 40) throw error;
+        } finally {
+          await c.end();
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
       }
     },
   };
