@@ -26,6 +26,8 @@ export interface PipelineDeps {
   readonly onProgress?: (sourceId: string, done: number, total: number, phase: "reading" | "storing") => void;
   /** Who claims outbox work: unique per process (host, pid, random), so claims of a dead sender can be told apart. */
   readonly owner: string;
+  /** Wait up to this long for a source another instance is polling (imports), instead of skipping it. */
+  readonly waitForLeasesMs?: number;
   /** Test hook: throw at a pipeline step to simulate a crash. */
   readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;
 }

@@ -30,6 +30,9 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
+/** How often a run that must wait for a source's lease tries again. */
+const LEASE_POLL_MS = 250;
+
 /** Lets tasks started in order 0..n-1 enter a section strictly in that order. */
 function createTurns(n: number) {
   const opened: (() => void)[] = [];
@@ -108,11 +111,18 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     const source = sources[i]!;
     try {
       if (fatal) throw fatal.error;
-      const leased = await store.leases.withLease(`source:${source.id}`, async () => {
+      const work = async () => {
         const outcome = await readSource(source);
         await turns.wait(k);
         return commitSource(source, outcome);
-      });
+      };
+      let leased = await store.leases.withLease(`source:${source.id}`, work);
+      // An import names its files: it waits its turn instead of skipping them.
+      for (let waited = 0; !leased.held && deps.waitForLeasesMs !== undefined && waited < deps.waitForLeasesMs; waited += LEASE_POLL_MS) {
+        if (waited === 0) log.warn("waiting for another instance polling this source", { source: source.id });
+        await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+        leased = await store.leases.withLease(`source:${source.id}`, work);
+      }
       if (leased.held) {
         results[i] = leased.value;
       } else {

@@ -33,7 +33,7 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
     // One pass per file, in order, all as the `import` source.
     let ok = true;
     for (const file of options.files) {
-      const summary = await runOnce({ ...ctx.deps, baseDir: process.cwd() }, [{ id: IMPORT_SOURCE_ID, type: "dump", path: file }]);
+      const summary = await runOnce({ ...ctx.deps, baseDir: process.cwd(), waitForLeasesMs: 10 * 60_000 }, [{ id: IMPORT_SOURCE_ID, type: "dump", path: file }]);
       progress.done();
       printSummary(summary, basename(file));
       ok &&= summary.ok;
