@@ -39,3 +39,24 @@ export interface RunTotals {
   deliveriesFailed: number;
   runSecondsTotal: number;
 }
+
+/** Runs kept for /healthz and `status`; totals cover every run ever recorded. */
+export const KEEP_RUNS = 50;
+
+export function emptyTotals(): RunTotals {
+  return { runs: 0, releasesNew: 0, releasesRevised: 0, sourceFailures: 0, deliveriesSent: 0, deliveriesFailed: 0, runSecondsTotal: 0 };
+}
+
+/** Totals after one more run: every engine counts the same way. */
+export function addRunToTotals(t: RunTotals, run: RunSummary): RunTotals {
+  const next = { ...emptyTotals(), ...t, runs: t.runs + 1 };
+  for (const s of run.sources) {
+    next.releasesNew += s.new;
+    next.releasesRevised += s.revised;
+    if (s.status === "failed") next.sourceFailures++;
+  }
+  next.deliveriesSent += run.deliveries.sent;
+  next.deliveriesFailed += run.deliveries.failed;
+  next.runSecondsTotal += run.durationMs / 1000;
+  return next;
+}

@@ -1,9 +1,11 @@
+import { mkdir } from "node:fs/promises";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
 import { openLowdbState } from "./lowdb/open-lowdb-state.js";
 import { openPostgresState } from "./postgres/open-postgres-state.js";
-import { acquireLock } from "./state-lock.js";
+import { PressroomError, isPressroomError } from "../core/errors.js";
+import { acquireStateLock } from "./lowdb/state-lock.js";
 
 /** Where the state lives: a state folder (lowdb, the embedded default) or a PostgreSQL database. */
 export type StateTarget = { readonly kind: "lowdb"; readonly dir: string } | { readonly kind: "postgres"; readonly url: string };
@@ -59,5 +61,11 @@ export function redactUrl(url: string): string {
  */
 export async function lockDaemon(target: StateTarget): Promise<{ release(): Promise<void> }> {
   if (target.kind === "postgres") return { release: async () => {} };
-  return acquireLock(target.dir, { name: "daemon.lock", waitMs: 0, code: "DAEMON_RUNNING", what: "state folder" }, "pressroom daemon");
+  await mkdir(target.dir, { recursive: true, mode: 0o700 });
+  try {
+    return await acquireStateLock(target.dir, { name: "daemon.lock", waitMs: 0, command: "pressroom daemon" });
+  } catch (error) {
+    if (isPressroomError(error, "STATE_LOCKED")) throw new PressroomError("DAEMON_RUNNING", error.message, { cause: error });
+    throw error;
+  }
 }

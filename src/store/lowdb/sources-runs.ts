@@ -1,6 +1,6 @@
 import type { RunStore, SourceStore } from "../../core/ports.js";
-import type { RunSummary, RunTotals } from "../../core/run.js";
-import type { SourceState } from "../../core/source.js";
+import { addRunToTotals, emptyTotals, KEEP_RUNS, type RunSummary, type RunTotals } from "../../core/run.js";
+import { emptySourceState, type SourceState } from "../../core/source.js";
 import type { Ctx } from "./context.js";
 import { RUNS, SOURCES } from "./layout.js";
 
@@ -11,16 +11,6 @@ interface RunsDoc {
   last?: RunSummary;
   recent: RunSummary[];
   totals: RunTotals;
-}
-
-const KEEP_RUNS = 50;
-
-export function emptySourceState(id: string): SourceState {
-  return { id, consecutiveFailures: 0, recentItemCounts: [], recentGapsHours: [], cursor: {} };
-}
-
-export function emptyTotals(): RunTotals {
-  return { runs: 0, releasesNew: 0, releasesRevised: 0, sourceFailures: 0, deliveriesSent: 0, deliveriesFailed: 0, runSecondsTotal: 0 };
 }
 
 /** Per-source health and cursors (`sources.json`: a handful of sources). */
@@ -66,17 +56,7 @@ export class LowRuns implements RunStore {
   async record(run: RunSummary): Promise<void> {
     await this.ctx.write(async () => {
       const doc = await this.doc();
-      const t = { ...emptyTotals(), ...doc.totals };
-      t.runs++;
-      for (const s of run.sources) {
-        t.releasesNew += s.new;
-        t.releasesRevised += s.revised;
-        if (s.status === "failed") t.sourceFailures++;
-      }
-      t.deliveriesSent += run.deliveries.sent;
-      t.deliveriesFailed += run.deliveries.failed;
-      t.runSecondsTotal += run.durationMs / 1000;
-      doc.totals = t;
+      doc.totals = addRunToTotals({ ...emptyTotals(), ...doc.totals }, run);
       doc.last = run;
       doc.recent = [run, ...doc.recent].slice(0, KEEP_RUNS);
       this.ctx.docs.touch(RUNS);

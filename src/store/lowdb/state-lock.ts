@@ -17,6 +17,8 @@ export interface HeldLock {
 }
 
 export interface LockOptions {
+  /** Lock file in the state folder (default `state.lock`; the daemon holds `daemon.lock` too). */
+  readonly name?: string;
   readonly waitMs: number;
   readonly command: string;
   /** Called at once when the lock is busy and we start waiting. */
@@ -65,7 +67,7 @@ const describeOwner = (owner: Owner | undefined): string =>
  * `waitMs`, then STATE_LOCKED names it.
  */
 export async function acquireStateLock(dir: string, options: LockOptions): Promise<HeldLock> {
-  const target = join(dir, LOCK);
+  const target = join(dir, options.name ?? LOCK);
   const lockDir = `${target}.lock`;
   try {
     await writeFile(target, "", { flag: "a", mode: FILE_MODE });

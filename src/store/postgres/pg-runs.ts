@@ -1,27 +1,8 @@
 import type { RunStore } from "../../core/ports.js";
-import type { RunSummary, RunTotals } from "../../core/run.js";
+import { type RunSummary, type RunTotals, KEEP_RUNS, addRunToTotals as addRun, emptyTotals } from "../../core/run.js";
+
+export { KEEP_RUNS, addRun, emptyTotals };
 import { type Db, type Sql } from "./pg-db.js";
-
-/** Runs kept for /healthz and status; totals cover every run ever recorded. */
-export const KEEP_RUNS = 50;
-
-export function emptyTotals(): RunTotals {
-  return { runs: 0, releasesNew: 0, releasesRevised: 0, sourceFailures: 0, deliveriesSent: 0, deliveriesFailed: 0, runSecondsTotal: 0 };
-}
-
-/** Totals after one more run (as the lowdb engine counts them). */
-export function addRun(t: RunTotals, run: RunSummary): RunTotals {
-  const next = { ...t, runs: t.runs + 1 };
-  for (const s of run.sources) {
-    next.releasesNew += s.new;
-    next.releasesRevised += s.revised;
-    if (s.status === "failed") next.sourceFailures++;
-  }
-  next.deliveriesSent += run.deliveries.sent;
-  next.deliveriesFailed += run.deliveries.failed;
-  next.runSecondsTotal += run.durationMs / 1000;
-  return next;
-}
 
 export async function putTotals(client: Sql, totals: RunTotals): Promise<void> {
   await client.query("insert into run_totals (id, data) values (1, $1::jsonb) on conflict (id) do update set data = excluded.data", [JSON.stringify(totals)]);

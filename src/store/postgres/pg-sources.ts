@@ -1,11 +1,6 @@
 import type { SourceStore } from "../../core/ports.js";
-import type { SourceState } from "../../core/source.js";
+import { emptySourceState, type SourceState } from "../../core/source.js";
 import { bumpGeneration, type Db, type Sql } from "./pg-db.js";
-
-/** The state of a source never seen. */
-export function emptySourceState(id: string): SourceState {
-  return { id, consecutiveFailures: 0, recentItemCounts: [], recentGapsHours: [], cursor: {} };
-}
 
 export async function putSources(client: Sql, states: readonly SourceState[]): Promise<void> {
   if (states.length === 0) return;
