@@ -22,28 +22,58 @@ export interface ParserBenchResult {
 }
 
 /** One copy of the sample with its own titles and month, so ids and dates differ between copies. */
-function varySample(sample: string, copy: number): string {
-  const month = MONTHS[copy % 12]!;
-  const year = 2000 + (Math.floor(copy / 12) % 40);
+function varySample(sample: string, copy: number, monthIndex = copy): string {
+  const month = MONTHS[monthIndex % 12]!;
+  const year = 2000 + (Math.floor(monthIndex / 12) % 40);
   return sample
     .replace(/PRESS RELEASE : /g, `PRESS RELEASE : ${copy} `)
     .replace(/on (\d{1,2}) October 2023\./g, (_m, day: string) => `on ${Math.min(Number(day), 28)} ${month} ${year}.`)
     .replace(/\[October 2023\]/g, `[${month} ${year}]`);
 }
 
-export async function buildSyntheticDump(minBytes = MIN_BYTES): Promise<string> {
+async function readSample(): Promise<{ head: string; blocks: string[] }> {
   const sample = await readFile(new URL("../../samples/home-office-2023-10.txt", import.meta.url), "utf8")
     .catch(() => readFile(new URL("../samples/home-office-2023-10.txt", import.meta.url), "utf8"));
   const [head, ...rest] = sample.split(/(?=^ {2}• )/m);
-  const blocks = rest.join("");
-  const parts: string[] = [head ?? ""];
+  const last = rest.length - 1;
+  if (last >= 0 && !rest[last]!.endsWith("\n\n")) rest[last] = rest[last]!.endsWith("\n") ? `${rest[last]}\n` : `${rest[last]}\n\n`;
+  return { head: head ?? "", blocks: rest };
+}
+
+export async function buildSyntheticDump(minBytes = MIN_BYTES): Promise<string> {
+  const { head, blocks: list } = await readSample();
+  const blocks = list.join("");
+  const parts: string[] = [head];
   let bytes = Buffer.byteLength(parts[0]!);
   for (let copy = 0; bytes < minBytes; copy++) {
-    const part = varySample(blocks.endsWith("\n") ? blocks : `${blocks}\n\n`, copy);
+    const part = varySample(blocks, copy);
     parts.push(part);
     bytes += Buffer.byteLength(part);
   }
   return parts.join("");
+}
+
+/**
+ * A synthetic dump of exactly `releases` release blocks, built like `buildSyntheticDump` (copies of
+ * the sample with their own titles) from copy `firstCopy` on, so dumps built with different
+ * `firstCopy` ranges hold different releases. Chronological like a real archive: `copiesPerMonth`
+ * copies of the sample's 10 releases share a month (12: 120 a month, the Home Office's ~1,400 a year).
+ */
+export async function buildDumpOf(releases: number, firstCopy = 0, copiesPerMonth = 12): Promise<string> {
+  const { head, blocks } = await readSample();
+  const parts: string[] = [head];
+  let left = releases;
+  for (let copy = firstCopy; left > 0; copy++) {
+    const take = blocks.slice(0, Math.min(left, blocks.length));
+    parts.push(varySample(take.join(""), copy, Math.floor(copy / copiesPerMonth)));
+    left -= take.length;
+  }
+  return parts.join("");
+}
+
+/** Release blocks in one copy of the sample. */
+export async function sampleReleases(): Promise<number> {
+  return (await readSample()).blocks.length;
 }
 
 let sink = 0;

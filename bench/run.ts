@@ -5,6 +5,7 @@
 import { benchGrowth } from "./growth-bench.js";
 import { benchMatch } from "./match-bench.js";
 import { benchParser } from "./parser-bench.js";
+import { benchState } from "./state-bench.js";
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
     console.log(`parser   ${fmt(p.sizeMB)} MB synthetic dump, ${p.releases.toLocaleString("en-GB")} releases`);
     console.log(`         parseDump ${fmt(p.parserMBps)} MB/s · bare line split ${fmt(p.bareMBps)} MB/s · ratio ${fmt(p.ratio, 2)}× (target ≤ 3×: ${verdict(p.ratio <= 3)})`);
   }
+  if (!only || only === "state") await benchState({ quick: process.argv.includes("--quick"), ...(process.argv[3] && !process.argv[3].startsWith("-") ? { only: process.argv[3] } : {}) });
   if (!only || only === "growth") {
     const g = await benchGrowth();
     console.log(`growth   run adding 1 release: ${fmt(g.smallMs)} ms on ${g.smallReleases} releases · ${fmt(g.largeMs)} ms on ${g.largeReleases.toLocaleString("en-GB")} releases · ratio ${fmt(g.ratio, 2)}× (target ≤ 1.5×: ${verdict(g.ratio <= 1.5)})`);

@@ -64,6 +64,20 @@ describe("lowdb lock and shared mode", () => {
     await first.close();
   });
 
+  it("keeps its lock past the lock's refresh (10 s): writing the owner file is not a takeover", { timeout: 30_000 }, async () => {
+    const store = await open({ command: "pressroom import" });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on("warning", onWarning);
+    try {
+      await new Promise((r) => setTimeout(r, 11_500));
+      await store.commit({ releases: [makeRelease("Committed after a refresh", "2024-05-06")] });
+      expect(warnings.filter((w) => w.includes("compromised"))).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("onLockWait comes before the wait ends: closing the holder from it lets the waiter in", async () => {
     const first = await open({ command: "pressroom run" });
     let told = false;

@@ -72,8 +72,12 @@ export class Disk {
     }
   }
 
-  /** Replaces a file atomically and durably. */
-  async write(rel: string, data: string | Buffer): Promise<void> {
+  /**
+   * Replaces a file atomically and durably; with `sync: false` (a step of a journalled unit, whose
+   * journal is already durable) atomically only: `syncFiles` makes it durable later.
+   */
+  async write(rel: string, data: string | Buffer, options: { sync?: boolean } = {}): Promise<void> {
+    const sync = options.sync ?? true;
     const file = this.path(rel);
     const dir = dirname(file);
     await this.ensureDir(dir);
@@ -82,17 +86,33 @@ export class Disk {
       const handle = await open(temp, "wx", FILE_MODE);
       try {
         await handle.writeFile(data);
-        await handle.sync();
+        if (sync) await handle.sync();
       } finally {
         await handle.close();
       }
       await rename(temp, file);
-      await this.syncDir(dir);
+      if (sync) await this.syncDir(dir);
     } catch (error) {
       await unlink(temp).catch(() => {});
       throw ioError(this.root, `write ${file}`, error);
     }
     this.counted();
+  }
+
+  /**
+   * Makes files written with `sync: false` durable: fsyncs each file, then each of their folders
+   * once, several at a time (the disk commits concurrent fsyncs together).
+   */
+  async syncFiles(rels: readonly string[]): Promise<void> {
+    const syncPath = async (path: string) => {
+      try {
+        await this.syncDir(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(this.root, `sync ${path}`, error);
+      }
+    };
+    await inParallel(rels.map((rel) => this.path(rel)), SYNC_PARALLEL, syncPath);
+    await inParallel([...new Set(rels.map((rel) => dirname(this.path(rel))))], SYNC_PARALLEL, syncPath);
   }
 
   /** Appends to a file and fsyncs it (one durable write however many lines). */
@@ -176,3 +196,24 @@ export class Disk {
 
 /** Lets the event loop run (lock refreshes, timers) between steps of a long piece of work. */
 export const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** fsyncs in flight at once (libuv runs 4 at a time by default; the disk batches them). */
+const SYNC_PARALLEL = 8;
+
+/** Runs `work` over `items`, at most `limit` at a time; the first failure is thrown once all settle. */
+export async function inParallel<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+}

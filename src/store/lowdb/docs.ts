@@ -27,11 +27,20 @@ function checkShape<T>(file: string, data: unknown, defaults: T): T {
 export class Docs {
   private readonly held = new Map<string, Promise<unknown>>();
   private readonly touched = new Set<string>();
+  /** Documents of the unit being written (staged, maybe not yet on disk): never evicted. */
+  private writing = new Set<string>();
+  /** Bulky documents held, least recently used first (month files: a long import must not hold every month). */
+  private readonly bulky = new Map<string, true>();
 
-  constructor(private readonly disk: Disk) {}
+  constructor(private readonly disk: Disk, private readonly isBulky: (rel: string) => boolean = () => false, private readonly bulkyLimit = 12) {}
 
   get<T>(rel: string, init: () => T): Promise<T> {
     let doc = this.held.get(rel) as Promise<T> | undefined;
+    if (this.isBulky(rel)) {
+      this.bulky.delete(rel);
+      this.bulky.set(rel, true);
+      if (this.bulky.size > this.bulkyLimit) this.evict();
+    }
     if (!doc) {
       doc = (async () => {
         const data = await this.disk.readJson<unknown>(rel);
@@ -52,14 +61,32 @@ export class Docs {
   /** The changed documents, serialised, and forgets the marks. */
   async staged(): Promise<{ path: string; data: string }[]> {
     const out: { path: string; data: string }[] = [];
-    for (const rel of [...this.touched].sort()) out.push({ path: rel, data: JSON.stringify(await this.held.get(rel)) });
+    for (const rel of [...this.touched].sort()) {
+      const doc = this.held.get(rel);
+      if (!doc) throw new Error(`store: internal: ${rel} was changed but is no longer held`);
+      out.push({ path: rel, data: JSON.stringify(await doc) });
+    }
+    // Units run one at a time: the previous one is on disk by now, this one is about to be written.
+    this.writing = new Set(this.touched);
     this.touched.clear();
     return out;
+  }
+
+  /** Drops the least recently used bulky documents beyond the limit that no unit is changing (the disk holds them). */
+  private evict(): void {
+    for (const rel of this.bulky.keys()) {
+      if (this.bulky.size <= this.bulkyLimit) return;
+      if (this.touched.has(rel) || this.writing.has(rel)) continue;
+      this.bulky.delete(rel);
+      this.held.delete(rel);
+    }
   }
 
   /** Drops every held document (after a failed unit, or another process's commit). */
   forget(): void {
     this.held.clear();
     this.touched.clear();
+    this.writing.clear();
+    this.bulky.clear();
   }
 }

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import type { Ctx } from "./context.js";
+import { inParallel } from "./disk.js";
 import { checkFeedName, DIRTY, feedIndexFile, FEEDS, feedXmlFile } from "./layout.js";
 
 interface FeedIndexDoc {
@@ -123,6 +124,8 @@ export class LowFeeds implements FeedStore {
       const doc = await this.feedsDoc();
       const changed: string[] = [];
       const now = this.ctx.clock.now().toISOString();
+      const updates: { render: FeedRender; hash: string }[] = [];
+      const writes: { file: string; xml: string }[] = [];
       for (const render of renders) {
         const file = feedXmlFile(render.name);
         const hash = sha(render.xml);
@@ -130,8 +133,15 @@ export class LowFeeds implements FeedStore {
         // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
         const present = old?.sha === hash && (await this.ctx.disk.exists(file));
         if (present && old.entries === render.entries) continue;
-        // Documents are written before their metadata: after a crash in between they are still dirty, and rendered again.
-        if (!present) await this.ctx.disk.write(file, render.xml);
+        if (!present) writes.push({ file, xml: render.xml });
+        updates.push({ render, hash });
+      }
+      // Documents are written (several at once, then fsynced together) before their metadata: after
+      // a crash in between they are still dirty, and rendered again.
+      await inParallel(writes, 8, (w) => this.ctx.disk.write(w.file, w.xml, { sync: false }));
+      await this.ctx.disk.syncFiles(writes.map((w) => w.file));
+      for (const { render, hash } of updates) {
+        const old = doc.docs[render.name];
         const bytesChanged = old?.sha !== hash;
         doc.docs[render.name] = { etag: `"${hash}"`, updated: bytesChanged || !old ? now : old.updated, entries: render.entries, sha: hash };
         if (bytesChanged) changed.push(render.name);

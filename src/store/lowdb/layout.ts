@@ -39,6 +39,7 @@ export const LOCK = "state.lock";
 export const SECRET = "secret.key";
 export const MONTHS = "releases/months.json";
 export const monthFile = (month: string): string => `releases/${month}.json`;
+export const isMonthFile = (rel: string): boolean => /^releases\/\d{4}-\d{2}\.json$/.test(rel);
 export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
 export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
 /** Stored feed documents: etag, updated, entries, content hash. */

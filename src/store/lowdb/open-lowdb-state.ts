@@ -10,7 +10,7 @@ import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
 import { LowFeeds } from "./feeds.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
-import { CHANGES, GENERATION, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
+import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
 import { eventLines, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
@@ -104,7 +104,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     throw ioError(root, `create the state folder ${root}`, error);
   }
   const disk = new Disk(root, options.crashAfterWrites);
-  const docs = new Docs(disk);
+  // Month files are the bulk of the state: hold the dozen most recently used, not all history.
+  const docs = new Docs(disk, isMonthFile, 12);
   const lockOptions = { waitMs, command, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
 
   let lock: HeldLock | undefined;

@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -117,7 +117,11 @@ export async function acquireStateLock(dir: string, options: LockOptions): Promi
     throw ioError(dir, `lock ${target}`, error);
   }
   try {
+    // proper-lockfile refreshes the lock folder's mtime and takes a changed mtime for a takeover:
+    // writing the owner file inside changes it, so put back the mtime the lock was taken with.
+    const taken = await stat(lockDir);
     await writeFile(join(lockDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() }), { mode: FILE_MODE });
+    await utimes(lockDir, taken.atime, taken.mtime);
   } catch (error) {
     await release().catch(() => {});
     throw ioError(dir, `write the lock owner in ${lockDir}`, error);
