@@ -240,6 +240,12 @@ export class LowOutbox implements OutboxStore {
     await this.ctx.write(() => this.append([{ op: "assign", ids: [...ids], batchId, messageId }]));
   }
 
+  async assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void> {
+    const events: OutboxEvent[] = batches.filter((b) => b.ids.length > 0).map((b) => ({ op: "assign", ids: [...b.ids], batchId: b.batchId, messageId: b.messageId }));
+    if (events.length === 0) return;
+    await this.ctx.write(() => this.append(events));
+  }
+
   async ack(acks: readonly OutboxAck[]): Promise<void> {
     if (acks.length === 0) return;
     await this.ctx.write(async () => {
