@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -115,7 +115,11 @@ export async function acquireStateLock(dir: string, options: LockOptions): Promi
     throw ioError(dir, `lock ${target}`, error);
   }
   try {
+    // proper-lockfile refreshes the lock folder's mtime and treats any other mtime as a takeover: put
+    // back the one it set, which creating the owner file inside the folder changed.
+    const { atime, mtime } = await stat(lockDir);
     await writeFile(join(lockDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() }), { mode: FILE_MODE });
+    await utimes(lockDir, atime, mtime);
   } catch (error) {
     await release().catch(() => {});
     throw ioError(dir, `write the lock owner in ${lockDir}`, error);
