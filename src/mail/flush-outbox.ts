@@ -21,7 +21,7 @@ export interface FlushDeps {
   readonly owner: string;
   /** How long a claim holds its deliveries before another sender may take them (default 5 min). */
   readonly leaseMs?: number;
-  /** Addresses claimed at a time (default 100 per connection). */
+  /** Addresses claimed at a time (default 500 per connection). */
   readonly claimLimit?: number;
   /** Messages sent at once, each on its own SMTP connection (default 4; the transport's pool should match). */
   readonly connections?: number;
@@ -74,7 +74,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const maxAttempts = deps.maxAttempts ?? 12;
   const leaseMs = deps.leaseMs ?? 5 * 60_000;
   const connections = Math.max(1, deps.connections ?? 4);
-  const claimLimit = deps.claimLimit ?? 100 * connections;
+  const claimLimit = deps.claimLimit ?? 500 * connections;
   const pace = createPacer(deps.ratePerSecond);
   const acks = createAckCommitter(outbox);
   const counts = { sent: 0, failed: 0, retrying: 0, messages: 0 };
