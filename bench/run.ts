@@ -2,6 +2,7 @@
  * `npm run bench`: prints each benchmark's figures side by side and as ratios against its target.
  * Figures are wall-clock on this machine; compare ratios, not absolute numbers, across machines.
  */
+import { benchDelivery } from "./delivery-bench.js";
 import { benchGrowth } from "./growth-bench.js";
 import { benchMatch } from "./match-bench.js";
 import { benchParser } from "./parser-bench.js";
@@ -46,6 +47,34 @@ async function main(): Promise<void> {
       console.log(`         growth ${n(last.topics)} ÷ ${n(first.topics)} topics: indexed ${fmt(m.scaling.indexedGrowth, 2)}× · naive ${fmt(m.scaling.naiveGrowth, 2)}× (linear; measured check ${fmt(c.perRelease_us / (m.scaling.naive[0]?.perRelease_us ?? 1), 2)}×)`);
     }
   }
+  // Not in the default set (several minutes, needs the SMTP child process): `npm run bench -- delivery`.
+  if (only === "delivery") await printDelivery();
+}
+
+async function printDelivery(): Promise<void> {
+  const databaseUrl = process.env.PRESSROOM_BENCH_DATABASE_URL || process.env.PRESSROOM_TEST_DATABASE_URL || undefined;
+  const d = await benchDelivery({ ...(databaseUrl ? { databaseUrl } : {}) });
+  const n = (x: number) => Math.round(x).toLocaleString("en-GB");
+  console.log(`delivery ${n(d.subscribers)} subscriptions, ${n(d.topics)} topics, ${d.connections} SMTP connections, smtp-server storing nothing in a child process on loopback`);
+  console.log(`         reference: plain nodemailer loop over one connection, ${n(d.reference.messages)} messages: ${fmt(d.reference.perSecond, 0)} emails/s`);
+  for (const e of d.engines) {
+    console.log(`  ${e.engine}: import ${n(e.importMs)} ms · read subscriptions ${n(e.loadMs)} ms · build matcher ${n(e.buildMs)} ms · peak RSS ${n(e.peakRssMB)} MB (target ≤ 400: ${verdict(e.peakRssMB <= 400)})`);
+    console.log(`    ${"alerts".padStart(7)}  ${"match ms".padStart(9)}  ${"enqueue ms".padStart(10)}  ${"deliver ms".padStart(10)}  ${"emails/s".padStart(8)}  ${"run→last accept".padStart(15)}  ${"ms/alert".padStart(8)}  vs reference`);
+    for (const r of e.releases) {
+      console.log(`    ${n(r.alerts).padStart(7)}  ${fmt(r.matchMs).padStart(9)}  ${fmt(r.enqueueMs).padStart(10)}  ${n(r.deliverMs).padStart(10)}  ${n(r.perSecond).padStart(8)}  ${`${fmt(r.runToLastAcceptMs / 1000)} s`.padStart(15)}  ${fmt(r.perAlertMs, 3).padStart(8)}  ${fmt(r.perSecond / d.reference.perSecond, 2)}×`);
+    }
+    const first = e.releases[0];
+    const last = e.releases[e.releases.length - 1];
+    if (first && last) {
+      const flat = Math.max(...e.releases.map((r) => r.perAlertMs)) / Math.min(...e.releases.map((r) => r.perAlertMs));
+      console.log(`    ${n(last.alerts)} alerts accepted ${fmt(last.runToLastAcceptMs / 1000)} s after the run's start (target ≤ 60 s: ${verdict(last.runToLastAcceptMs <= 60_000)}) · cost per alert max ÷ min over ${e.releases.map((r) => n(r.alerts)).join(" / ")} alerts: ${fmt(flat, 2)}× (target ≤ 1.5×: ${verdict(flat <= 1.5)}) · delivery rate ÷ reference ${fmt(last.perSecond / d.reference.perSecond, 2)}× (target ≥ 1×: ${verdict(last.perSecond >= d.reference.perSecond)})`);
+    }
+    if (e.instances) {
+      const base = e.instances[0]?.perSecond ?? 1;
+      console.log(`    senders sharing the outbox (one process each handle, ${d.connections} connections each): ${e.instances.map((i) => `${i.senders}: ${n(i.perSecond)} emails/s (${fmt(i.perSecond / base, 2)}×)`).join(" · ")}`);
+    }
+  }
+  if (d.postgresSkipped) console.log(`  postgres: not run (${d.postgresSkipped}); lowdb only`);
 }
 
 main().catch((error: unknown) => {

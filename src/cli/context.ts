@@ -85,9 +85,9 @@ export async function withState<T>(options: GlobalOptions, command: string, work
 }
 
 /** `.eml` files go under the state folder's `outbox/` when no SMTP server is configured. */
-export function createCliTransport(options: GlobalOptions): MailTransport {
+export function createCliTransport(options: GlobalOptions, connections?: number): MailTransport {
   const smtpUrl = process.env.PRESSROOM_SMTP_URL;
-  return createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(resolve(options.state), "outbox") });
+  return createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(resolve(options.state), "outbox"), ...(connections ? { connections } : {}) });
 }
 
 /** A claim owner id unique to this process. */
@@ -129,7 +129,7 @@ export async function openContext(options: GlobalOptions & { command: string; al
   const store = await openStateFor(options, loaded, { command: options.command, log, clock });
   try {
     const secret = await store.secret(secretFromEnv());
-    const transport = createCliTransport(options);
+    const transport = createCliTransport(options, loaded.config.mail.connections);
     const deps: PipelineDeps = {
       config: loaded.config,
       baseDir: loaded.baseDir,

@@ -101,6 +101,10 @@ export const configSchema = z.object({
     unsubscribeMailto: z.string().default("unsubscribe@pressroom.invalid"),
     /** How long a sender's claim on queued alerts lasts; a sender that dies gives its alerts back after this. */
     claimLeaseSeconds: z.number().int().min(1).max(3600).default(300),
+    /** SMTP connections used at once to send alerts and digests. */
+    connections: z.number().int().min(1).max(64).default(4),
+    /** Cap on messages sent per second by this instance (providers throttle); none by default. */
+    ratePerSecond: z.number().positive().optional(),
   }).prefault({}),
   subscriptions: z.array(z.object({
     email: z.string(),

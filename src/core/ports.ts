@@ -165,6 +165,8 @@ export interface OutboxStore {
   claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]>;
   /** Records, durably and before the send, the batch and Message-ID of claimed deliveries. */
   assignBatch(ids: readonly string[], batchId: string, messageId: string): Promise<void>;
+  /** `assignBatch` for many messages in one durable write (a concurrent sender records a claim's batches at once). */
+  assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void>;
   /** Acknowledges claimed deliveries in one durable write and ends their claims. */
   ack(acks: readonly OutboxAck[]): Promise<void>;
   /** Gives back every claim of `owner` without an outcome. */

@@ -9,3 +9,4 @@ export { createMailTransport, type MailTransport, type MailTransportOptions, typ
 export { MailSendError, classifySendError } from "./send-error.js";
 export { retryDelayMs } from "./backoff.js";
 export { flushOutbox, type FlushDeps, type FlushResult, type FlushStep } from "./flush-outbox.js";
+export { classifyFailure, countFailures, sendRate, FAILURE_CLASSES, type FailureClass } from "./failure-class.js";

@@ -23,6 +23,8 @@ export interface MailTransportOptions {
   readonly outboxDir: string;
   /** Pool SMTP connections (default true). */
   readonly pool?: boolean;
+  /** SMTP connections the pool opens at most (default 4, `mail.connections`). */
+  readonly connections?: number;
   /** Connection and greeting timeout in ms (default 10 s; socket idle timeout is 3×). */
   readonly timeoutMs?: number;
   /** Clock for `.eml` file names (default system time). */
@@ -32,7 +34,7 @@ export interface MailTransportOptions {
 /** SMTP when an URL is configured (pooled, with timeouts), otherwise `.eml` files a newcomer can open. */
 export function createMailTransport(options: MailTransportOptions): MailTransport {
   if (options.smtpUrl) {
-    return createSmtpTransport({ url: options.smtpUrl, pool: options.pool ?? true, timeoutMs: options.timeoutMs ?? 10_000 });
+    return createSmtpTransport({ url: options.smtpUrl, pool: options.pool ?? true, connections: options.connections ?? 4, timeoutMs: options.timeoutMs ?? 10_000 });
   }
   return createEmlTransport({ dir: options.outboxDir, ...(options.clock ? { clock: options.clock } : {}) });
 }

@@ -8,12 +8,14 @@ function addresses(list: unknown): string[] {
   return list.map((a) => (typeof a === "string" ? a : typeof a === "object" && a !== null && "address" in a ? String(a.address) : String(a)));
 }
 
-/** Pooled SMTP through nodemailer, with connection, greeting and socket timeouts. */
-export function createSmtpTransport(options: { url: string; pool: boolean; timeoutMs: number }): MailTransport {
+/** Pooled SMTP through nodemailer (`connections` at once), with connection, greeting and socket timeouts. */
+export function createSmtpTransport(options: { url: string; pool: boolean; connections?: number; timeoutMs: number }): MailTransport {
   const transporter = nodemailer.createTransport({
     url: options.url,
     pool: options.pool,
-    maxConnections: 2,
+    maxConnections: options.connections ?? 4,
+    // Messages per pooled connection before it is replaced (nodemailer's default of 100 reconnects often).
+    maxMessages: 1_000,
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs * 3,

@@ -30,19 +30,23 @@ interface CompiledTopic {
 
 /**
  * Matches many topics against one release at a time with an inverted index: each topic is filed
- * under the keys of up to two trigger clauses (see `findTriggerClauses`), the release is tokenised
- * once, and only topics for which the release holds a key of every clause (plus topics with no
- * trigger, like `NOT x`) are evaluated.
+ * under the keys of its cheapest trigger clause (see `findTriggerClauses`), the release is tokenised
+ * once, and only topics for which the release holds a key of that clause and of its second clause,
+ * if any (plus topics with no trigger, like `NOT x`), are evaluated.
  * Terms and phrases shared by topics are looked up once per release.
  * Throws `QUERY_INVALID` naming the first topic whose query does not parse.
  */
 export function createTopicMatcher(topics: readonly { id: string; query: string }[]): TopicMatcher {
   const table = new LeafTable();
   const compiled: CompiledTopic[] = [];
-  /** Key → entries `topic * 2 + clause`: the topic's first or second trigger clause holds the key. */
+  /** Key → topics filed under it: a key of the topic's first (cheapest) trigger clause. */
   const index = new Map<string, number[]>();
-  /** Per topic, the clause bits a release must set before the topic is evaluated (1 or 3). */
-  const need = new Uint8Array(topics.length);
+  /**
+   * Per topic, the keys of its further trigger clause (one of which the release must also hold), or
+   * undefined. Checked by look-up on candidates rather than filed: a further clause is usually a
+   * common word whose long list would be walked for every release that holds it.
+   */
+  const further: (readonly string[] | undefined)[] = new Array(topics.length);
   const always: number[] = [];
   topics.forEach((topic, i) => {
     const ast = parseTopic(topic);
@@ -52,19 +56,17 @@ export function createTopicMatcher(topics: readonly { id: string; query: string 
     const clauses = findTriggerClauses(ast, 2);
     if (!clauses) always.push(i);
     else {
-      need[i] = (1 << clauses.length) - 1;
-      clauses.forEach((clause, c) => {
-        for (const key of new Set(clause)) {
-          const list = index.get(key);
-          if (list) list.push(i * 2 + c);
-          else index.set(key, [i * 2 + c]);
-        }
-      });
+      for (const key of new Set(clauses[0])) {
+        const list = index.get(key);
+        if (list) list.push(i);
+        else index.set(key, [i]);
+      }
+      const second = clauses[1];
+      if (second) further[i] = [...new Set(second)];
     }
   });
   const leaves = table.leaves;
   const seenTopic = new Uint32Array(compiled.length);
-  const clauseBits = new Uint8Array(compiled.length);
   const seenLeaf = new Uint32Array(leaves.length);
   const leafFirst = new Int32Array(leaves.length);
   const leafLast = new Int32Array(leaves.length);
@@ -80,25 +82,28 @@ export function createTopicMatcher(topics: readonly { id: string; query: string 
         generation = 0;
       }
       const gen = ++generation;
+      const positions = analyzed.positions;
+      const releaseKind = kindKey(analyzed.kind);
+      const holds = (key: string): boolean => key === releaseKind || positions.has(key);
       const found: number[] = [...always];
       // A topic is a candidate once the release holds a key of each of its trigger clauses.
       const collect = (list: readonly number[] | undefined): void => {
-        if (!list) return;
-        for (const entry of list) {
-          const i = entry >> 1;
-          const bit = 1 << (entry & 1);
-          if (seenTopic[i] !== gen) {
-            seenTopic[i] = gen;
-            clauseBits[i] = 0;
+        if (list === undefined) return;
+        for (let k = 0; k < list.length; k++) {
+          const i = list[k] as number;
+          if (seenTopic[i] === gen) continue;
+          seenTopic[i] = gen;
+          const keys = further[i];
+          if (keys !== undefined) {
+            let any = false;
+            for (let j = 0; j < keys.length && !any; j++) any = holds(keys[j] as string);
+            if (!any) continue;
           }
-          const bits = clauseBits[i] as number;
-          if (bits & bit) continue;
-          clauseBits[i] = bits | bit;
-          if ((bits | bit) === need[i]) found.push(i);
+          found.push(i);
         }
       };
-      for (const term of analyzed.positions.keys()) collect(index.get(term));
-      collect(index.get(kindKey(analyzed.kind)));
+      for (const term of positions.keys()) collect(index.get(term));
+      collect(index.get(releaseKind));
       const candidates = Int32Array.from(found).sort();
 
       const hitOf = (id: number): number => {
@@ -115,7 +120,8 @@ export function createTopicMatcher(topics: readonly { id: string; query: string 
       const out: TopicMatch[] = [];
       for (const i of candidates) {
         const topic = compiled[i] as CompiledTopic;
-        if (!evaluateTopicTree(topic.tree, hasLeaf, analyzed.kind)) continue;
+        const tree = topic.tree;
+        if (tree.type === "leaf" ? !hasLeaf(tree.id) : !evaluateTopicTree(tree, hasLeaf, analyzed.kind)) continue;
         let first: [number, number] | undefined;
         for (const id of topic.positive) {
           const at = hitOf(id);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { DeliveryStatus } from "../core/subscription.js";
+import { countFailures, FAILURE_CLASSES, sendRate } from "../mail/index.js";
 import type { ServerContext } from "./server-context.js";
 import { withReadStore } from "./state-access.js";
 
@@ -19,6 +20,7 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
     const stats = await store.outbox.stats(ctx.clock.now());
     const counts: Record<DeliveryStatus, number> = { sent: stats.sent, failed: stats.failed, pending: stats.pending, cancelled: stats.cancelled };
     const oldestAge = stats.oldestPendingAt ? (ctx.clock.now().getTime() - Date.parse(stats.oldestPendingAt)) / 1000 : 0;
+    const failures = countFailures(await store.outbox.recentFailures(1_000));
     const sources = await Promise.all(ctx.config.sources.map((s) => store.sources.get(s.id)));
     return `${[
       family("pressroom_runs_total", "counter", "Runs completed.", [["pressroom_runs_total", totals.runs]]),
@@ -28,6 +30,10 @@ export async function renderMetrics(ctx: ServerContext): Promise<string> {
         (["sent", "failed", "pending", "cancelled"] as const).map((s) => [`pressroom_deliveries{status="${s}"}`, counts[s]])),
       family("pressroom_outbox_due", "gauge", "Pending deliveries due now.", [["pressroom_outbox_due", stats.due]]),
       family("pressroom_outbox_oldest_pending_age_seconds", "gauge", "Age of the oldest pending delivery.", [["pressroom_outbox_oldest_pending_age_seconds", Math.max(0, oldestAge)]]),
+      family("pressroom_outbox_depth", "gauge", "Pending deliveries in the outbox (queue depth).", [["pressroom_outbox_depth", stats.pending]]),
+      family("pressroom_last_run_send_rate", "gauge", "Alerts sent per second over the last run.", [["pressroom_last_run_send_rate", sendRate(last)]]),
+      family("pressroom_deliveries_failed_by_class", "gauge", "Failed deliveries among the last 1,000 failures, by class.",
+        FAILURE_CLASSES.map((c) => [`pressroom_deliveries_failed_by_class{class="${c}"}`, failures[c]])),
       family("pressroom_deliveries_sent_total", "counter", "Deliveries sent by runs.", [["pressroom_deliveries_sent_total", totals.deliveriesSent]]),
       family("pressroom_deliveries_failed_total", "counter", "Deliveries that failed for good.", [["pressroom_deliveries_failed_total", totals.deliveriesFailed]]),
       family("pressroom_source_failures_total", "counter", "Source reads that failed.", [["pressroom_source_failures_total", totals.sourceFailures]]),

@@ -135,9 +135,10 @@ describeEngines("flushOutbox", (engine) => {
   });
 
   const steps: FlushStep[] = ["before-batch", "after-batch", "after-send", "after-mark"];
-  it.each(steps.flatMap((step) => [1, 3].map((nth) => [step, nth] as const)))(
-    "delivers every alert exactly once per Message-ID after a crash at %s of message %i",
-    async (step, nth) => {
+  const LEASE_MS = 5 * 60_000;
+  it.each(steps.flatMap((step) => [[1, 1], [3, 1], [2, 4]].map(([nth, connections]) => [step, nth!, connections!] as const)))(
+    "delivers every alert under one Message-ID after a death at %s of message %i (%i connections)",
+    async (step, nth, connections) => {
       clock.set(MONDAY_AFTER_DIGEST); // everything is due: 4 messages
       let calls = 0;
       let crashedIds: string[] = [];
@@ -147,9 +148,11 @@ describeEngines("flushOutbox", (engine) => {
           throw new InjectedCrash(`injected crash at ${at}`);
         }
       };
-      await expect(run({ crashAt })).rejects.toBeInstanceOf(InjectedCrash);
-      await run();
-      await run(); // a third run has nothing left to do
+      await expect(run({ crashAt, connections, leaseMs: LEASE_MS })).rejects.toBeInstanceOf(InjectedCrash);
+      // A dead sender's claims come back when their lease ends (lowdb's claims die with its process).
+      clock.advance(LEASE_MS);
+      await run({ connections });
+      await run({ connections }); // a third run has nothing left to do
 
       const all = await deliveries();
       expect(all.every((d) => d.status === "sent")).toBe(true);
@@ -162,18 +165,39 @@ describeEngines("flushOutbox", (engine) => {
       const received = new Map<string, number>();
       for (const m of sink.messages) received.set(m.messageId!, (received.get(m.messageId!) ?? 0) + 1);
       expect(new Set(received.keys())).toEqual(messageIds);
-      const crashedMessageId = all.find((d) => d.id === crashedIds[0])!.messageId!;
-      for (const [messageId, count] of received) {
-        // Only a crash after the server accepted and before marking sent re-sends, with the same Message-ID.
-        expect(count).toBe(step === "after-send" && messageId === crashedMessageId ? 2 : 1);
+      const duplicates = [...received.values()].reduce((n, c) => n + c - 1, 0);
+      // A duplicate only for a message in flight at the death: at most one per connection.
+      expect(duplicates).toBeLessThanOrEqual(connections);
+      if (connections === 1) {
+        const crashedMessageId = all.find((d) => d.id === crashedIds[0])!.messageId!;
+        for (const [messageId, count] of received) {
+          // Only a crash after the server accepted and before marking sent re-sends, with the same Message-ID.
+          expect(count).toBe(step === "after-send" && messageId === crashedMessageId ? 2 : 1);
+        }
       }
     },
   );
 
+  it("leaves a dead sender's claims to their lease: another sender takes them only once it ends", async () => {
+    clock.set(MONDAY_AFTER_DIGEST);
+    const crashAt = (at: FlushStep) => {
+      if (at === "after-batch") throw new InjectedCrash("died after recording the batches");
+    };
+    await expect(run({ crashAt, leaseMs: LEASE_MS })).rejects.toBeInstanceOf(InjectedCrash);
+    clock.advance(LEASE_MS - 1_000);
+    const early = await run({ leaseMs: LEASE_MS });
+    // PostgreSQL keeps the claims in the database; lowdb's die with the process that held the lock.
+    expect(early.messages).toBe(engine.name === "postgres" ? 0 : 4);
+    clock.advance(1_000);
+    await run();
+    expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(4);
+    expect(sink.messages).toHaveLength(4);
+  });
+
   it("retries later when the server is down, then delivers", async () => {
     await sink.down();
     try {
-      const result = await run();
+      const result = await run({ connections: 1 }); // one connection: exactly one message is tried
       expect(result).toMatchObject({ sent: 0, failed: 0, retrying: 1, pending: 6 });
       const tried = (await deliveries()).filter((d) => d.attempts > 0);
       expect(tried).toHaveLength(1);
@@ -239,6 +263,7 @@ describeEngines("flushOutbox", (engine) => {
       if (step === "after-send") throw new InjectedCrash("crash");
     };
     await expect(run({ crashAt }, null)).rejects.toBeInstanceOf(InjectedCrash);
+    clock.advance(LEASE_MS); // the dead sender's claims end with their lease
     expect(await run({}, null)).toMatchObject({ sent: 6, pending: 0, messages: 4 });
     const files = await readdir(join(dir, "eml"));
     expect(files.filter((f) => f.endsWith(".eml"))).toHaveLength(4);

@@ -71,8 +71,12 @@ describeEngines("alerts are delivered exactly once across crashes", (engine) => 
         "charity@example.org [Pressroom] New asylum accommodation sites",
         "desk@example.org [Pressroom] Police to expand facial recognition vans",
       ]);
-      // A duplicate can only be the same message re-sent after a crash between accept and mark.
-      expect(sink.messages.length).toBe(step === "after-send" ? 3 : 2);
+      // A duplicate can only be a message in flight at the crash (accepted, not yet marked), re-sent
+      // under its Message-ID: the crashed one at after-send, plus what the other connection had on the wire.
+      const duplicates = sink.messages.length - 2;
+      if (step === "after-send") expect(duplicates).toBeGreaterThanOrEqual(1);
+      if (step === "after-send" || step === "after-mark") expect(duplicates).toBeLessThanOrEqual(2);
+      else expect(duplicates).toBe(0);
     } finally {
       await state.cleanup();
       await cleanup();

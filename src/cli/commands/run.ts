@@ -25,7 +25,8 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
   });
   try {
     if (!options.files) {
-      const summary = await runOnce(ctx.deps);
+      // A long send (thousands of alerts) shows a bar too.
+      const summary = await runOnce({ ...ctx.deps, onSendProgress: (done, total) => progress.update("sending alerts", done, total, total >= 500) });
       progress.done();
       printSummary(summary);
       return summary.ok ? 0 : 1;

@@ -1,7 +1,11 @@
 import { systemClock } from "../../core/clock.js";
+import { countFailures, sendRate } from "../../mail/index.js";
 import { detectAnomalies } from "../../pipeline/source-health.js";
 import { readConfig, withState, type GlobalOptions } from "../context.js";
 import { IMPORT_SOURCE_ID } from "./run.js";
+
+/** Failures classified for the summary line: the most recent ones. */
+const FAILURE_SAMPLE = 1_000;
 
 const ago = (iso: string | undefined, now: Date): string => {
   if (!iso) return "never";
@@ -32,7 +36,13 @@ export async function statusCommand(options: GlobalOptions): Promise<number> {
     const stats = await store.outbox.stats(now);
     const oldest = stats.oldestPendingAt ? `, oldest pending queued ${ago(stats.oldestPendingAt, now)}` : "";
     out.push(`outbox: ${stats.pending} pending (${stats.due} due${oldest}), ${stats.sent} sent, ${stats.failed} failed`);
-    for (const d of await store.outbox.recentFailures(10)) out.push(`  failed: ${d.email} · ${d.snapshot.title}: ${d.lastError ?? "unknown"}`);
+    if (last && last.deliveries.sent > 0) out.push(`  send rate: ${sendRate(last).toFixed(1)} alerts/s over the last run (${last.deliveries.sent} sent in ${(last.durationMs / 1000).toFixed(1)} s)`);
+    const failures = await store.outbox.recentFailures(FAILURE_SAMPLE);
+    if (failures.length > 0) {
+      const byClass = Object.entries(countFailures(failures)).filter(([, n]) => n > 0).map(([c, n]) => `${c} ${n}`);
+      out.push(`  failures by class${failures.length === FAILURE_SAMPLE ? ` (last ${FAILURE_SAMPLE})` : ""}: ${byClass.join(", ")}`);
+    }
+    for (const d of failures.slice(0, 10)) out.push(`  failed: ${d.email} · ${d.snapshot.title}: ${d.lastError ?? "unknown"}`);
     process.stdout.write(`${out.join("\n")}\n`);
     return failing ? 1 : 0;
   }, "shared");

@@ -18,6 +18,9 @@ import { LowRuns, LowSources } from "./sources-runs.js";
 import { acquireStateLock, type HeldLock } from "./state-lock.js";
 import { LowSubscriptions } from "./subscriptions.js";
 
+/** Subscribers imported per durable write (copy-state of a big list would otherwise rewrite a shard per subscriber). */
+const SUBSCRIBER_IMPORT_BATCH = 10_000;
+
 export interface LowdbStateOptions {
   readonly clock: Clock;
   /** Entries kept per feed (default 50). */
@@ -411,6 +414,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           await outbox.appendEvents(deliveries.map((d) => ({ op: "put" as const, d })));
           deliveries = [];
         };
+        let subscribersStaged = 0;
         for await (const record of records) {
           counts[record.type] = (counts[record.type] ?? 0) + 1;
           switch (record.type) {
@@ -432,7 +436,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
               await ctx.unit({ files: await docs.staged() });
               break;
             case "subscriber":
-              await subscriptions.importSubscriber(record.subscriber);
+              // Saved every SUBSCRIBER_IMPORT_BATCH: each save rewrites the shards it touched.
+              await subscriptions.importSubscriber(record.subscriber, true);
+              if (++subscribersStaged >= SUBSCRIBER_IMPORT_BATCH) {
+                await subscriptions.saveImported();
+                subscribersStaged = 0;
+              }
               break;
             case "seeded":
               await subscriptions.importSeeded(record.email, record.topicIds);
@@ -458,6 +467,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
         }
         await flushReleases();
         await flushDeliveries();
+        if (subscribersStaged > 0) await subscriptions.saveImported();
         return counts;
       });
     },

@@ -182,9 +182,13 @@ export class LowSubscriptions implements SubscriptionStore {
     return Object.values((await this.pendingDoc()).pending);
   }
 
-  /** Import: a subscriber and its seeded topic ids, as they were. */
-  async importSubscriber(subscriber: Subscriber): Promise<void> {
+  /** Import: a subscriber and its seeded topic ids, as they were. With `defer`, saved by a later `saveImported`. */
+  async importSubscriber(subscriber: Subscriber, defer = false): Promise<void> {
     this.put(await this.shard(subscriber.email), subscriber);
+    if (!defer) await this.save();
+  }
+  /** Saves the shards changed by deferred imports, in one unit. */
+  async saveImported(): Promise<void> {
     await this.save();
   }
   async importSeeded(email: string, topicIds: readonly string[]): Promise<void> {

@@ -109,6 +109,22 @@ export class PgOutboxStore implements OutboxStore {
     );
   }
 
+  async assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void> {
+    const rows = batches.flatMap((b) => b.ids.map((id) => ({ id, batch_id: b.batchId, message_id: b.messageId }))).sort((a, b) => byCode(a.id, b.id));
+    if (rows.length === 0) return;
+    await this.db.tx("record batches", async (client) => {
+      for (const part of chunk(rows, BATCH)) {
+        await client.query(
+          `update deliveries d set batch_id = a.batch_id, message_id = a.message_id,
+             data = d.data || jsonb_build_object('batchId', a.batch_id, 'messageId', a.message_id)
+           from jsonb_to_recordset($1::jsonb) as a(id text, batch_id text, message_id text)
+           where d.id = a.id`,
+          [JSON.stringify(part)],
+        );
+      }
+    });
+  }
+
   async ack(acks: readonly OutboxAck[]): Promise<void> {
     if (acks.length === 0) return;
     const latest = new Map(acks.map((a) => [a.id, a]));

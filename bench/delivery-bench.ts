@@ -1,0 +1,360 @@
+/**
+ * `npm run bench -- delivery`: alerts at scale against a real SMTP server (smtp-server, storing
+ * nothing) in a child process on loopback. 100,000 subscriptions with 1–3 topics each (words,
+ * phrases, boolean queries); three new releases matching ~1%, ~10% and ~50% of the addresses. Per
+ * engine: match, enqueue and delivery time per release, the time from the run's start to the last
+ * acceptance, peak RSS; the concurrent sender against a plain one-connection nodemailer loop; on
+ * PostgreSQL, throughput with 1, 2 and 3 senders sharing the outbox. The phases are the ones
+ * `runOnce` chains (createSubscriberMatcher → store.commit({deliveries}) → flushOutbox), called
+ * directly so each can be timed.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import nodemailer from "nodemailer";
+import pg from "pg";
+import { fixedClock } from "../src/core/clock.js";
+import { canonicalId, contentHash } from "../src/core/ids.js";
+import { silentLogger } from "../src/core/logger.js";
+import type { StateStore } from "../src/core/ports.js";
+import type { StoredRelease } from "../src/core/release.js";
+import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
+import { composeAlert, createMailTransport, flushOutbox, topicId, type ComposeOptions } from "../src/mail/index.js";
+import { createSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
+import { openState, type StateTarget } from "../src/store/index.js";
+
+const NOW = "2026-11-30T10:00:00Z";
+const COMPOSE: ComposeOptions = {
+  from: "Pressroom <alerts@pressroom.invalid>",
+  baseUrl: "https://pressroom.invalid",
+  listId: "home-office.pressroom.invalid",
+  unsubscribeMailto: "unsubscribe@pressroom.invalid",
+  secret: "bench-secret-0123456789abcdef",
+};
+
+export interface DeliveryBenchOptions {
+  readonly subscribers?: number;
+  /** SMTP connections of the concurrent sender (mail.connections). */
+  readonly connections?: number;
+  /** Messages of the one-connection reference loop. */
+  readonly referenceMessages?: number;
+  /** Deliveries per sender-count run on PostgreSQL. */
+  readonly instanceMessages?: number;
+  /** PostgreSQL admin URL (a role that may create databases); none: lowdb only. */
+  readonly databaseUrl?: string;
+}
+
+export interface ReleaseFigures {
+  readonly label: string;
+  readonly alerts: number;
+  readonly matchMs: number;
+  readonly enqueueMs: number;
+  readonly deliverMs: number;
+  /** From the run's start (subscriptions read, matcher built) to the server's last acceptance. */
+  readonly runToLastAcceptMs: number;
+  readonly perSecond: number;
+  /** (match + enqueue + deliver) ÷ alerts, in ms. */
+  readonly perAlertMs: number;
+}
+
+export interface EngineFigures {
+  readonly engine: "lowdb" | "postgres";
+  readonly importMs: number;
+  readonly loadMs: number;
+  readonly buildMs: number;
+  readonly releases: ReleaseFigures[];
+  readonly peakRssMB: number;
+  /** PostgreSQL: messages/s with 1, 2, 3 senders sharing the outbox. */
+  readonly instances?: { senders: number; messages: number; perSecond: number }[];
+}
+
+export interface DeliveryBenchResult {
+  readonly subscribers: number;
+  readonly topics: number;
+  readonly connections: number;
+  readonly reference: { messages: number; perSecond: number };
+  readonly engines: EngineFigures[];
+  readonly postgresSkipped?: string;
+}
+
+// ---- subscriptions -------------------------------------------------------------------------
+
+function createRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Topics of a theme: words, phrases and boolean queries that match its release. */
+const THEMES = {
+  rare: ["firearms", '"shotgun certificates"', "firearms AND licensing", "shotgun OR firearms", '"firearms licensing" AND NOT asylum'],
+  tenth: ["knife", '"knife crime"', "knife AND weapons", "surrender OR seized", '"knife crime" AND NOT firearms', "weapons AND (youth OR violence)"],
+  half: ["asylum", '"small boats"', "asylum AND hotels", "smuggling OR crossings", '"illegal migration" AND NOT firearms', "channel AND (gangs OR france)", "title:asylum"],
+};
+/** Words found in none of the bench releases: the topics nobody matches this time. */
+const OTHER = ("passport visa fraud cyber terrorism extremism drugs slavery fire rescue airport biometric citizenship sponsorship " +
+  "football protest antisocial shoplifting burglary neighbourhood cctv stalking spiking prisons probation gambling alcohol " +
+  "licensing-hours festival olympics vetting recruitment pensions scanners drones ransomware phishing counterfeit tobacco " +
+  "vaping cannabis heroin cocaine ketamine graffiti littering fireworks dangerous-dogs xl-bully hunting poaching badgers " +
+  "wildlife railway motorway speeding seatbelts mobile-phones insurance mortgages students graduates nurses doctors carers " +
+  "seasonal-workers farmers fishermen ukraine afghanistan hong-kong sudan syria eritrea albania vietnam iran iraq")
+  .split(" ").map((w) => w.replace(/-/g, " "));
+
+function otherQuery(random: () => number): string {
+  const w = () => OTHER[Math.floor(random() * OTHER.length)]!;
+  const word = () => { const x = w(); return x.includes(" ") ? `"${x}"` : x; };
+  const r = random();
+  if (r < 0.4) return word();
+  if (r < 0.55) return `"${w()} ${w()}"`;
+  if (r < 0.75) return `${word()} AND ${word()}`;
+  if (r < 0.9) return `${word()} OR ${word()}`;
+  return `${word()} AND NOT ${word()}`;
+}
+
+function makeSubscribers(n: number, seed = 9): Subscriber[] {
+  const random = createRandom(seed);
+  const at = "2026-01-01T00:00:00.000Z";
+  const out: Subscriber[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = random();
+    const theme = r < 0.01 ? THEMES.rare : r < 0.11 ? THEMES.tenth : r < 0.61 ? THEMES.half : undefined;
+    const queries = new Set<string>();
+    if (theme) queries.add(theme[Math.floor(random() * theme.length)]!);
+    const total = 1 + Math.floor(random() * 3);
+    while (queries.size < total) queries.add(otherQuery(random));
+    const topics: Topic[] = [...queries].map((query) => ({ id: topicId(query), query, frequency: "immediate", revisions: false, createdAt: at }));
+    out.push({ email: `reader${i}@bench.invalid`, topics, createdAt: at, origin: "web" });
+  }
+  return out;
+}
+
+// ---- releases ------------------------------------------------------------------------------
+
+function makeRelease(label: string, title: string, paragraphs: string[]): StoredRelease {
+  const date = "2026-11-30";
+  const body = paragraphs.map((text) => ({ type: "paragraph" as const, text }));
+  const base = { id: canonicalId("Home Office", date, title), title, kind: "press-release", department: "Home Office", date, summary: paragraphs[0]!, body, url: `https://www.gov.uk/government/news/${label}` };
+  const hash = contentHash(base);
+  return { ...base, firstSeenAt: NOW, updatedAt: NOW, hash, revisions: [{ hash, recordedAt: NOW, title, summary: base.summary, body }], provenance: [{ sourceId: "bench", origin: "dump", firstSeenAt: NOW, lastHash: hash }] };
+}
+
+const RELEASES = [
+  makeRelease("firearms", "Firearms licensing rules tightened after review", [
+    "Shotgun certificates and firearms licensing will be brought together under one regime, the Home Office said today.",
+    "Applicants will face stricter checks, and police will share medical information before a certificate is granted.",
+  ]),
+  makeRelease("knives", "Knife crime action week takes thousands of weapons off the streets", [
+    "Police forces seized or received through surrender bins more than 10,000 knives and other weapons during the week of action on knife crime.",
+    "The Policing Minister said youth violence was falling in the areas where officers worked with schools.",
+  ]),
+  makeRelease("boats", "Plan to close asylum hotels and stop the small boats", [
+    "The Home Secretary set out a plan to end the use of asylum hotels and stop the small boats crossing the Channel.",
+    "Smuggling gangs behind illegal migration will be pursued with France and other partners, and crossings will fall.",
+    "The plan also speeds up decisions so that people with no right to stay are returned.",
+  ]),
+];
+
+// ---- SMTP server ---------------------------------------------------------------------------
+
+interface NullServer {
+  readonly url: string;
+  stats(): Promise<{ accepted: number; lastAt: number }>;
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startNullServer(): Promise<NullServer> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const child: ChildProcess = fork(join(here, "delivery-smtp-server.js"), [], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const next = <T>(pick: (m: Record<string, unknown>) => boolean) =>
+    new Promise<T>((resolve) => {
+      const on = (m: unknown) => {
+        if (typeof m === "object" && m !== null && pick(m as Record<string, unknown>)) {
+          child.off("message", on);
+          resolve(m as T);
+        }
+      };
+      child.on("message", on);
+    });
+  const { port } = await next<{ port: number }>((m) => "port" in m);
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    async stats() {
+      const reply = next<{ accepted: number; lastAt: number }>((m) => "accepted" in m);
+      child.send("stats");
+      return reply;
+    },
+    async reset() {
+      const reply = next((m) => "reset" in m);
+      child.send("reset");
+      await reply;
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.send("close");
+      await exited;
+    },
+  };
+}
+
+/** The reference: nodemailer over one pooled connection, one message after another. */
+async function referenceLoop(server: NullServer, messages: number, sample: Delivery): Promise<{ messages: number; perSecond: number }> {
+  const transporter = nodemailer.createTransport({ url: server.url, pool: true, maxConnections: 1, maxMessages: Number.POSITIVE_INFINITY } as Parameters<typeof nodemailer.createTransport>[0]);
+  const composed = composeAlert([{ ...sample, batchId: "ref", messageId: "<ref@pressroom.invalid>" }], COMPOSE);
+  const mail = { from: composed.from, to: composed.to, subject: composed.subject, text: composed.text, html: composed.html, headers: composed.headers };
+  await server.reset();
+  const t0 = Date.now();
+  for (let i = 0; i < messages; i++) await transporter.sendMail({ ...mail, messageId: `<ref-${i}@pressroom.invalid>` });
+  const { lastAt } = await server.stats();
+  transporter.close();
+  return { messages, perSecond: messages / ((lastAt - t0) / 1000) };
+}
+
+// ---- engines -------------------------------------------------------------------------------
+
+async function createDatabase(admin: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `pressroom_bench_${randomBytes(5).toString("hex")}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      for (let attempt = 1; attempt <= 40; attempt++) {
+        try {
+          return await run(`drop database if exists ${name} with (force)`);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    },
+  };
+}
+
+const rssMB = () => process.resourceUsage().maxRSS / 1024;
+
+async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, subscribers: readonly Subscriber[], connections: number, instanceMessages: number): Promise<EngineFigures> {
+  const clock = fixedClock(NOW);
+  const open = () => openState(target, { clock, log: silentLogger });
+  let store: StateStore = await open();
+  let t = performance.now();
+  await store.importRecords((async function* () {
+    for (const subscriber of subscribers) yield { type: "subscriber" as const, subscriber };
+  })());
+  const importMs = performance.now() - t;
+  await store.close();
+  globalThis.gc?.();
+
+  // One process, as a run: read the subscriptions, build the matcher, then per release match,
+  // enqueue in one commit, flush.
+  store = await open();
+  t = performance.now();
+  const list = await store.subscriptions.list();
+  const loadMs = performance.now() - t;
+  t = performance.now();
+  const matcher = createSubscriberMatcher(list);
+  const buildMs = performance.now() - t;
+  const transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
+  const releases: ReleaseFigures[] = [];
+  for (const release of RELEASES) {
+    await server.reset();
+    t = performance.now();
+    const deliveries = matcher.plan([{ type: "new", item: {} as never, release }], clock.now());
+    const matchMs = performance.now() - t;
+    t = performance.now();
+    const committed = await store.commit({ releases: [release], deliveries });
+    const enqueueMs = performance.now() - t;
+    const deliverStartUnix = Date.now();
+    t = performance.now();
+    const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
+    const deliverMs = performance.now() - t;
+    const { accepted, lastAt } = await server.stats();
+    if (accepted !== committed.enqueued || flushed.messages !== committed.enqueued) {
+      throw new Error(`delivery bench: ${committed.enqueued} queued, ${flushed.messages} sent, ${accepted} accepted`);
+    }
+    releases.push({
+      label: release.title,
+      alerts: committed.enqueued,
+      matchMs,
+      enqueueMs,
+      deliverMs,
+      // As a run that found only this release: read subscriptions, build, match, enqueue, send.
+      runToLastAcceptMs: loadMs + buildMs + matchMs + enqueueMs + (lastAt - deliverStartUnix),
+      perSecond: accepted / ((lastAt - deliverStartUnix) / 1000),
+      perAlertMs: (matchMs + enqueueMs + deliverMs) / Math.max(1, committed.enqueued),
+    });
+    globalThis.gc?.();
+  }
+  await transport.close();
+  const peakRssMB = rssMB();
+
+  let instances: EngineFigures["instances"];
+  if (engine === "postgres") {
+    // Several daemons sharing one outbox: copies of the biggest run's deliveries under new ids.
+    const template = matcher.plan([{ type: "new", item: {} as never, release: RELEASES[1]! }], clock.now())[0]!;
+    instances = [];
+    for (const senders of [1, 2, 3]) {
+      const copies = Array.from({ length: instanceMessages }, (_, i): Delivery => ({ ...template, id: `inst${senders}-${i}`, email: `reader${i}@bench.invalid` }));
+      await store.outbox.enqueue(copies);
+      await server.reset();
+      const handles = await Promise.all(Array.from({ length: senders }, () => open()));
+      const transports = handles.map(() => createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections }));
+      const t0 = Date.now();
+      await Promise.all(handles.map((h, k) => flushOutbox({ outbox: h.outbox, owner: `bench-sender-${k}`, transport: transports[k]!, clock, log: silentLogger, compose: COMPOSE, connections })));
+      const { accepted, lastAt } = await server.stats();
+      for (const tr of transports) await tr.close();
+      for (const h of handles) await h.close();
+      instances.push({ senders, messages: accepted, perSecond: accepted / ((lastAt - t0) / 1000) });
+    }
+  }
+  await store.close();
+  return { engine, importMs, loadMs, buildMs, releases, peakRssMB, ...(instances ? { instances } : {}) };
+}
+
+export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise<DeliveryBenchResult> {
+  const n = options.subscribers ?? 100_000;
+  const connections = options.connections ?? 4;
+  const subscribers = makeSubscribers(n);
+  const topics = subscribers.reduce((sum, s) => sum + s.topics.length, 0);
+  const server = await startNullServer();
+  try {
+    const sample = createSubscriberMatcher(subscribers.slice(0, 200)).plan([{ type: "new", item: {} as never, release: RELEASES[2]! }], new Date(NOW))[0]!;
+    const reference = await referenceLoop(server, options.referenceMessages ?? 3_000, sample);
+    const engines: EngineFigures[] = [];
+    const dir = await mkdtemp(join(tmpdir(), "pressroom-bench-delivery-"));
+    try {
+      engines.push(await benchEngine("lowdb", { kind: "lowdb", dir }, server, subscribers, connections, 0));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    let postgresSkipped: string | undefined;
+    if (options.databaseUrl) {
+      const db = await createDatabase(options.databaseUrl);
+      try {
+        engines.push(await benchEngine("postgres", { kind: "postgres", url: db.url }, server, subscribers, connections, options.instanceMessages ?? 5_000));
+      } finally {
+        await db.drop();
+      }
+    } else postgresSkipped = "no PRESSROOM_BENCH_DATABASE_URL or PRESSROOM_TEST_DATABASE_URL";
+    return { subscribers: n, topics, connections, reference, engines, ...(postgresSkipped ? { postgresSkipped } : {}) };
+  } finally {
+    await server.close();
+  }
+}
