@@ -7,7 +7,10 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
 import type { MailTransport } from "../mail/index.js";
 import { HttpError } from "./http-errors.js";
-import { liveFeedOptions, type LiveFeedOptions } from "./live-topic-feed.js";
+import { watchGeneration, type ChangeFeed } from "./generation-watch.js";
+import { LiveIndex } from "./live-index.js";
+import { liveFeedOptions, liveQueryTooLong, type LiveFeedOptions } from "./live-topic-feed.js";
+import { RepresentationCache } from "./representation-cache.js";
 import { renderErrorPage } from "./page-layout.js";
 import { findRoute, routeRequest } from "./route-request.js";
 import { sendHtml, sendText } from "./send-response.js";
@@ -31,8 +34,13 @@ export interface ServerOptions {
   readonly useListenUrl?: boolean;
   /** Limits of POST /subscribe (default 5 per client per 10 min, 3 per address per hour); counted on `clock`. */
   readonly subscribeLimits?: Partial<SubscribeLimits>;
-  /** Live feed scan bounds (default newest 24 months, 5,000 releases) and its cache (default 100 feeds). */
+  /** Live feed concurrency cap (default config `server.maxLiveQueries`) and its cache (default 200 feeds). */
   readonly liveFeed?: Partial<LiveFeedOptions>;
+  /**
+   * Pushes "the state changed" (PostgreSQL's LISTEN, wired by the CLI): the server then reads the
+   * generation on each change and twice a second instead of on each request.
+   */
+  readonly changes?: ChangeFeed;
 }
 
 export interface PressroomServer {
@@ -54,7 +62,11 @@ function sendFailure(res: ServerResponse, page: boolean, status: number, message
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = req.method === "HEAD";
   const target = req.url ?? "/";
-  if (target.length > MAX_URL_CHARS) return sendText(res, 414, `request URL too long (limit ${MAX_URL_CHARS} characters)`, head);
+  if (target.length > MAX_URL_CHARS) {
+    // A live feed's URL is long because its query is: say so, as for any query over the limit.
+    if (target.startsWith("/feeds/topics?")) return sendText(res, 400, liveQueryTooLong().message, head);
+    return sendText(res, 414, `request URL too long (limit ${MAX_URL_CHARS} characters)`, head);
+  }
   let url: URL;
   try {
     url = new URL(target, "http://pressroom.invalid");
@@ -89,17 +101,22 @@ export function createServer(options: ServerOptions): PressroomServer {
     log: options.log ?? silentLogger,
     publicUrl: () => (options.useListenUrl && listenUrl ? listenUrl : options.config.feeds.baseUrl),
     subscribeLimiters: createSubscribeLimiters(clock, options.subscribeLimits),
-    liveFeed: liveFeedOptions(options.liveFeed),
+    liveFeed: liveFeedOptions({ maxConcurrent: options.config.server.maxLiveQueries, ...options.liveFeed }),
+    liveQueries: { running: 0 },
+    generation: watchGeneration(options.store, options.log ?? silentLogger, options.changes),
+    feedCache: new RepresentationCache(options.config.server.feedCacheMB * 1024 * 1024),
+    liveIndex: new LiveIndex(options.store, options.log ?? silentLogger),
   };
-  const server: Server = createHttpServer((req, res) => {
+  const { server: limits } = options.config;
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check each second.
+  const server: Server = createHttpServer({ connectionsCheckingInterval: 1_000, headersTimeout: limits.headersTimeoutSeconds * 1000, requestTimeout: limits.requestTimeoutSeconds * 1000 }, (req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {
       ctx.log.error("request crashed", { error: describeError(error) });
       if (!res.headersSent) sendText(res, 500, "internal error");
       else res.destroy();
     });
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
+  server.maxConnections = limits.maxConnections;
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
     else socket.destroy();
@@ -115,10 +132,13 @@ export function createServer(options: ServerOptions): PressroomServer {
           const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
           listenUrl = `http://${shown}:${address.port}`;
           ctx.log.info("server listening", { url: listenUrl });
+          // Build the search index now, in slices, rather than on the first live query.
+          void ctx.generation.current().then((g) => ctx.liveIndex.at(g)).catch((error: unknown) => ctx.log.error("search index build failed", { error: describeError(error) }));
           resolve({ url: listenUrl });
         });
       }),
     close: async () => {
+      await ctx.generation.close();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const cut = setTimeout(() => server.closeAllConnections(), 5_000);

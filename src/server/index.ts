@@ -5,5 +5,6 @@ export { renderMetrics } from "./metrics-route.js";
 export { feedNameFromPath } from "./feed-path.js";
 export { createRateLimiter, clientKey, type RateLimiter, type RateRule } from "./rate-limit.js";
 export { DEFAULT_SUBSCRIBE_LIMITS, type SubscribeLimits } from "./subscribe-limits.js";
-export { createLiveFeedCache, LIVE_FEED_MAX_MONTHS, LIVE_FEED_MAX_RELEASES, type LiveFeedCache, type LiveFeedOptions } from "./live-topic-feed.js";
+export { createLiveFeedCache, LIVE_FEED_MAX_CONCURRENT, MAX_QUERY_CHARS, type LiveFeedCache, type LiveFeedOptions } from "./live-topic-feed.js";
+export type { ChangeFeed } from "./generation-watch.js";
 export { PENDING_TTL_MS } from "./subscribe-routes.js";
