@@ -7,6 +7,7 @@ import { serveIndex } from "./index-route.js";
 import { serveLiveTopicFeed } from "./live-topic-feed.js";
 import { serveMetrics } from "./metrics-route.js";
 import { readForm } from "./read-form.js";
+import { serveReleasePage } from "./release-page.js";
 import { redirect } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
 import { handleConfirm, handleSubscribe, showConfirm } from "./subscribe-routes.js";
@@ -36,8 +37,11 @@ const FEED_ROUTE: Route = {
   GET: async (ctx, req, res, url) => serveFeedFile(ctx, req, res, feedNameFromPath(url.pathname)!),
 };
 
+const RELEASE_ROUTE: Route = { page: true, GET: serveReleasePage };
+
 /** The route for a path, or undefined (404). */
 export function findRoute(pathname: string): Route | undefined {
+  if (pathname.startsWith("/releases/")) return RELEASE_ROUTE;
   return ROUTES[pathname] ?? (feedNameFromPath(pathname) ? FEED_ROUTE : undefined);
 }
 
