@@ -62,6 +62,8 @@ function sendFailure(res: ServerResponse, page: boolean, status: number, message
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = req.method === "HEAD";
   const target = req.url ?? "/";
+  // Every answer (feeds, pages, /healthz, /metrics, errors) is what its Content-Type says.
+  res.setHeader("X-Content-Type-Options", "nosniff");
   if (target.length > MAX_URL_CHARS) {
     // A live feed's URL is long because its query is: say so, as for any query over the limit.
     if (target.startsWith("/feeds/topics?")) return sendText(res, 400, liveQueryTooLong().message, head);
