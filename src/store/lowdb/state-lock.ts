@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import lockfile from "proper-lockfile";
@@ -115,7 +115,12 @@ export async function acquireStateLock(dir: string, options: LockOptions): Promi
     throw ioError(dir, `lock ${target}`, error);
   }
   try {
+    // proper-lockfile refreshes the lock folder's mtime and takes a different mtime for a takeover:
+    // writing owner.json inside changes it, so it is put back (else the lock is "compromised" at its
+    // first refresh, 10 s in, and every holder past that stops writing).
+    const { atime, mtime } = await stat(lockDir);
     await writeFile(join(lockDir, OWNER), JSON.stringify({ pid: process.pid, host: hostname(), command: options.command, since: new Date().toISOString() }), { mode: FILE_MODE });
+    await utimes(lockDir, atime, mtime);
   } catch (error) {
     await release().catch(() => {});
     throw ioError(dir, `write the lock owner in ${lockDir}`, error);
