@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+main().then(async () => { if (process.argv[2] === "serve") await (await import("./serve-bench.js")).printServeBench(); }).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

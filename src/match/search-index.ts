@@ -23,6 +23,8 @@ export interface SearchOptions {
   readonly sort?: SearchSort;
   /** Releases loaded and tested per batch (default 64). */
   readonly batch?: number;
+  /** Awaited between batches (a server yields to other requests there). */
+  readonly pause?: () => Promise<void>;
 }
 
 export interface SearchResult<R extends Release> {
@@ -149,6 +151,7 @@ export class SearchIndex {
     const relevance = options.sort === "relevance";
     for (let at = 0; at < order.length; at += batch) {
       if (!relevance && hits.length >= options.limit) break;
+      if (at > 0 && options.pause) await options.pause();
       const ids = order.slice(at, at + batch).map((ord) => this.docs[ord]!.id);
       const releases = await options.load(ids);
       tested += releases.length;

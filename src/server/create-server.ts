@@ -9,7 +9,7 @@ import type { MailTransport } from "../mail/index.js";
 import { HttpError } from "./http-errors.js";
 import { watchGeneration, type ChangeFeed } from "./generation-watch.js";
 import { LiveIndex } from "./live-index.js";
-import { liveFeedOptions, liveQueryTooLong, type LiveFeedOptions } from "./live-topic-feed.js";
+import { liveFeedOptions, liveQueryTooLong, SerialLane, type LiveFeedOptions } from "./live-topic-feed.js";
 import { RepresentationCache } from "./representation-cache.js";
 import { renderErrorPage } from "./page-layout.js";
 import { findRoute, routeRequest } from "./route-request.js";
@@ -62,8 +62,6 @@ function sendFailure(res: ServerResponse, page: boolean, status: number, message
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = req.method === "HEAD";
   const target = req.url ?? "/";
-  // Every answer (feeds, pages, /healthz, /metrics, errors) is what its Content-Type says.
-  res.setHeader("X-Content-Type-Options", "nosniff");
   if (target.length > MAX_URL_CHARS) {
     // A live feed's URL is long because its query is: say so, as for any query over the limit.
     if (target.startsWith("/feeds/topics?")) return sendText(res, 400, liveQueryTooLong().message, head);
@@ -77,6 +75,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   }
   const route = findRoute(url.pathname);
   if (!route) return sendText(res, 404, `not found: ${url.pathname.slice(0, 200)}`, head);
+  // Every answer (pages, /healthz, /metrics, errors) is what its Content-Type says; cached feeds carry it already.
+  if (!route.cached) res.setHeader("X-Content-Type-Options", "nosniff");
   try {
     await routeRequest(ctx, req, res, url, route);
   } catch (error) {
@@ -105,6 +105,7 @@ export function createServer(options: ServerOptions): PressroomServer {
     subscribeLimiters: createSubscribeLimiters(clock, options.subscribeLimits),
     liveFeed: liveFeedOptions({ maxConcurrent: options.config.server.maxLiveQueries, ...options.liveFeed }),
     liveQueries: { running: 0 },
+    liveLane: new SerialLane(),
     generation: watchGeneration(options.store, options.log ?? silentLogger, options.changes),
     feedCache: new RepresentationCache(options.config.server.feedCacheMB * 1024 * 1024),
     liveIndex: new LiveIndex(options.store, options.log ?? silentLogger),

@@ -42,6 +42,10 @@ async function loadFeed(ctx: ServerContext, name: string, version: string, previ
  * 404 for unknown feeds.
  */
 export async function serveFeedFile(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+  // Fast path (generation pushed by the engine, feed cached): no await at all.
+  const known = ctx.generation.peek();
+  const hit = known === undefined ? undefined : ctx.feedCache.peek(name, known);
+  if (hit) return sendRepresentation(req, res, hit);
   const version = await ctx.generation.current();
   const rep = await ctx.feedCache.get(name, version, (previous) => loadFeed(ctx, name, version, previous));
   if (!rep) throw new HttpError(404, `no feed named ${name}`);

@@ -11,6 +11,8 @@ export type ChangeFeed = (onChange: () => void) => Promise<{ close(): Promise<vo
 export interface GenerationWatch {
   /** The state's generation as last known: every request compares its cache key with it. */
   current(): Promise<string>;
+  /** The generation without waiting, when it is pushed (a change feed) and known; else undefined. */
+  peek(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,7 @@ export function watchGeneration(store: StateStore, log: Logger, changes?: Change
     }
     return inFlight;
   };
-  if (!changes) return { current: read, close: async () => {} };
+  if (!changes) return { current: read, peek: () => undefined, close: async () => {} };
 
   let known: string | undefined;
   let first: Promise<string> | undefined;
@@ -57,6 +59,7 @@ export function watchGeneration(store: StateStore, log: Logger, changes?: Change
     return undefined;
   });
   return {
+    peek: () => known,
     current: () => {
       if (known !== undefined) return Promise.resolve(known);
       first ??= refresh();

@@ -62,8 +62,20 @@ export async function collectHealth(ctx: ServerContext): Promise<HealthReport> {
   });
 }
 
+/** A report is reused for this long while the state's generation is unchanged (a probe storm reads nothing). */
+const HEALTH_REUSE_MS = 1_000;
+const lastReports = new WeakMap<ServerContext, { generation: string; at: number; report: Promise<HealthReport> }>();
+
 /** `GET /healthz`: 200 when healthy, 503 when a configured source is failing. */
 export async function serveHealth(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const report = await collectHealth(ctx);
+  const generation = await ctx.generation.current();
+  const now = Date.now();
+  let last = lastReports.get(ctx);
+  if (!last || last.generation !== generation || now - last.at > HEALTH_REUSE_MS) {
+    last = { generation, at: now, report: collectHealth(ctx) };
+    lastReports.set(ctx, last);
+    last.report.catch(() => lastReports.delete(ctx));
+  }
+  const report = await last.report;
   sendJson(res, report.status === "ok" ? 200 : 503, report, req.method === "HEAD");
 }

@@ -10,6 +10,19 @@ import { createLruCache, type LruCache } from "./lru-cache.js";
 import { makeRepresentation, sendRepresentation, type Representation } from "./representation-cache.js";
 import type { ServerContext } from "./server-context.js";
 
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs tasks one after another (the work of live queries is CPU: running them side by side only delays every other request). */
+export class SerialLane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+}
+
 /** Longest query accepted for a live feed. */
 export const MAX_QUERY_CHARS = 500;
 
@@ -91,14 +104,19 @@ export async function serveLiveTopicFeed(ctx: ServerContext, req: IncomingMessag
   const key = `${version}\n${query}`;
   const busy = ctx.liveQueries;
   const rep = await cache.getOrCompute(key, async () => {
+    // Queued and running together: beyond the cap a client is told to come back.
     if (busy.running >= maxConcurrent) {
       throw new HttpError(503, "too many live feeds are being built just now; please try again shortly", { "Retry-After": String(LIVE_FEED_RETRY_AFTER) });
     }
     busy.running++;
     try {
-      const index = await ctx.liveIndex.at(version);
-      const { hits } = await index.search(compiled, { limit: ctx.config.feeds.entries, load: (ids) => ctx.store.releases.getMany(ids) });
-      return renderLiveFeed(ctx, query, hits, version);
+      // One query computed at a time, yielding between steps: fifty at once never starve /healthz.
+      return await ctx.liveLane.run(async () => {
+        const index = await ctx.liveIndex.at(version);
+        const { hits } = await index.search(compiled, { limit: ctx.config.feeds.entries, load: (ids) => ctx.store.releases.getMany(ids), pause: yieldNow });
+        await yieldNow();
+        return renderLiveFeed(ctx, query, hits, version);
+      });
     } finally {
       busy.running--;
     }

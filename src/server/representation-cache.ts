@@ -110,6 +110,14 @@ export class RepresentationCache {
     return this.entries.size;
   }
 
+  /** The cached representation of `key` if it is at `version`, without waiting. */
+  peek(key: string, version: string): Representation | undefined {
+    const found = this.entries.get(key);
+    if (found?.version !== version) return undefined;
+    this.hits++;
+    return found;
+  }
+
   /** The representation of `key` at `version`, loading it (undefined: no such resource) when missing or stale. */
   async get(key: string, version: string, load: (previous: Representation | undefined) => Promise<Representation | undefined>): Promise<Representation | undefined> {
     const found = this.entries.get(key);

@@ -18,6 +18,8 @@ type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, u
 interface Route {
   /** HTML pages answer errors with a page; the others with plain text. */
   readonly page: boolean;
+  /** Answers from a prepared representation whose headers are complete. */
+  readonly cached?: boolean;
   readonly GET?: Handler;
   readonly POST?: Handler;
 }
@@ -34,6 +36,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
 
 const FEED_ROUTE: Route = {
   page: false,
+  cached: true,
   GET: async (ctx, req, res, url) => serveFeedFile(ctx, req, res, feedNameFromPath(url.pathname)!),
 };
 

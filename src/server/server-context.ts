@@ -5,7 +5,7 @@ import type { StateStore } from "../core/ports.js";
 import type { MailTransport } from "../mail/index.js";
 import type { GenerationWatch } from "./generation-watch.js";
 import type { LiveIndex } from "./live-index.js";
-import type { LiveFeedOptions } from "./live-topic-feed.js";
+import type { LiveFeedOptions, SerialLane } from "./live-topic-feed.js";
 import type { RepresentationCache } from "./representation-cache.js";
 import type { SubscribeLimiters } from "./subscribe-limits.js";
 
@@ -25,8 +25,10 @@ export interface ServerContext {
   readonly subscribeLimiters: SubscribeLimiters;
   /** Concurrency cap and result cache of /feeds/topics?q=… */
   readonly liveFeed: LiveFeedOptions;
-  /** Live queries being computed now. */
+  /** Live queries being computed now or waiting for the lane. */
   readonly liveQueries: { running: number };
+  /** Where live queries are computed, one at a time. */
+  readonly liveLane: SerialLane;
   /** The state's generation: the key of every cached representation. */
   readonly generation: GenerationWatch;
   /** Feed documents as sent (bytes, gzip, ETag), within a byte budget. */
