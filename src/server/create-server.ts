@@ -11,6 +11,7 @@ import { watchGeneration, type ChangeFeed } from "./generation-watch.js";
 import { LiveIndex } from "./live-index.js";
 import { liveFeedOptions, liveQueryTooLong, SerialLane, type LiveFeedOptions } from "./live-topic-feed.js";
 import { RepresentationCache } from "./representation-cache.js";
+import type { SharedLimiterFactory } from "./shared-limits.js";
 import { renderErrorPage } from "./page-layout.js";
 import { findRoute, routeRequest } from "./route-request.js";
 import { sendHtml, sendText } from "./send-response.js";
@@ -41,6 +42,8 @@ export interface ServerOptions {
    * generation on each change and twice a second instead of on each request.
    */
   readonly changes?: ChangeFeed;
+  /** Rate limits shared by every instance (PostgreSQL, wired by the CLI); default: in this process. */
+  readonly sharedLimits?: SharedLimiterFactory;
 }
 
 export interface PressroomServer {
@@ -102,7 +105,11 @@ export function createServer(options: ServerOptions): PressroomServer {
     clock,
     log: options.log ?? silentLogger,
     publicUrl: () => (options.useListenUrl && listenUrl ? listenUrl : options.config.feeds.baseUrl),
-    subscribeLimiters: createSubscribeLimiters(clock, options.subscribeLimits),
+    subscribeLimiters: createSubscribeLimiters(
+      clock,
+      { global: { limit: options.config.server.confirmationsPerHour, windowMs: 3_600_000 }, ...options.subscribeLimits },
+      options.sharedLimits,
+    ),
     liveFeed: liveFeedOptions({ maxConcurrent: options.config.server.maxLiveQueries, ...options.liveFeed }),
     liveQueries: { running: 0 },
     liveLane: new SerialLane(),

@@ -12,7 +12,8 @@ import { readForm } from "./read-form.js";
 import { sendHtml } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
 import { recordRequest, withWriteStore } from "./state-access.js";
-import { checkSubscribeLimits } from "./subscribe-limits.js";
+import { clientAddress } from "./rate-limit.js";
+import { checkConfirmLimit, checkSubscribeLimits } from "./subscribe-limits.js";
 
 const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
 /** A confirmation link works for this long. */
@@ -55,18 +56,25 @@ function validateForm(form: URLSearchParams): { email: string; query: string; fr
 export async function handleSubscribe(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { email, query, frequency } = validateForm(await readForm(req));
   // Only requests that would send an email count: a visitor fixing a typo is not held back.
-  checkSubscribeLimits(ctx.subscribeLimiters, req.socket.remoteAddress, email);
+  const slots = await checkSubscribeLimits(ctx.subscribeLimiters, requestClient(ctx, req), email);
   const token = newToken();
-  await withWriteStore(ctx, async (store) => {
-    const now = ctx.clock.now();
-    await store.subscriptions.prunePending(new Date(now.getTime() - PENDING_TTL_MS));
-    await store.subscriptions.putPending({ token, email, query, frequency, createdAt: now.toISOString() });
-  });
+  try {
+    await withWriteStore(ctx, async (store) => {
+      const now = ctx.clock.now();
+      await store.subscriptions.prunePending(new Date(now.getTime() - PENDING_TTL_MS));
+      await store.subscriptions.putPending({ token, email, query, frequency, createdAt: now.toISOString() });
+    });
+  } catch (error) {
+    // A request that did nothing (the state busy with a run: 503) does not use up a slot.
+    await slots.refund();
+    throw error;
+  }
   const { mail } = ctx.config;
   try {
     await ctx.transport.send(composeConfirmation({ to: email, query, frequency, token, baseUrl: ctx.publicUrl(), from: mail.from, listId: mail.listId }));
   } catch (error) {
     ctx.log.error("confirmation email failed", { error: describeError(error) });
+    await slots.refund();
     throw new HttpError(503, "we could not send the confirmation email just now; please try again later", { "Retry-After": "300" });
   }
   ctx.log.info("subscription pending", { topic: topicId(query), frequency });
@@ -86,8 +94,15 @@ export async function showConfirm(_ctx: ServerContext, req: IncomingMessage, res
   sendHtml(res, 200, renderPage({ title: "Confirm your subscription", body }), req.method === "HEAD");
 }
 
+/** The client's address, believing `X-Forwarded-For` only from a `server.trustProxy` address. */
+export function requestClient(ctx: ServerContext, req: IncomingMessage): string | undefined {
+  return clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], ctx.config.server.trustProxy);
+}
+
 /** `POST /confirm`: takes the pending subscription and adds its topic to the subscriber. */
-export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+export async function handleConfirm(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+  // Every attempt counts (guessing tokens is what this limit stops).
+  await checkConfirmLimit(ctx.subscribeLimiters, requestClient(ctx, req));
   const token = tokenOr400(form.get("token"));
   const now = ctx.clock.now();
   // Read without the state lock; the confirmation itself is recorded durably even during a run.

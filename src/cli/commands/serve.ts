@@ -2,7 +2,7 @@ import type { LoadedConfig } from "../../config/load.js";
 import { PressroomError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { createServer, type ChangeFeed } from "../../server/index.js";
-import { listenPostgresChanges } from "../../store/postgres/index.js";
+import { listenPostgresChanges, postgresLimits } from "../../store/postgres/index.js";
 import { createCliLogger, createCliTransport, openStateFor, readConfig, secretFromEnv, stateTargetFor, type GlobalOptions } from "../context.js";
 import { waitForStopSignal } from "./stop-signal.js";
 
@@ -32,7 +32,8 @@ export async function startServing(loaded: LoadedConfig, globals: GlobalOptions,
     const changes: ChangeFeed | undefined = target.kind === "postgres"
       ? (onChange) => listenPostgresChanges(target.url, { onFeeds: onChange }, log)
       : undefined;
-    const server = createServer({ store, config: loaded.config, secret, transport, log, ...(changes ? { changes } : {}) });
+    const limits = target.kind === "postgres" ? postgresLimits(target.url) : undefined;
+    const server = createServer({ store, config: loaded.config, secret, transport, log, ...(changes ? { changes } : {}), ...(limits ? { sharedLimits: limits.factory } : {}) });
     try {
       const { url } = await server.listen(options.port ?? loaded.config.server.port, options.host ?? loaded.config.server.host);
       return {
@@ -40,6 +41,7 @@ export async function startServing(loaded: LoadedConfig, globals: GlobalOptions,
         location: store.location,
         close: async () => {
           await server.close();
+          await limits?.close();
           await close();
         },
       };
