@@ -127,8 +127,10 @@ export function createServer(options: ServerOptions): PressroomServer {
     });
   });
   server.maxConnections = limits.maxConnections;
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Headers or body too slow (headersTimeout / requestTimeout): 408, as RFC 9110 says.
+    const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    if (socket.writable) socket.end(`HTTP/1.1 ${timedOut ? "408 Request Timeout" : "400 Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
