@@ -77,7 +77,7 @@ async function printDelivery(): Promise<void> {
   if (d.postgresSkipped) console.log(`  postgres: not run (${d.postgresSkipped}); lowdb only`);
 }
 
-main().catch((error: unknown) => {
+main().then(async () => { if (process.argv[2] === "serve") await (await import("./serve-bench.js")).printServeBench(); }).catch((error: unknown) => {
   console.error(error);
   process.exitCode = 1;
 });

@@ -53,7 +53,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .action(async () => act(() => statusCommand(globals()))());
   program.command("search").description("run a query over the stored releases").argument("<query>")
     .option("-n, --limit <n>", "matches to show", positiveInt, 20)
-    .action(async (query: string, opts: { limit: number }) => act(() => searchCommand({ ...globals(), query, limit: opts.limit }))());
+    .option("--sort <order>", "newest (default) or relevance", "newest")
+    .option("--json", "print the matches as JSON")
+    .action(async (query: string, opts: { limit: number; sort: string; json?: boolean }) => act(() => searchCommand({ ...globals(), query, limit: opts.limit, sort: opts.sort, ...(opts.json ? { json: true } : {}) }))());
   program.command("subscribe").description("subscribe an address to a topic").argument("<email>").argument("<query>")
     .option("-f, --frequency <frequency>", "immediate, daily (08:30 London) or weekly", "immediate")
     .option("--revisions", "alert again when a matched release is revised")

@@ -94,6 +94,20 @@ export const configSchema = z.object({
   server: z.object({
     port: z.number().int().min(0).max(65535).default(8080),
     host: z.string().default("127.0.0.1"),
+    /** Addresses of reverse proxies whose `X-Forwarded-For` is believed (exact IPs). */
+    trustProxy: z.array(z.string().min(1)).default([]),
+    /** Open connections at most; more are refused. */
+    maxConnections: z.number().int().min(1).max(1_000_000).default(1024),
+    /** A request's headers must arrive within this (else 408). */
+    headersTimeoutSeconds: z.number().int().min(1).max(600).default(10),
+    /** A whole request (headers and body) must arrive within this (else 408). */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).default(30),
+    /** Live topic feeds computed at once; more get 503 with Retry-After. */
+    maxLiveQueries: z.number().int().min(1).max(10_000).default(64),
+    /** Memory for cached feed documents (bytes and gzip), in MB. */
+    feedCacheMB: z.number().int().min(1).max(65_536).default(64),
+    /** Confirmation emails sent at most per hour, over every address (all instances on PostgreSQL). */
+    confirmationsPerHour: z.number().int().min(1).max(1_000_000).default(200),
   }).prefault({}),
   mail: z.object({
     from: z.string().default("Pressroom <alerts@pressroom.invalid>"),

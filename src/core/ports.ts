@@ -109,6 +109,14 @@ export interface UnsubscribeResult {
 }
 
 /**
+ * A subscriber's request from the web that must never wait for a run: one-click unsubscribe, or a
+ * confirmation (its pending token and the topic it adds).
+ */
+export type SubscriptionRequest =
+  | { readonly type: "remove"; readonly email: string; readonly topicId?: string }
+  | { readonly type: "confirm"; readonly token: string; readonly email: string; readonly topic: Topic };
+
+/**
  * The one subscription service: CLI, web pages and config seeding all go through it. Each method
  * is one unit of work; removing a topic cancels the queued deliveries only it matched, in the
  * same unit, so no alert for it goes out afterwards.
@@ -129,6 +137,15 @@ export interface SubscriptionStore {
   putPending(pending: PendingSubscription): Promise<void>;
   /** Removes and returns a pending confirmation. */
   takePending(token: string): Promise<PendingSubscription | undefined>;
+  /** A pending confirmation, left in place. */
+  getPending(token: string): Promise<PendingSubscription | undefined>;
+  /**
+   * Records a request durably at once, even while a run holds the state, and applies it then or at
+   * the engine's next opportunity — always before any further alert to its address is claimed.
+   * Resolves once the request is durable, with `applied`: true once it has been applied, false if it
+   * was left queued for later (PostgreSQL applies it in its own transaction before resolving).
+   */
+  request(change: SubscriptionRequest): Promise<{ readonly applied: Promise<boolean> }>;
   /** Drops pending confirmations created before `olderThan`; returns how many. */
   prunePending(olderThan: Date): Promise<number>;
   countPending(): Promise<number>;

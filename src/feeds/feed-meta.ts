@@ -29,4 +29,6 @@ export interface FeedMeta {
   readonly prevArchive?: string;
   /** RFC 5005 section 2: the document holds every entry of the feed (`<fh:complete/>`). */
   readonly complete?: boolean;
+  /** Base URL of the server: an entry without a URL of its own links to its page, `<base>/releases/<id>`. */
+  readonly releasePageBase?: string;
 }

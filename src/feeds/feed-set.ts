@@ -23,6 +23,7 @@ function baseMeta(site: FeedSite, name: string, title: string, releases: readonl
     selfUrl: feedUrlFor(site.baseUrl, name),
     alternateUrl: `${site.baseUrl.replace(/\/+$/, "")}/`,
     updated: latestUpdate(releases),
+    releasePageBase: site.baseUrl,
     ...(site.author ? { author: { name: site.author } } : {}),
     ...(site.hubUrl && withHub ? { hubUrl: site.hubUrl } : {}),
   };

@@ -18,9 +18,14 @@ export function entryIdFor(releaseId: string): string {
   return `tag:${TAG_AUTHORITY},2023:release/${shortHash(releaseId)}`;
 }
 
+/** The server's page of a release (`/releases/<id>`, the id percent-encoded). */
+export function releasePageUrl(baseUrl: string, releaseId: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/releases/${encodeURIComponent(releaseId)}`;
+}
+
 /** One release as a `feed` item. Every text is HTML-escaped for `feed`'s `type="html"` CDATA. */
-function itemFor(release: StoredRelease, fallback: Date): Item {
-  const link = normaliseUrl(release.url);
+function itemFor(release: StoredRelease, fallback: Date, pageBase: string | undefined): Item {
+  const link = normaliseUrl(release.url) ?? (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
   const summary = escapeHtml(release.summary).trim();
   const content = renderHtmlBody(release.body) || `<p>${summary || escapeHtml(release.title)}</p>`;
   return {
@@ -58,6 +63,6 @@ export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[
     ...(meta.subtitle ? { description: textForFeed(meta.subtitle) } : {}),
   });
   const fallback = Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated;
-  for (const release of entries) feed.addItem(itemFor(release, fallback));
+  for (const release of entries) feed.addItem(itemFor(release, fallback, meta.releasePageBase));
   return finishAtomXml(feed.atom1(), meta);
 }

@@ -41,7 +41,7 @@ export function headerText(input: string, max = 180): string {
 function subjectOf(items: readonly Delivery[]): string {
   if (items.length === 1) {
     const d = items[0]!;
-    return headerText(`[Pressroom] ${d.revision ? "Updated: " : ""}${d.snapshot.title}`);
+    return headerText(`[Pressroom] ${d.revision ? "Updated: " : ""}${stripUnsafeText(d.snapshot.title)}`);
   }
   const departments = new Set(items.map((d) => d.snapshot.department));
   const dept = departments.size === 1 ? `${[...departments][0]} ` : "";
@@ -55,6 +55,35 @@ function introOf(items: readonly Delivery[]): string {
   }
   const label = items[0]!.frequency === "weekly" ? "weekly" : items[0]!.frequency === "daily" ? "daily" : "";
   return `Your ${label ? `${label} ` : ""}digest: ${items.length} releases matched your topics.`;
+}
+
+/**
+ * C0 and C1 controls (but tab and newline), and the bidirectional embeddings, overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069): text from a source or a stranger must not reorder or hide what an
+ * email says. Each becomes a space, so offsets into the text (snippet highlights) stay valid.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/g;
+
+export function stripUnsafeText(input: string): string {
+  return input.replace(UNSAFE_IN_TEXT, " ");
+}
+
+const isHttpUrl = (url: string | undefined) => url !== undefined && URL.canParse(url) && /^https?:$/.test(new URL(url).protocol);
+
+/** The snapshot as shown: unsafe characters stripped, and always a link — the release's URL, else its page on the server. */
+function displaySnapshot(d: Delivery, baseUrl: string): Delivery["snapshot"] {
+  const s = d.snapshot;
+  return {
+    ...s,
+    title: stripUnsafeText(s.title),
+    department: stripUnsafeText(s.department),
+    summary: stripUnsafeText(s.summary),
+    snippet: { ...s.snippet, text: stripUnsafeText(s.snippet.text) },
+    ...(s.changes !== undefined ? { changes: stripUnsafeText(s.changes) } : {}),
+    // Same address as the server's /releases/<id> route and the feeds' release links.
+    url: isHttpUrl(s.url) ? s.url! : `${baseUrl.replace(/\/+$/, "")}/releases/${encodeURIComponent(d.releaseId)}`,
+  };
 }
 
 /** Stable order: newest release date first, then title, then id; a re-send renders the same body. */
@@ -90,7 +119,7 @@ export function composeAlert(deliveries: readonly Delivery[], options: ComposeOp
     return url;
   };
   const alertItems: AlertItem[] = items.map((d) => ({
-    snapshot: d.snapshot,
+    snapshot: displaySnapshot(d, options.baseUrl),
     revision: d.revision,
     topics: d.topics.map((t) => ({ query: t.query, unsubscribeUrl: topicUrl(t.id) })),
   }));

@@ -3,7 +3,7 @@ export { topicId, normaliseQuery } from "./topic-id.js";
 export { nextDigestTime, DIGEST_HOUR, DIGEST_MINUTE } from "./digest-time.js";
 export { planDeliveries, deliveryId, type AlertCandidate, type Snippet } from "./plan-deliveries.js";
 export { signToken, verifyToken, unsubscribeUrl, type UnsubscribePayload } from "./unsubscribe-token.js";
-export { composeAlert, headerText, type ComposeOptions, type ComposedMessage } from "./compose-alert.js";
+export { composeAlert, headerText, stripUnsafeText, type ComposeOptions, type ComposedMessage } from "./compose-alert.js";
 export { batchIdFor, messageIdFor, listIdDomain } from "./message-id.js";
 export { createMailTransport, type MailTransport, type MailTransportOptions, type SendResult } from "./mail-transport.js";
 export { MailSendError, classifySendError } from "./send-error.js";

@@ -1,6 +1,7 @@
+import { randomBytes } from "node:crypto";
 import type { Frequency } from "../core/subscription.js";
 import { escapeHtml } from "../core/text.js";
-import { headerText, listIdDomain, type ComposedMessage } from "../mail/index.js";
+import { headerText, listIdDomain, stripUnsafeText, type ComposedMessage } from "../mail/index.js";
 
 export interface ConfirmationInput {
   readonly to: string;
@@ -27,7 +28,8 @@ const FREQUENCY_TEXT: Record<Frequency, string> = {
 /** The double opt-in email: one link to confirm; nothing else is sent before it is followed. */
 export function composeConfirmation(input: ConfirmationInput): ComposedMessage {
   const url = confirmUrl(input.baseUrl, input.token);
-  const topic = headerText(input.query, 200);
+  // A stranger typed it: shown, but controls and bidi overrides cannot disguise it.
+  const topic = headerText(stripUnsafeText(input.query), 200);
   const text = [
     "Someone (we hope you) asked Pressroom to email this address about Home Office releases",
     `matching: ${topic}`,
@@ -48,6 +50,7 @@ export function composeConfirmation(input: ConfirmationInput): ComposedMessage {
     text,
     html,
     headers: { "Auto-Submitted": "auto-generated" },
-    messageId: `<confirm-${input.token.slice(0, 24)}@${listIdDomain(input.listId)}>`,
+    // Random, unrelated to the token: headers are seen by every relay and mailbox filter.
+    messageId: `<confirm-${randomBytes(16).toString("base64url")}@${listIdDomain(input.listId)}>`,
   };
 }

@@ -7,7 +7,11 @@ import { silentLogger, type Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
 import type { MailTransport } from "../mail/index.js";
 import { HttpError } from "./http-errors.js";
-import { liveFeedOptions, type LiveFeedOptions } from "./live-topic-feed.js";
+import { watchGeneration, type ChangeFeed } from "./generation-watch.js";
+import { LiveIndex } from "./live-index.js";
+import { liveFeedOptions, liveQueryTooLong, SerialLane, type LiveFeedOptions } from "./live-topic-feed.js";
+import { RepresentationCache } from "./representation-cache.js";
+import type { SharedLimiterFactory } from "./shared-limits.js";
 import { renderErrorPage } from "./page-layout.js";
 import { findRoute, routeRequest } from "./route-request.js";
 import { sendHtml, sendText } from "./send-response.js";
@@ -31,8 +35,15 @@ export interface ServerOptions {
   readonly useListenUrl?: boolean;
   /** Limits of POST /subscribe (default 5 per client per 10 min, 3 per address per hour); counted on `clock`. */
   readonly subscribeLimits?: Partial<SubscribeLimits>;
-  /** Live feed scan bounds (default newest 24 months, 5,000 releases) and its cache (default 100 feeds). */
+  /** Live feed concurrency cap (default config `server.maxLiveQueries`) and its cache (default 200 feeds). */
   readonly liveFeed?: Partial<LiveFeedOptions>;
+  /**
+   * Pushes "the state changed" (PostgreSQL's LISTEN, wired by the CLI): the server then reads the
+   * generation on each change and twice a second instead of on each request.
+   */
+  readonly changes?: ChangeFeed;
+  /** Rate limits shared by every instance (PostgreSQL, wired by the CLI); default: in this process. */
+  readonly sharedLimits?: SharedLimiterFactory;
 }
 
 export interface PressroomServer {
@@ -54,7 +65,11 @@ function sendFailure(res: ServerResponse, page: boolean, status: number, message
 async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const head = req.method === "HEAD";
   const target = req.url ?? "/";
-  if (target.length > MAX_URL_CHARS) return sendText(res, 414, `request URL too long (limit ${MAX_URL_CHARS} characters)`, head);
+  if (target.length > MAX_URL_CHARS) {
+    // A live feed's URL is long because its query is: say so, as for any query over the limit.
+    if (target.startsWith("/feeds/topics?")) return sendText(res, 400, liveQueryTooLong().message, head);
+    return sendText(res, 414, `request URL too long (limit ${MAX_URL_CHARS} characters)`, head);
+  }
   let url: URL;
   try {
     url = new URL(target, "http://pressroom.invalid");
@@ -63,6 +78,8 @@ async function handle(ctx: ServerContext, req: IncomingMessage, res: ServerRespo
   }
   const route = findRoute(url.pathname);
   if (!route) return sendText(res, 404, `not found: ${url.pathname.slice(0, 200)}`, head);
+  // Every answer (pages, /healthz, /metrics, errors) is what its Content-Type says; cached feeds carry it already.
+  if (!route.cached) res.setHeader("X-Content-Type-Options", "nosniff");
   try {
     await routeRequest(ctx, req, res, url, route);
   } catch (error) {
@@ -88,20 +105,32 @@ export function createServer(options: ServerOptions): PressroomServer {
     clock,
     log: options.log ?? silentLogger,
     publicUrl: () => (options.useListenUrl && listenUrl ? listenUrl : options.config.feeds.baseUrl),
-    subscribeLimiters: createSubscribeLimiters(clock, options.subscribeLimits),
-    liveFeed: liveFeedOptions(options.liveFeed),
+    subscribeLimiters: createSubscribeLimiters(
+      clock,
+      { global: { limit: options.config.server.confirmationsPerHour, windowMs: 3_600_000 }, ...options.subscribeLimits },
+      options.sharedLimits,
+    ),
+    liveFeed: liveFeedOptions({ maxConcurrent: options.config.server.maxLiveQueries, ...options.liveFeed }),
+    liveQueries: { running: 0 },
+    liveLane: new SerialLane(),
+    generation: watchGeneration(options.store, options.log ?? silentLogger, options.changes),
+    feedCache: new RepresentationCache(options.config.server.feedCacheMB * 1024 * 1024),
+    liveIndex: new LiveIndex(options.store, options.log ?? silentLogger),
   };
-  const server: Server = createHttpServer((req, res) => {
+  const { server: limits } = options.config;
+  // Node checks both timeouts every connectionsCheckingInterval (30 s by default): check each second.
+  const server: Server = createHttpServer({ connectionsCheckingInterval: 1_000, headersTimeout: limits.headersTimeoutSeconds * 1000, requestTimeout: limits.requestTimeoutSeconds * 1000 }, (req, res) => {
     handle(ctx, req, res).catch((error: unknown) => {
       ctx.log.error("request crashed", { error: describeError(error) });
       if (!res.headersSent) sendText(res, 500, "internal error");
       else res.destroy();
     });
   });
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  server.maxConnections = limits.maxConnections;
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    // Headers or body too slow (headersTimeout / requestTimeout): 408, as RFC 9110 says.
+    const timedOut = error.code === "ERR_HTTP_REQUEST_TIMEOUT";
+    if (socket.writable) socket.end(`HTTP/1.1 ${timedOut ? "408 Request Timeout" : "400 Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
 
@@ -115,10 +144,13 @@ export function createServer(options: ServerOptions): PressroomServer {
           const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
           listenUrl = `http://${shown}:${address.port}`;
           ctx.log.info("server listening", { url: listenUrl });
+          // Build the search index now, in slices, rather than on the first live query.
+          void ctx.generation.current().then((g) => ctx.liveIndex.at(g)).catch((error: unknown) => ctx.log.error("search index build failed", { error: describeError(error) }));
           resolve({ url: listenUrl });
         });
       }),
     close: async () => {
+      await ctx.generation.close();
       if (server.listening) {
         await new Promise<void>((resolve) => {
           const cut = setTimeout(() => server.closeAllConnections(), 5_000);

@@ -3,9 +3,8 @@ import type { StateStore } from "../core/ports.js";
 import { ALL_FEED, topicFeedName } from "../feeds/feed-names.js";
 import { renderFeed } from "../pipeline/write-feeds.js";
 import { HttpError } from "./http-errors.js";
-import { sendCached } from "./send-cached.js";
+import { makeRepresentation, sendRepresentation, type Representation } from "./representation-cache.js";
 import type { ServerContext } from "./server-context.js";
-import { withReadStore } from "./state-access.js";
 
 export const ATOM_TYPE = "application/atom+xml; charset=utf-8";
 
@@ -25,16 +24,30 @@ function feedUpdated(xml: string): Date | undefined {
   return date && !Number.isNaN(date.getTime()) ? date : undefined;
 }
 
-/** Serves `/feeds/<name>.atom`: the document a run published, else rendered from the store; 404 for unknown feeds. */
+/** Reads a feed through the port; reuses the previous representation (no new gzip) when its bytes did not change. */
+async function loadFeed(ctx: ServerContext, name: string, version: string, previous: Representation | undefined): Promise<Representation | undefined> {
+  const store = ctx.store;
+  if (!(await feedExists(ctx, store, name))) return undefined;
+  const doc = await store.feeds.get(name);
+  const xml = doc ? doc.xml : (await renderFeed(ctx.config, store, name)).xml;
+  const body = Buffer.from(xml, "utf8");
+  const lastModified = doc ? new Date(doc.updated) : feedUpdated(xml);
+  if (previous && previous.body.equals(body) && previous.lastModified?.getTime() === lastModified?.getTime()) return { ...previous, version };
+  return makeRepresentation(version, { body, contentType: ATOM_TYPE, lastModified });
+}
+
+/**
+ * Serves `/feeds/<name>.atom` from memory: bytes, gzip and ETag are kept per feed and reused while
+ * the state's generation is unchanged, so a request (and every 304) reads nothing from the store.
+ * 404 for unknown feeds.
+ */
 export async function serveFeedFile(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
-  const content = await withReadStore(ctx, async (store) => {
-    if (!(await feedExists(ctx, store, name))) return undefined;
-    const doc = await store.feeds.get(name);
-    if (doc) return { body: Buffer.from(doc.xml, "utf8"), lastModified: new Date(doc.updated) };
-    const { xml } = await renderFeed(ctx.config, store, name);
-    const updated = feedUpdated(xml);
-    return { body: Buffer.from(xml, "utf8"), ...(updated ? { lastModified: updated } : {}) };
-  });
-  if (!content) throw new HttpError(404, `no feed named ${name}`);
-  sendCached(req, res, { ...content, contentType: ATOM_TYPE });
+  // Fast path (generation pushed by the engine, feed cached): no await at all.
+  const known = ctx.generation.peek();
+  const hit = known === undefined ? undefined : ctx.feedCache.peek(name, known);
+  if (hit) return sendRepresentation(req, res, hit);
+  const version = await ctx.generation.current();
+  const rep = await ctx.feedCache.get(name, version, (previous) => loadFeed(ctx, name, version, previous));
+  if (!rep) throw new HttpError(404, `no feed named ${name}`);
+  sendRepresentation(req, res, rep);
 }

@@ -10,7 +10,11 @@ export interface SourceHealth {
   readonly consecutiveFailures: number;
   readonly lastSuccessAt: string | null;
   readonly lastRunAt: string | null;
-  readonly lastError: string | null;
+  /**
+   * The kind of the last error (`http 404`, `dump`, `timeout`), never its text: messages can hold
+   * credentials in feed URLs and local paths. The detail is in `pressroom status` and the logs.
+   */
+  readonly errorClass: string | null;
   readonly anomalies: readonly string[];
 }
 
@@ -18,6 +22,17 @@ export interface HealthReport {
   readonly status: "ok" | "failing";
   readonly lastRun: { readonly startedAt: string; readonly finishedAt: string; readonly ok: boolean; readonly durationMs: number } | null;
   readonly sources: readonly SourceHealth[];
+}
+
+/** A public class for an error message: its module prefix (`dump`, `http`) plus an HTTP status or a timeout when it names one. */
+export function errorClassOf(message: string | undefined): string {
+  if (!message) return "error";
+  const prefix = /^([a-z][a-z0-9-]{0,20}):/i.exec(message)?.[1]?.toLowerCase() ?? "error";
+  const status = /\b(?:HTTP|status)\s*([1-5]\d\d)\b/i.exec(message)?.[1];
+  if (status) return `${prefix} ${status}`;
+  if (/timed? ?out|timeout/i.test(message)) return `${prefix} timeout`;
+  if (/no such file|not found|ENOENT/i.test(message)) return `${prefix} not-found`;
+  return prefix;
 }
 
 /** The last run and each configured source's health; `failing` when a configured source is failing. */
@@ -34,8 +49,9 @@ export async function collectHealth(ctx: ServerContext): Promise<HealthReport> {
         consecutiveFailures: state.consecutiveFailures,
         lastSuccessAt: state.lastSuccessAt ?? null,
         lastRunAt: state.lastRunAt ?? null,
-        lastError: state.consecutiveFailures > 0 ? (state.lastError ?? null) : null,
-        anomalies: detectAnomalies(state, now),
+        errorClass: state.consecutiveFailures > 0 ? errorClassOf(state.lastError) : null,
+        // An anomaly may quote the last error: only its class is public.
+        anomalies: detectAnomalies(state, now).map((a) => a.replace(/, last: [\s\S]*$/, `, last: ${errorClassOf(state.lastError)}`)),
       });
     }
     return {
@@ -46,8 +62,20 @@ export async function collectHealth(ctx: ServerContext): Promise<HealthReport> {
   });
 }
 
+/** A report is reused for this long while the state's generation is unchanged (a probe storm reads nothing). */
+const HEALTH_REUSE_MS = 1_000;
+const lastReports = new WeakMap<ServerContext, { generation: string; at: number; report: Promise<HealthReport> }>();
+
 /** `GET /healthz`: 200 when healthy, 503 when a configured source is failing. */
 export async function serveHealth(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const report = await collectHealth(ctx);
+  const generation = await ctx.generation.current();
+  const now = Date.now();
+  let last = lastReports.get(ctx);
+  if (!last || last.generation !== generation || now - last.at > HEALTH_REUSE_MS) {
+    last = { generation, at: now, report: collectHealth(ctx) };
+    lastReports.set(ctx, last);
+    last.report.catch(() => lastReports.delete(ctx));
+  }
+  const report = await last.report;
   sendJson(res, report.status === "ok" ? 200 : 503, report, req.method === "HEAD");
 }

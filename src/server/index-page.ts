@@ -1,7 +1,10 @@
 import type { Config } from "../config/schema.js";
+import { formatLondonDate } from "../core/london.js";
+import type { Release } from "../core/release.js";
 import { escapeHtml } from "../core/text.js";
 import { kindLabel } from "../feeds/feed-names.js";
 import { renderPage } from "./page-layout.js";
+import { releasePath } from "./release-page.js";
 
 export interface FeedLink {
   readonly title: string;
@@ -27,8 +30,28 @@ export function listFeeds(config: Config, feedNames: readonly string[], months: 
 
 const link = (f: FeedLink) => `<li><a href="${escapeHtml(f.href)}">${escapeHtml(f.title)}</a></li>`;
 
-/** The home page: feed list with autodiscovery links, a live-feed box and the subscribe form. */
-export function renderIndexPage(config: Config, data: IndexData): string {
+/** Short help for the query language, shown beside the live-feed box. */
+export const QUERY_HELP = `<details open id="query-help"><summary>How to write a query</summary>
+<ul>
+<li><code>asylum</code>: releases that mention the word (any form: <em>asylum</em>, <em>asylums</em>)</li>
+<li><code>"small boats"</code>: the exact phrase</li>
+<li><code>asylum AND hotels</code>, <code>asylum OR refugee</code>, <code>asylum AND NOT hotels</code>; brackets group: <code>(visa OR visas) AND students</code></li>
+<li><code>title:knife</code>, <code>summary:police</code>, <code>body:"facial recognition"</code>: in one part only</li>
+<li><code>kind:speech</code>, <code>kind:press-release</code>, <code>kind:news-story</code>: one kind of release</li>
+</ul>
+<p>Operators are written in capitals (<code>and</code> is a word). Queries are at most 500 characters.</p>
+</details>`;
+
+function latestHtml(releases: readonly Release[]): string {
+  if (releases.length === 0) return "";
+  const items = releases
+    .map((r) => `<li><a href="${escapeHtml(releasePath(r.id))}">${escapeHtml(r.title)}</a> <small>${escapeHtml(kindLabel(r.kind))}, ${escapeHtml(formatLondonDate(r.date))}</small></li>`)
+    .join("");
+  return `<h2>Latest releases</h2>\n<ul id="latest">${items}</ul>`;
+}
+
+/** The home page: latest releases, feed list with autodiscovery links, a live-feed box with query help and the subscribe form. */
+export function renderIndexPage(config: Config, data: IndexData, latest: readonly Release[] = []): string {
   const head = data.subscriptionFeeds
     .map((f) => `<link rel="alternate" type="application/atom+xml" title="${escapeHtml(f.title)}" href="${escapeHtml(f.href)}">`)
     .join("\n");
@@ -42,6 +65,8 @@ export function renderIndexPage(config: Config, data: IndexData): string {
 <input id="q" name="q" required maxlength="500">
 <button type="submit">Open feed</button>
 </form>
+${QUERY_HELP}
+${latestHtml(latest)}
 ${archives}
 <h2>Email alerts</h2>
 <form method="post" action="/subscribe">

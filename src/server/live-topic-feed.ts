@@ -1,56 +1,65 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isPressroomError } from "../core/errors.js";
 import type { StoredRelease } from "../core/release.js";
-import { feedIdFor, latestUpdate, renderAtomFeed, sortForFeed } from "../feeds/index.js";
+import { feedIdFor, latestUpdate, renderAtomFeed } from "../feeds/index.js";
 import { topicId } from "../mail/index.js";
 import { compileQuery, type CompiledQuery } from "../match/index.js";
 import { HttpError } from "./http-errors.js";
 import { ATOM_TYPE } from "./feed-routes.js";
 import { createLruCache, type LruCache } from "./lru-cache.js";
-import { sendCached } from "./send-cached.js";
+import { makeRepresentation, sendRepresentation, type Representation } from "./representation-cache.js";
 import type { ServerContext } from "./server-context.js";
-import { withReadStore } from "./state-access.js";
+
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Runs tasks one after another (the work of live queries is CPU: running them side by side only delays every other request). */
+export class SerialLane {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => {});
+    return result;
+  }
+}
 
 /** Longest query accepted for a live feed. */
 export const MAX_QUERY_CHARS = 500;
 
-/** A rendered live feed, as cached. */
-export interface LiveFeed {
-  readonly body: Buffer;
-  readonly lastModified: Date;
-}
+export type LiveFeedCache = LruCache<Representation>;
 
-export type LiveFeedCache = LruCache<LiveFeed>;
-
-/** Bounds on the work one live feed request may cost. */
+/** Bounds on the work live feeds may cost. */
 export interface LiveFeedOptions {
-  /** Newest months scanned at most (older releases never appear in a live feed). */
-  readonly maxMonths: number;
-  /** Releases tested at most per request; the scan stops there. */
-  readonly maxReleases: number;
-  /** Rendered feeds kept, keyed by query and last run. */
+  /** Live queries computed at once; more get 503 with Retry-After. */
+  readonly maxConcurrent: number;
+  /** Rendered feeds kept, keyed by query and state generation. */
   readonly cache: LiveFeedCache;
 }
 
-export const LIVE_FEED_MAX_MONTHS = 24;
-export const LIVE_FEED_MAX_RELEASES = 5_000;
-export const LIVE_FEED_CACHE_ENTRIES = 100;
+export const LIVE_FEED_MAX_CONCURRENT = 64;
+export const LIVE_FEED_CACHE_ENTRIES = 200;
+/** Seconds a client is asked to wait when every live-query slot is busy. */
+export const LIVE_FEED_RETRY_AFTER = 5;
 
 export function createLiveFeedCache(entries = LIVE_FEED_CACHE_ENTRIES): LiveFeedCache {
-  return createLruCache<LiveFeed>(entries);
+  return createLruCache<Representation>(entries);
 }
 
 export function liveFeedOptions(options: Partial<LiveFeedOptions> = {}): LiveFeedOptions {
   return {
-    maxMonths: options.maxMonths ?? LIVE_FEED_MAX_MONTHS,
-    maxReleases: options.maxReleases ?? LIVE_FEED_MAX_RELEASES,
+    maxConcurrent: options.maxConcurrent ?? LIVE_FEED_MAX_CONCURRENT,
     cache: options.cache ?? createLiveFeedCache(),
   };
 }
 
-function compileOr400(query: string | null): CompiledQuery {
+function tooLong(): HttpError {
+  return new HttpError(400, `query too long (over ${MAX_QUERY_CHARS} characters): shorten it or use a named topic feed`);
+}
+
+/** Compiles `q`, or a 400 saying what is wrong (missing, too long, malformed). */
+export function compileLiveQuery(query: string | null): CompiledQuery {
   if (query === null || query.trim() === "") throw new HttpError(400, "add a query: /feeds/topics?q=<query>, e.g. q=asylum AND kind:press-release");
-  if (query.length > MAX_QUERY_CHARS) throw new HttpError(400, `query too long (over ${MAX_QUERY_CHARS} characters)`);
+  if (query.length > MAX_QUERY_CHARS) throw tooLong();
   try {
     return compileQuery(query);
   } catch (error) {
@@ -59,30 +68,10 @@ function compileOr400(query: string | null): CompiledQuery {
   }
 }
 
-/**
- * Newest matching releases, month by month (newest first) until `limit` are found, within the
- * newest `maxMonths` months and at most `maxReleases` releases tested.
- */
-export async function findMatches(
-  months: readonly string[],
-  load: (month: string) => Promise<StoredRelease[]>,
-  compiled: CompiledQuery,
-  limit: number,
-  bounds: Pick<LiveFeedOptions, "maxMonths" | "maxReleases">,
-): Promise<StoredRelease[]> {
-  const hits: StoredRelease[] = [];
-  let tested = 0;
-  scan: for (const month of [...months].sort().reverse().slice(0, bounds.maxMonths)) {
-    for (const release of await load(month)) {
-      if (tested++ >= bounds.maxReleases) break scan;
-      if (compiled.matches(release)) hits.push(release);
-    }
-    if (hits.length >= limit) break;
-  }
-  return sortForFeed(hits).slice(0, limit);
-}
+/** The 400 for a live-feed request whose URL is too long to read at all. */
+export { tooLong as liveQueryTooLong };
 
-function renderLiveFeed(ctx: ServerContext, query: string, releases: readonly StoredRelease[]): LiveFeed {
+function renderLiveFeed(ctx: ServerContext, query: string, releases: readonly StoredRelease[], version: string): Representation {
   const base = ctx.config.feeds.baseUrl.replace(/\/+$/, "");
   const updated = latestUpdate(releases);
   const xml = renderAtomFeed(
@@ -94,27 +83,43 @@ function renderLiveFeed(ctx: ServerContext, query: string, releases: readonly St
       alternateUrl: `${base}/`,
       updated,
       maxEntries: ctx.config.feeds.entries,
+      releasePageBase: base,
     },
     releases,
   );
-  return { body: Buffer.from(xml, "utf8"), lastModified: updated };
+  return makeRepresentation(version, { body: Buffer.from(xml, "utf8"), contentType: ATOM_TYPE, lastModified: updated });
 }
 
 /**
- * `/feeds/topics?q=<query>`: a feed of the newest releases matching any query. Rendered once per
- * (query with single spaces, last run) and then served from memory until the next run finishes.
+ * `/feeds/topics?q=<query>`: a feed of the newest releases matching any query, answered from the
+ * server's search index. Rendered once per (query with single spaces, state generation) and then
+ * served from memory; at most `maxConcurrent` queries are computed at once (503 beyond).
  */
 export async function serveLiveTopicFeed(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  const compiled = compileOr400(url.searchParams.get("q"));
+  const compiled = compileLiveQuery(url.searchParams.get("q"));
   // Whitespace never changes a query's meaning; case can (AND vs and), so it is kept.
   const query = compiled.query.trim().replace(/\s+/g, " ");
-  const { cache, ...bounds } = ctx.liveFeed;
-  const feed = await withReadStore(ctx, async (store) => {
-    const lastRun = (await store.runs.last())?.finishedAt ?? "never";
-    return cache.getOrCompute(`${lastRun}\n${query}`, async () => {
-      const releases = await findMatches(await store.releases.months(), (m) => store.releases.inMonth(m), compiled, ctx.config.feeds.entries, bounds);
-      return renderLiveFeed(ctx, query, releases);
-    });
+  const version = await ctx.generation.current();
+  const { cache, maxConcurrent } = ctx.liveFeed;
+  const key = `${version}\n${query}`;
+  const busy = ctx.liveQueries;
+  const rep = await cache.getOrCompute(key, async () => {
+    // Queued and running together: beyond the cap a client is told to come back.
+    if (busy.running >= maxConcurrent) {
+      throw new HttpError(503, "too many live feeds are being built just now; please try again shortly", { "Retry-After": String(LIVE_FEED_RETRY_AFTER) });
+    }
+    busy.running++;
+    try {
+      // One query computed at a time, yielding between steps: fifty at once never starve /healthz.
+      return await ctx.liveLane.run(async () => {
+        const index = await ctx.liveIndex.at(version);
+        const { hits } = await index.search(compiled, { limit: ctx.config.feeds.entries, load: (ids) => ctx.store.releases.getMany(ids), pause: yieldNow });
+        await yieldNow();
+        return renderLiveFeed(ctx, query, hits, version);
+      });
+    } finally {
+      busy.running--;
+    }
   });
-  sendCached(req, res, { body: feed.body, contentType: ATOM_TYPE, lastModified: feed.lastModified });
+  sendRepresentation(req, res, rep);
 }

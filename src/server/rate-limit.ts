@@ -9,6 +9,8 @@ export interface RateRule {
 export interface RateLimiter {
   /** Records a hit for `key` when allowed and returns 0; otherwise returns the ms until the next hit is allowed. */
   take(key: string): number;
+  /** Gives back the latest hit of `key` (a request that did no work). */
+  refund(key: string): void;
   /** Keys currently tracked (bounded by `maxKeys`). */
   readonly size: number;
 }
@@ -39,10 +41,31 @@ export function createRateLimiter(rule: RateRule, clock: Clock, maxKeys = MAX_RA
       while (hits.size > maxKeys) hits.delete(hits.keys().next().value!);
       return 0;
     },
+    refund(key) {
+      const times = hits.get(key);
+      if (!times || times.length === 0) return;
+      times.pop();
+      if (times.length === 0) hits.delete(key);
+    },
     get size() {
       return hits.size;
     },
   };
+}
+
+/**
+ * The client's address: the socket's peer, or — when that peer is a trusted proxy — the nearest
+ * address in `X-Forwarded-For` that is not itself a trusted proxy (the rightmost untrusted hop:
+ * earlier entries are whatever the client chose to send).
+ */
+export function clientAddress(remote: string | undefined, forwardedFor: string | string[] | undefined, trusted: readonly string[]): string | undefined {
+  const bare = (a: string) => a.trim().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
+  if (!remote || trusted.length === 0 || !trusted.map(bare).includes(bare(remote))) return remote;
+  const header = Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor;
+  if (!header) return remote;
+  const hops = header.split(",").map(bare).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) if (!trusted.map(bare).includes(hops[i]!)) return hops[i];
+  return hops[0] ?? remote;
 }
 
 /** Expands an IPv6 address to its 8 groups, or undefined when it is not one. */

@@ -7,6 +7,7 @@ import { serveIndex } from "./index-route.js";
 import { serveLiveTopicFeed } from "./live-topic-feed.js";
 import { serveMetrics } from "./metrics-route.js";
 import { readForm } from "./read-form.js";
+import { serveReleasePage } from "./release-page.js";
 import { redirect } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
 import { handleConfirm, handleSubscribe, showConfirm } from "./subscribe-routes.js";
@@ -17,6 +18,8 @@ type Handler = (ctx: ServerContext, req: IncomingMessage, res: ServerResponse, u
 interface Route {
   /** HTML pages answer errors with a page; the others with plain text. */
   readonly page: boolean;
+  /** Answers from a prepared representation whose headers are complete. */
+  readonly cached?: boolean;
   readonly GET?: Handler;
   readonly POST?: Handler;
 }
@@ -33,11 +36,15 @@ const ROUTES: Readonly<Record<string, Route>> = {
 
 const FEED_ROUTE: Route = {
   page: false,
+  cached: true,
   GET: async (ctx, req, res, url) => serveFeedFile(ctx, req, res, feedNameFromPath(url.pathname)!),
 };
 
+const RELEASE_ROUTE: Route = { page: true, GET: serveReleasePage };
+
 /** The route for a path, or undefined (404). */
 export function findRoute(pathname: string): Route | undefined {
+  if (pathname.startsWith("/releases/")) return RELEASE_ROUTE;
   return ROUTES[pathname] ?? (feedNameFromPath(pathname) ? FEED_ROUTE : undefined);
 }
 

@@ -1,5 +1,5 @@
 import { isPressroomError } from "../core/errors.js";
-import type { StateStore } from "../core/ports.js";
+import type { StateStore, SubscriptionRequest } from "../core/ports.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Reads through the port (an engine in shared mode sees whatever the last run committed). */
@@ -16,5 +16,25 @@ export async function withWriteStore<T>(ctx: ServerContext, work: (store: StateS
   } catch (error) {
     if (isPressroomError(error, "STATE_LOCKED")) throw new StateBusyError(error.message);
     throw error;
+  }
+}
+
+/** How long a web request waits for its queued change to be applied before answering anyway. */
+export const APPLY_WAIT_MS = 500;
+
+/**
+ * Records an unsubscribe or confirmation through the port: durable at once even while a run holds
+ * the state (never a 503), applied at once when the state is free, else before the next alert.
+ */
+export async function recordRequest(ctx: ServerContext, change: SubscriptionRequest): Promise<boolean> {
+  const { applied } = await ctx.store.subscriptions.request(change);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), APPLY_WAIT_MS);
+  });
+  try {
+    return await Promise.race([applied, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { describeError, isPressroomError } from "../core/errors.js";
-import type { Frequency, Subscriber } from "../core/subscription.js";
+import type { Frequency, Topic } from "../core/subscription.js";
 import { escapeHtml } from "../core/text.js";
 import { signToken, topicId, unsubscribeUrl, validateEmail } from "../mail/index.js";
 import { compileQuery } from "../match/index.js";
@@ -11,8 +11,9 @@ import { renderMessagePage, renderPage } from "./page-layout.js";
 import { readForm } from "./read-form.js";
 import { sendHtml } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
-import { withWriteStore } from "./state-access.js";
-import { checkSubscribeLimits } from "./subscribe-limits.js";
+import { recordRequest, withWriteStore } from "./state-access.js";
+import { clientAddress } from "./rate-limit.js";
+import { checkConfirmLimit, checkSubscribeLimits } from "./subscribe-limits.js";
 
 const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
 /** A confirmation link works for this long. */
@@ -55,18 +56,25 @@ function validateForm(form: URLSearchParams): { email: string; query: string; fr
 export async function handleSubscribe(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { email, query, frequency } = validateForm(await readForm(req));
   // Only requests that would send an email count: a visitor fixing a typo is not held back.
-  checkSubscribeLimits(ctx.subscribeLimiters, req.socket.remoteAddress, email);
+  const slots = await checkSubscribeLimits(ctx.subscribeLimiters, requestClient(ctx, req), email);
   const token = newToken();
-  await withWriteStore(ctx, async (store) => {
-    const now = ctx.clock.now();
-    await store.subscriptions.prunePending(new Date(now.getTime() - PENDING_TTL_MS));
-    await store.subscriptions.putPending({ token, email, query, frequency, createdAt: now.toISOString() });
-  });
+  try {
+    await withWriteStore(ctx, async (store) => {
+      const now = ctx.clock.now();
+      await store.subscriptions.prunePending(new Date(now.getTime() - PENDING_TTL_MS));
+      await store.subscriptions.putPending({ token, email, query, frequency, createdAt: now.toISOString() });
+    });
+  } catch (error) {
+    // A request that did nothing (the state busy with a run: 503) does not use up a slot.
+    await slots.refund();
+    throw error;
+  }
   const { mail } = ctx.config;
   try {
     await ctx.transport.send(composeConfirmation({ to: email, query, frequency, token, baseUrl: ctx.publicUrl(), from: mail.from, listId: mail.listId }));
   } catch (error) {
     ctx.log.error("confirmation email failed", { error: describeError(error) });
+    await slots.refund();
     throw new HttpError(503, "we could not send the confirmation email just now; please try again later", { "Retry-After": "300" });
   }
   ctx.log.info("subscription pending", { topic: topicId(query), frequency });
@@ -86,24 +94,28 @@ export async function showConfirm(_ctx: ServerContext, req: IncomingMessage, res
   sendHtml(res, 200, renderPage({ title: "Confirm your subscription", body }), req.method === "HEAD");
 }
 
+/** The client's address, believing `X-Forwarded-For` only from a `server.trustProxy` address. */
+export function requestClient(ctx: ServerContext, req: IncomingMessage): string | undefined {
+  return clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], ctx.config.server.trustProxy);
+}
+
 /** `POST /confirm`: takes the pending subscription and adds its topic to the subscriber. */
-export async function handleConfirm(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+export async function handleConfirm(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, form: URLSearchParams): Promise<void> {
+  // Every attempt counts (guessing tokens is what this limit stops).
+  await checkConfirmLimit(ctx.subscribeLimiters, requestClient(ctx, req));
   const token = tokenOr400(form.get("token"));
   const now = ctx.clock.now();
-  const subscriber = await withWriteStore(ctx, async (store): Promise<Subscriber | "expired" | undefined> => {
-    // Taking an expired entry also deletes it, so old links leave nothing behind once followed.
-    const pending = await store.subscriptions.takePending(token);
-    if (!pending) return undefined;
-    if (isExpired(pending.createdAt, now)) return "expired";
-    const id = topicId(pending.query);
-    const next = await store.subscriptions.addTopic(pending.email, { id, query: pending.query, frequency: pending.frequency, revisions: false, createdAt: now.toISOString() }, "web");
-    // The confirmed topic is shown below (addTopic keeps the subscriber's other topics in their order).
-    return { ...next, topics: [...next.topics.filter((t) => t.id !== id), next.topics.find((t) => t.id === id)!] };
-  });
-  if (subscriber === "expired") throw new HttpError(410, "this confirmation link has expired (links work for 7 days): subscribe again from the home page");
-  if (!subscriber) throw new HttpError(400, "this confirmation link is unknown, expired or already used: subscribe again from the home page");
-  const topic = subscriber.topics[subscriber.topics.length - 1]!;
-  ctx.log.info("subscription confirmed", { topic: topic.id, frequency: topic.frequency });
-  const stop = unsubscribeUrl("", signToken(ctx.secret, { email: subscriber.email, topicId: topic.id }));
-  sendHtml(res, 200, renderMessagePage("Subscribed", `${subscriber.email} now gets alerts for ${topic.query}.`, `<p><a href="${escapeHtml(stop)}">Unsubscribe from this topic</a></p>`));
+  // Read without the state lock; the confirmation itself is recorded durably even during a run.
+  const pending = await ctx.store.subscriptions.getPending(token);
+  if (!pending) throw new HttpError(400, "this confirmation link is unknown, expired or already used: subscribe again from the home page");
+  if (isExpired(pending.createdAt, now)) {
+    // Taking an expired entry deletes it, so old links leave nothing behind once followed (skipped during a run: pruned later).
+    await withWriteStore(ctx, (store) => store.subscriptions.takePending(token)).catch(() => undefined);
+    throw new HttpError(410, "this confirmation link has expired (links work for 7 days): subscribe again from the home page");
+  }
+  const topic: Topic = { id: topicId(pending.query), query: pending.query, frequency: pending.frequency, revisions: false, createdAt: now.toISOString() };
+  const applied = await recordRequest(ctx, { type: "confirm", token, email: pending.email, topic });
+  ctx.log.info("subscription confirmed", { topic: topic.id, frequency: topic.frequency, applied });
+  const stop = unsubscribeUrl("", signToken(ctx.secret, { email: pending.email, topicId: topic.id }));
+  sendHtml(res, 200, renderMessagePage("Subscribed", `${pending.email} now gets alerts for ${topic.query}.`, `<p><a href="${escapeHtml(stop)}">Unsubscribe from this topic</a></p>`));
 }

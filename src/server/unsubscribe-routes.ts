@@ -5,7 +5,7 @@ import { HttpError } from "./http-errors.js";
 import { renderMessagePage, renderPage } from "./page-layout.js";
 import { sendHtml } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
-import { withReadStore, withWriteStore } from "./state-access.js";
+import { recordRequest, withReadStore } from "./state-access.js";
 
 function payloadOr400(ctx: ServerContext, token: string | null): { token: string; payload: UnsubscribePayload } {
   const payload = token === null ? undefined : verifyToken(ctx.secret, token);
@@ -32,8 +32,9 @@ export async function showUnsubscribe(ctx: ServerContext, req: IncomingMessage, 
  */
 export async function handleUnsubscribe(ctx: ServerContext, _req: IncomingMessage, res: ServerResponse, url: URL, form: URLSearchParams): Promise<void> {
   const { payload } = payloadOr400(ctx, url.searchParams.get("token") ?? form.get("token"));
-  const { removedTopics, cancelled } = await withWriteStore(ctx, (store) => store.subscriptions.removeTopics(payload.email, payload.topicId));
-  ctx.log.info("unsubscribed", { topics: removedTopics, cancelled, all: payload.topicId === undefined });
+  // Recorded durably at once even while a run holds the state: mail providers do not retry.
+  const applied = await recordRequest(ctx, { type: "remove", email: payload.email, ...(payload.topicId !== undefined ? { topicId: payload.topicId } : {}) });
+  ctx.log.info("unsubscribed", { all: payload.topicId === undefined, applied });
   const what = payload.topicId === undefined ? "any more alerts" : "alerts for that topic";
   sendHtml(res, 200, renderMessagePage("Unsubscribed", `${payload.email} will not get ${what}.`));
 }

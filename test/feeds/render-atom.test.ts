@@ -61,8 +61,8 @@ describe("renderAtomFeed", () => {
       expect(entry.updated).toBe(new Date(release.updatedAt).toISOString());
       expect(entry.author).toBe(stripXmlInvalid(release.department).trim());
       expect(entry.categories).toEqual([{ term: release.kind, label: expect.any(String) }]);
-      expect(entry.link).toBe(release.url);
-      expect(entry.links).toEqual(release.url ? [{ rel: "alternate", href: release.url }] : []);
+      expect(entry.link).toBe(release.url ?? `${allMeta.releasePageBase}/releases/${encodeURIComponent(release.id)}`);
+      expect(entry.links).toEqual([{ rel: "alternate", href: release.url ?? `${allMeta.releasePageBase}/releases/${encodeURIComponent(release.id)}` }]);
       expect(htmlToText(entry.summary ?? "")).toBe(stripXmlInvalid(release.summary));
       expect(entry.content).toBe(renderHtmlBody(release.body) || `<p>${release.summary}</p>`);
     }
@@ -89,12 +89,19 @@ describe("renderAtomFeed", () => {
     expect(entry?.link).toBe("https://example.gov.uk/news/hostile?a=1&b=2#frag");
   });
 
-  it("gives an entry without URL no link but content from its summary", async () => {
+  it("gives an entry without URL a link to its release page, and content from its summary", async () => {
     const xml = renderAtomFeed(allMeta, [noUrl]);
     expect(xml).not.toContain("<link/>");
     const [entry] = (await parseAtom(xml)).entries;
-    expect(entry?.links).toEqual([]);
+    expect(entry?.links).toEqual([{ rel: "alternate", href: `${allMeta.releasePageBase}/releases/${encodeURIComponent(noUrl.id)}` }]);
     expect(entry?.content).toBe("<p>Only a summary here.</p>");
+  });
+
+  it("gives an entry without URL no link when the feed has no release-page base", async () => {
+    const { releasePageBase: _base, ...meta } = allMeta;
+    const xml = renderAtomFeed(meta, [noUrl]);
+    expect(xml).not.toContain("<link/>");
+    expect((await parseAtom(xml)).entries[0]?.links).toEqual([]);
   });
 
   it("uses London midnight of the date for published, or the source's instant", async () => {

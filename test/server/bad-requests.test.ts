@@ -47,8 +47,14 @@ describe("bad requests get 4xx and the server keeps serving", () => {
     expect(res.body).not.toContain(SECRET_FILE_TEXT);
   });
 
-  it("a query string over 2 KB is 414", async () => {
+  it("a live-feed query string over 2 KB is 400 \"query too long\", not 414", async () => {
     const res = await raw("GET", `/feeds/topics?q=${"a".repeat(3000)}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toContain("query too long");
+  });
+
+  it("another URL over 2 KB is 414", async () => {
+    const res = await raw("GET", `/feeds/all.atom?x=${"a".repeat(3000)}`);
     expect(res.status).toBe(414);
   });
 

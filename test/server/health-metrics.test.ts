@@ -44,16 +44,21 @@ describe("/healthz", () => {
       const { url } = await server.listen(0);
       const res = await fetch(`${url}/healthz`);
       expect(res.status).toBe(503);
-      const body = (await res.json()) as { status: string; lastRun: { ok: boolean }; sources: { id: string; healthy: boolean; consecutiveFailures: number; lastError: string; anomalies: string[] }[] };
+      const body = (await res.json()) as { status: string; lastRun: { ok: boolean }; sources: { id: string; healthy: boolean; consecutiveFailures: number; errorClass: string; anomalies: string[] }[] };
       expect(body.status).toBe("failing");
       expect(body.lastRun.ok).toBe(false);
       const gone = body.sources.find((x) => x.id === "gone")!;
       expect(gone).toMatchObject({ healthy: false, consecutiveFailures: 2 });
-      expect(gone.lastError).toBeTruthy();
+      expect(gone.errorClass).toBe("error not-found");
+      expect(JSON.stringify(body)).not.toContain("lastError");
+      expect(JSON.stringify(body)).not.toContain(temp.dir);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
       expect(gone.anomalies[0]).toMatch(/^failing: 2 consecutive/);
       expect(body.sources.find((x) => x.id === "inbox")?.healthy).toBe(true);
 
-      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const metricsRes = await fetch(`${url}/metrics`);
+      expect(metricsRes.headers.get("x-content-type-options")).toBe("nosniff");
+      const metrics = await metricsRes.text();
       expect(metrics).toContain('pressroom_source_consecutive_failures{source="gone"} 2');
       expect(metrics).toContain('pressroom_source_consecutive_failures{source="inbox"} 0');
       expect(metrics).toMatch(/^pressroom_source_failures_total 2$/m);

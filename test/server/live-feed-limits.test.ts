@@ -61,46 +61,47 @@ async function start(liveFeed: Partial<LiveFeedOptions> = {}): Promise<string> {
 const titles = async (res: Response) => (await new Parser().parseString(await res.text())).items.map((i) => i.title);
 const live = (url: string, q: string, headers: Record<string, string> = {}) => fetch(`${url}/feeds/topics?q=${encodeURIComponent(q)}`, { headers });
 
-describe("live topic feed scan bounds", () => {
-  it("scans only the newest 24 months by default", async () => {
+describe("live topic feeds from the search index", () => {
+  it("covers the whole history, newest first, stopping at feeds.entries", async () => {
     const url = await start();
+    expect(await titles(await live(url, "glacier"))).toEqual(MONTHS.slice(0, 6).reverse().map((m) => `Report ${m}`));
     expect(await titles(await live(url, "harbour"))).toEqual(["Report 2022-07"]);
-    expect(await titles(await live(url, "glacier"))).toEqual([]);
+    expect(await titles(await live(url, "lighthouse"))).toEqual(MONTHS.slice(-10).reverse().map((m) => `Report ${m}`));
+    expect(await titles(await live(url, "lighthouse AND NOT glacier AND NOT meadow"))).toHaveLength(10);
   });
 
-  it("older months are reachable when the bound allows them (so the data is there)", async () => {
-    const url = await start({ maxMonths: 30 });
-    expect(await titles(await live(url, "glacier"))).toHaveLength(6);
-  });
-
-  it("stops after maxReleases releases tested", async () => {
-    const url = await start({ maxReleases: 3 });
-    expect(await titles(await live(url, "meadow"))).toEqual(["Report 2024-04"]);
-    expect(await titles(await live(url, "harbour"))).toEqual([]);
-  });
-
-  it("still stops early once feeds.entries matches are found", async () => {
+  it("a query over 500 characters is 400 \"query too long\"", async () => {
     const url = await start();
-    const got = await titles(await live(url, "lighthouse"));
-    expect(got).toEqual(MONTHS.slice(-10).reverse().map((m) => `Report ${m}`));
+    const res = await live(url, `harbour ${"x".repeat(600)}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("query too long");
+  });
+
+  it("beyond the concurrency cap a live query is 503 with Retry-After, and nothing is cached", async () => {
+    const cache = createLiveFeedCache(10);
+    const url = await start({ maxConcurrent: 0, cache });
+    const res = await live(url, "harbour");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("5");
+    expect(cache.size).toBe(0);
+  });
+
+  it("answers 40 different queries at once", async () => {
+    const url = await start();
+    const queries = MONTHS.slice(0, 40).map((m, i) => (i < 30 ? `"report ${m.replace("-", " ")}" OR harbour` : `lighthouse AND NOT x${i}`));
+    const results = await Promise.all(queries.map((q) => live(url, q)));
+    expect(results.map((r) => r.status)).toEqual(queries.map(() => 200));
   });
 });
 
 describe("live topic feed cache", () => {
-  const run = (finishedAt: string) => ({
-    startedAt: finishedAt, finishedAt, durationMs: 1, sources: [], feedsWritten: [], ok: true,
-    deliveries: { enqueued: 0, sent: 0, failed: 0, retrying: 0, pending: 0 },
-  });
-
-  it("serves a repeated query from memory until the next run, keeping ETag and 304", async () => {
+  it("serves a repeated query from memory until the state changes, keeping ETag and 304", async () => {
     const cache: LiveFeedCache = createLiveFeedCache(10);
     const url = await start({ cache });
     const first = await live(url, "harbour", { "accept-encoding": "identity" });
     const body = await first.text();
     expect({ size: cache.size, hits: cache.hits, misses: cache.misses }).toEqual({ size: 1, hits: 0, misses: 1 });
 
-    // A release stored without a run is not seen: the cached feed is served as it was.
-    await writeStore((store) => store.commit({ releases: [releaseFor("2024-06", 99, "harbour")] }));
     const second = await live(url, "  harbour ", { "accept-encoding": "identity" });
     expect(await second.text()).toBe(body);
     expect(second.headers.get("etag")).toBe(first.headers.get("etag"));
@@ -110,8 +111,8 @@ describe("live topic feed cache", () => {
     expect(revalidated.status).toBe(304);
     expect(cache.hits).toBe(2);
 
-    // The next run changes the key: the feed is built again and shows the new release.
-    await writeStore((store) => store.runs.record(run("2024-06-20T10:00:00.000Z")));
+    // A new release changes the generation: the index takes it in and the feed is built again.
+    await writeStore((store) => store.commit({ releases: [releaseFor("2024-06", 99, "harbour")], dirty: ["all"], placements: [{ feed: "all", entry: { id: releaseFor("2024-06", 99, "harbour").id, date: "2024-06-15", updatedAt: "2024-06-15T10:00:00.000Z" } }] }));
     const afterRun = await live(url, "harbour", { "if-none-match": first.headers.get("etag")!, "accept-encoding": "identity" });
     expect(afterRun.status).toBe(200);
     expect(afterRun.headers.get("etag")).not.toBe(first.headers.get("etag"));

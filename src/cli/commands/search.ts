@@ -1,22 +1,48 @@
+import { PressroomError } from "../../core/errors.js";
 import { formatLondonDate } from "../../core/london.js";
-import { formatHighlighted, searchReleases } from "../../match/index.js";
 import type { StoredRelease } from "../../core/release.js";
+import { compileQuery, formatHighlighted } from "../../match/index.js";
+import { createSearchIndex, type SearchSort } from "../../match/search-index.js";
 import { withState, type GlobalOptions } from "../context.js";
 
-/** `pressroom search "<query>"`: what a topic would have matched, with highlighted snippets. */
-export async function searchCommand(options: GlobalOptions & { query: string; limit: number }): Promise<number> {
-  const releases = await withState(options, "pressroom search", async (store) => {
-    const all: StoredRelease[] = [];
-    for await (const release of store.releases.all()) all.push(release);
-    return all;
+export interface SearchOptions extends GlobalOptions {
+  readonly query: string;
+  readonly limit: number;
+  /** `newest` (default) or `relevance`. */
+  readonly sort?: string;
+  readonly json?: boolean;
+}
+
+/**
+ * `pressroom search "<query>"`: what a topic would have matched, with highlighted snippets. The
+ * releases are indexed (tokenised once, text not kept) and only the candidates the index names are
+ * loaded and tested: newest first stops once `--limit` match.
+ */
+export async function searchCommand(options: SearchOptions): Promise<number> {
+  const sort = (options.sort ?? "newest") as SearchSort;
+  if (sort !== "newest" && sort !== "relevance") throw new PressroomError("USAGE", `--sort must be newest or relevance (got ${options.sort})`);
+  const compiled = compileQuery(options.query);
+  const { hits, total } = await withState(options, "pressroom search", async (store) => {
+    const index = createSearchIndex();
+    for await (const release of store.releases.all()) index.add(release);
+    const result = await index.search<StoredRelease>(compiled, { limit: options.limit, sort, load: (ids) => store.releases.getMany(ids) });
+    return { hits: result.hits, total: index.size };
   }, "shared");
-  // Newest first; ties by id, so every engine lists the same results in the same order.
-  const hits = searchReleases(options.query, releases).sort((x, y) => y.release.date.localeCompare(x.release.date) || x.release.id.localeCompare(y.release.id));
+  if (options.json) {
+    const rows = hits.map((release) => {
+      const snippet = compiled.snippet(release);
+      return { id: release.id, date: release.date, title: release.title, kind: release.kind, department: release.department, url: release.url ?? null, snippet: snippet ? formatHighlighted(snippet, (s) => `«${s}»`) : null };
+    });
+    process.stdout.write(`${JSON.stringify({ query: options.query, sort, releases: total, matches: rows }, null, 2)}\n`);
+    return 0;
+  }
   const tty = process.stdout.isTTY;
   const mark = (s: string) => (tty ? `\x1b[1;33m${s}\x1b[0m` : `«${s}»`);
-  for (const { release, snippet } of hits.slice(0, options.limit)) {
-    process.stdout.write(`${formatLondonDate(release.date)} · ${release.title}\n  ${formatHighlighted(snippet, mark)}\n${release.url ? `  ${release.url}\n` : ""}`);
+  for (const release of hits) {
+    const snippet = compiled.snippet(release);
+    process.stdout.write(`${formatLondonDate(release.date)} · ${release.title}\n  ${snippet ? formatHighlighted(snippet, mark) : ""}\n${release.url ? `  ${release.url}\n` : ""}`);
   }
-  process.stdout.write(`${hits.length} match${hits.length === 1 ? "" : "es"} in ${releases.length} releases\n`);
+  const more = hits.length >= options.limit ? ` (the first ${options.limit}, ${sort} first; raise --limit for more)` : "";
+  process.stdout.write(`${hits.length} match${hits.length === 1 ? "" : "es"} in ${total} releases${more}\n`);
   return 0;
 }

@@ -1,8 +1,9 @@
 import type { LoadedConfig } from "../../config/load.js";
 import { PressroomError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import { createServer } from "../../server/index.js";
-import { createCliLogger, createCliTransport, openStateFor, readConfig, secretFromEnv, type GlobalOptions } from "../context.js";
+import { createServer, type ChangeFeed } from "../../server/index.js";
+import { listenPostgresChanges, postgresLimits } from "../../store/postgres/index.js";
+import { createCliLogger, createCliTransport, openStateFor, readConfig, secretFromEnv, stateTargetFor, type GlobalOptions } from "../context.js";
 import { waitForStopSignal } from "./stop-signal.js";
 
 export interface ServeOptions extends GlobalOptions {
@@ -25,7 +26,14 @@ export async function startServing(loaded: LoadedConfig, globals: GlobalOptions,
   };
   try {
     const secret = await store.secret(secretFromEnv());
-    const server = createServer({ store, config: loaded.config, secret, transport, log });
+    // On PostgreSQL a run on another machine announces new feeds by NOTIFY: the server reads the
+    // generation then (and twice a second as a fallback) instead of on every request.
+    const target = stateTargetFor(globals, loaded);
+    const changes: ChangeFeed | undefined = target.kind === "postgres"
+      ? (onChange) => listenPostgresChanges(target.url, { onFeeds: onChange }, log)
+      : undefined;
+    const limits = target.kind === "postgres" ? postgresLimits(target.url) : undefined;
+    const server = createServer({ store, config: loaded.config, secret, transport, log, ...(changes ? { changes } : {}), ...(limits ? { sharedLimits: limits.factory } : {}) });
     try {
       const { url } = await server.listen(options.port ?? loaded.config.server.port, options.host ?? loaded.config.server.host);
       return {
@@ -33,6 +41,7 @@ export async function startServing(loaded: LoadedConfig, globals: GlobalOptions,
         location: store.location,
         close: async () => {
           await server.close();
+          await limits?.close();
           await close();
         },
       };

@@ -24,6 +24,8 @@ import { PressroomError } from "../../core/errors.js";
  *   runs.json                     {last, recent: 50 newest, totals}
  *   subscriptions/xx.json         {subscribers: {email: Subscriber}, seeded: {email: [topic id]}} 256 shards
  *   pending.json                  {pending: {token: PendingSubscription}}
+ *   requests.jsonl                web unsubscribes/confirmations appended without the lock, applied at the next write
+ *   requests.applying.jsonl       the same, moved aside while being applied
  *   queue/log.jsonl               events (put, assign, ack, cancel) of live deliveries
  *   queue/done.tsv                id, status, day of every delivery moved out of the log
  *   queue/history/YYYY-MM-DD.jsonl  final records of finished deliveries
@@ -52,6 +54,9 @@ export const SOURCES = "sources.json";
 export const RUNS = "runs.json";
 export const subscriberShardFile = (email: string): string => `subscriptions/${shardOf(email)}.json`;
 export const PENDING = "pending.json";
+/** Subscription requests from the web, appended (fsynced) without the lock; see `LowSubscriptions.request`. */
+export const REQUESTS = "requests.jsonl";
+export const REQUESTS_APPLYING = "requests.applying.jsonl";
 export const OUTBOX_LOG = "queue/log.jsonl";
 /** `id<TAB>status<TAB>day` of every delivery whose history moved out of the log. */
 export const OUTBOX_DONE = "queue/done.tsv";

@@ -294,6 +294,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   const feeds = new LowFeeds(ctx, options.feedEntries ?? 50);
   const outbox = new LowOutbox(ctx);
   const subscriptions = new LowSubscriptions(ctx, outbox);
+  // Web requests queued while a run held the state are applied before it claims any alert.
+  outbox.beforeClaim = () => subscriptions.applyRequests();
   const sources = new LowSources(ctx);
   const runs = new LowRuns(ctx);
   parts = { feeds, outbox, subscriptions };

@@ -225,8 +225,12 @@ export class LowOutbox implements OutboxStore {
     });
   }
 
+  /** Runs inside `claimDue`'s write before anything is claimed (queued unsubscribes go first). */
+  beforeClaim: (() => Promise<unknown>) | undefined;
+
   async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
     return this.ctx.write(async () => {
+      await this.beforeClaim?.();
       await this.load();
       const at = now.getTime();
       // Due times parsed once and ties broken by code units: sorting 50,000 with Date.parse and

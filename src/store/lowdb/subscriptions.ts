@@ -1,7 +1,8 @@
-import type { SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
+import { rename } from "node:fs/promises";
+import type { SubscriptionRequest, SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
 import type { PendingSubscription, Subscriber, Topic } from "../../core/subscription.js";
 import type { Ctx } from "./context.js";
-import { PENDING, subscriberShardFile } from "./layout.js";
+import { PENDING, REQUESTS, REQUESTS_APPLYING, subscriberShardFile } from "./layout.js";
 import { eventLines, type LowOutbox } from "./outbox.js";
 
 interface SubscriberShard {
@@ -80,7 +81,11 @@ export class LowSubscriptions implements SubscriptionStore {
   }
 
   async addTopic(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber> {
-    return this.ctx.write(async () => {
+    return this.ctx.write(() => this.addNow(email, topic, origin));
+  }
+
+  private async addNow(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber> {
+    {
       const shard = await this.shard(email);
       const current = shard.subscribers[email];
       const next: Subscriber = current
@@ -89,11 +94,15 @@ export class LowSubscriptions implements SubscriptionStore {
       this.put(shard, next);
       await this.save();
       return next;
-    });
+    }
   }
 
   async removeTopics(email: string, topicId?: string): Promise<UnsubscribeResult> {
-    return this.ctx.write(async () => {
+    return this.ctx.write(() => this.removeNow(email, topicId));
+  }
+
+  private async removeNow(email: string, topicId?: string): Promise<UnsubscribeResult> {
+    {
       const shard = await this.shard(email);
       const current = shard.subscribers[email];
       if (!current) return { removedTopics: 0, cancelled: 0 };
@@ -110,7 +119,7 @@ export class LowSubscriptions implements SubscriptionStore {
       this.outbox.applied(events);
       const cancelled = events.reduce((n, e) => n + (e.op === "cancel" ? e.ids.length : 0), 0);
       return { removedTopics, cancelled };
-    });
+    }
   }
 
   async seed(email: string, topics: readonly Topic[]): Promise<number> {
@@ -143,15 +152,60 @@ export class LowSubscriptions implements SubscriptionStore {
   }
 
   async takePending(token: string): Promise<PendingSubscription | undefined> {
-    return this.ctx.write(async () => {
-      const doc = await this.pendingDoc();
-      const found = doc.pending[token];
-      if (!found) return undefined;
-      delete doc.pending[token];
-      this.ctx.docs.touch(PENDING);
-      await this.save();
-      return found;
-    });
+    return this.ctx.write(() => this.takeNow(token));
+  }
+
+  private async takeNow(token: string): Promise<PendingSubscription | undefined> {
+    const doc = await this.pendingDoc();
+    const found = doc.pending[token];
+    if (!found) return undefined;
+    delete doc.pending[token];
+    this.ctx.docs.touch(PENDING);
+    await this.save();
+    return found;
+  }
+
+  async getPending(token: string): Promise<PendingSubscription | undefined> {
+    await this.ctx.before();
+    return (await this.pendingDoc()).pending[token];
+  }
+
+  /**
+   * Appends the request to `requests.jsonl` (fsynced, without the state lock, so a run holding it
+   * never stalls a web request), then applies it in the background once the lock is free. A run
+   * applies whatever is queued before it claims alerts (`applyRequests`).
+   */
+  async request(change: SubscriptionRequest): Promise<{ readonly applied: Promise<boolean> }> {
+    await this.ctx.disk.append(REQUESTS, `${JSON.stringify(change)}\n`);
+    // The state may be busy (a run): then the run applies the request before it sends anything.
+    const applied = this.ctx.write(() => this.applyRequests()).then(() => true, () => false);
+    return { applied };
+  }
+
+  /** Applies queued requests, oldest first (inside a write). Each is idempotent, so a crash part-way only repeats some. */
+  async applyRequests(): Promise<number> {
+    let applied = 0;
+    for (;;) {
+      if (!(await this.ctx.disk.exists(REQUESTS_APPLYING))) {
+        if (!(await this.ctx.disk.exists(REQUESTS))) return applied;
+        // Moved aside first: a request appended meanwhile starts a new file and is not lost.
+        await rename(this.ctx.disk.path(REQUESTS), this.ctx.disk.path(REQUESTS_APPLYING));
+      }
+      const text = (await this.ctx.disk.readText(REQUESTS_APPLYING)) ?? "";
+      for (const line of text.split("\n")) {
+        if (line.trim() === "") continue;
+        let change: SubscriptionRequest;
+        try {
+          change = JSON.parse(line) as SubscriptionRequest;
+        } catch {
+          continue; // a line cut short by a crash before its fsync was never acknowledged
+        }
+        if (change.type === "remove") await this.removeNow(change.email, change.topicId);
+        else if (await this.takeNow(change.token)) await this.addNow(change.email, change.topic, "web");
+        applied++;
+      }
+      await this.ctx.disk.remove(REQUESTS_APPLYING);
+    }
   }
 
   async prunePending(olderThan: Date): Promise<number> {

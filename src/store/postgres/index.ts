@@ -4,3 +4,4 @@ export { listenPostgresChanges, type ChangeHandlers, type ChangeListener } from 
 export { FEEDS_CHANNEL } from "./pg-feeds.js";
 export { WORK_CHANNEL } from "./pg-outbox.js";
 export { SCHEMA_VERSION } from "./migrate.js";
+export { postgresLimits, type SharedLimiter, type SharedLimiterFactory } from "./pg-rate-limits.js";

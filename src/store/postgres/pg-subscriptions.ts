@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { Clock } from "../../core/clock.js";
-import type { SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
+import type { SubscriptionRequest, SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
 import type { PendingSubscription, Subscriber, Topic } from "../../core/subscription.js";
 import { bumpGeneration, type Db, type Sql } from "./pg-db.js";
 
@@ -118,6 +118,27 @@ export class PgSubscriptionStore implements SubscriptionStore {
   async takePending(token: string): Promise<PendingSubscription | undefined> {
     const { rows } = await this.db.query<{ data: PendingSubscription }>("take a pending subscription", "delete from pending_subscriptions where token = $1 returning data", [token]);
     return rows[0]?.data;
+  }
+
+  async getPending(token: string): Promise<PendingSubscription | undefined> {
+    const { rows } = await this.db.query<{ data: PendingSubscription }>("read a pending subscription", "select data from pending_subscriptions where token = $1", [token]);
+    return rows[0]?.data;
+  }
+
+  /** Applied at once: PostgreSQL never makes a web request wait for a run. */
+  async request(change: SubscriptionRequest): Promise<{ readonly applied: Promise<boolean> }> {
+    if (change.type === "remove") {
+      await this.removeTopics(change.email, change.topicId);
+      return { applied: Promise.resolve(true) };
+    }
+    await this.db.tx("confirm a subscription", async (client) => {
+      const { rows } = await client.query("delete from pending_subscriptions where token = $1 returning token", [change.token]);
+      if (rows.length === 0) return;
+      await lockAddress(client, change.email);
+      await putTopics(client, change.email, [change.topic], "web", this.clock.now().toISOString());
+      await bumpGeneration(client);
+    });
+    return { applied: Promise.resolve(true) };
   }
 
   async prunePending(olderThan: Date): Promise<number> {

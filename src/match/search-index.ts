@@ -1,0 +1,190 @@
+import type { Release } from "../core/release.js";
+import { analyzeRelease } from "./analyze-release.js";
+import type { CompiledQuery } from "./compile-query.js";
+import { collectPositiveLeaves } from "./snippet.js";
+import { scanTokens, tokenize } from "./tokenize.js";
+import { findTriggerClauses, kindKey } from "./trigger-keys.js";
+
+/** What the index keeps of a release: enough to order hits and to notice a new revision. */
+export interface IndexedRelease {
+  readonly id: string;
+  readonly date: string;
+  readonly updatedAt: string;
+}
+
+export type SearchSort = "newest" | "relevance";
+
+export interface SearchOptions {
+  /** Hits wanted at most. */
+  readonly limit: number;
+  /** Loads releases by id (the store); unknown ids are skipped. */
+  readonly load: (ids: readonly string[]) => Promise<Release[]>;
+  /** `newest` (default): date, then last update, newest first; stops once `limit` are found. */
+  readonly sort?: SearchSort;
+  /** Releases loaded and tested per batch (default 64). */
+  readonly batch?: number;
+  /** Awaited between batches (a server yields to other requests there). */
+  readonly pause?: () => Promise<void>;
+}
+
+export interface SearchResult<R extends Release> {
+  readonly hits: R[];
+  /** Releases that held every trigger key (the ones worth testing), before the limit. */
+  readonly candidates: number;
+  /** Releases actually loaded and tested. */
+  readonly tested: number;
+}
+
+/** A growable list of release ordinals. */
+interface Posting {
+  ids: Uint32Array;
+  n: number;
+}
+
+/**
+ * An inverted index of release text for search and live topic feeds: term (and `kind:` key) →
+ * releases holding it. A query is answered by intersecting the postings of its trigger clauses
+ * (the keys a release must hold, see `findTriggerClauses`), then testing only those candidates,
+ * newest first, with the compiled query: the cost grows with the matches, not with the history.
+ * Text itself is not kept; the caller loads candidates from the store. A query with no trigger
+ * (`NOT x`) tests releases newest first until enough match.
+ */
+export class SearchIndex {
+  private readonly ordinals = new Map<string, number>();
+  private readonly docs: IndexedRelease[] = [];
+  private readonly postings = new Map<string, Posting>();
+  /** Bumped by each add: callers key caches on it. */
+  private version = 0;
+
+  get size(): number {
+    return this.docs.length;
+  }
+
+  get changes(): number {
+    return this.version;
+  }
+
+  /** The indexed entry of a release, if any. */
+  entry(id: string): IndexedRelease | undefined {
+    const at = this.ordinals.get(id);
+    return at === undefined ? undefined : this.docs[at];
+  }
+
+  /** Whether the release is indexed at this revision. */
+  isCurrent(release: IndexedRelease): boolean {
+    return this.entry(release.id)?.updatedAt === release.updatedAt;
+  }
+
+  /** Adds a release, or its new text (postings of the old text stay: they only add candidates). */
+  add(release: Release & { readonly updatedAt?: string }): void {
+    let ord = this.ordinals.get(release.id);
+    if (ord === undefined) {
+      ord = this.docs.length;
+      this.ordinals.set(release.id, ord);
+    }
+    this.docs[ord] = { id: release.id, date: release.date, updatedAt: release.updatedAt ?? "" };
+    const own = ord;
+    const post = (key: string) => {
+      const p = this.postings.get(key);
+      if (!p) {
+        this.postings.set(key, { ids: Uint32Array.of(own), n: 1 });
+        return;
+      }
+      if (p.ids[p.n - 1] === own) return;
+      if (p.n === p.ids.length) {
+        const grown = new Uint32Array(Math.max(4, Math.ceil(p.ids.length * 1.5)));
+        grown.set(p.ids);
+        p.ids = grown;
+      }
+      p.ids[p.n++] = own;
+    };
+    const texts = [release.title, release.summary];
+    for (const block of release.body) {
+      if (block.type === "paragraph") texts.push(block.text);
+      else texts.push(...block.items);
+    }
+    for (const text of texts) scanTokens(text, (term) => post(term));
+    post(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
+    this.version++;
+  }
+
+  /** Trims postings to their length (after a bulk build). */
+  compact(): void {
+    for (const p of this.postings.values()) if (p.ids.length > p.n) p.ids = p.ids.slice(0, p.n);
+  }
+
+  /** Ordinals of releases holding a key of every trigger clause; undefined when the query has none. */
+  private candidates(compiled: CompiledQuery): number[] | undefined {
+    const clauses = findTriggerClauses(compiled.ast, 4);
+    if (!clauses) return undefined;
+    let result: Set<number> | undefined;
+    for (const clause of clauses) {
+      const union = new Set<number>();
+      for (const key of new Set(clause)) {
+        const p = this.postings.get(key);
+        if (!p) continue;
+        for (let i = 0; i < p.n; i++) {
+          const ord = p.ids[i]!;
+          if (!result || result.has(ord)) union.add(ord);
+        }
+      }
+      result = union;
+      if (result.size === 0) break;
+    }
+    return [...(result ?? [])];
+  }
+
+  private newestFirst = (a: number, b: number): number => {
+    const x = this.docs[a]!;
+    const y = this.docs[b]!;
+    return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : 0;
+  };
+
+  /** Releases matching the compiled query, newest first (or by relevance), at most `limit`. */
+  async search<R extends Release>(compiled: CompiledQuery, options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
+    const found = this.candidates(compiled);
+    const order = found ?? this.docs.map((_, i) => i);
+    order.sort(this.newestFirst);
+    const batch = options.batch ?? 64;
+    const hits: R[] = [];
+    let tested = 0;
+    const relevance = options.sort === "relevance";
+    for (let at = 0; at < order.length; at += batch) {
+      if (!relevance && hits.length >= options.limit) break;
+      if (at > 0 && options.pause) await options.pause();
+      const ids = order.slice(at, at + batch).map((ord) => this.docs[ord]!.id);
+      const releases = await options.load(ids);
+      tested += releases.length;
+      for (const release of releases) {
+        if (!relevance && hits.length >= options.limit) break;
+        if (compiled.matches(release)) hits.push(release);
+      }
+    }
+    if (relevance) {
+      const scored = hits.map((release, i) => ({ release, i, score: scoreRelease(compiled, release) }));
+      scored.sort((a, b) => b.score - a.score || a.i - b.i);
+      return { hits: scored.slice(0, options.limit).map((s) => s.release), candidates: order.length, tested };
+    }
+    return { hits, candidates: order.length, tested };
+  }
+}
+
+/** Relevance: occurrences of the query's positive terms, a title hit counting five, a summary hit two. */
+export function scoreRelease(compiled: CompiledQuery, release: Release): number {
+  const analyzed = analyzeRelease(release);
+  let score = 0;
+  for (const leaf of collectPositiveLeaves(compiled.ast)) {
+    const terms = leaf.type === "term" ? [leaf.term] : leaf.terms;
+    for (const term of terms) {
+      for (const position of analyzed.positions.get(term) ?? []) {
+        score += position < analyzed.titleEnd ? 5 : position < analyzed.summaryEnd ? 2 : 1;
+      }
+    }
+  }
+  return score;
+}
+
+/** An empty index. */
+export function createSearchIndex(): SearchIndex {
+  return new SearchIndex();
+}

@@ -1,0 +1,65 @@
+import { describeError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { StateStore } from "../core/ports.js";
+import { ALL_FEED } from "../feeds/feed-names.js";
+import { createSearchIndex, type SearchIndex } from "../match/search-index.js";
+
+/** Releases indexed between two yields to the event loop while building (keeps /healthz quick). */
+const BUILD_SLICE = 200;
+
+const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * The server's one search index, shared by every live-feed request: built once from the store,
+ * then brought up to date when the generation changes — the newest entries of the all feed are
+ * checked (new and revised releases of a run), and a full pass adds whatever is still missing when
+ * the counts disagree (a large import).
+ */
+export class LiveIndex {
+  private readonly index: SearchIndex = createSearchIndex();
+  private syncedAt: string | undefined;
+  private syncing: Promise<SearchIndex> | undefined;
+
+  constructor(private readonly store: StateStore, private readonly log: Logger) {}
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** The index, current as of `generation` (waits for a build or update in progress). */
+  async at(generation: string): Promise<SearchIndex> {
+    if (this.syncedAt === generation && !this.syncing) return this.index;
+    this.syncing ??= this.sync(generation).finally(() => {
+      this.syncing = undefined;
+    });
+    const index = await this.syncing;
+    // A change that landed during the update is picked up by the next request.
+    return index;
+  }
+
+  private async sync(generation: string): Promise<SearchIndex> {
+    const started = Date.now();
+    const first = this.syncedAt === undefined;
+    try {
+      if (!first) {
+        const entries = await this.store.feeds.entries(ALL_FEED);
+        const stale = entries.filter((e) => !this.index.isCurrent(e)).map((e) => e.id);
+        for (const release of await this.store.releases.getMany(stale)) this.index.add(release);
+      }
+      if (first || (await this.store.releases.count()) !== this.index.size) {
+        let n = 0;
+        for await (const release of this.store.releases.all()) {
+          if (!this.index.isCurrent(release)) this.index.add(release);
+          if (++n % BUILD_SLICE === 0) await yieldNow();
+        }
+        this.index.compact();
+        this.log.info("search index built", { releases: this.index.size, ms: Date.now() - started });
+      }
+      this.syncedAt = generation;
+    } catch (error) {
+      this.log.error("search index update failed", { error: describeError(error) });
+      if (first) throw error;
+    }
+    return this.index;
+  }
+}
