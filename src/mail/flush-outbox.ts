@@ -97,12 +97,14 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
     for (;;) {
       const claimed = await outbox.claimDue(owner, leaseMs, claimLimit, clock.now());
       if (claimed.length === 0) break;
+      // No send starts after half the lease: another sender may take the claims once it ends.
+      const claimedAt = performance.now();
       const groups = await recordBatches(outbox, groupDeliveries(claimed, clock.now()), deps.compose.listId, crash);
       let unreachable = false;
       let broken = false;
       let next = 0;
       const worker = async (): Promise<void> => {
-        while (!unreachable && !broken && !dead && next < groups.length) {
+        while (!unreachable && !broken && !dead && next < groups.length && performance.now() - claimedAt < leaseMs / 2) {
           const group = groups[next++]!;
           await pace();
           if (dead) return;
@@ -131,6 +133,8 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
       const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failure) throw failure.reason;
       if (unreachable) break;
+      // What this round could not start in time goes back (nothing of it is in flight any more).
+      if (next < groups.length) await outbox.releaseClaims(owner);
     }
   } catch (error) {
     if (error instanceof Death) throw error.error;
