@@ -225,12 +225,17 @@ async function benchEngine(engine: "lowdb" | "postgres", dir: string, databaseUr
     for (const p of [allPath, archivePath]) bodies.set(p, Buffer.from(await (await fetch(`${url}${p}`, { headers: { "accept-encoding": "identity" } })).arrayBuffer()));
     const ref = await startReference(bodies);
     try {
+      // The server indexes every release in the background at start: measure once that is done
+      // (the first live query waits for it), so feeds are timed in the steady state.
+      const i0 = performance.now();
+      await (await fetch(`${url}/feeds/topics?q=warmup`)).arrayBuffer();
+      const indexMs = performance.now() - i0;
       const allAtom = await measure(url, allPath);
       const archive = await measure(url, archivePath);
       const refAll = await measure(ref.url, allPath);
       const refArchive = await measure(ref.url, archivePath);
       const live = await liveFigures(url, child.pid!);
-      return { engine, allAtom, archive: { ...archive, month }, reference: { allAtom: refAll, archive: refArchive }, live };
+      return { engine, allAtom, archive: { ...archive, month }, reference: { allAtom: refAll, archive: refArchive }, live: { ...live, buildMs: indexMs } };
     } finally {
       ref.server.close();
     }
@@ -299,7 +304,7 @@ export async function printServeBench(): Promise<void> {
     console.log(`           ${row("304      ", r.archive.notModified, r.reference.archive.notModified)}`);
     console.log(`           ${row("gzip GET ", r.archive.full, r.reference.archive.full)}`);
     const l = r.live;
-    console.log(`         live topics: index ready + first query ${fmt(l.buildMs)} ms; ${l.queries} different queries at once: ${l.answered}/${l.queries} answered (${verdict(l.answered === l.queries)}) in ${fmt(l.wallMs)} ms, slowest ${fmt(l.slowestMs)} ms`);
+    console.log(`         live topics: index built at start in ${fmt(l.buildMs)} ms (waited for before timing feeds); ${l.queries} different queries at once: ${l.answered}/${l.queries} answered (${verdict(l.answered === l.queries)}) in ${fmt(l.wallMs)} ms, slowest ${fmt(l.slowestMs)} ms`);
     console.log(`           server RSS ${fmt(l.rssMb)} MB, peak ${fmt(l.peakRssMb)} MB (target < 500 MB: ${verdict(l.peakRssMb < 500)}) · /healthz max ${fmt(l.healthMaxMs, 1)} ms over ${l.healthSamples} samples (target < 100 ms: ${verdict(l.healthMaxMs < 100)})`);
   });
 }
