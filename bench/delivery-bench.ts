@@ -9,13 +9,11 @@
  * directly so each can be timed.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import nodemailer from "nodemailer";
-import pg from "pg";
 import { fixedClock } from "../src/core/clock.js";
 import { canonicalId, contentHash } from "../src/core/ids.js";
 import { silentLogger } from "../src/core/logger.js";
@@ -25,6 +23,7 @@ import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
 import { composeAlert, createMailTransport, flushOutbox, topicId, type ComposeOptions } from "../src/mail/index.js";
 import { createSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
 import { openState, type StateTarget } from "../src/store/index.js";
+import { createFreshDatabase } from "./fresh-database.js";
 
 const NOW = "2026-11-30T10:00:00Z";
 const COMPOSE: ComposeOptions = {
@@ -220,34 +219,6 @@ async function referenceLoop(server: NullServer, messages: number, sample: Deliv
 
 // ---- engines -------------------------------------------------------------------------------
 
-async function createDatabase(admin: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `pressroom_bench_${randomBytes(5).toString("hex")}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      for (let attempt = 1; attempt <= 40; attempt++) {
-        try {
-          return await run(`drop database if exists ${name} with (force)`);
-        } catch {
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      }
-    },
-  };
-}
-
 const rssMB = () => process.resourceUsage().maxRSS / 1024;
 
 async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, subscribers: readonly Subscriber[], connections: number, instanceMessages: number): Promise<EngineFigures> {
@@ -346,7 +317,7 @@ export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise
     }
     let postgresSkipped: string | undefined;
     if (options.databaseUrl) {
-      const db = await createDatabase(options.databaseUrl);
+      const db = await createFreshDatabase(options.databaseUrl);
       try {
         engines.push(await benchEngine("postgres", { kind: "postgres", url: db.url }, server, subscribers, connections, options.instanceMessages ?? 5_000));
       } finally {

@@ -9,12 +9,10 @@
  * databases); each measurement gets a fresh database, dropped afterwards.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { parseConfig } from "../src/config/load.js";
 import { fixedClock } from "../src/core/clock.js";
 import { canonicalId, contentHash } from "../src/core/ids.js";
@@ -28,6 +26,7 @@ import { createHttpFetcher } from "../src/sources/index.js";
 import { parseDump } from "../src/sources/dump-parse.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 import { buildDumpOf } from "./parser-bench.js";
+import { benchDatabaseUrl, createFreshDatabase } from "./fresh-database.js";
 
 export type Engine = "lowdb" | "postgres";
 
@@ -39,9 +38,7 @@ export const median = (xs: readonly number[]): number => {
   return s[Math.floor(s.length / 2)]!;
 };
 
-export function benchDatabaseUrl(): string | undefined {
-  return process.env.PRESSROOM_BENCH_DATABASE_URL || process.env.PRESSROOM_TEST_DATABASE_URL || undefined;
-}
+export { benchDatabaseUrl };
 
 /** A fresh database (or state folder) for one measurement, removed by `drop`. */
 export async function freshTarget(engine: Engine): Promise<{ target: StateTarget; dir: string; drop(): Promise<void> }> {
@@ -49,33 +46,13 @@ export async function freshTarget(engine: Engine): Promise<{ target: StateTarget
   if (engine === "lowdb") return { target: { kind: "lowdb", dir: join(dir, "state") }, dir, drop: () => rm(dir, { recursive: true, force: true }) };
   const admin = benchDatabaseUrl();
   if (!admin) throw new Error("no database URL");
-  const name = `pressroom_b_${randomBytes(6).toString("hex")}`;
-  const run = async (sql: string) => {
-    const c = new pg.Client({ connectionString: admin });
-    await c.connect();
-    try {
-      await c.query(sql);
-    } finally {
-      await c.end();
-    }
-  };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const db = await createFreshDatabase(admin, "pressroom_b");
   return {
-    target: { kind: "postgres", url: url.toString() },
+    target: { kind: "postgres", url: db.url },
     dir,
     drop: async () => {
       await rm(dir, { recursive: true, force: true });
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await run(`drop database if exists ${name} with (force)`);
-          return;
-        } catch (error) {
-          if (attempt >= 40) throw error;
-          await new Promise((r) => setTimeout(r, 250));
-        }
-      }
+      await db.drop();
     },
   };
 }

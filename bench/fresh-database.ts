@@ -1,0 +1,38 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+/** The PostgreSQL server the benchmarks use, if any: a role that may create databases. */
+export function benchDatabaseUrl(): string | undefined {
+  return process.env.PRESSROOM_BENCH_DATABASE_URL || process.env.PRESSROOM_TEST_DATABASE_URL || undefined;
+}
+
+/** Creates an empty database next to `admin`'s; `drop` removes it (retrying while autovacuum visits it). */
+export async function createFreshDatabase(admin: string, prefix = "pressroom_bench"): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const run = async (sql: string) => {
+    const c = new pg.Client({ connectionString: admin });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await run(`drop database if exists ${name} with (force)`);
+          return;
+        } catch (error) {
+          if (attempt >= 40) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
+    },
+  };
+}
