@@ -6,7 +6,7 @@ export function benchDatabaseUrl(): string | undefined {
   return process.env.PRESSROOM_BENCH_DATABASE_URL || process.env.PRESSROOM_TEST_DATABASE_URL || undefined;
 }
 
-/** Creates an empty database next to `admin`'s; `drop` removes it (retrying while autovacuum visits it). */
+/** Creates an empty database next to `admin`'s; `drop` removes it, retrying while an autovacuum worker (not ours to end) visits it. Used by the benchmarks and the tests. */
 export async function createFreshDatabase(admin: string, prefix = "pressroom_bench"): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const run = async (sql: string) => {

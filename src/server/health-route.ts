@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { detectAnomalies } from "../pipeline/source-health.js";
 import { sendJson } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
-import { withReadStore } from "./state-access.js";
 
 export interface SourceHealth {
   readonly id: string;
@@ -38,28 +37,27 @@ export function errorClassOf(message: string | undefined): string {
 /** The last run and each configured source's health; `failing` when a configured source is failing. */
 export async function collectHealth(ctx: ServerContext): Promise<HealthReport> {
   const now = ctx.clock.now();
-  return withReadStore(ctx, async (store) => {
-    const last = await store.runs.last();
-    const sources: SourceHealth[] = [];
-    for (const source of ctx.config.sources) {
-      const state = await store.sources.get(source.id);
-      sources.push({
-        id: source.id,
-        healthy: state.consecutiveFailures === 0,
-        consecutiveFailures: state.consecutiveFailures,
-        lastSuccessAt: state.lastSuccessAt ?? null,
-        lastRunAt: state.lastRunAt ?? null,
-        errorClass: state.consecutiveFailures > 0 ? errorClassOf(state.lastError) : null,
-        // An anomaly may quote the last error: only its class is public.
-        anomalies: detectAnomalies(state, now).map((a) => a.replace(/, last: [\s\S]*$/, `, last: ${errorClassOf(state.lastError)}`)),
-      });
-    }
-    return {
-      status: sources.every((s) => s.healthy) ? "ok" : "failing",
-      lastRun: last ? { startedAt: last.startedAt, finishedAt: last.finishedAt, ok: last.ok, durationMs: last.durationMs } : null,
-      sources,
-    };
-  });
+  const { store } = ctx;
+  const last = await store.runs.last();
+  const sources: SourceHealth[] = [];
+  for (const source of ctx.config.sources) {
+    const state = await store.sources.get(source.id);
+    sources.push({
+      id: source.id,
+      healthy: state.consecutiveFailures === 0,
+      consecutiveFailures: state.consecutiveFailures,
+      lastSuccessAt: state.lastSuccessAt ?? null,
+      lastRunAt: state.lastRunAt ?? null,
+      errorClass: state.consecutiveFailures > 0 ? errorClassOf(state.lastError) : null,
+      // An anomaly may quote the last error: only its class is public.
+      anomalies: detectAnomalies(state, now).map((a) => a.replace(/, last: [\s\S]*$/, `, last: ${errorClassOf(state.lastError)}`)),
+    });
+  }
+  return {
+    status: sources.every((s) => s.healthy) ? "ok" : "failing",
+    lastRun: last ? { startedAt: last.startedAt, finishedAt: last.finishedAt, ok: last.ok, durationMs: last.durationMs } : null,
+    sources,
+  };
 }
 
 /** A report is reused for this long while the state's generation is unchanged (a probe storm reads nothing). */

@@ -5,7 +5,7 @@ import { HttpError } from "./http-errors.js";
 import { renderMessagePage, renderPage } from "./page-layout.js";
 import { sendHtml } from "./send-response.js";
 import type { ServerContext } from "./server-context.js";
-import { recordRequest, withReadStore } from "./state-access.js";
+import { recordRequest } from "./state-access.js";
 
 function payloadOr400(ctx: ServerContext, token: string | null): { token: string; payload: UnsubscribePayload } {
   const payload = token === null ? undefined : verifyToken(ctx.secret, token);
@@ -18,7 +18,7 @@ export async function showUnsubscribe(ctx: ServerContext, req: IncomingMessage, 
   const { token, payload } = payloadOr400(ctx, url.searchParams.get("token"));
   const topic = payload.topicId === undefined
     ? undefined
-    : await withReadStore(ctx, async (store) => (await store.subscriptions.get(payload.email))?.topics.find((t) => t.id === payload.topicId));
+    : (await ctx.store.subscriptions.get(payload.email))?.topics.find((t) => t.id === payload.topicId);
   const what = payload.topicId === undefined ? "all Pressroom alerts" : topic ? `alerts for ${topic.query}` : "alerts for this topic";
   const action = `/unsubscribe?token=${encodeURIComponent(token)}`;
   const body = `<p>Stop sending ${escapeHtml(what)} to ${escapeHtml(payload.email)}?</p>

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { describe } from "vitest";
 import { fixedClock, type Clock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
+import { createFreshDatabase } from "../../bench/fresh-database.js";
 
 /*
  * Every state test runs over both engines: `describeEngines("…", (engine) => { … })`.
@@ -53,36 +52,7 @@ export function testDatabaseUrl(): string | undefined {
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = testDatabaseUrl();
   if (!admin) throw new Error("no PRESSROOM_TEST_DATABASE_URL");
-  const name = `pressroom_t_${randomBytes(6).toString("hex")}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  try {
-    await client.query(`create database ${name}`);
-  } finally {
-    await client.end();
-  }
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      // `with (force)` cannot end an autovacuum worker visiting the database after a big write
-      // (not ours to terminate): retry for a few seconds.
-      for (let attempt = 1; ; attempt++) {
-        const c = new pg.Client({ connectionString: admin });
-        await c.connect();
-        try {
-          await c.query(`drop database if exists ${name} with (force)`);
-          return;
-        } catch (error) {
-          if (attempt >= 40) throw error;
-        } finally {
-          await c.end();
-        }
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-    },
-  };
+  return createFreshDatabase(admin, "pressroom_t");
 }
 
 const lowdbCase: EngineCase = {
