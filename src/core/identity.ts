@@ -54,20 +54,13 @@ export function sameByTitle(candidate: Pick<StoredRelease, "title" | "revisions"
 export async function findExisting(releases: ReleaseStore, items: readonly IdentityItem[]): Promise<(StoredRelease | undefined)[]> {
   const keysOf = items.map(lookupKeys);
   const hits = await releases.byKeys([...new Set(keysOf.flat())]);
-  const out: (StoredRelease | undefined)[] = [];
-  for (const [i, item] of items.entries()) {
-    let found: StoredRelease | undefined;
-    for (const key of keysOf[i]!) {
-      found = hits.get(key);
-      if (found) break;
-    }
-    if (!found) {
-      const key = titleKey(item.release.title);
-      const candidates = await releases.byTitleKey(key, addDays(item.release.date, -TITLE_WINDOW_DAYS), addDays(item.release.date, TITLE_WINDOW_DAYS));
-      found = candidates.find((c) => sameByTitle(c, item.release, key));
-    }
-    out.push(found);
-  }
+  const out = items.map((_, i) => keysOf[i]!.map((key) => hits.get(key)).find((hit) => hit !== undefined));
+  // Items no key found are looked up by title, all in one batch.
+  const rest = items.flatMap((item, i) => (out[i] ? [] : [{ i, item, key: titleKey(item.release.title) }]));
+  const candidates = await releases.byTitleKeys(rest.map(({ item, key }) => ({ titleKey: key, from: addDays(item.release.date, -TITLE_WINDOW_DAYS), to: addDays(item.release.date, TITLE_WINDOW_DAYS) })));
+  rest.forEach(({ i, item, key }, n) => {
+    out[i] = candidates[n]!.find((c) => sameByTitle(c, item.release, key));
+  });
   return out;
 }
 

@@ -60,11 +60,22 @@ export interface CommitResult {
   readonly placedFeeds: readonly string[];
 }
 
+/** A title key and a window of London dates (inclusive). */
+export interface TitleLookup {
+  readonly titleKey: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 export interface ReleaseStore {
   /** Stored releases reachable by identity keys (`id:…`, `url:…`, `item:…`, see core/identity): key → release. */
   byKeys(keys: readonly string[]): Promise<Map<string, StoredRelease>>;
-  /** Stored releases whose current or earlier title has this title key, dated from `from` to `to` (London dates, inclusive). */
-  byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]>;
+  /**
+   * For each lookup (answers in the same order), the stored releases whose current or earlier title
+   * has the title key, dated from `from` to `to` (London dates, inclusive). One call per batch: a
+   * chunk of new items costs one query, not one per item.
+   */
+  byTitleKeys(lookups: readonly TitleLookup[]): Promise<StoredRelease[][]>;
   get(id: string): Promise<StoredRelease | undefined>;
   /** Releases by id, in the order given; unknown ids are skipped. */
   getMany(ids: readonly string[]): Promise<StoredRelease[]>;

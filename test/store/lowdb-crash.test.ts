@@ -51,7 +51,7 @@ async function commitVisibility(store: StateStore): Promise<boolean> {
   for (const r of fresh) {
     const hits = await store.releases.byKeys(storedKeys(r));
     seen[`keys ${r.title}`] = hits.size === storedKeys(r).length && [...hits.values()].every((h) => h.id === r.id);
-    for (const key of titleKeysOf(r)) seen[`title ${key}`] = (await store.releases.byTitleKey(key, r.date, r.date)).some((h) => h.id === r.id);
+    for (const key of titleKeysOf(r)) seen[`title ${key}`] = (await store.releases.byTitleKeys([{ titleKey: key, from: r.date, to: r.date }]))[0]!.some((h) => h.id === r.id);
     seen[`month ${r.title}`] = (await store.releases.inMonth(r.date.slice(0, 7))).some((h) => h.id === r.id);
   }
   seen.count = (await store.releases.count()) === 1 + fresh.length;

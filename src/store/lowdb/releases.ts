@@ -1,6 +1,6 @@
 import { PressroomError } from "../../core/errors.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
-import type { ReleaseStore } from "../../core/ports.js";
+import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { yieldNow } from "./disk.js";
 import type { Docs } from "./docs.js";
@@ -108,15 +108,19 @@ export class LowReleases implements ReleaseStore {
     return out;
   }
 
-  async byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]> {
+  async byTitleKeys(lookups: readonly TitleLookup[]): Promise<StoredRelease[][]> {
     await this.before();
-    const out: StoredRelease[] = [];
-    for (const [id, month, date] of (await this.titleShard(titleKey)).titles[titleKey] ?? []) {
-      if (date < from || date > to) continue;
-      const release = (await this.month(month)).releases[id];
-      if (release && release.date >= from && release.date <= to) out.push(release);
+    const answers: StoredRelease[][] = [];
+    for (const { titleKey, from, to } of lookups) {
+      const out: StoredRelease[] = [];
+      for (const [id, month, date] of (await this.titleShard(titleKey)).titles[titleKey] ?? []) {
+        if (date < from || date > to) continue;
+        const release = (await this.month(month)).releases[id];
+        if (release && release.date >= from && release.date <= to) out.push(release);
+      }
+      answers.push(out);
     }
-    return out;
+    return answers;
   }
 
   async get(id: string): Promise<StoredRelease | undefined> {

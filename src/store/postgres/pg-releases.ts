@@ -1,5 +1,5 @@
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
-import type { ReleaseStore } from "../../core/ports.js";
+import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
@@ -54,15 +54,21 @@ export class PgReleaseStore implements ReleaseStore {
     return out;
   }
 
-  async byTitleKey(titleKey: string, from: string, to: string): Promise<StoredRelease[]> {
-    const { rows } = await this.db.query<{ data: StoredRelease }>(
+  async byTitleKeys(lookups: readonly TitleLookup[]): Promise<StoredRelease[][]> {
+    const out: StoredRelease[][] = lookups.map(() => []);
+    if (lookups.length === 0) return out;
+    const { rows } = await this.db.query<{ n: string; data: StoredRelease }>(
       "look up releases by title",
-      `select r.data from releases r where r.id in (
-         select release_id from release_titles where title_key = $1 and date between $2 and $3)
-       order by r.date, r.id`,
-      [titleKey, from, to],
+      `select l.n, r.data
+         from unnest($1::text[], $2::text[], $3::text[]) with ordinality as l(title_key, f, t, n)
+         join release_titles rt on rt.title_key = l.title_key and rt.date between l.f and l.t
+         join releases r on r.id = rt.release_id
+        group by l.n, r.id, r.date, r.data
+        order by l.n, r.date, r.id`,
+      [lookups.map((l) => l.titleKey), lookups.map((l) => l.from), lookups.map((l) => l.to)],
     );
-    return rows.map((r) => r.data);
+    for (const row of rows) out[Number(row.n) - 1]!.push(row.data);
+    return out;
   }
 
   async get(id: string): Promise<StoredRelease | undefined> {

@@ -1,9 +1,13 @@
+import type { ReleaseStore } from "../../../src/core/ports.js";
 import { afterEach, expect, it } from "vitest";
 import { titleKey } from "../../../src/core/ids.js";
 import { findExisting, lookupKeys } from "../../../src/core/identity.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
 import { cleanupRetrying, collect, makeRelease } from "./fixtures.js";
+
+/** One title lookup through the batched port method. */
+const byTitle = async (releases: ReleaseStore, titleKey: string, from: string, to: string) => (await releases.byTitleKeys([{ titleKey, from, to }]))[0]!;
 
 describeEngines("state contract: releases", (engine) => {
   let s: TestState | undefined;
@@ -43,15 +47,24 @@ describeEngines("state contract: releases", (engine) => {
     await s.store.commit({ releases: [revised, other] });
 
     const current = titleKey("Home Secretary statement on small boats");
-    expect((await s.store.releases.byTitleKey(current, "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([revised.id]);
-    expect((await s.store.releases.byTitleKey(current, "2023-10-01", "2023-11-30")).map((r) => r.id).sort()).toEqual([revised.id, other.id].sort());
+    expect((await byTitle(s.store.releases, current, "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([revised.id]);
+    expect((await byTitle(s.store.releases, current, "2023-10-01", "2023-11-30")).map((r) => r.id).sort()).toEqual([revised.id, other.id].sort());
     // Inclusive bounds.
-    expect((await s.store.releases.byTitleKey(current, "2023-11-20", "2023-11-20")).map((r) => r.id)).toEqual([other.id]);
-    expect(await s.store.releases.byTitleKey(current, "2023-11-01", "2023-11-19")).toEqual([]);
+    expect((await byTitle(s.store.releases, current, "2023-11-20", "2023-11-20")).map((r) => r.id)).toEqual([other.id]);
+    expect(await byTitle(s.store.releases, current, "2023-11-01", "2023-11-19")).toEqual([]);
 
     const earlier = titleKey("Statement on Channel crossings");
-    expect((await s.store.releases.byTitleKey(earlier, "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([revised.id]);
-    expect(await s.store.releases.byTitleKey(earlier, "2023-11-02", "2023-11-05")).toEqual([]);
+    expect((await byTitle(s.store.releases, earlier, "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([revised.id]);
+    expect(await byTitle(s.store.releases, earlier, "2023-11-02", "2023-11-05")).toEqual([]);
+
+    // One call answers many lookups, each in its place, an empty answer included.
+    const batch = await s.store.releases.byTitleKeys([
+      { titleKey: earlier, from: "2023-10-30", to: "2023-11-01" },
+      { titleKey: current, from: "2023-11-01", to: "2023-11-19" },
+      { titleKey: current, from: "2023-11-20", to: "2023-11-20" },
+    ]);
+    expect(batch.map((answer) => answer.map((r) => r.id))).toEqual([[revised.id], [], [other.id]]);
+    expect(await s.store.releases.byTitleKeys([])).toEqual([]);
 
     // findExisting (core/identity) by title, a day off, across a month boundary.
     const incoming = { release: { ...revised, id: "tag:other,2023:y", url: undefined, date: "2023-11-01", title: "Statement on Channel crossings" }, sourceId: "dump" };
@@ -68,8 +81,8 @@ describeEngines("state contract: releases", (engine) => {
     expect(await s.store.releases.count()).toBe(1);
     expect((await s.store.releases.get(first.id))?.title).toBe("Visa and immigration fees to rise");
     expect((await s.store.releases.byKeys(["item:home-office-news|item-9"])).get("item:home-office-news|item-9")?.title).toBe("Visa and immigration fees to rise");
-    expect((await s.store.releases.byTitleKey(titleKey("Visa and immigration fees to rise"), "2024-02-05", "2024-02-05")).map((r) => r.id)).toEqual([first.id]);
-    expect((await s.store.releases.byTitleKey(titleKey("Visa fees to rise"), "2024-02-05", "2024-02-05")).map((r) => r.title)).toEqual(["Visa and immigration fees to rise"]);
+    expect((await byTitle(s.store.releases, titleKey("Visa and immigration fees to rise"), "2024-02-05", "2024-02-05")).map((r) => r.id)).toEqual([first.id]);
+    expect((await byTitle(s.store.releases, titleKey("Visa fees to rise"), "2024-02-05", "2024-02-05")).map((r) => r.title)).toEqual(["Visa and immigration fees to rise"]);
   });
 
   it("lists months oldest first, a month's releases, the count, and every release newest month first", async () => {
