@@ -33,6 +33,24 @@ export function londonDate(instant: Date | string): string {
 
 /** Offset of London from UTC at an instant, in minutes (0 or 60). */
 export function londonOffsetMinutes(instant: Date): number {
+  const t = instant.getTime();
+  // Since 1900 every London transition falls on a whole UTC hour, so one answer serves an hour.
+  if (!(t >= HOURLY_FROM)) return offsetByIntl(instant);
+  const hour = Math.floor(t / 3_600_000);
+  let offset = offsetByHour.get(hour);
+  if (offset === undefined) {
+    if (offsetByHour.size >= 100_000) offsetByHour.clear();
+    offset = offsetByIntl(new Date(hour * 3_600_000));
+    offsetByHour.set(hour, offset);
+  }
+  return offset;
+}
+
+const HOURLY_FROM = Date.UTC(1900, 0, 1);
+const offsetByHour = new Map<number, number>();
+
+/** The offset as the time zone database gives it (Intl); about 5 µs a call. */
+export function offsetByIntl(instant: Date): number {
   const p = partsOf(instant);
   const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);

@@ -8,15 +8,24 @@ const DASHES = /[\u2010-\u2015\u2212]/g;
 
 /** Display clean-up: odd spaces become plain spaces, runs of whitespace collapse, ends trimmed. Quotes are kept. */
 export function cleanText(input: string): string {
+  // Most text has nothing to clean but its ends: no odd or repeated spaces, no zero-width marks.
+  if (!NEEDS_CLEANING.test(input)) return input.trim();
   return input.replace(ZERO_WIDTH, "").replace(NBSP_LIKE, " ").replace(/\s+/g, " ").trim();
 }
+
+/** Whitespace other than one plain space, or a zero-width mark: what `cleanText` would change inside a text. */
+const NEEDS_CLEANING = /[^\S ]| {2}|[\u200B-\u200D\u2060\uFEFF]/;
+const NON_ASCII = /[^\u0000-\u007f]/;
 
 /**
  * Canonical form for hashing and comparing: `cleanText` plus straight quotes and ASCII dashes,
  * so a re-render with other spaces or curly quotes is not an edit.
  */
 export function canonicalText(input: string): string {
-  return cleanText(input)
+  const clean = cleanText(input);
+  // Quotes, dashes and NFC only concern non-ASCII text.
+  if (!NON_ASCII.test(clean)) return clean;
+  return clean
     .replace(SINGLE_QUOTES, "'")
     .replace(DOUBLE_QUOTES, '"')
     .replace(DASHES, "-")
@@ -71,13 +80,14 @@ export function stripXmlInvalid(input: string): string {
   return input.replace(XML_INVALID, "");
 }
 
+const ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+/** A character `escapeXml` changes: markup, or anything XML-invalid (surrogates are checked in full). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPING = /[&<>"'\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF\uD800-\uDFFF]/;
+
 export function escapeXml(input: string): string {
-  return stripXmlInvalid(input)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
+  if (!NEEDS_ESCAPING.test(input)) return input;
+  return stripXmlInvalid(input).replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 /** Same escaping for HTML text and attribute values. */

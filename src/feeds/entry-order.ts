@@ -34,13 +34,15 @@ export function updatedOf(release: StoredRelease, fallback: Date): Date {
 
 /** Newest first: by London date, then `updatedAt`, then id, so equal inputs give one order. */
 export function sortForFeed(releases: readonly StoredRelease[]): StoredRelease[] {
-  const time = (r: StoredRelease) => updatedOf(r, EMPTY_FEED_UPDATED).getTime();
-  return [...releases].sort((a, b) => {
-    if (a.date !== b.date) return a.date < b.date ? 1 : -1;
-    const dt = time(b) - time(a);
+  // Each release's `updated` is worked out once, not at every comparison.
+  const keyed = releases.map((release) => ({ release, time: updatedOf(release, EMPTY_FEED_UPDATED).getTime() }));
+  keyed.sort((a, b) => {
+    if (a.release.date !== b.release.date) return a.release.date < b.release.date ? 1 : -1;
+    const dt = b.time - a.time;
     if (dt !== 0) return dt;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    return a.release.id < b.release.id ? -1 : a.release.id > b.release.id ? 1 : 0;
   });
+  return keyed.map((k) => k.release);
 }
 
 /** The feed's `updated`: the latest entry `updated`, or `fallback` for an empty feed. */

@@ -1,13 +1,12 @@
-import { Feed, type Item } from "feed";
+import { Feed } from "feed";
 import { TAG_AUTHORITY, shortHash } from "../core/ids.js";
 import type { StoredRelease } from "../core/release.js";
-import { escapeHtml, stripXmlInvalid } from "../core/text.js";
-import { EMPTY_FEED_UPDATED, publishedOf, sortForFeed, updatedOf } from "./entry-order.js";
+import { stripXmlInvalid } from "../core/text.js";
+import { renderAtomEntry } from "./atom-entry.js";
+import { EMPTY_FEED_UPDATED, sortForFeed } from "./entry-order.js";
 import { finishAtomXml } from "./feed-history.js";
 import type { FeedMeta } from "./feed-meta.js";
-import { normaliseUrl, requireUrl, textForFeed } from "./feed-text.js";
-import { kindLabel, kindSlug } from "./feed-names.js";
-import { renderHtmlBody } from "./html-body.js";
+import { requireUrl, textForFeed } from "./feed-text.js";
 
 export const GENERATOR = "Pressroom";
 
@@ -21,25 +20,6 @@ export function entryIdFor(releaseId: string): string {
 /** The server's page of a release (`/releases/<id>`, the id percent-encoded). */
 export function releasePageUrl(baseUrl: string, releaseId: string): string {
   return `${baseUrl.replace(/\/+$/, "")}/releases/${encodeURIComponent(releaseId)}`;
-}
-
-/** One release as a `feed` item. Every text is HTML-escaped for `feed`'s `type="html"` CDATA. */
-function itemFor(release: StoredRelease, fallback: Date, pageBase: string | undefined): Item {
-  const link = normaliseUrl(release.url) ?? (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
-  const summary = escapeHtml(release.summary).trim();
-  const content = renderHtmlBody(release.body) || `<p>${summary || escapeHtml(release.title)}</p>`;
-  return {
-    id: entryIdFor(release.id),
-    title: escapeHtml(release.title),
-    // feed 6 always writes an entry <link>; without a URL it is an empty <link/>, removed afterwards.
-    link: link as string,
-    date: updatedOf(release, fallback),
-    published: publishedOf(release, fallback),
-    ...(summary ? { description: summary } : {}),
-    content,
-    author: [{ name: textForFeed(release.department).trim() }],
-    category: [{ term: kindSlug(release.kind), name: kindLabel(release.kind) }],
-  };
 }
 
 /**
@@ -62,7 +42,14 @@ export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[
     ...(hub ? { hub } : {}),
     ...(meta.subtitle ? { description: textForFeed(meta.subtitle) } : {}),
   });
+  // `feed` writes the document and its head; the entries, the bulk of the bytes, are printed
+  // directly (see renderAtomEntry) and go where `feed` would have put them, before `</feed>`.
+  const head = finishAtomXml(feed.atom1(), meta);
   const fallback = Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated;
-  for (const release of entries) feed.addItem(itemFor(release, fallback, meta.releasePageBase));
-  return finishAtomXml(feed.atom1(), meta);
+  const pageBase = meta.releasePageBase;
+  const linkOf = (release: StoredRelease) => (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
+  const end = head.lastIndexOf("\n</feed>");
+  let body = "";
+  for (const release of entries) body += renderAtomEntry(release, fallback, linkOf, entryIdFor(release.id));
+  return head.slice(0, end) + body + head.slice(end);
 }

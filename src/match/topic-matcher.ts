@@ -75,6 +75,7 @@ export function createTopicMatcher(topics: readonly { id: string; query: string 
   return {
     size: compiled.length,
     match(release) {
+      if (compiled.length === 0) return []; // nothing to match: not worth tokenising the release
       const analyzed = analyzeRelease(release);
       if (generation === 0xffffffff) {
         seenTopic.fill(0);

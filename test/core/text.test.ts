@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalText, cleanText, foldText, slugify } from "../../src/core/text.js";
+import { canonicalText, cleanText, escapeXml, foldText, slugify, stripXmlInvalid } from "../../src/core/text.js";
 
 /** The definition slugify's fast path must agree with. */
 const slowSlug = (input: string, max = 120) =>
@@ -24,5 +24,27 @@ describe("text normalisation", () => {
   it("treats other spaces and quotes as the same canonical text", () => {
     expect(canonicalText("It’s\u00a0vital —  “now”")).toBe(`It's vital - "now"`);
     expect(cleanText("\u200ba\u00a0 b ")).toBe("a b");
+  });
+});
+
+describe("text fast paths give what the full normalisation gives", () => {
+  // The definitions before the fast paths: a stored release's hash depends on them, so any
+  // difference would turn every stored release into an edit.
+  const slowClean = (s: string) => s.replace(/[\u200B-\u200D\u2060\uFEFF]/g, "").replace(/[\u00A0\u2007\u202F\u2000-\u200A\u205F\u3000]/g, " ").replace(/\s+/g, " ").trim();
+  const slowCanonical = (s: string) => slowClean(s).replace(/[\u2018\u2019\u201A\u201B\u2032\u02BC]/g, "'").replace(/[\u201C\u201D\u201E\u201F\u2033\u00AB\u00BB]/g, '"').replace(/[\u2010-\u2015\u2212]/g, "-").normalize("NFC");
+  const slowEscape = (s: string) => stripXmlInvalid(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  const texts = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 60 }),
+    fc.string({ unit: fc.constantFrom(..."ab  \t\n\u00a0\u200b\ufeff\u2019\u201c–e\u0301'&<>\"\ud800\udc00".split("")), maxLength: 40 }),
+  );
+  it("for cleanText, canonicalText and escapeXml", () => {
+    fc.assert(
+      fc.property(texts, (s) => {
+        expect(cleanText(s)).toBe(slowClean(s));
+        expect(canonicalText(s)).toBe(slowCanonical(s));
+        expect(escapeXml(s)).toBe(slowEscape(s));
+      }),
+      { numRuns: 3000, seed: 20261202 },
+    );
   });
 });
