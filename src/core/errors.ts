@@ -3,6 +3,7 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "CONFIG_NOT_FOUND"
   | "DUMP_EMPTY"
+  | "DUMP_CHANGED"
   | "DUMP_UNREADABLE"
   | "STATE_CORRUPT"
   | "STATE_LOCKED"

@@ -60,10 +60,23 @@ export interface SourceContext {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** Items a large read hands over while it reads (see `SourceResult.batches`), with its progress in bytes. */
+export interface SourceBatch {
+  readonly items: readonly SourceItem[];
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface SourceResult {
   /** `not-modified` means nothing was fetched (conditional GET 304, no new inbox files). */
   readonly status: "ok" | "not-modified";
   readonly items: readonly SourceItem[];
+  /**
+   * A large read (a dump file) is not held whole: its items come in batches, read while earlier
+   * ones are stored, and `items` is empty. Iterating may throw as `read` would (a dump with no
+   * release); `cursor` and `warnings` are complete once the batches are done.
+   */
+  readonly batches?: AsyncIterable<SourceBatch>;
   /** Cursor to persist if the run is committed. */
   readonly cursor: SourceCursor;
   /** Non-fatal problems (a dump block that could not be parsed, with file and line). */

@@ -2,7 +2,7 @@ import type { SourceConfig } from "../config/schema.js";
 import { findExisting } from "../core/identity.js";
 import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
-import type { SourceItem, SourceResult, SourceState } from "../core/source.js";
+import type { SourceBatch, SourceItem, SourceResult, SourceState } from "../core/source.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
@@ -31,11 +31,32 @@ function feedsOf(release: StoredRelease, feedTopics: Matchers["feedTopics"]): st
 
 const entryOf = (release: StoredRelease): FeedEntry => ({ id: release.id, date: release.date, updatedAt: release.updatedAt });
 
+/** An error from reading a source's items while they are stored (a streamed dump): the source failed, not the state. */
+export class SourceReadFailure extends Error {
+  constructor(readonly error: unknown) {
+    super("source read failed");
+  }
+}
+
+/** The read's items a unit of work at a time, with progress: its batches as they come, or slices of `items`. */
+async function* chunksOf(read: SourceResult): AsyncGenerator<SourceBatch> {
+  if (read.batches) {
+    yield* read.batches;
+    return;
+  }
+  const total = read.items.length;
+  for (let start = 0; start < total || start === 0; start += INGEST_CHUNK) {
+    yield { items: read.items.slice(start, start + INGEST_CHUNK), done: Math.min(total, start + INGEST_CHUNK), total };
+  }
+}
+
 /**
  * Diffs one source's items against the store and commits each chunk as one unit of work: its
  * releases, their feed placements and dirty marks, the deliveries they trigger, and (with the last
  * chunk) the source's cursor and health. A crash loses at most the chunk in flight, which the next
- * run reads again.
+ * run reads again. A streamed read is stored while it is read: `beforeFirstCommit` runs once its
+ * first items are known good, and an error reading it later is thrown as `SourceReadFailure`
+ * (what was committed stays; the cursor is not advanced, so the next run reads it again).
  */
 export async function ingestSource(
   deps: PipelineDeps,
@@ -45,22 +66,38 @@ export async function ingestSource(
   matchers: Matchers,
   startedAt: number,
   onChunk?: (done: number, total: number) => void,
+  beforeFirstCommit?: () => Promise<void>,
 ): Promise<IngestOutcome> {
   const { store, clock } = deps;
   const now = clock.now();
-  // Dump items carry `<file>:<line>` ids, which shift whenever a release is added above them: never
-  // identify a release by them (a new release would be taken for an edit of its neighbour).
-  const items: readonly SourceItem[] = source.type === "dump" ? read.items.map(({ sourceItemId: _line, ...item }) => item) : read.items;
   const baseline = state.baselineAt === undefined;
   const counts = { new: 0, revised: 0, unchanged: 0 };
   let enqueued = 0;
+  let seen = 0;
   let months = await store.releases.months();
+  const chunks = chunksOf(read);
+  const pull = async (): Promise<SourceBatch | undefined> => {
+    try {
+      const next = await chunks.next();
+      return next.done ? undefined : next.value;
+    } catch (error) {
+      throw new SourceReadFailure(error);
+    }
+  };
 
-  for (let start = 0; start < items.length || start === 0; start += INGEST_CHUNK) {
-    const chunk = items.slice(start, start + INGEST_CHUNK);
-    const last = start + INGEST_CHUNK >= items.length;
-    const existing = await findExisting(store.releases, chunk.map((item) => ({ ...item, sourceId: source.id })));
-    const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items: chunk, existing, now: now.toISOString() });
+  // One chunk ahead: the last one is committed with the source's cursor.
+  let chunk = await pull();
+  await beforeFirstCommit?.();
+  if (chunk === undefined) chunk = { items: [], done: 0, total: 0 };
+  for (;;) {
+    const following = await pull();
+    const last = following === undefined;
+    // Dump items carry `<file>:<line>` ids, which shift whenever a release is added above them:
+    // never identify a release by them (a new release would be taken for an edit of its neighbour).
+    const items: readonly SourceItem[] = source.type === "dump" ? chunk.items.map(({ sourceItemId: _line, ...item }) => item) : chunk.items;
+    seen += items.length;
+    const existing = await findExisting(store.releases, items.map((item) => ({ ...item, sourceId: source.id })));
+    const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items, existing, now: now.toISOString() });
     counts.new += diff.counts.new;
     counts.revised += diff.counts.revised;
     counts.unchanged += diff.counts.unchanged;
@@ -76,17 +113,17 @@ export async function ingestSource(
     const committed = await store.commit({
       ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements, dirty } : {}),
       ...(deliveries.length > 0 ? { deliveries } : {}),
-      ...(result ? { source: recordSuccess(state, result, read.cursor, items.length, clock.now()) } : {}),
+      ...(result ? { source: recordSuccess(state, result, read.cursor, seen, clock.now()) } : {}),
     });
     enqueued += committed.enqueued;
     if (plan.months.some((m) => !months.includes(m))) months = [...new Set([...months, ...plan.months])].sort();
-    onChunk?.(Math.min(items.length, start + INGEST_CHUNK), items.length);
+    onChunk?.(chunk.done, chunk.total);
     if (last) {
       deps.crashAt?.("after-commit", [source.id]);
       return { result: result!, enqueued };
     }
+    chunk = following;
   }
-  throw new Error("unreachable: the last chunk returns");
 }
 
 function sourceResult(source: SourceConfig, read: SourceResult, counts: { new: number; revised: number; unchanged: number }, baseline: boolean, startedAt: number): SourceRunResult {

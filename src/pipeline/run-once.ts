@@ -4,7 +4,7 @@ import type { RunSummary, SourceRunResult } from "../core/run.js";
 import type { SourceResult } from "../core/source.js";
 import { flushOutbox } from "../mail/index.js";
 import { adapterFor } from "../sources/index.js";
-import { ingestSource, type Matchers } from "./ingest-source.js";
+import { ingestSource, type Matchers, SourceReadFailure } from "./ingest-source.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.js";
 import { detectAnomalies, recordFailure } from "./source-health.js";
@@ -97,9 +97,16 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
       log.error("source failed", { source: source.id, error: outcome.error });
       return { sourceId: source.id, status: "failed", new: 0, revised: 0, unchanged: 0, baseline: false, error: outcome.error, warnings: [], durationMs: Date.now() - outcome.startedAt };
     }
+    let ingested;
+    try {
+      ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt, (done, total) => deps.onProgress?.(source.id, done, total, "storing"), ensureBackfill);
+    } catch (error) {
+      // A streamed dump that turned out broken: what was stored stays, the cursor does not move.
+      if (!(error instanceof SourceReadFailure)) throw error;
+      return commitSource(source, { ok: false, error: describeError(error.error), startedAt: outcome.startedAt });
+    }
+    // Warnings of a streamed read are complete only now.
     for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
-    await ensureBackfill();
-    const ingested = await ingestSource(deps, source, outcome.read, state, matchers, outcome.startedAt, (done, total) => deps.onProgress?.(source.id, done, total, "storing"));
     enqueued += ingested.enqueued;
     const r = ingested.result;
     log.info("source polled", { source: source.id, status: r.status, new: r.new, revised: r.revised, unchanged: r.unchanged, baseline: r.baseline });

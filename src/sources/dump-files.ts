@@ -1,5 +1,6 @@
 /** File access for the dump source: reading with clear errors, and listing an inbox folder or glob. */
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { PressroomError } from "../core/errors.js";
@@ -95,6 +96,17 @@ export async function readDumpFile(path: string): Promise<{ text: string; hash: 
     throw unreadable(path, error);
   }
   return { text: data.toString("utf8"), hash: hashContent(data), bytes: data.length };
+}
+
+/** The content hash of a file, read as a stream (`hashContent` of its bytes). */
+export async function hashDumpFile(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(chunk);
+  } catch (error) {
+    throw unreadable(path, error);
+  }
+  return hash.digest("hex").slice(0, 32);
 }
 
 export function hashContent(data: Buffer | string): string {

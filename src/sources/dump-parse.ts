@@ -83,6 +83,24 @@ function finishInto(out: ParseDumpResult, block: OpenBlock, file: string, depart
  */
 export function parseDump(text: string, file: string, options: ParseDumpOptions = {}): ParseDumpResult {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const out = parseDumpPiece(src, file, 1, options);
+  options.onProgress?.(src.length, src.length);
+  if (out.releases.length === 0 && src.trim() !== "") throw noReleaseFound(file, out.warnings);
+  return out;
+}
+
+/** `DUMP_EMPTY` for a text that is not blank but holds no release header. */
+export function noReleaseFound(file: string, warnings: readonly string[]): PressroomError {
+  const skipped = warnings.length > 0 ? `; ${warnings.length} block(s) could not be parsed, first: ${warnings[0]}` : "";
+  return new PressroomError("DUMP_EMPTY", `${file}: no release found (expected lines like ${JSON.stringify(DUMP_HEADER_EXAMPLE)})${skipped}`);
+}
+
+/**
+ * Parses whole lines of a dump, the first of them line `firstLine` of the file. A piece that ends
+ * just before a release header (see `lastHeaderStart`) holds only whole releases, so a dump read
+ * piece by piece gives exactly what reading it whole gives.
+ */
+export function parseDumpPiece(src: string, file: string, firstLine: number, options: ParseDumpOptions = {}): ParseDumpResult {
   const out: ParseDumpResult = { releases: [], warnings: [] };
   const department = options.department ?? "Home Office";
   const total = src.length;
@@ -90,7 +108,7 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
   const spaceRuns = createSpaceRunScanner();
   const onProgress = options.onProgress;
   let nextProgress = PROGRESS_STEP;
-  let lineNo = 0;
+  let lineNo = firstLine - 1;
   let block: OpenBlock | undefined = undefined;
   /** The paragraph being collected until a blank line ends it: its cleaned lines joined by spaces. */
   let para: string | undefined = undefined;
@@ -152,10 +170,16 @@ export function parseDump(text: string, file: string, options: ParseDumpOptions 
     if (para !== undefined) addParagraph(block, para);
     finishInto(out, block, file, department);
   }
-  onProgress?.(total, total);
-  if (out.releases.length === 0 && src.trim() !== "") {
-    const skipped = out.warnings.length > 0 ? `; ${out.warnings.length} block(s) could not be parsed, first: ${out.warnings[0]}` : "";
-    throw new PressroomError("DUMP_EMPTY", `${file}: no release found (expected lines like ${JSON.stringify(DUMP_HEADER_EXAMPLE)})${skipped}`);
-  }
   return out;
+}
+
+/**
+ * Where the last release header in `src` starts (a line of two spaces, a bullet and a blank),
+ * after position 0; -1 when there is none. What comes before it is whole releases.
+ */
+export function lastHeaderStart(src: string): number {
+  for (let lf = src.lastIndexOf("\n  \u2022"); lf > 0; lf = src.lastIndexOf("\n  \u2022", lf - 1)) {
+    if (isHeaderAt(src, lf + 1, src.length)) return lf + 1;
+  }
+  return -1;
 }

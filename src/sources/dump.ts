@@ -7,7 +7,8 @@ import type { DumpSourceConfig } from "../config/schema.js";
 import { isPressroomError, PressroomError } from "../core/errors.js";
 import type { SourceAdapter, SourceContext, SourceItem, SourceResult } from "../core/source.js";
 import { readDumpCursor, writeDumpCursor, type InboxEntry } from "./dump-cursor.js";
-import { hashContent, readDumpFile, resolveDumpTarget, type DumpFileInfo } from "./dump-files.js";
+import { hashContent, hashDumpFile, readDumpFile, resolveDumpTarget, type DumpFileInfo } from "./dump-files.js";
+import { streamDumpFile } from "./dump-stream.js";
 import { DUMP_HEADER_EXAMPLE, parseDump } from "./dump-parse.js";
 
 interface Progress {
@@ -67,14 +68,42 @@ async function readUrl(config: DumpSourceConfig, url: string, context: SourceCon
   return { status: "ok", items, cursor, warnings };
 }
 
+/** Releases handed over at a time by a streamed dump: one unit of work of the pipeline. */
+export const DUMP_BATCH = 2_000;
+
+/**
+ * A dump file is streamed (see `streamDumpFile`): a 100,000-release dump is never held whole. A
+ * file read before is hashed first, and skipped when unchanged; a new one is hashed as it is read.
+ */
 async function readFileSource(config: DumpSourceConfig, file: DumpFileInfo, context: SourceContext): Promise<SourceResult> {
-  const { text, hash, bytes } = await readDumpFile(file.path);
   const previous = readDumpCursor(context.cursor);
-  const cursor = writeDumpCursor({ mode: "file", path: file.path, hash });
-  if (previous?.mode === "file" && previous.path === file.path && previous.hash === hash) return notModified(cursor);
-  const dump = { text, display: file.path, name: file.name, bytes };
-  const { items, warnings } = itemsOf(dump, config.department, trackProgress(context, bytes));
-  return { status: "ok", items, cursor, warnings };
+  const seen = previous?.mode === "file" && previous.path === file.path ? previous : undefined;
+  const expectedHash = seen ? await hashDumpFile(file.path) : undefined;
+  if (seen && seen.hash === expectedHash) return notModified(writeDumpCursor({ mode: "file", path: file.path, hash: seen.hash }));
+  let hash = expectedHash;
+  const warnings: string[] = [];
+  const batches = streamDumpFile({
+    path: file.path,
+    display: file.path,
+    name: file.name,
+    department: config.department,
+    batchSize: DUMP_BATCH,
+    warnings,
+    ...(expectedHash === undefined ? {} : { expectedHash }),
+    onHash: (read) => { hash = read; },
+    ...(context.onProgress ? { onProgress: context.onProgress } : {}),
+  });
+  return {
+    status: "ok",
+    items: [],
+    batches,
+    warnings,
+    // Known once the batches are read, which is before the pipeline records the cursor.
+    get cursor() {
+      if (hash === undefined) throw new Error(`dump ${file.path}: cursor asked for before the file was read`);
+      return writeDumpCursor({ mode: "file", path: file.path, hash });
+    },
+  };
 }
 
 async function readInbox(config: DumpSourceConfig, files: readonly DumpFileInfo[], context: SourceContext): Promise<SourceResult> {

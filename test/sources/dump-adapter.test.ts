@@ -51,6 +51,15 @@ async function errorOf(promise: Promise<unknown>): Promise<PressroomError> {
   throw new Error("expected a PressroomError");
 }
 
+/** Reads a dump source to the end: a streamed file's batches are drained into `items`. */
+async function readAll(config: DumpSourceConfig, ctx: SourceContext): Promise<SourceResult> {
+  const result = await dumpAdapter.read(config, ctx);
+  if (!result.batches) return result;
+  const items = [];
+  for await (const batch of result.batches) items.push(...batch.items);
+  return { status: result.status, items, cursor: result.cursor, warnings: result.warnings };
+}
+
 function titles(result: SourceResult): string[] {
   return result.items.map((i) => i.release.title);
 }
@@ -58,19 +67,19 @@ function titles(result: SourceResult): string[] {
 describe("dump source: a file", () => {
   it("reads a relative path against baseDir, then reports not-modified until the content changes", async () => {
     await copyFile(SAMPLE, join(dir, "dump.txt"));
-    const first = await dumpAdapter.read(source({ path: "dump.txt" }), context());
+    const first = await readAll(source({ path: "dump.txt" }), context());
     expect(first.status).toBe("ok");
     expect(first.items).toHaveLength(10);
     expect(first.items[0]?.sourceItemId).toBe("dump.txt:3");
     expect(first.items.every((i) => i.url === undefined)).toBe(true);
     expect(first.items.map((i) => i.sourceItemId)).toContain("dump.txt:535");
 
-    const second = await dumpAdapter.read(source({ path: "dump.txt" }), context(first.cursor));
+    const second = await readAll(source({ path: "dump.txt" }), context(first.cursor));
     expect(second).toEqual({ status: "not-modified", items: [], cursor: first.cursor, warnings: [] });
 
     const edited = (await readFile(join(dir, "dump.txt"), "utf8")).replace("Thank you.", "Thank you all.");
     await writeFile(join(dir, "dump.txt"), edited);
-    const third = await dumpAdapter.read(source({ path: "dump.txt" }), context(second.cursor));
+    const third = await readAll(source({ path: "dump.txt" }), context(second.cursor));
     expect(third.status).toBe("ok");
     expect(third.items).toHaveLength(10);
     expect(third.cursor).not.toEqual(first.cursor);
@@ -78,7 +87,7 @@ describe("dump source: a file", () => {
 
   it("passes the department option and parser warnings through", async () => {
     await writeFile(join(dir, "s.txt"), "  • SPEECH : Talk [May 2024]\n\n    The speech made by A B, the Minister, on 2 May 2024.\n\n    Hi.\n\n  • PRESS RELEASE : Undated\n\n    Body.\n");
-    const result = await dumpAdapter.read(source({ path: "s.txt", department: "Cabinet Office" }), context());
+    const result = await readAll(source({ path: "s.txt", department: "Cabinet Office" }), context());
     expect(result.items.map((i) => [i.release.department, i.release.kind])).toEqual([["Cabinet Office", "speech"]]);
     expect(result.warnings).toEqual([expect.stringMatching(/s\.txt:7: "Undated": no date line .*skipped$/)]);
   });
@@ -86,7 +95,7 @@ describe("dump source: a file", () => {
   it("reports progress in bytes, ending at the file size", async () => {
     await copyFile(SAMPLE, join(dir, "dump.txt"));
     const calls: [number, number][] = [];
-    await dumpAdapter.read(source({ path: "dump.txt" }), context({}, { onProgress: (d, t) => calls.push([d, t]) }));
+    await readAll(source({ path: "dump.txt" }), context({}, { onProgress: (d, t) => calls.push([d, t]) }));
     const size = (await readFile(SAMPLE)).length;
     expect(calls.at(-1)).toEqual([size, size]);
   });
@@ -96,7 +105,7 @@ describe("dump source: a file", () => {
     ["a path through a file", "dump.txt/inner.txt", /dump\.txt\/inner\.txt: a part of the path is not a folder$/],
   ])("fails with DUMP_UNREADABLE on %s", async (_name, path, message) => {
     await writeFile(join(dir, "dump.txt"), "x");
-    const error = await errorOf(dumpAdapter.read(source({ path }), context()));
+    const error = await errorOf(readAll(source({ path }), context()));
     expect(error.code).toBe("DUMP_UNREADABLE");
     expect(error.message).toMatch(message);
     expect(error.message.startsWith(dir)).toBe(true);
@@ -106,7 +115,7 @@ describe("dump source: a file", () => {
     "fails with DUMP_EMPTY on %s",
     async (_name, content) => {
       await writeFile(join(dir, "e.txt"), content);
-      const error = await errorOf(dumpAdapter.read(source({ path: "e.txt" }), context()));
+      const error = await errorOf(readAll(source({ path: "e.txt" }), context()));
       expect(error.code).toBe("DUMP_EMPTY");
       expect(error.message).toContain(join(dir, "e.txt"));
       expect(error.message).toContain("  • PRESS RELEASE : Title [Month Year]");
@@ -119,37 +128,37 @@ describe("dump source: an inbox folder or glob", () => {
     const inbox = join(dir, "inbox");
     await mkdir(inbox);
     const config = source({ path: "inbox" });
-    const empty = await dumpAdapter.read(config, context());
+    const empty = await readAll(config, context());
     expect(empty.status).toBe("not-modified");
 
     await copyFile(SAMPLE, join(inbox, "2023-10.txt"));
-    const first = await dumpAdapter.read(config, context(empty.cursor));
+    const first = await readAll(config, context(empty.cursor));
     expect(first.status).toBe("ok");
     expect(first.items).toHaveLength(10);
     expect(first.items[0]?.sourceItemId).toBe("2023-10.txt:3");
 
-    const again = await dumpAdapter.read(config, context(first.cursor));
+    const again = await readAll(config, context(first.cursor));
     expect(again.status).toBe("not-modified");
     expect(again.items).toEqual([]);
 
     await copyFile(new URL("other-issuer.txt", FIXTURES), join(inbox, "2024-05.txt"));
     await writeFile(join(inbox, ".hidden.txt"), "  • PRESS RELEASE : Hidden [May 2024]\n");
     await writeFile(join(inbox, "partial.txt"), ""); // still being written
-    const second = await dumpAdapter.read(config, context(again.cursor));
+    const second = await readAll(config, context(again.cursor));
     expect(second.status).toBe("ok");
     expect(titles(second)).toEqual(["New prison places confirmed", "Joint statement on flooding"]);
     expect(second.items.map((i) => i.sourceItemId)).toEqual(["2024-05.txt:3", "2024-05.txt:11"]);
 
     // Touched but unchanged: not ingested again.
     await utimes(join(inbox, "2023-10.txt"), new Date("2030-01-01"), new Date("2030-01-01"));
-    const touched = await dumpAdapter.read(config, context(second.cursor));
+    const touched = await readAll(config, context(second.cursor));
     expect(touched.status).toBe("not-modified");
 
     // The partial file completes; an old file changes.
     await copyFile(new URL("missing-suffix.txt", FIXTURES), join(inbox, "partial.txt"));
     const text = await readFile(join(inbox, "2024-05.txt"), "utf8");
     await writeFile(join(inbox, "2024-05.txt"), text.replace("Summary from the MoJ.", "Corrected summary."));
-    const third = await dumpAdapter.read(config, context(touched.cursor));
+    const third = await readAll(config, context(touched.cursor));
     expect(titles(third)).toEqual(["New prison places confirmed", "Joint statement on flooding", "Release with no month suffix"]);
     expect(third.items[0]?.release.summary).toBe("Corrected summary.");
   });
@@ -157,11 +166,11 @@ describe("dump source: an inbox folder or glob", () => {
   it("keeps going past a file with no release, reports it, and does not report it again", async () => {
     await writeFile(join(dir, "a-bad.txt"), "nothing here\n");
     await copyFile(new URL("missing-suffix.txt", FIXTURES), join(dir, "b-good.txt"));
-    const first = await dumpAdapter.read(source({ path: "." }), context());
+    const first = await readAll(source({ path: "." }), context());
     expect(first.status).toBe("ok");
     expect(titles(first)).toEqual(["Release with no month suffix"]);
     expect(first.warnings).toEqual([expect.stringMatching(/a-bad\.txt: no release found/)]);
-    const second = await dumpAdapter.read(source({ path: "." }), context(first.cursor));
+    const second = await readAll(source({ path: "." }), context(first.cursor));
     expect(second).toMatchObject({ status: "not-modified", warnings: [] });
   });
 
@@ -170,13 +179,13 @@ describe("dump source: an inbox folder or glob", () => {
     await copyFile(new URL("missing-suffix.txt", FIXTURES), join(dir, "in", "a1.txt"));
     await copyFile(new URL("missing-repeated-title.txt", FIXTURES), join(dir, "in", "b22.txt"));
     await copyFile(new URL("other-issuer.txt", FIXTURES), join(dir, "in", "c3.md"));
-    expect(titles(await dumpAdapter.read(source({ path: "in/*.txt" }), context()))).toEqual(["Release with no month suffix", "New visa rules announced"]);
-    expect(titles(await dumpAdapter.read(source({ path: "in/?1.*" }), context()))).toEqual(["Release with no month suffix"]);
-    expect(titles(await dumpAdapter.read(source({ path: join(dir, "in", "*.md") }), context()))).toHaveLength(2);
-    expect((await dumpAdapter.read(source({ path: "in/*.csv" }), context())).status).toBe("not-modified");
-    const error = await errorOf(dumpAdapter.read(source({ path: "i*/a1.txt" }), context()));
+    expect(titles(await readAll(source({ path: "in/*.txt" }), context()))).toEqual(["Release with no month suffix", "New visa rules announced"]);
+    expect(titles(await readAll(source({ path: "in/?1.*" }), context()))).toEqual(["Release with no month suffix"]);
+    expect(titles(await readAll(source({ path: join(dir, "in", "*.md") }), context()))).toHaveLength(2);
+    expect((await readAll(source({ path: "in/*.csv" }), context())).status).toBe("not-modified");
+    const error = await errorOf(readAll(source({ path: "i*/a1.txt" }), context()));
     expect(error.code).toBe("SOURCE_INVALID");
-    const missing = await errorOf(dumpAdapter.read(source({ path: "nowhere/*.txt" }), context()));
+    const missing = await errorOf(readAll(source({ path: "nowhere/*.txt" }), context()));
     expect(missing.code).toBe("DUMP_UNREADABLE");
     expect(missing.message).toMatch(/nowhere: no such file or folder$/);
   });
@@ -212,13 +221,13 @@ describe("dump source: a URL", () => {
   it("fetches, stores the validators, and turns a 304 into not-modified", async () => {
     etag = '"v1"';
     const config = source({ url: `${base}/dumps/home-office-2023-10.txt` });
-    const first = await dumpAdapter.read(config, context());
+    const first = await readAll(config, context());
     expect(first.status).toBe("ok");
     expect(first.items).toHaveLength(10);
     expect(first.items[0]?.sourceItemId).toBe("home-office-2023-10.txt:3");
     expect(first.cursor).toMatchObject({ validators: { etag: '"v1"' } });
 
-    const second = await dumpAdapter.read(config, context(first.cursor));
+    const second = await readAll(config, context(first.cursor));
     expect(second).toEqual({ status: "not-modified", items: [], cursor: first.cursor, warnings: [] });
     expect(requests.map((r) => r.ifNoneMatch)).toEqual([undefined, '"v1"']);
   });
@@ -226,17 +235,17 @@ describe("dump source: a URL", () => {
   it("treats an unchanged body from a server without validators as not-modified", async () => {
     etag = undefined;
     const config = source({ url: `${base}/plain.txt` });
-    const first = await dumpAdapter.read(config, context());
+    const first = await readAll(config, context());
     expect(first.status).toBe("ok");
-    const second = await dumpAdapter.read(config, context(first.cursor));
+    const second = await readAll(config, context(first.cursor));
     expect(second.status).toBe("not-modified");
     expect(requests).toHaveLength(2);
   });
 
   it("lets fetch errors through, and refuses non-http URLs", async () => {
-    const error = await errorOf(dumpAdapter.read(source({ url: `${base}/missing.txt` }), context()));
+    const error = await errorOf(readAll(source({ url: `${base}/missing.txt` }), context()));
     expect(error.code).toBe("FETCH_HTTP");
-    const ftp = await errorOf(dumpAdapter.read(source({ url: "ftp://example.invalid/d.txt" }), context()));
+    const ftp = await errorOf(readAll(source({ url: "ftp://example.invalid/d.txt" }), context()));
     expect(isPressroomError(ftp, "SOURCE_INVALID")).toBe(true);
   });
 });
