@@ -21,7 +21,7 @@ export interface DumpStreamOptions {
   readonly warnings: string[];
   /** The file's hash, when it was worked out before: the text read must have it. */
   readonly expectedHash?: string;
-  /** Characters parsed at a time (default 4 Mi); tests make it small to split a dump everywhere. */
+  /** Characters parsed at a time (default 1 Mi); tests make it small to split a dump everywhere. */
   readonly pieceChars?: number;
   /** Bytes read at a time (default 1 MiB). */
   readonly readBytes?: number;
@@ -32,7 +32,7 @@ export interface DumpStreamOptions {
 }
 
 /** Characters parsed at a time: whole releases up to about this much text. */
-const PIECE_CHARS = 4 << 20;
+const PIECE_CHARS = 1 << 20;
 
 /**
  * Reads a dump file a piece at a time and yields its releases in batches, in file order, exactly
