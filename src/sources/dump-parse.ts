@@ -172,14 +172,3 @@ export function parseDumpPiece(src: string, file: string, firstLine: number, opt
   }
   return out;
 }
-
-/**
- * Where the last release header in `src` starts (a line of two spaces, a bullet and a blank),
- * after position 0; -1 when there is none. What comes before it is whole releases.
- */
-export function lastHeaderStart(src: string): number {
-  for (let lf = src.lastIndexOf("\n  \u2022"); lf > 0; lf = src.lastIndexOf("\n  \u2022", lf - 1)) {
-    if (isHeaderAt(src, lf + 1, src.length)) return lf + 1;
-  }
-  return -1;
-}

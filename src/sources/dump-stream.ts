@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 import { isPressroomError, PressroomError } from "../core/errors.js";
 import type { SourceBatch, SourceItem } from "../core/source.js";
 import { unreadable } from "./dump-files.js";
-import { DUMP_HEADER_EXAMPLE, lastHeaderStart, noReleaseFound, parseDumpPiece } from "./dump-parse.js";
+import { DUMP_HEADER_EXAMPLE, noReleaseFound, parseDumpPiece } from "./dump-parse.js";
 
 export interface DumpStreamOptions {
   /** Path to read. */
@@ -21,8 +20,8 @@ export interface DumpStreamOptions {
   readonly warnings: string[];
   /** The file's hash, when it was worked out before: the text read must have it. */
   readonly expectedHash?: string;
-  /** Characters parsed at a time (default 1 Mi); tests make it small to split a dump everywhere. */
-  readonly pieceChars?: number;
+  /** Bytes parsed at a time, at least (default 1 MiB); tests make it small to split a dump everywhere. */
+  readonly pieceBytes?: number;
   /** Bytes read at a time (default 1 MiB). */
   readonly readBytes?: number;
   /** Bytes read so far, and the file's size. */
@@ -31,8 +30,8 @@ export interface DumpStreamOptions {
   readonly onHash?: (hash: string) => void;
 }
 
-/** Characters parsed at a time: whole releases up to about this much text. */
-const PIECE_CHARS = 1 << 20;
+/** Bytes parsed at a time: whole releases, from about this much text. */
+const PIECE_BYTES = 1 << 20;
 
 /**
  * Reads a dump file a piece at a time and yields its releases in batches, in file order, exactly
@@ -44,47 +43,47 @@ const PIECE_CHARS = 1 << 20;
 export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerator<SourceBatch> {
   const { path, display, name, department, batchSize, warnings } = options;
   const hash = createHash("sha256");
-  const decoder = new StringDecoder("utf8");
   let total = 0;
   try {
     total = (await stat(path)).size;
   } catch (error) {
     throw unreadable(path, error);
   }
-  let pending = "";
+  let carry: Buffer = Buffer.alloc(0);
   let nextLine = 1;
-  let first = true;
   let nonBlank = false;
   let found = 0;
   let done = 0;
   let batch: SourceItem[] = [];
 
-  const parse = (text: string): void => {
+  const parse = (bytes: Buffer): void => {
+    let text = bytes.toString("utf8");
+    if (nextLine === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (!nonBlank && /\S/.test(text)) nonBlank = true;
     const parsed = parseDumpPiece(text, display, nextLine, department === undefined ? {} : { department });
     for (const warning of parsed.warnings) warnings.push(warning);
     for (const { release, line } of parsed.releases) batch.push({ release, sourceItemId: `${name}:${line}` });
     found += parsed.releases.length;
-    nextLine += countLines(text);
+    nextLine += countLines(bytes);
   };
 
-  const pieceChars = options.pieceChars ?? PIECE_CHARS;
+  // Pieces are cut in bytes, just before a header line (an ASCII line break, so never inside a
+  // character), and each is decoded once: no text is copied or re-scanned as it grows.
+  const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
   const stream = createReadStream(path, { highWaterMark: options.readBytes ?? 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash.update(chunk);
       done += chunk.length;
       options.onProgress?.(done, total);
-      pending += decoder.write(chunk);
-      if (first && pending.length > 0) {
-        if (pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
-        first = false;
+      const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const cut = bytes.length < pieceBytes ? -1 : lastHeaderByte(bytes);
+      if (cut <= 0) {
+        carry = bytes; // one release longer than a piece: read on
+        continue;
       }
-      if (pending.length < pieceChars) continue;
-      const cut = lastHeaderStart(pending);
-      if (cut <= 0) continue; // one release longer than a piece: read on
-      parse(pending.slice(0, cut));
-      pending = pending.slice(cut);
+      parse(bytes.subarray(0, cut));
+      carry = bytes.subarray(cut);
       // A batch goes out only when another is known to follow or the file ends, never empty.
       while (batch.length >= batchSize) {
         yield { items: batch.slice(0, batchSize), done, total };
@@ -97,10 +96,8 @@ export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerato
   } finally {
     stream.destroy();
   }
-  pending += decoder.end();
-  if (first && pending.charCodeAt(0) === 0xfeff) pending = pending.slice(1);
-  parse(pending);
-  pending = "";
+  parse(carry);
+  carry = Buffer.alloc(0);
   if (found === 0) {
     throw nonBlank ? noReleaseFound(display, warnings) : new PressroomError("DUMP_EMPTY", `${display}: file is empty (expected lines like ${JSON.stringify(DUMP_HEADER_EXAMPLE)})`);
   }
@@ -116,8 +113,22 @@ export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerato
 }
 
 /** Lines a piece of whole lines spans (a piece ends just after a line break, or at the file's end). */
-function countLines(text: string): number {
+function countLines(bytes: Buffer): number {
   let n = 0;
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) n++;
+  for (let i = bytes.indexOf(LF); i !== -1; i = bytes.indexOf(LF, i + 1)) n++;
   return n;
+}
+
+const LF = 0x0a;
+/** A line break, two spaces and a bullet: what starts a release header line (see `isHeaderAt`). */
+const HEADER = Buffer.from("\n  \u2022", "utf8");
+
+/** Where the last release header in `bytes` starts (after its line break), or -1. */
+function lastHeaderByte(bytes: Buffer): number {
+  for (let at = bytes.lastIndexOf(HEADER); at > 0; at = bytes.lastIndexOf(HEADER, at - 1)) {
+    const next = bytes[at + HEADER.length];
+    // The bullet must be followed by a blank: a space, a tab, a CR, or a no-break space (C2 A0).
+    if (next === 0x20 || next === 0x09 || next === 0x0d || (next === 0xc2 && bytes[at + HEADER.length + 1] === 0xa0)) return at + 1;
+  }
+  return -1;
 }

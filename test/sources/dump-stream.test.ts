@@ -14,7 +14,7 @@ let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), "pressroom-stream-")); });
 afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
 
-async function streamed(path: string, options: { pieceChars: number; readBytes: number; batchSize: number; expectedHash?: string }) {
+async function streamed(path: string, options: { pieceBytes: number; readBytes: number; batchSize: number; expectedHash?: string }) {
   const warnings: string[] = [];
   const batches: SourceItem[][] = [];
   let hash: string | undefined;
@@ -41,9 +41,9 @@ describe("streamDumpFile", () => {
     const whole = parseDump(text, path);
     const expected = whole.releases.map(({ release, line }) => ({ release, sourceItemId: `d.txt:${line}` }));
     expect(expected.length).toBeGreaterThan(20);
-    for (const [pieceChars, readBytes, batchSize] of [[1, 7, 1], [64, 13, 3], [500, 100, 5], [3000, 1 << 20, 2000], [4 << 20, 1 << 20, 2000]] as const) {
-      const got = await streamed(path, { pieceChars, readBytes, batchSize });
-      expect(got.items, `piece ${pieceChars}, read ${readBytes}`).toEqual(expected);
+    for (const [pieceBytes, readBytes, batchSize] of [[1, 7, 1], [64, 13, 3], [500, 100, 5], [3000, 1 << 20, 2000], [4 << 20, 1 << 20, 2000]] as const) {
+      const got = await streamed(path, { pieceBytes, readBytes, batchSize });
+      expect(got.items, `piece ${pieceBytes}, read ${readBytes}`).toEqual(expected);
       expect(got.warnings).toEqual(whole.warnings);
       expect(got.hash).toBe(hashContent(Buffer.from(text)));
       expect(got.batches.every((b, i) => b.length === batchSize || i === got.batches.length - 1)).toBe(true);
@@ -53,15 +53,15 @@ describe("streamDumpFile", () => {
   it("fails with DUMP_EMPTY before handing over anything when no release is found", async () => {
     const path = join(dir, "e.txt");
     await writeFile(path, `Tag: Home Office\n\n${"    text\n".repeat(100)}`);
-    await expect(streamed(path, { pieceChars: 16, readBytes: 16, batchSize: 1 })).rejects.toMatchObject({ code: "DUMP_EMPTY" });
+    await expect(streamed(path, { pieceBytes: 16, readBytes: 16, batchSize: 1 })).rejects.toMatchObject({ code: "DUMP_EMPTY" });
     await writeFile(path, "\n  \r\n");
-    await expect(streamed(path, { pieceChars: 16, readBytes: 16, batchSize: 1 })).rejects.toThrow(/file is empty/);
+    await expect(streamed(path, { pieceBytes: 16, readBytes: 16, batchSize: 1 })).rejects.toThrow(/file is empty/);
   });
 
   it("fails with DUMP_CHANGED when the text read is not the one hashed before", async () => {
     const path = join(dir, "d.txt");
     await writeFile(path, await readFile(SAMPLE));
-    const error = await streamed(path, { pieceChars: 1 << 20, readBytes: 1 << 20, batchSize: 2000, expectedHash: "0".repeat(32) }).catch((e: unknown) => e);
+    const error = await streamed(path, { pieceBytes: 1 << 20, readBytes: 1 << 20, batchSize: 2000, expectedHash: "0".repeat(32) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PressroomError);
     expect(error).toMatchObject({ code: "DUMP_CHANGED", message: expect.stringContaining("read again at the next run") });
   });
