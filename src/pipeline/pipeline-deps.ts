@@ -26,6 +26,8 @@ export interface PipelineDeps {
   readonly onProgress?: (sourceId: string, done: number, total: number, phase: "reading" | "storing") => void;
   /** Progress of the outbox flush: deliveries settled out of those due when it started. */
   readonly onSendProgress?: (done: number, total: number) => void;
+  /** Feeds written so far out of those a run changed (after its sources are stored). */
+  readonly onFeedProgress?: (done: number, total: number) => void;
   /** Who claims outbox work: unique per process (host, pid, random), so claims of a dead sender can be told apart. */
   readonly owner: string;
   /** Wait up to this long for a source another instance is polling (imports), instead of skipping it. */

@@ -149,7 +149,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     for (const anomaly of detectAnomalies(await store.sources.get(source.id), clock.now())) log.warn("source anomaly", { source: source.id, anomaly });
   }
 
-  const feedsWritten = await writeDirtyFeeds(config, store);
+  const feedsWritten = await writeDirtyFeeds(config, store, deps.onFeedProgress);
   deps.crashAt?.("after-feeds", feedsWritten.map((f) => f.name));
   const hub = config.feeds.websubHub;
   const pushed = feedsWritten.filter((f) => !f.name.startsWith("archive/"));

@@ -30,7 +30,7 @@ export async function renderFeed(config: Config, store: StateStore, name: string
 const PUBLISH_BATCH = 20;
 
 /** Renders the dirty feeds and publishes them; the store keeps a feed whose bytes did not change. */
-export async function writeDirtyFeeds(config: Config, store: StateStore): Promise<FeedWritten[]> {
+export async function writeDirtyFeeds(config: Config, store: StateStore, onProgress?: (done: number, total: number) => void): Promise<FeedWritten[]> {
   const dirty = await store.feeds.dirty();
   const months = await store.releases.months();
   const written: FeedWritten[] = [];
@@ -40,6 +40,7 @@ export async function writeDirtyFeeds(config: Config, store: StateStore): Promis
     for (const name of names) renders.push(await renderFeed(config, store, name, months));
     const changed = new Set(await store.feeds.publish(renders, names));
     for (const r of renders) if (changed.has(r.name)) written.push({ name: r.name, file: `feeds/${feedFileFor(r.name)}`, entries: r.entries });
+    onProgress?.(i + names.length, dirty.length);
   }
   return written;
 }

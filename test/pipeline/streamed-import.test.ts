@@ -41,12 +41,20 @@ describeEngines("a dump larger than one unit of work", (engine) => {
     const config = { sources: [{ id: "big", type: "dump", path }], feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }] } };
     let h = await openHarness({ state, config });
     const progress: [number, number][] = [];
-    const run = await runOnce({ ...h.deps, onProgress: (_source, done, total, phase) => { if (phase === "storing") progress.push([done, total]); } });
+    const feeds: [number, number][] = [];
+    const run = await runOnce({
+      ...h.deps,
+      onProgress: (_source, done, total, phase) => { if (phase === "storing") progress.push([done, total]); },
+      onFeedProgress: (done, total) => feeds.push([done, total]),
+    });
     expect(run.sources[0]).toMatchObject({ status: "ok", new: count, revised: 0, unchanged: 0 });
     expect(await h.store.releases.count()).toBe(count);
     const size = (await stat(path)).size;
     expect(progress).toHaveLength(3); // one per unit of work
     expect(progress.at(-1)).toEqual([size, size]);
+    // Then the feeds: all, the kind, the topic and four archive months.
+    expect(run.feedsWritten).toHaveLength(7);
+    expect(feeds.at(-1)).toEqual([7, 7]);
     const all = await h.feedXml("all");
     await validateAtom(all);
     expect((await parseAtom(all)).entries).toHaveLength(50);

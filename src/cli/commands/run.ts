@@ -20,13 +20,18 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
   const ctx = await openContext({
     ...options,
     command: options.files ? "pressroom import" : "pressroom run",
-    // Reading (bytes), then storing (releases, a chunk at a time): the bar covers the whole import.
+    // Reading, then storing a chunk at a time (a dump is stored as it is read, in bytes): with the
+    // feeds and the alerts below, the bar covers the whole import.
     onProgress: (source, done, total, phase) => progress.update(`${source} ${phase}`, done, total, phase === "storing" && total > 2_000),
   });
+  const bars = {
+    // Many feeds (a big import's archive months) and a long send (thousands of alerts) show a bar too.
+    onFeedProgress: (done: number, total: number) => progress.update("writing feeds", done, total, total >= 40),
+    onSendProgress: (done: number, total: number) => progress.update("sending alerts", done, total, total >= 500),
+  };
   try {
     if (!options.files) {
-      // A long send (thousands of alerts) shows a bar too.
-      const summary = await runOnce({ ...ctx.deps, onSendProgress: (done, total) => progress.update("sending alerts", done, total, total >= 500) });
+      const summary = await runOnce({ ...ctx.deps, ...bars });
       progress.done();
       printSummary(summary);
       return summary.ok ? 0 : 1;
@@ -34,7 +39,7 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
     // One pass per file, in order, all as the `import` source.
     let ok = true;
     for (const file of options.files) {
-      const summary = await runOnce({ ...ctx.deps, baseDir: process.cwd(), waitForLeasesMs: 10 * 60_000 }, [{ id: IMPORT_SOURCE_ID, type: "dump", path: file }]);
+      const summary = await runOnce({ ...ctx.deps, ...bars, baseDir: process.cwd(), waitForLeasesMs: 10 * 60_000 }, [{ id: IMPORT_SOURCE_ID, type: "dump", path: file }]);
       progress.done();
       printSummary(summary, basename(file));
       ok &&= summary.ok;
