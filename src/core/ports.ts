@@ -134,6 +134,8 @@ export type SubscriptionRequest =
  */
 export interface SubscriptionStore {
   list(): Promise<Subscriber[]>;
+  /** Every subscriber, `size` at a time (by address), so a reader never holds them all; same set as `list`. */
+  pages?(size: number): AsyncIterable<Subscriber[]>;
   count(): Promise<number>;
   get(email: string): Promise<Subscriber | undefined>;
   /** Adds or replaces a topic (by id) of an address, creating the subscriber with `origin` if new. */

@@ -1,10 +1,9 @@
 import { mkdir, open, readdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import nodemailer from "nodemailer";
 import { systemClock, type Clock } from "../core/clock.js";
 import { PressroomError } from "../core/errors.js";
 import type { MailTransport, SendResult } from "./mail-transport.js";
-import { toNodemailer } from "./nodemailer-message.js";
+import { buildRawMessage } from "./raw-message.js";
 
 function fileStem(messageId: string): string {
   return messageId.replace(/^<|>$/g, "").replace(/[^A-Za-z0-9._@-]/g, "_");
@@ -20,7 +19,6 @@ function stamp(at: Date): string {
  */
 export function createEmlTransport(options: { dir: string; clock?: Clock }): MailTransport {
   const clock = options.clock ?? systemClock;
-  const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "windows" });
   return {
     kind: "eml",
     async send(message): Promise<SendResult> {
@@ -29,12 +27,12 @@ export function createEmlTransport(options: { dir: string; clock?: Clock }): Mai
         await mkdir(options.dir, { recursive: true });
         const existing = (await readdir(options.dir)).find((name) => name.endsWith(`-${stem}.eml`));
         if (existing) return { accepted: [message.to], rejected: [], response: `already written ${join(options.dir, existing)}` };
-        const info = await builder.sendMail(toNodemailer(message));
+        const { raw } = buildRawMessage(message, clock.now());
         const file = join(options.dir, `${stamp(clock.now())}-${stem}.eml`);
         const temp = join(options.dir, `.${stem}.${process.pid}.tmp`);
         const handle = await open(temp, "w");
         try {
-          await handle.writeFile(info.message as Buffer);
+          await handle.writeFile(raw);
           await handle.sync();
         } finally {
           await handle.close();

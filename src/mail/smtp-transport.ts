@@ -1,6 +1,6 @@
 import nodemailer from "nodemailer";
 import type { MailTransport, SendResult } from "./mail-transport.js";
-import { toNodemailer } from "./nodemailer-message.js";
+import { buildRawMessage } from "./raw-message.js";
 import { classifySendError } from "./send-error.js";
 
 function addresses(list: unknown): string[] {
@@ -26,7 +26,9 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
     kind: "smtp",
     async send(message): Promise<SendResult> {
       try {
-        const info = (await transporter.sendMail(toNodemailer(message))) as { accepted?: unknown; rejected?: unknown; response?: unknown };
+        // The message goes out as one prepared buffer (see buildRawMessage), not through nodemailer's MIME stream.
+        const { envelope, raw } = buildRawMessage(message);
+        const info = (await transporter.sendMail({ envelope, raw, messageId: message.messageId })) as { accepted?: unknown; rejected?: unknown; response?: unknown };
         return {
           accepted: addresses(info.accepted),
           rejected: addresses(info.rejected),

@@ -1,3 +1,4 @@
+import type { SubscriptionStore } from "../core/ports.js";
 import type { Subscriber, Topic } from "../core/subscription.js";
 import type { Change } from "../diff/diff-releases.js";
 import { type AlertCandidate, planDeliveries } from "../mail/index.js";
@@ -10,22 +11,49 @@ function revisionOf(release: StoredRelease): string {
   return release.revisions[release.revisions.length - 1]?.hash ?? release.hash;
 }
 
+type Owner = { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Topic };
+
+/** Adds a subscriber's topics; keeps only what alerts need (the address and each topic), not the record. */
+function addOwner(owners: Map<string, Owner>, topics: { id: string; query: string }[], subscriber: Subscriber): void {
+  const who = { email: subscriber.email };
+  for (const topic of subscriber.topics) {
+    const key = `${subscriber.email}\u0000${topic.id}`;
+    owners.set(key, { subscriber: who, topic: { id: topic.id, query: topic.query, frequency: topic.frequency, revisions: topic.revisions, createdAt: topic.createdAt } });
+    topics.push({ id: key, query: topic.query });
+  }
+}
+
+/**
+ * Builds the matcher page by page from the store (`subscriptions.pages`), so a run never holds every
+ * subscriber record at once; the same matcher as `createSubscriberMatcher(await list())`.
+ */
+export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">) {
+  const owners = new Map<string, Owner>();
+  const topics: { id: string; query: string }[] = [];
+  if (subscriptions.pages) {
+    for await (const page of subscriptions.pages(SUBSCRIBER_PAGE)) for (const subscriber of page) addOwner(owners, topics, subscriber);
+  } else for (const subscriber of await subscriptions.list()) addOwner(owners, topics, subscriber);
+  return matcherOver(owners, topics);
+}
+
+/** Subscribers read per page when building the matcher. */
+export const SUBSCRIBER_PAGE = 5_000;
+
 /** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
 export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
-  const owners = new Map<string, { subscriber: Subscriber; topic: Topic }>();
+  const owners = new Map<string, Owner>();
   const topics: { id: string; query: string }[] = [];
-  for (const subscriber of subscribers) {
-    for (const topic of subscriber.topics) {
-      const key = `${subscriber.email}\u0000${topic.id}`;
-      owners.set(key, { subscriber, topic });
-      topics.push({ id: key, query: topic.query });
-    }
-  }
+  for (const subscriber of subscribers) addOwner(owners, topics, subscriber);
+  return matcherOver(owners, topics);
+}
+
+function matcherOver(owners: Map<string, Owner>, topics: { id: string; query: string }[]) {
   const matcher = createTopicMatcher(topics);
+  topics.length = 0; // the index holds what it needs
   return {
     /** Deliveries for the new and revised releases among `changes`. */
     plan(changes: readonly Change[], now: Date): Delivery[] {
-      if (topics.length === 0) return [];
+      if (owners.size === 0) return [];
       const candidates: AlertCandidate[] = [];
       for (const change of changes) {
         if (change.type === "unchanged") continue;

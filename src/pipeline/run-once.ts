@@ -6,7 +6,7 @@ import { flushOutbox } from "../mail/index.js";
 import { adapterFor } from "../sources/index.js";
 import { ingestSource, type Matchers, SourceReadFailure } from "./ingest-source.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
-import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.js";
+import { createFeedTopicMatcher, loadSubscriberMatcher } from "./plan-alerts.js";
 import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
@@ -55,7 +55,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   const t0 = Date.now();
   await syncConfigSubscriptions(store.subscriptions, config, started);
   const matchers: Matchers = {
-    subscribers: createSubscriberMatcher(await store.subscriptions.list()),
+    subscribers: await loadSubscriberMatcher(store.subscriptions),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
   // A topic feed new to config is filled from the history before the first commit of this run,

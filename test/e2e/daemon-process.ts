@@ -23,9 +23,9 @@ export interface DaemonProcess {
 }
 
 /** Starts `pressroom daemon` (global options before the command, as commander wants). */
-export function spawnDaemon(configFile: string, stateDir: string, extra: readonly string[] = []): DaemonProcess {
+export function spawnDaemon(configFile: string, stateDir: string, extra: readonly string[] = [], env: Readonly<Record<string, string>> = {}): DaemonProcess {
   const argv = [MAIN, "--config", configFile, "--state", stateDir, "daemon", ...extra];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, PRESSROOM_LOG_LEVEL: "info", PRESSROOM_SMTP_URL: "" }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, PRESSROOM_LOG_LEVEL: "info", PRESSROOM_SMTP_URL: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: LogLine[] = [];
   let text = "";
   let pending = "";

@@ -3,6 +3,7 @@ import { runOnce } from "../../pipeline/run-once.js";
 import { startScheduler, validateSchedule } from "../../scheduler/index.js";
 import { lockDaemon as lockStateDaemon, type StateTarget } from "../../store/index.js";
 import { createCliLogger, openContext, readConfig, stateTargetFor, type GlobalOptions } from "../context.js";
+import { startWakeSender, type WakeSender } from "./send-on-wake.js";
 import { startServing } from "./serve.js";
 import { waitForStopSignal } from "./stop-signal.js";
 
@@ -39,19 +40,29 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
   const lock = await lockDaemon(target);
   const log = createCliLogger();
   let serving: Awaited<ReturnType<typeof startServing>> | undefined;
+  let wake: WakeSender | undefined;
   try {
     if (options.serve ?? true) serving = await startServing(loaded, options, log, options);
+    // PostgreSQL: alerts another instance queues are sent now, not at this daemon's next run.
+    if (target.kind === "postgres") {
+      wake = await startWakeSender({ url: target.url, log, open: () => openContext({ ...options, command: "pressroom daemon", log }) });
+    }
     const scheduler = startScheduler({
       schedule: loaded.config.schedule,
       log,
       initialRun: options.initialRun ?? true,
       run: async (reason) => {
         log.info("run started", { reason });
-        const ctx = await openContext({ ...options, command: "pressroom daemon", log });
+        wake?.runStarted();
         try {
-          await runOnce(ctx.deps);
+          const ctx = await openContext({ ...options, command: "pressroom daemon", log });
+          try {
+            await runOnce(ctx.deps);
+          } finally {
+            await ctx.close();
+          }
         } finally {
-          await ctx.close();
+          wake?.runEnded();
         }
       },
     });
@@ -63,6 +74,8 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
     log.info("shutting down", { signal });
     const finished = await scheduler.stop((options.shutdownTimeout ?? 30) * 1000);
     if (!finished) log.warn("run abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
+    if (wake && !(await wake.close((options.shutdownTimeout ?? 30) * 1000))) log.warn("send abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
+    wake = undefined;
     await serving?.close().catch((error: unknown) => log.warn("server close failed", { error: describeError(error) }));
     serving = undefined;
     log.info("daemon stopped", {});
@@ -70,6 +83,7 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
     setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
     return 0;
   } finally {
+    await wake?.close(0).catch(() => {});
     await serving?.close().catch(() => {});
     await lock.release();
   }

@@ -10,8 +10,11 @@ export interface Ctx {
   readonly clock: Clock;
   /** Before a read: in shared mode, drops held documents when another process changed the state. */
   before(): Promise<void>;
-  /** Runs a write: one at a time, under the lock (taken for its duration in shared mode); a failure drops held state. */
-  write<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a write: one at a time, under the lock (taken for its duration in shared mode); a failure
+   * drops held state. `deferHint`: the change hint for readers may land just after it returns.
+   */
+  write<T>(work: () => Promise<T>, options?: { readonly deferHint?: boolean }): Promise<T>;
   /** Writes a unit all or nothing (journal when it has more than one step). */
   unit(unit: Unit): Promise<void>;
   /** The file bumping the generation, to add to a unit; `committed()` after the unit succeeded. */

@@ -227,7 +227,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
       if (mode === "shared") await refresh();
     },
-    write: <T>(work: () => Promise<T>): Promise<T> => {
+    write: <T>(work: () => Promise<T>, writeOptions?: { readonly deferHint?: boolean }): Promise<T> => {
       const run = async (): Promise<T> => {
         if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
         let perWrite: HeldLock | undefined;
@@ -258,8 +258,11 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           const value = await work();
           if (disk.writes !== writesBefore) {
             // Tell shared-mode readers (serve) that something changed; only a hint, so never a failure.
-            await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
-            if (mode === "shared") stamp = await readStamp();
+            if (mode === "exclusive" && writeOptions?.deferHint) hintChanges();
+            else {
+              await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
+              if (mode === "shared") stamp = await readStamp();
+            }
           }
           return value;
         } catch (error) {
@@ -281,6 +284,29 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const next = String(Number.parseInt(generation, 10) + 1 || 1);
       return { file: { path: GENERATION, data: next }, committed: () => { generation = next; } };
     },
+  };
+
+  /**
+   * The exclusive holder's hint for a write that asked to defer it (outbox acknowledgements): written
+   * once the write returns, and such writes landing while one is being written share the next one.
+   * A sender acknowledging hundreds of messages a second paid a temp file and a rename per durable
+   * write before. Every other write still writes its hint before it returns.
+   */
+  let hinting: Promise<void> | undefined;
+  let hintAgain = false;
+  const hintChanges = (): void => {
+    if (hinting) {
+      hintAgain = true;
+      return;
+    }
+    hinting = (async () => {
+      do {
+        hintAgain = false;
+        await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
+      } while (hintAgain);
+    })().finally(() => {
+      hinting = undefined;
+    });
   };
 
   /** Tells shared-mode readers that something changed (a hint: not fsynced, not counted). */
@@ -476,6 +502,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     async close() {
       if (closed) return;
       await chain.catch(() => {});
+      await hinting;
       closed = true;
       await lock?.release();
     },

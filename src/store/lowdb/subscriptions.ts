@@ -55,6 +55,24 @@ export class LowSubscriptions implements SubscriptionStore {
     return out.sort((a, b) => a.email.localeCompare(b.email));
   }
 
+  /** Shard by shard (each a few hundred addresses at 100,000), in pages of at most `size`. */
+  async *pages(size: number): AsyncIterable<Subscriber[]> {
+    await this.ctx.before();
+    const present = new Set(await this.ctx.disk.list("subscriptions"));
+    let page: Subscriber[] = [];
+    for (const rel of shardNames()) {
+      if (!present.has(rel.slice("subscriptions/".length))) continue;
+      for (const subscriber of Object.values((await this.shardAt(rel)).subscribers)) {
+        page.push(subscriber);
+        if (page.length >= Math.max(1, size)) {
+          yield page;
+          page = [];
+        }
+      }
+    }
+    if (page.length > 0) yield page;
+  }
+
   async count(): Promise<number> {
     await this.ctx.before();
     if (this.total === undefined) {

@@ -65,16 +65,24 @@ export class PgOutboxStore implements OutboxStore {
       const tried: string[] = [];
       const addresses = new Set<string>();
       for (let round = 0; round < 5 && addresses.size < limit; round++) {
+        // The addresses come from a prefix of the due order (the deliveries_due index), not from
+        // grouping the whole queue: a claim costs what it takes. An address's first delivery in the
+        // prefix is its earliest anywhere, so the order is the same; a prefix holding too few
+        // addresses (digests: many deliveries each) leaves the rest to the next round.
+        const wanted = limit - addresses.size;
         const picked = await client.query<{ email: string }>(
-          `with candidates as materialized (
-             select email, min(due_at) as first_due from deliveries
+          `with prefix as materialized (
+             select email, due_at from deliveries
              where ${CLAIMABLE} and not (email = any($3::text[]))
+             order by due_at, id limit $4
+           ), candidates as materialized (
+             select email, min(due_at) as first_due from prefix
              group by email order by first_due, email
            )
            select email from candidates
            where pg_try_advisory_xact_lock(hashtext('pressroom.claim'), hashtext(email))
            limit $2`,
-          [now, limit - addresses.size, tried],
+          [now, wanted, tried, wanted * 4 + 100],
         );
         if (picked.rows.length === 0) break;
         const emails = picked.rows.map((r) => r.email);

@@ -51,6 +51,20 @@ export class PgSubscriptionStore implements SubscriptionStore {
     return rows.map(toSubscriber);
   }
 
+  async *pages(size: number): AsyncIterable<Subscriber[]> {
+    let after = "";
+    for (;;) {
+      const { rows } = await this.db.query<SubscriberRow>(
+        "page subscribers",
+        "select email, origin, created_at, topics from subscribers where email > $1 order by email limit $2",
+        [after, Math.max(1, size)],
+      );
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]!.email;
+      yield rows.map(toSubscriber);
+    }
+  }
+
   async count(): Promise<number> {
     const { rows } = await this.db.query<{ n: string }>("count subscribers", "select count(*) as n from subscribers");
     return Number(rows[0]?.n ?? 0);

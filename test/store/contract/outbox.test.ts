@@ -58,6 +58,31 @@ describeEngines("state contract: outbox", (engine) => {
     expect(ids(await s.store.outbox.claimDue("w4", LEASE, 10, at(61))).sort()).toEqual(["a3", "z1"]);
   });
 
+  it("keeps claim order right as the queue changes between claims: new, acknowledged and retried deliveries", async () => {
+    s = await engine.fresh();
+    await s.store.outbox.enqueue([
+      makeDelivery("a1", "ann@example.org", iso(-40)),
+      makeDelivery("b1", "bob@example.org", iso(-30)),
+      makeDelivery("c1", "cat@example.org", iso(-20)),
+      makeDelivery("d1", "dan@example.org", iso(-10)),
+    ]);
+    const first = await s.store.outbox.claimDue("w1", LEASE, 1, at(0));
+    expect(ids(first)).toEqual(["a1"]);
+    await s.store.outbox.ack([{ id: "a1", status: "sent", sentAt: iso(0) }]);
+    // A new delivery due before the rest goes first; an address's later delivery comes with it.
+    await s.store.outbox.enqueue([makeDelivery("e1", "eve@example.org", iso(-50)), makeDelivery("b2", "bob@example.org", iso(-5))]);
+    expect(ids(await s.store.outbox.claimDue("w1", LEASE, 1, at(0)))).toEqual(["e1"]);
+    const bob = await s.store.outbox.claimDue("w1", LEASE, 1, at(0));
+    expect(ids(bob)).toEqual(["b1", "b2"]);
+    // A retry moves behind what is due before it, and is not claimed before its new time.
+    await s.store.outbox.ack([{ id: "b1", status: "retry", dueAt: iso(30), error: "smtp: 451", attempts: 1 }, { id: "b2", status: "sent", sentAt: iso(0) }]);
+    await s.store.outbox.ack([{ id: "e1", status: "sent", sentAt: iso(0) }]);
+    expect(ids(await s.store.outbox.claimDue("w2", LEASE, 10, at(0)))).toEqual(["c1", "d1"]);
+    await s.store.outbox.ack([{ id: "c1", status: "sent", sentAt: iso(0) }, { id: "d1", status: "sent", sentAt: iso(0) }]);
+    expect(await s.store.outbox.claimDue("w2", LEASE, 10, at(29))).toEqual([]);
+    expect(ids(await s.store.outbox.claimDue("w2", LEASE, 10, at(30)))).toEqual(["b1"]);
+  });
+
   it("acknowledges sent, failed and retry, and a retry is due again later", async () => {
     const clock = fixedClock("2026-11-29T10:00:00Z");
     s = await engine.fresh({ clock });

@@ -1,6 +1,8 @@
 import { afterEach, expect, it } from "vitest";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
+import { createSubscriberMatcher, loadSubscriberMatcher } from "../../../src/pipeline/plan-alerts.js";
+import type { Subscriber } from "../../../src/core/subscription.js";
 import { at, cleanupRetrying, iso, makeDelivery, makeTopic, NOW } from "./fixtures.js";
 
 const asylum = makeTopic("t-asylum", "asylum");
@@ -31,6 +33,49 @@ describeEngines("state contract: subscriptions", (engine) => {
     expect(await s.store.subscriptions.get("nobody@example.org")).toBeUndefined();
     const again = await s.open();
     expect(await again.subscriptions.get("ann@example.org")).toEqual(replaced);
+  });
+
+  it("reads every subscriber in pages, and a matcher built from pages plans exactly the deliveries of the whole list", async () => {
+    s = await engine.fresh();
+    const topics = [asylum, knives, boats, makeTopic("t-hotels", "asylum AND hotels"), makeTopic("t-not", "boats AND NOT asylum")];
+    const subscribers: Subscriber[] = Array.from({ length: 530 }, (_, i) => ({
+      email: `reader${String(i).padStart(4, "0")}@example.org`,
+      topics: topics.filter((_, k) => (i + k) % 3 === 0 || k === i % 5),
+      createdAt: NOW,
+      origin: "web" as const,
+    }));
+    await s.store.importRecords((async function* () {
+      for (const subscriber of subscribers) yield { type: "subscriber" as const, subscriber };
+    })());
+    const list = await s.store.subscriptions.list();
+    expect(list).toHaveLength(530);
+    const paged: Subscriber[] = [];
+    let pages = 0;
+    for await (const page of s.store.subscriptions.pages!(100)) {
+      expect(page.length).toBeGreaterThan(0);
+      expect(page.length).toBeLessThanOrEqual(100);
+      paged.push(...page);
+      pages++;
+    }
+    expect(pages).toBeGreaterThanOrEqual(6);
+    const byEmail = (a: Subscriber, b: Subscriber) => (a.email < b.email ? -1 : 1);
+    expect([...paged].sort(byEmail)).toEqual([...list].sort(byEmail));
+
+    const release = {
+      id: "tag:pressroom.invalid,2026-11-28:home-office/hotels",
+      title: "Asylum hotels to close as small boats crossings fall",
+      kind: "press-release",
+      department: "Home Office",
+      date: "2026-11-28",
+      summary: "The Home Office will close asylum hotels.",
+      body: [{ type: "paragraph" as const, text: "Small boats crossings fell; asylum hotels will close." }],
+      firstSeenAt: NOW, updatedAt: NOW, hash: "h1", revisions: [], provenance: [],
+    };
+    const plan = (m: ReturnType<typeof createSubscriberMatcher>) =>
+      m.plan([{ type: "new", item: {} as never, release }], at(0)).sort((a, b) => (a.id < b.id ? -1 : 1));
+    const whole = plan(createSubscriberMatcher(list));
+    expect(whole.length).toBeGreaterThan(100);
+    expect(plan(await loadSubscriberMatcher(s.store.subscriptions))).toEqual(whole);
   });
 
   it("removing a topic cancels the pending deliveries only it matched", async () => {

@@ -1,0 +1,98 @@
+import { describeError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { flushOutbox } from "../../mail/index.js";
+import { listenPostgresChanges } from "../../store/postgres/index.js";
+import type { CliContext } from "../context.js";
+
+export interface WakeSender {
+  /** A run of this daemon ended: send what was queued meanwhile, if a wake came during it. */
+  runEnded(): void;
+  /** The daemon's own run is in flight: wakes wait for its end (its flush sends what is due). */
+  runStarted(): void;
+  /** Stops listening and waits (up to `timeoutMs`) for a send in flight. True if it finished in time. */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/**
+ * PostgreSQL: another instance queued alerts (NOTIFY on the work channel) and this daemon helps send
+ * them now instead of at its next scheduled run. Sends never overlap each other or this daemon's own
+ * run; wakes arriving meanwhile are remembered and answered by one more send when it ends. Each
+ * send claims through the shared outbox like any sender, so several daemons share the work.
+ */
+export async function startWakeSender(options: {
+  readonly url: string;
+  readonly log: Logger;
+  readonly open: () => Promise<CliContext>;
+}): Promise<WakeSender> {
+  const { log } = options;
+  let woken = false;
+  let running = false;
+  let sending: Promise<void> | undefined;
+  let closed = false;
+
+  const send = async (): Promise<void> => {
+    const ctx = await options.open();
+    try {
+      const { deps } = ctx;
+      const mail = deps.config.mail;
+      const flushed = await flushOutbox({
+        outbox: deps.store.outbox,
+        owner: deps.owner,
+        leaseMs: mail.claimLeaseSeconds * 1000,
+        connections: mail.connections,
+        ...(mail.ratePerSecond ? { ratePerSecond: mail.ratePerSecond } : {}),
+        transport: ctx.transport,
+        clock: deps.clock,
+        log,
+        compose: deps.compose,
+      });
+      log.info("woken send finished", { sent: flushed.sent, failed: flushed.failed, retrying: flushed.retrying, pending: flushed.pending });
+    } finally {
+      await ctx.close();
+    }
+  };
+
+  const maybeSend = (): void => {
+    if (closed || running || sending || !woken) return;
+    woken = false;
+    sending = send()
+      .catch((error: unknown) => log.error("woken send failed", { error: describeError(error) }))
+      .finally(() => {
+        sending = undefined;
+        maybeSend();
+      });
+  };
+
+  const listener = await listenPostgresChanges(options.url, {
+    onWork: () => {
+      woken = true;
+      maybeSend();
+    },
+  }, log);
+  log.info("listening for queued alerts", {});
+
+  return {
+    runStarted() {
+      running = true;
+    },
+    runEnded() {
+      running = false;
+      maybeSend();
+    },
+    async close(timeoutMs) {
+      closed = true;
+      await listener.close();
+      const inFlight = sending;
+      if (!inFlight) return true;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      try {
+        return await Promise.race([inFlight.then(() => true), timedOut]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
