@@ -133,9 +133,10 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
 
   /** Open-time repairs, under the lock. */
   const maintain = async () => {
-    await removeTemps(root);
+    // The journal first: it may name staged temp files that complete its commit.
     const journal = await recoverJournal(disk, log);
     if (journal !== "none") log.warn("state recovered after a crash", { journal });
+    await removeTemps(root);
     await truncateTornLog(disk);
     const meta = await disk.readJson<Meta>(META);
     if (meta === undefined) {
