@@ -34,15 +34,15 @@ const sum = (body: string): string => createHash("sha256").update(body).digest("
  * together (several fsyncs at once, each folder once) before the journal goes. A staged temp file
  * that is gone was renamed into place already.
  */
-async function applySteps(disk: Disk, body: JournalBody, journalled: boolean): Promise<void> {
+async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false): Promise<void> {
   for (const [temp, target] of body.renames ?? []) await disk.renameStaged(temp, target);
   for (const file of body.files) {
     await disk.write(file.path, file.data, { sync: !journalled });
     await yieldNow();
   }
   if (journalled) {
-    await disk.syncFiles(body.files.map((f) => f.path));
-    await disk.syncDirs((body.renames ?? []).map(([, target]) => target));
+    await disk.syncFiles(body.files.map((f) => f.path).filter((rel) => !lazy(rel)));
+    await disk.syncDirs((body.renames ?? []).map(([, target]) => target).filter((rel) => !lazy(rel)));
   }
   for (const rel of body.removes ?? []) await disk.remove(rel);
   if (body.log) await disk.append(OUTBOX_LOG, body.log);
@@ -55,8 +55,10 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean): P
  * first line the SHA-256 of the rest) with the small files inline and the temp files' names; then
  * each step is applied (renames, writes, removals, the log append), then the journal is removed. A
  * crash after the journal leaves a whole one, which `recoverJournal` applies again at the next open.
+ * Files `lazy` names (the key and title index) are replaced atomically but not fsynced: the caller
+ * answers for their durability (see `index-sync.ts`).
  */
-export async function runUnit(disk: Disk, unit: Unit): Promise<void> {
+export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boolean = () => false): Promise<void> {
   const steps = unit.files.length + (unit.removes?.length ?? 0) + (unit.log ? 1 : 0);
   if (steps === 0) return;
   if (steps === 1) return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) }, false);
@@ -74,7 +76,7 @@ export async function runUnit(disk: Disk, unit: Unit): Promise<void> {
       renames.push([await disk.writeStaged(file.path, file.data), file.path]);
       await yieldNow();
     }
-    await disk.syncFiles(renames.map(([temp]) => temp));
+    await disk.syncFiles(renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp));
   } catch (error) {
     // Nothing was promised yet: the temp files go, and the unit did not happen.
     await Promise.all(renames.map(([temp]) => disk.discard(temp)));
@@ -83,7 +85,7 @@ export async function runUnit(disk: Disk, unit: Unit): Promise<void> {
   const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) };
   const text = JSON.stringify(body);
   await disk.write(JOURNAL, `${sum(text)}\n${text}`);
-  await applySteps(disk, body, true);
+  await applySteps(disk, body, true, lazy);
   await disk.remove(JOURNAL);
 }
 
