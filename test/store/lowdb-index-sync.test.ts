@@ -66,7 +66,7 @@ describe("lowdb index sync", () => {
     await rm(join(dir, "titles", `${shard(title)}.json`));
     const stale = "id:tag:pressroom.invalid,2001-01-01:nobody/never";
     const staleFile = join(dir, "keys", `${shard(stale)}.json`);
-    const held = await readFile(staleFile, "utf8").then((t) => JSON.parse(t) as { keys: Record<string, unknown> }, () => ({ keys: {} }));
+    const held = await readFile(staleFile, "utf8").then((t) => JSON.parse(t) as { keys: Record<string, unknown> }, () => ({ keys: {} as Record<string, unknown> }));
     held.keys[stale] = ["never", "2001-01"];
     await writeFile(staleFile, JSON.stringify(held));
     await writeFile(join(dir, MARKER), JSON.stringify({ bootId: "another-boot", since: NOW }));
@@ -89,7 +89,7 @@ describe("lowdb index sync", () => {
     await store.close();
     const planted = "url:https://example.org/planted";
     const file = join(dir, "keys", `${shard(planted)}.json`);
-    const doc = await readFile(file, "utf8").then((t) => JSON.parse(t) as { keys: Record<string, unknown> }, () => ({ keys: {} }));
+    const doc = await readFile(file, "utf8").then((t) => JSON.parse(t) as { keys: Record<string, unknown> }, () => ({ keys: {} as Record<string, unknown> }));
     doc.keys[planted] = [releases[2]!.id, "2023-11"];
     await writeFile(file, JSON.stringify(doc));
     await writeFile(join(dir, MARKER), JSON.stringify({ bootId: await bootId(), since: NOW }));
