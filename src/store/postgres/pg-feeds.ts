@@ -109,11 +109,11 @@ export class PgFeedStore implements FeedStore {
       for (const part of chunk([...latest.values()].sort((a, b) => byCode(a.name, b.name)), 200)) {
         const { rows } = await client.query<{ name: string }>(
           `insert into feed_documents (name, xml, etag, updated, entries)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+           values ${part.map((_, i) => `($${5 * i + 1}, $${5 * i + 2}, $${5 * i + 3}, $${5 * i + 4}, $${5 * i + 5}::int)`).join(", ")}
            on conflict (name) do update set xml = excluded.xml, etag = excluded.etag, updated = excluded.updated, entries = excluded.entries
            where feed_documents.etag is distinct from excluded.etag
            returning name`,
-          [part.map((r) => r.name), part.map((r) => r.xml), part.map((r) => etagOf(r.xml)), part.map(() => updated), part.map((r) => r.entries)],
+          part.flatMap((r) => [r.name, r.xml, etagOf(r.xml), updated, r.entries]),
         );
         changed.push(...rows.map((r) => r.name));
       }

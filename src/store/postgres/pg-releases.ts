@@ -11,12 +11,13 @@ export async function upsertReleases(client: Sql, releases: readonly StoredRelea
   // Rows are written in id order, so two instances committing the same releases cannot deadlock.
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const ids = part.map((r) => r.id);
-    // One json array (split by the server without building jsonb), beside plain columns.
+    // One parameter per value (a multi-row VALUES): big documents are sent as they are, not escaped
+    // into an array literal the server must then take apart.
     await client.query(
       `insert into releases (id, month, date, data)
-       select * from rows from (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), json_array_elements($4::json))
+       values ${part.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}::json)`).join(", ")}
        on conflict (id) do update set month = excluded.month, date = excluded.date, data = excluded.data`,
-      [ids, part.map((r) => r.date.slice(0, 7)), part.map((r) => r.date), JSON.stringify(part)],
+      part.flatMap((r) => [r.id, r.date.slice(0, 7), r.date, JSON.stringify(r)]),
     );
     await client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
     await client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
