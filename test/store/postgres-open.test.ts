@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { isPressroomError } from "../../src/core/errors.js";
+import { migrate, SCHEMA_VERSION } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
@@ -36,9 +37,39 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     try {
-      expect((await c.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: "1" }]);
+      expect((await c.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
     } finally {
       await c.end();
+    }
+  });
+
+  it("migrates a schema 1 database (release documents as jsonb) to schema 2 with its releases and feed documents intact", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    const release = makeRelease("Asylum accommodation update", "2024-03-05", { earlierTitles: ["Asylum sites update"] });
+    try {
+      await migrate(c, "test", 1);
+      await c.query("insert into releases (id, month, date, data) values ($1, '2024-03', '2024-03-05', $2::jsonb)", [release.id, JSON.stringify(release)]);
+      await c.query("insert into feed_documents (name, xml, etag, updated, entries) values ('all', '<feed/>', '\"e\"', '2024-03-05T00:00:00Z', 1)");
+      expect((await c.query("select data_type from information_schema.columns where table_name = 'releases' and column_name = 'data'")).rows).toEqual([{ data_type: "jsonb" }]);
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresState(db.url, { clock });
+    cleanups.push(() => store.close());
+    expect(await store.releases.get(release.id)).toEqual(release);
+    expect((await store.releases.byKeys([`id:${release.id}`])).size).toBe(0); // keys were never written in this hand-made state
+    expect(await store.releases.months()).toEqual(["2024-03"]);
+    expect((await store.feeds.get("all"))?.xml).toBe("<feed/>");
+    const after = new pg.Client({ connectionString: db.url });
+    await after.connect();
+    try {
+      expect((await after.query("select data_type from information_schema.columns where table_name = 'releases' and column_name = 'data'")).rows).toEqual([{ data_type: "json" }]);
+      expect((await after.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: "2" }]);
+    } finally {
+      await after.end();
     }
   });
 
@@ -54,7 +85,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     await c.end();
     const error = await failure(openPostgresState(db.url, { clock }));
     expect(isPressroomError(error, "STATE_SCHEMA")).toBe(true);
-    expect((error as Error).message).toMatch(/^store: postgres:\/\/.+ was written by a newer Pressroom \(schema 7, this one reads 1\); upgrade Pressroom\.$/);
+    expect((error as Error).message).toMatch(/^store: postgres:\/\/.+ was written by a newer Pressroom \(schema 7, this one reads 2\); upgrade Pressroom\.$/);
     expect((error as Error).message).not.toContain(":pressroom@");
   });
 

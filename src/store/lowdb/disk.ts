@@ -100,6 +100,59 @@ export class Disk {
   }
 
   /**
+   * Writes `data` to a new temp file beside `rel` (same folder, so a rename replaces `rel`
+   * atomically), not fsynced (`syncFiles` does that for a whole unit); returns the temp file's path
+   * relative to the root. A temp file nobody renamed is removed at the next open.
+   */
+  async writeStaged(rel: string, data: string): Promise<string> {
+    const dir = dirname(this.path(rel));
+    await this.ensureDir(dir);
+    const slash = rel.lastIndexOf("/");
+    const temp = `${rel.slice(0, slash + 1)}.${rel.slice(slash + 1)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      const handle = await open(this.path(temp), "wx", FILE_MODE);
+      try {
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await unlink(this.path(temp)).catch(() => {});
+      throw ioError(this.root, `write ${this.path(temp)}`, error);
+    }
+    this.counted();
+    return temp;
+  }
+
+  /** Renames a staged temp file onto its target (not fsynced: `syncDirs`); a temp file already gone was renamed before. */
+  async renameStaged(temp: string, rel: string): Promise<void> {
+    try {
+      await rename(this.path(temp), this.path(rel));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw ioError(this.root, `replace ${this.path(rel)}`, error);
+    }
+    this.counted();
+  }
+
+  /** Removes a staged temp file that will not be used (best effort). */
+  async discard(temp: string): Promise<void> {
+    await unlink(this.path(temp)).catch(() => {});
+  }
+
+  /** fsyncs the folders of these files, each once, several at a time (renames into them become durable). */
+  async syncDirs(rels: readonly string[]): Promise<void> {
+    const dirs = [...new Set(rels.map((rel) => dirname(this.path(rel))))];
+    await inParallel(dirs, SYNC_PARALLEL, async (dir) => {
+      try {
+        await this.syncDir(dir);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw ioError(this.root, `sync ${dir}`, error);
+      }
+    });
+  }
+
+  /**
    * Makes files written with `sync: false` durable: fsyncs each file, then each of their folders
    * once, several at a time (the disk commits concurrent fsyncs together).
    */

@@ -32,7 +32,15 @@ export class Docs {
   /** Bulky documents held, least recently used first (month files: a long import must not hold every month). */
   private readonly bulky = new Map<string, true>();
 
+  /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
+  private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => string }[] = [];
+
   constructor(private readonly disk: Disk, private readonly isBulky: (rel: string) => boolean = () => false, private readonly bulkyLimit = 12) {}
+
+  /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would). */
+  serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => string): void {
+    this.serializers.push({ match, serialize: serialize as (doc: unknown) => string });
+  }
 
   get<T>(rel: string, init: () => T): Promise<T> {
     let doc = this.held.get(rel) as Promise<T> | undefined;
@@ -64,7 +72,8 @@ export class Docs {
     for (const rel of [...this.touched].sort()) {
       const doc = this.held.get(rel);
       if (!doc) throw new Error(`store: internal: ${rel} was changed but is no longer held`);
-      out.push({ path: rel, data: JSON.stringify(await doc) });
+      const custom = this.serializers.find((s) => s.match(rel));
+      out.push({ path: rel, data: custom ? custom.serialize(await doc) : JSON.stringify(await doc) });
     }
     // Units run one at a time: the previous one is on disk by now, this one is about to be written.
     this.writing = new Set(this.touched);

@@ -22,7 +22,30 @@ export function compareEntries(a: FeedEntry, b: FeedEntry): number {
   return b.date.localeCompare(a.date) || b.updatedAt.localeCompare(a.updatedAt) || a.id.localeCompare(b.id);
 }
 
-const sha = (xml: string): string => createHash("sha256").update(xml).digest("hex");
+/**
+ * Puts `entry` in its place in a capped, ordered entry list (replacing the release's entry), by
+ * binary search instead of a sort. Returns whether the list changed.
+ */
+function placeEntry(doc: FeedIndexDoc, entry: FeedEntry, cap: number): boolean {
+  const old = doc.entries;
+  const at = old.findIndex((e) => e.id === entry.id);
+  const held = at >= 0 ? old[at]! : undefined;
+  if (held && held.date === entry.date && held.updatedAt === entry.updatedAt && old.length <= cap) return false;
+  const list = at >= 0 ? old.filter((_, i) => i !== at) : [...old];
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareEntries(list[mid]!, entry) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo >= cap && !held && old.length <= cap) return false;
+  list.splice(lo, 0, entry);
+  doc.entries = list.slice(0, cap);
+  return true;
+}
+
+const sha = (xml: string | Buffer): string => createHash("sha256").update(xml).digest("hex");
 
 /**
  * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks
@@ -71,13 +94,8 @@ export class LowFeeds implements FeedStore {
     for (const { feed, entry } of placements) {
       checkFeedName(feed);
       const doc = await this.index(feed);
-      const before = JSON.stringify(doc.entries);
-      const list = doc.entries.filter((e) => e.id !== entry.id);
-      list.push({ id: entry.id, date: entry.date, updatedAt: entry.updatedAt });
-      list.sort(compareEntries);
-      doc.entries = list.slice(0, this.cap);
       if (!names.has(feed)) added.push(feed);
-      if (JSON.stringify(doc.entries) !== before) {
+      if (placeEntry(doc, { id: entry.id, date: entry.date, updatedAt: entry.updatedAt }, this.cap)) {
         changed.add(feed);
         this.ctx.docs.touch(feedIndexFile(feed));
       } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
@@ -125,15 +143,17 @@ export class LowFeeds implements FeedStore {
       const changed: string[] = [];
       const now = this.ctx.clock.now().toISOString();
       const updates: { render: FeedRender; hash: string }[] = [];
-      const writes: { file: string; xml: string }[] = [];
+      const writes: { file: string; xml: Buffer }[] = [];
       for (const render of renders) {
         const file = feedXmlFile(render.name);
-        const hash = sha(render.xml);
+        // Encoded once: hashed and written from the same bytes.
+        const bytes = Buffer.from(render.xml, "utf8");
+        const hash = sha(bytes);
         const old = doc.docs[render.name];
         // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
         const present = old?.sha === hash && (await this.ctx.disk.exists(file));
         if (present && old.entries === render.entries) continue;
-        if (!present) writes.push({ file, xml: render.xml });
+        if (!present) writes.push({ file, xml: bytes });
         updates.push({ render, hash });
       }
       // Documents are written (several at once, then fsynced together) before their metadata: after

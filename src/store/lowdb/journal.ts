@@ -11,62 +11,107 @@ export interface Unit {
   readonly log?: string;
 }
 
+/**
+ * What `journal.json` holds: small files inline, and for big ones only the name of a durable temp
+ * file already written beside its target (`[temp, target]`), so a big unit is written once, not
+ * copied into the journal and hashed.
+ */
+interface JournalBody {
+  readonly files: readonly { readonly path: string; readonly data: string }[];
+  readonly renames?: readonly (readonly [string, string])[];
+  readonly removes?: readonly string[];
+  readonly log?: string;
+}
+
+/** Small files travel inside the journal, smallest first, up to this many characters in all; the rest are staged as temp files first. */
+export const INLINE_BUDGET = 256 * 1024;
+
 const sum = (body: string): string => createHash("sha256").update(body).digest("hex");
 
 /**
  * Applies every step; each is idempotent, so a recovered journal may be applied again. Behind a
  * durable journal the files are replaced atomically without an fsync each, then made durable
- * together (several fsyncs at once, each folder once) before the journal goes.
+ * together (several fsyncs at once, each folder once) before the journal goes. A staged temp file
+ * that is gone was renamed into place already.
  */
-async function applySteps(disk: Disk, unit: Unit, journalled: boolean): Promise<void> {
-  for (const file of unit.files) {
+async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false): Promise<void> {
+  for (const [temp, target] of body.renames ?? []) await disk.renameStaged(temp, target);
+  for (const file of body.files) {
     await disk.write(file.path, file.data, { sync: !journalled });
     await yieldNow();
   }
-  if (journalled) await disk.syncFiles(unit.files.map((f) => f.path));
-  for (const rel of unit.removes ?? []) await disk.remove(rel);
-  if (unit.log) await disk.append(OUTBOX_LOG, unit.log);
+  if (journalled) {
+    await disk.syncFiles(body.files.map((f) => f.path).filter((rel) => !lazy(rel)));
+    await disk.syncDirs((body.renames ?? []).map(([, target]) => target).filter((rel) => !lazy(rel)));
+  }
+  for (const rel of body.removes ?? []) await disk.remove(rel);
+  if (body.log) await disk.append(OUTBOX_LOG, body.log);
 }
 
 /**
- * Runs a unit all or nothing. With more than one step: the whole unit is first written durably to
- * `journal.json` (its first line the SHA-256 of the rest), then each step is applied, then the
- * journal is removed. A crash leaves either no journal (nothing or everything happened) or a whole
- * one, which `recoverJournal` applies again at the next open.
+ * Runs a unit all or nothing. With more than one step: files beyond INLINE_BUDGET are first
+ * written to temp files beside their targets and made durable (a crash now leaves only temp files,
+ * removed at the next open: the unit never happened); then `journal.json` is written durably (its
+ * first line the SHA-256 of the rest) with the small files inline and the temp files' names; then
+ * each step is applied (renames, writes, removals, the log append), then the journal is removed. A
+ * crash after the journal leaves a whole one, which `recoverJournal` applies again at the next open.
+ * Files `lazy` names (the key and title index) are replaced atomically but not fsynced: the caller
+ * answers for their durability (see `index-sync.ts`).
  */
-export async function runUnit(disk: Disk, unit: Unit): Promise<void> {
+export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boolean = () => false): Promise<void> {
   const steps = unit.files.length + (unit.removes?.length ?? 0) + (unit.log ? 1 : 0);
   if (steps === 0) return;
-  if (steps === 1) return applySteps(disk, unit, false);
-  const body = JSON.stringify(unit);
-  await disk.write(JOURNAL, `${sum(body)}\n${body}`);
-  await applySteps(disk, unit, true);
+  if (steps === 1) return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) }, false);
+  const staged = new Set<Unit["files"][number]>();
+  let budget = INLINE_BUDGET;
+  for (const file of [...unit.files].sort((a, b) => a.data.length - b.data.length)) {
+    if (file.data.length <= budget) budget -= file.data.length;
+    else staged.add(file);
+  }
+  const inline = unit.files.filter((f) => !staged.has(f));
+  const big = unit.files.filter((f) => staged.has(f));
+  const renames: [string, string][] = [];
+  try {
+    for (const file of big) {
+      renames.push([await disk.writeStaged(file.path, file.data), file.path]);
+      await yieldNow();
+    }
+    await disk.syncFiles(renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp));
+  } catch (error) {
+    // Nothing was promised yet: the temp files go, and the unit did not happen.
+    await Promise.all(renames.map(([temp]) => disk.discard(temp)));
+    throw error;
+  }
+  const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) };
+  const text = JSON.stringify(body);
+  await disk.write(JOURNAL, `${sum(text)}\n${text}`);
+  await applySteps(disk, body, true, lazy);
   await disk.remove(JOURNAL);
 }
 
 /**
- * At open: re-applies the journal a crash left, or discards one that is not whole (that commit never
- * happened). Returns what was done.
+ * At open (before temp files are removed): re-applies the journal a crash left, or discards one
+ * that is not whole (that commit never happened). Returns what was done.
  */
 export async function recoverJournal(disk: Disk, log: Logger): Promise<"none" | "applied" | "discarded"> {
   const text = await disk.readText(JOURNAL);
   if (text === undefined) return "none";
   const newline = text.indexOf("\n");
-  let unit: Unit | undefined;
+  let body: JournalBody | undefined;
   if (newline > 0 && sum(text.slice(newline + 1)) === text.slice(0, newline)) {
     try {
-      unit = JSON.parse(text.slice(newline + 1)) as Unit;
+      body = JSON.parse(text.slice(newline + 1)) as JournalBody;
     } catch {
-      unit = undefined;
+      body = undefined;
     }
   }
-  if (!unit || !Array.isArray(unit.files)) {
+  if (!body || !Array.isArray(body.files) || (body.renames !== undefined && !Array.isArray(body.renames))) {
     log.warn("state journal discarded", { file: disk.path(JOURNAL) });
     await disk.remove(JOURNAL);
     return "discarded";
   }
-  log.info("state journal re-applied", { files: unit.files.length });
-  await applySteps(disk, unit, true);
+  log.info("state journal re-applied", { files: body.files.length + (body.renames?.length ?? 0) });
+  await applySteps(disk, body, true);
   await disk.remove(JOURNAL);
   return "applied";
 }

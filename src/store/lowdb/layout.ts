@@ -10,6 +10,7 @@ import { PressroomError } from "../../core/errors.js";
  *   state.lock, state.lock.lock/  proper-lockfile's lock folder; owner.json inside names pid, host, command
  *   journal.json                  only while a unit of work is applied (sha256 line + the unit)
  *   generation                    counter bumped by commit and publish
+ *   index-unsynced.json           {bootId, since} while keys/ and titles/ writes are not all fsynced (index-sync.ts)
  *   changes                       hint touched (not fsynced) after every write, for shared-mode readers
  *   secret.key                    unsubscribe-token secret, created once with O_EXCL, 0600
  *   releases/YYYY-MM.json         {releases: {id: StoredRelease}} one London month
@@ -35,6 +36,8 @@ export const SCHEMA_VERSION = 2;
 export const META = "meta.json";
 export const JOURNAL = "journal.json";
 export const GENERATION = "generation";
+/** Present while key/title index writes may not be fsynced yet (see index-sync.ts). */
+export const INDEX_UNSYNCED = "index-unsynced.json";
 /** Touched (not fsynced) by every write, so a shared-mode reader notices any change cheaply. */
 export const CHANGES = "changes";
 export const LOCK = "state.lock";

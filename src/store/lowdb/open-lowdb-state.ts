@@ -9,6 +9,7 @@ import type { Ctx } from "./context.js";
 import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
 import { LowFeeds } from "./feeds.js";
+import { IndexSync, isIndexFile, settleIndex } from "./index-sync.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
 import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
@@ -118,6 +119,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   /** A unit failed after its journal may have been written: recover it before the next write. */
   let unitFailed = false;
   let chain: Promise<unknown> = Promise.resolve();
+  /** Exclusive mode: index shards are fsynced at close (and every minute), not per write. */
+  const indexSync = mode === "exclusive" ? new IndexSync(disk) : undefined;
 
   const readStamp = async (): Promise<string> => {
     const parts: string[] = [];
@@ -133,9 +136,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
 
   /** Open-time repairs, under the lock. */
   const maintain = async () => {
-    await removeTemps(root);
+    // The journal first: it may name staged temp files that complete its commit.
     const journal = await recoverJournal(disk, log);
     if (journal !== "none") log.warn("state recovered after a crash", { journal });
+    const index = await settleIndex(disk, log);
+    if (index !== "none") log.warn("state index settled after a crash", { index });
+    await removeTemps(root);
     await truncateTornLog(disk);
     const meta = await disk.readJson<Meta>(META);
     if (meta === undefined) {
@@ -276,10 +282,17 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       chain = result.catch(() => {});
       return result;
     },
-    unit: (unit: Unit) => runUnit(disk, unit).catch((error: unknown) => {
-      unitFailed = true;
-      throw error;
-    }),
+    unit: async (unit: Unit) => {
+      try {
+        if (!indexSync) return await runUnit(disk, unit);
+        await indexSync.beforeUnit(unit.files);
+        await runUnit(disk, unit, isIndexFile);
+        await indexSync.afterUnit(unit.files);
+      } catch (error) {
+        unitFailed = true;
+        throw error;
+      }
+    },
     nextGeneration: () => {
       const next = String(Number.parseInt(generation, 10) + 1 || 1);
       return { file: { path: GENERATION, data: next }, committed: () => { generation = next; } };
@@ -504,6 +517,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       await chain.catch(() => {});
       await hinting;
       closed = true;
+      try {
+        await indexSync?.checkpoint();
+      } catch (error) {
+        // The marker stays: the next open settles the index.
+        log.warn("state index not synced at close", { error: String(error) });
+      }
       await lock?.release();
     },
   };

@@ -4,7 +4,7 @@ import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { yieldNow } from "./disk.js";
 import type { Docs } from "./docs.js";
-import { keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
+import { isMonthFile, keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
 
 interface MonthDoc {
   releases: Record<string, StoredRelease>;
@@ -22,18 +22,55 @@ interface MonthsDoc {
   months: Record<string, number>;
 }
 
-const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+/** A release of a held month: its object, its JSON, or both (each made from the other when first needed). */
+interface Slot {
+  value?: StoredRelease;
+  json?: string;
+}
+
+/** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`): where the release most likely is. */
+const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
 
 /**
  * Releases in month shards (`releases/YYYY-MM.json`), reachable by identity key through 256 hash
  * shards (`keys/xx.json`) and by title key through 256 more (`titles/xx.json`), so no lookup scans
- * a month and a commit rewrites only the shards its releases touch.
+ * a month and a commit rewrites only the shards its releases touch. A held month keeps each release's
+ * JSON once made, so writing a month stringifies only the releases that changed.
  */
 export class LowReleases implements ReleaseStore {
-  constructor(private readonly docs: Docs, private readonly before: () => Promise<void>) {}
+  private readonly slots = new WeakMap<MonthDoc, Map<string, Slot>>();
+
+  constructor(private readonly docs: Docs, private readonly before: () => Promise<void>) {
+    docs.serializeWith<MonthDoc>(isMonthFile, (doc) => this.serializeMonth(doc));
+  }
 
   private month(month: string) {
     return this.docs.get<MonthDoc>(monthFile(month), () => ({ releases: {} }));
+  }
+  /** A held month's releases by id, in file order. */
+  private async monthSlots(month: string): Promise<Map<string, Slot>> {
+    const doc = await this.month(month);
+    let slots = this.slots.get(doc);
+    if (!slots) {
+      slots = new Map(Object.entries(doc.releases).map(([id, value]) => [id, { value }]));
+      this.slots.set(doc, slots);
+    }
+    return slots;
+  }
+  /** What JSON.stringify(doc) would give, reusing each release's JSON. */
+  private serializeMonth(doc: MonthDoc): string {
+    const slots = this.slots.get(doc);
+    if (!slots || Object.keys(doc).length !== 1) return JSON.stringify(doc);
+    const parts: string[] = [];
+    for (const [id, slot] of slots) {
+      slot.json ??= JSON.stringify(slot.value);
+      parts.push(`${JSON.stringify(id)}:${slot.json}`);
+    }
+    return `{"releases":{${parts.join(",")}}}`;
+  }
+  private static read(slot: Slot): StoredRelease {
+    slot.value ??= JSON.parse(slot.json!) as StoredRelease;
+    return slot.value;
   }
   private keyShard(key: string) {
     return this.docs.get<KeyShard>(keyShardFile(key), () => ({ keys: {} }));
@@ -45,31 +82,34 @@ export class LowReleases implements ReleaseStore {
     return this.docs.get<MonthsDoc>(MONTHS, () => ({ months: {} }));
   }
 
-  /** Stages new and revised releases into the held documents (the caller's unit writes them). */
+  /**
+   * Stages new and revised releases into the held documents (the caller's unit writes them). The
+   * store takes the objects over (callers never change a release once committed, as with the ones
+   * reads return) and keeps each one's JSON, which is what the month file gets.
+   */
   async stage(releases: readonly StoredRelease[]): Promise<void> {
     const months = await this.monthsDoc();
-    for (const [i, incoming] of releases.entries()) {
-      const release = copy(incoming);
+    for (const [i, release] of releases.entries()) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(release.date)) throw new PressroomError("STATE_IO", `store: release ${release.id} has no London date (YYYY-MM-DD): "${release.date}"`);
+      const json = JSON.stringify(release);
       const month = monthOf(release.date);
       const idKey = `id:${release.id}`;
       const before = (await this.keyShard(idKey)).keys[idKey];
       if (before && before[1] !== month) {
-        const old = await this.month(before[1]);
-        if (old.releases[release.id]) {
-          delete old.releases[release.id];
+        const old = await this.monthSlots(before[1]);
+        if (old.delete(release.id)) {
           months.months[before[1]] = Math.max(0, (months.months[before[1]] ?? 1) - 1);
           if (months.months[before[1]] === 0) delete months.months[before[1]];
           this.docs.touch(monthFile(before[1]));
           this.docs.touch(MONTHS);
         }
       }
-      const doc = await this.month(month);
-      if (!doc.releases[release.id]) {
+      const slots = await this.monthSlots(month);
+      if (!slots.has(release.id)) {
         months.months[month] = (months.months[month] ?? 0) + 1;
         this.docs.touch(MONTHS);
       }
-      doc.releases[release.id] = release;
+      slots.set(release.id, { value: release, json });
       this.docs.touch(monthFile(month));
       for (const key of storedKeys(release)) {
         const shard = await this.keyShard(key);
@@ -93,9 +133,24 @@ export class LowReleases implements ReleaseStore {
     }
   }
 
+  private async inHeldMonth(month: string, id: string): Promise<StoredRelease | undefined> {
+    const slot = (await this.monthSlots(month)).get(id);
+    return slot ? LowReleases.read(slot) : undefined;
+  }
+
   private async lookup(key: string): Promise<StoredRelease | undefined> {
     const hit = (await this.keyShard(key)).keys[key];
-    return hit ? (await this.month(hit[1])).releases[hit[0]] : undefined;
+    return hit ? this.inHeldMonth(hit[1], hit[0]) : undefined;
+  }
+
+  /**
+   * A release by id: first in the month its id names (a release is in one month file only, so
+   * finding it there is the answer, without reading the key index), else through the index (its
+   * date was revised into another month).
+   */
+  private async byId(id: string): Promise<StoredRelease | undefined> {
+    const month = ID_MONTH.exec(id)?.[1];
+    return (month ? await this.inHeldMonth(month, id) : undefined) ?? this.lookup(`id:${id}`);
   }
 
   async byKeys(keys: readonly string[]): Promise<Map<string, StoredRelease>> {
@@ -115,7 +170,7 @@ export class LowReleases implements ReleaseStore {
       const out: StoredRelease[] = [];
       for (const [id, month, date] of (await this.titleShard(titleKey)).titles[titleKey] ?? []) {
         if (date < from || date > to) continue;
-        const release = (await this.month(month)).releases[id];
+        const release = await this.inHeldMonth(month, id);
         if (release && release.date >= from && release.date <= to) out.push(release);
       }
       answers.push(out);
@@ -125,14 +180,14 @@ export class LowReleases implements ReleaseStore {
 
   async get(id: string): Promise<StoredRelease | undefined> {
     await this.before();
-    return this.lookup(`id:${id}`);
+    return this.byId(id);
   }
 
   async getMany(ids: readonly string[]): Promise<StoredRelease[]> {
     await this.before();
     const out: StoredRelease[] = [];
     for (const id of ids) {
-      const found = await this.lookup(`id:${id}`);
+      const found = await this.byId(id);
       if (found) out.push(found);
     }
     return out;
@@ -141,7 +196,7 @@ export class LowReleases implements ReleaseStore {
   async inMonth(month: string): Promise<StoredRelease[]> {
     await this.before();
     if (!/^\d{4}-\d{2}$/.test(month)) return [];
-    return Object.values((await this.month(month)).releases);
+    return [...(await this.monthSlots(month)).values()].map((slot) => LowReleases.read(slot));
   }
 
   async months(): Promise<string[]> {

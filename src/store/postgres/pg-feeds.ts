@@ -25,7 +25,31 @@ export async function placeEntries(client: Sql, placements: readonly { readonly 
   for (const p of placements) latest.set(`${p.feed}\u0000${p.entry.id}`, p);
   const feeds = [...new Set(placements.map((p) => p.feed))].sort();
   await ensureFeeds(client, feeds);
-  const sorted = [...latest.values()].sort((a, b) => byCode(a.feed, b.feed) || byCode(a.entry.id, b.entry.id));
+  // Of one feed's placements only its newest `cap` can end up in the feed: the others are not
+  // written (an import would otherwise insert, then delete, nearly every row), only removed where
+  // the release had an entry before. Twice `cap` are kept, so a tie ordered differently here (code
+  // points) and by the trim below (the column's collation) cannot lose an entry.
+  const kept: { feed: string; entry: FeedEntry }[] = [];
+  const beyond: { feed: string; id: string }[] = [];
+  const byFeed = new Map<string, { feed: string; entry: FeedEntry }[]>();
+  for (const p of latest.values()) {
+    const list = byFeed.get(p.feed);
+    if (list) list.push(p);
+    else byFeed.set(p.feed, [p]);
+  }
+  for (const list of byFeed.values()) {
+    list.sort((a, b) => byCode(b.entry.date, a.entry.date) || byCode(b.entry.updatedAt, a.entry.updatedAt) || byCode(a.entry.id, b.entry.id));
+    kept.push(...list.slice(0, 2 * cap));
+    for (const p of list.slice(2 * cap)) beyond.push({ feed: p.feed, id: p.entry.id });
+  }
+  beyond.sort((a, b) => byCode(a.feed, b.feed) || byCode(a.id, b.id));
+  for (const part of chunk(beyond, 5_000)) {
+    await client.query(
+      "delete from feed_entries f using unnest($1::text[], $2::text[]) as b(feed, release_id) where f.feed = b.feed and f.release_id = b.release_id",
+      [part.map((b) => b.feed), part.map((b) => b.id)],
+    );
+  }
+  const sorted = kept.sort((a, b) => byCode(a.feed, b.feed) || byCode(a.entry.id, b.entry.id));
   for (const part of chunk(sorted, 5_000)) {
     await client.query(
       `insert into feed_entries (feed, release_id, date, updated_at) select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
@@ -33,11 +57,13 @@ export async function placeEntries(client: Sql, placements: readonly { readonly 
       [part.map((p) => p.feed), part.map((p) => p.entry.id), part.map((p) => p.entry.date), part.map((p) => p.entry.updatedAt)],
     );
   }
+  // Per placed feed, walk its order index past the first `cap` entries: what lies beyond goes.
   await client.query(
     `delete from feed_entries f using (
-       select feed, release_id, row_number() over (partition by feed order by ${ORDER}) as n
-       from feed_entries where feed = any($1::text[])) ranked
-     where f.feed = ranked.feed and f.release_id = ranked.release_id and ranked.n > $2`,
+       select p.feed, x.release_id from unnest($1::text[]) as p(feed)
+       cross join lateral (select e.release_id from feed_entries e where e.feed = p.feed order by ${ORDER} offset $2) x
+     ) beyond
+     where f.feed = beyond.feed and f.release_id = beyond.release_id`,
     [feeds, cap],
   );
   return feeds;
@@ -83,11 +109,11 @@ export class PgFeedStore implements FeedStore {
       for (const part of chunk([...latest.values()].sort((a, b) => byCode(a.name, b.name)), 200)) {
         const { rows } = await client.query<{ name: string }>(
           `insert into feed_documents (name, xml, etag, updated, entries)
-           select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+           values ${part.map((_, i) => `($${5 * i + 1}, $${5 * i + 2}, $${5 * i + 3}, $${5 * i + 4}, $${5 * i + 5}::int)`).join(", ")}
            on conflict (name) do update set xml = excluded.xml, etag = excluded.etag, updated = excluded.updated, entries = excluded.entries
-           where feed_documents.xml is distinct from excluded.xml
+           where feed_documents.etag is distinct from excluded.etag
            returning name`,
-          [part.map((r) => r.name), part.map((r) => r.xml), part.map((r) => etagOf(r.xml)), part.map(() => updated), part.map((r) => r.entries)],
+          part.flatMap((r) => [r.name, r.xml, etagOf(r.xml), updated, r.entries]),
         );
         changed.push(...rows.map((r) => r.name));
       }

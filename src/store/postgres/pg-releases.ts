@@ -11,11 +11,13 @@ export async function upsertReleases(client: Sql, releases: readonly StoredRelea
   // Rows are written in id order, so two instances committing the same releases cannot deadlock.
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const ids = part.map((r) => r.id);
+    // One parameter per value (a multi-row VALUES): big documents are sent as they are, not escaped
+    // into an array literal the server must then take apart.
     await client.query(
       `insert into releases (id, month, date, data)
-       select r->>'id', substr(r->>'date', 1, 7), r->>'date', r from jsonb_array_elements($1::jsonb) r
+       values ${part.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}::json)`).join(", ")}
        on conflict (id) do update set month = excluded.month, date = excluded.date, data = excluded.data`,
-      [JSON.stringify(part)],
+      part.flatMap((r) => [r.id, r.date.slice(0, 7), r.date, JSON.stringify(r)]),
     );
     await client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
     await client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
@@ -59,12 +61,12 @@ export class PgReleaseStore implements ReleaseStore {
     if (lookups.length === 0) return out;
     const { rows } = await this.db.query<{ n: string; data: StoredRelease }>(
       "look up releases by title",
-      `select l.n, r.data
-         from unnest($1::text[], $2::text[], $3::text[]) with ordinality as l(title_key, f, t, n)
-         join release_titles rt on rt.title_key = l.title_key and rt.date between l.f and l.t
-         join releases r on r.id = rt.release_id
-        group by l.n, r.id, r.date, r.data
-        order by l.n, r.date, r.id`,
+      `select hit.n, r.data
+         from (select distinct l.n, rt.release_id
+                 from unnest($1::text[], $2::text[], $3::text[]) with ordinality as l(title_key, f, t, n)
+                 join release_titles rt on rt.title_key = l.title_key and rt.date between l.f and l.t) hit
+         join releases r on r.id = hit.release_id
+        order by hit.n, r.date, r.id`,
       [lookups.map((l) => l.titleKey), lookups.map((l) => l.from), lookups.map((l) => l.to)],
     );
     for (const row of rows) out[Number(row.n) - 1]!.push(row.data);
@@ -89,7 +91,16 @@ export class PgReleaseStore implements ReleaseStore {
   }
 
   async months(): Promise<string[]> {
-    const { rows } = await this.db.query<{ month: string }>("list release months", "select distinct month from releases order by month");
+    // A skip scan of the (month, date, id) index: one probe per month, however many releases.
+    const { rows } = await this.db.query<{ month: string }>(
+      "list release months",
+      `with recursive m (month) as (
+         (select month from releases order by month limit 1)
+         union all
+         select (select r.month from releases r where r.month > m.month order by r.month limit 1) from m where m.month is not null
+       )
+       select month from m where month is not null`,
+    );
     return rows.map((r) => r.month);
   }
 

@@ -46,6 +46,18 @@ describeEngines("state contract: feeds", (engine) => {
     expect((await s.store.feeds.entries("all")).map((e) => e.id)).toEqual(["r05", "r04", "r03"]);
   });
 
+  it("a release whose revised entry falls beyond the cap in a big batch leaves the feed", async () => {
+    s = await engine.fresh({ feedEntries: 3 });
+    await s.store.commit({ placements: [entry("old", "2024-02-01"), entry("x", "2024-01-01")].map((e) => ({ feed: "all", entry: e })) });
+    // "old" is revised back to 2020, among ten newer entries: only the newest three stay.
+    const batch = [entry("old", "2020-01-01"), ...Array.from({ length: 10 }, (_, i) => entry(`n${i}`, `2024-05-${String(i + 10)}`))];
+    await s.store.commit({ placements: batch.map((e) => ({ feed: "all", entry: e })) });
+    expect((await s.store.feeds.entries("all")).map((e) => e.id)).toEqual(["n9", "n8", "n7"]);
+    // A big batch of old entries changes nothing.
+    await s.store.commit({ placements: Array.from({ length: 10 }, (_, i) => ({ feed: "all", entry: entry(`o${i}`, `2019-01-${String(i + 10)}`) })) });
+    expect((await s.store.feeds.entries("all")).map((e) => e.id)).toEqual(["n9", "n8", "n7"]);
+  });
+
   it("caps at 50 entries by default", async () => {
     s = await engine.fresh();
     const placements = Array.from({ length: 60 }, (_, i) => ({ feed: "all", entry: entry(`r${String(i).padStart(2, "0")}`, `2024-03-${String((i % 28) + 1).padStart(2, "0")}`, `2024-03-01T${String(i % 24).padStart(2, "0")}:00:00Z`) }));
