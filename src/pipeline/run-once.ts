@@ -7,6 +7,7 @@ import { adapterFor } from "../sources/index.js";
 import { ingestSource, type Matchers } from "./ingest-source.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { createFeedTopicMatcher, createSubscriberMatcher } from "./plan-alerts.js";
+import { redactUrls } from "../core/redact-url.js";
 import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
@@ -84,9 +85,10 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
         cursor: state.cursor,
         ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total, "reading") } : {}),
       });
-      return { ok: true, read, startedAt };
+      // Warnings and errors are logged and kept in summaries: never with a URL's credentials or query values.
+      return { ok: true, read: { ...read, warnings: read.warnings.map(redactUrls) }, startedAt };
     } catch (error) {
-      return { ok: false, error: describeError(error), startedAt };
+      return { ok: false, error: redactUrls(describeError(error)), startedAt };
     }
   };
 
