@@ -77,6 +77,10 @@ export class SearchIndex {
 
   /** Adds a release, or its new text (postings of the old text stay: they only add candidates). */
   add(release: Release & { readonly updatedAt?: string }): void {
+    this.addKeys(release, releaseSearchKeys(release));
+  }
+
+  private addKeys(release: Release & { readonly updatedAt?: string }, keys: readonly string[]): void {
     let ord = this.ordinals.get(release.id);
     if (ord === undefined) {
       ord = this.docs.length;
@@ -98,13 +102,7 @@ export class SearchIndex {
       }
       p.ids[p.n++] = own;
     };
-    const texts = [release.title, release.summary];
-    for (const block of release.body) {
-      if (block.type === "paragraph") texts.push(block.text);
-      else texts.push(...block.items);
-    }
-    for (const text of texts) scanTokens(text, (term) => post(term));
-    post(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
+    for (const key of keys) post(key);
     this.version++;
   }
 
@@ -134,17 +132,43 @@ export class SearchIndex {
     return [...(result ?? [])];
   }
 
-  private newestFirst = (a: number, b: number): number => {
-    const x = this.docs[a]!;
-    const y = this.docs[b]!;
-    return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : 0;
-  };
-
   /** Releases matching the compiled query, newest first (or by relevance), at most `limit`. */
   async search<R extends Release>(compiled: CompiledQuery, options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
     const found = this.candidates(compiled);
-    const order = found ?? this.docs.map((_, i) => i);
-    order.sort(this.newestFirst);
+    const order = (found ?? this.docs.map((_, i) => i)).map((ord) => this.docs[ord]!);
+    return testCandidates(compiled, order, options);
+  }
+}
+
+/** Newest first: London date, then latest update, then id (a total order, so every path agrees). */
+export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
+  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+
+/** The keys a release is found by: every term of its title, summary and body, and its `kind:` key. */
+export function releaseSearchKeys(release: Release): string[] {
+  const keys = new Set<string>();
+  const add = (term: string) => {
+    keys.add(term);
+  };
+  scanTokens(release.title, add);
+  scanTokens(release.summary, add);
+  for (const block of release.body) {
+    if (block.type === "paragraph") scanTokens(block.text, add);
+    else for (const item of block.items) scanTokens(item, add);
+  }
+  keys.add(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
+  return [...keys];
+}
+
+/**
+ * Loads candidates (entries of the releases that may match) newest first, in batches, and tests
+ * each with the compiled query: newest first stops once `limit` match; `relevance` tests them all
+ * and ranks them by `scoreRelease` (ties newest first).
+ */
+export async function testCandidates<R extends Release>(compiled: CompiledQuery, candidates: IndexedRelease[], options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
+  const order = candidates.sort(newestFirst);
+  {
     const batch = options.batch ?? 64;
     const hits: R[] = [];
     let tested = 0;
@@ -152,7 +176,7 @@ export class SearchIndex {
     for (let at = 0; at < order.length; at += batch) {
       if (!relevance && hits.length >= options.limit) break;
       if (at > 0 && options.pause) await options.pause();
-      const ids = order.slice(at, at + batch).map((ord) => this.docs[ord]!.id);
+      const ids = order.slice(at, at + batch).map((entry) => entry.id);
       const releases = await options.load(ids);
       tested += releases.length;
       for (const release of releases) {

@@ -93,6 +93,22 @@ const MIGRATIONS: readonly Migration[] = [
       insert into run_totals (id, data) values (1, '{"runs":0,"releasesNew":0,"releasesRevised":0,"sourceFailures":0,"deliveriesSent":0,"deliveriesFailed":0,"runSecondsTotal":0}');
     `,
   },
+  {
+    // The search index (pg-search-index.ts): complete at once on an empty state, else rebuilt on first use.
+    version: 2,
+    sql: `
+      create table search_docs (
+        id text collate "C" primary key references releases (id) on delete cascade,
+        date text not null,
+        updated_at text not null,
+        keys text[] not null
+      );
+      create index search_docs_keys on search_docs using gin (keys);
+      insert into pressroom_meta (key, value)
+        select 'search_complete', case when exists (select 1 from releases) then 'false' else 'true' end
+        on conflict (key) do nothing;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */
