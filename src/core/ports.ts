@@ -98,7 +98,7 @@ export type SearchKeys = (release: StoredRelease) => readonly string[];
 export interface SearchIndexStore {
   /**
    * Entries (id, London date, latest update) of the releases holding at least one key of every
-   * clause; of every release when `clauses` is empty. `undefined` when the index does not cover
+   * clause; of every release when `clauses` is empty. Newest first (date, update, then id). `undefined` when the index does not cover
    * the state (written before the index existed, or by a handle opened without `SearchKeys`):
    * `rebuild` it, or search without it.
    */

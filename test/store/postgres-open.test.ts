@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { isPressroomError } from "../../src/core/errors.js";
+import { SCHEMA_VERSION } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
@@ -36,7 +37,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     try {
-      expect((await c.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: "1" }]);
+      expect((await c.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
     } finally {
       await c.end();
     }
@@ -54,7 +55,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     await c.end();
     const error = await failure(openPostgresState(db.url, { clock }));
     expect(isPressroomError(error, "STATE_SCHEMA")).toBe(true);
-    expect((error as Error).message).toMatch(/^store: postgres:\/\/.+ was written by a newer Pressroom \(schema 7, this one reads 1\); upgrade Pressroom\.$/);
+    expect((error as Error).message).toMatch(new RegExp(`^store: postgres://.+ was written by a newer Pressroom \\(schema 7, this one reads ${SCHEMA_VERSION}\\); upgrade Pressroom\\.$`));
     expect((error as Error).message).not.toContain(":pressroom@");
   });
 

@@ -18,6 +18,8 @@ import { openBinarySegment, parseJsonSegment, SegmentBuilder, type Segment } fro
 
 export const SEARCH_MANIFEST = "search/manifest.json";
 const MERGE_FANIN = 8;
+/** Releases from which a commit's JSON segment is rewritten in the binary form. */
+const BINARY_FROM = 256;
 
 interface Manifest {
   /** False once a release was stored without being indexed (an old state, a handle without SearchKeys). */
@@ -25,6 +27,11 @@ interface Manifest {
   /** Number of the next segment file. */
   next: number;
   segments: { file: string; docs: number }[];
+}
+
+/** Newest first: London date, then latest update, then id (the order search shows). */
+function newestFirst(x: FeedEntry, y: FeedEntry): number {
+  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
 }
 
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 3);
@@ -72,9 +79,15 @@ export class LowSearchIndex implements SearchIndexStore {
     };
   }
 
-  /** Merges the tail while it holds MERGE_FANIN segments of one size class. */
+  /**
+   * A big JSON segment (a large import) is rewritten as a binary one at once, so that a query reads
+   * only the postings it needs; then the tail is merged while it holds MERGE_FANIN segments of one
+   * size class.
+   */
   private async mergeDue(m: Manifest): Promise<void> {
     let manifest = m;
+    const last = manifest.segments[manifest.segments.length - 1];
+    if (last && last.file.endsWith(".json") && last.docs >= BINARY_FROM) manifest = await this.merge(manifest, manifest.segments.length - 1);
     for (;;) {
       const tail = manifest.segments;
       if (tail.length < MERGE_FANIN) return;
@@ -172,10 +185,18 @@ export class LowSearchIndex implements SearchIndexStore {
       });
       maps[s] = map;
     }
+    // Newest first once here, so a query's candidates come out in that order by a numeric sort.
+    const rank = docs.map((_, i) => i).sort((a, b) => newestFirst(docs[a]!, docs[b]!));
+    const placeOf = new Int32Array(docs.length);
+    rank.forEach((g, place) => {
+      placeOf[g] = place;
+    });
+    const sorted = rank.map((g) => docs[g]!);
+    for (const map of maps) for (let i = 0; i < map.length; i++) map[i] = placeOf[map[i]!]!;
     // Files no longer listed are dropped from memory.
     const listed = new Set(m.segments.map((s) => s.file));
     for (const file of this.segments.keys()) if (!listed.has(file)) this.segments.delete(file);
-    this.view = { key, docs, segments, maps };
+    this.view = { key, docs: sorted, segments, maps };
     return this.view;
   }
 
@@ -197,11 +218,17 @@ export class LowSearchIndex implements SearchIndexStore {
     if (!view) return undefined;
     if (clauses.length === 0) return view.docs.slice();
     let result: Set<number> | undefined;
+    let steps = 0;
     for (const clause of clauses) {
       const union = new Set<number>();
       for (const key of new Set(clause)) {
         for (let s = 0; s < view.segments.length; s++) {
           const ids = await view.segments[s]!.postings(key);
+          // A server answers other requests between the postings of a common word.
+          if ((steps += ids.length) > 20_000) {
+            steps = 0;
+            await yieldNow();
+          }
           const map = view.maps[s]!;
           for (let i = 0; i < ids.length; i++) {
             const g = map[ids[i]!]!;
@@ -212,7 +239,8 @@ export class LowSearchIndex implements SearchIndexStore {
       result = union;
       if (result.size === 0) break;
     }
-    return [...(result ?? [])].map((g) => view.docs[g]!);
+    const places = Int32Array.from(result ?? []).sort();
+    return Array.from(places, (g) => view.docs[g]!);
   }
 
   async rebuild(): Promise<number> {

@@ -41,7 +41,8 @@ export class PgSearchIndex implements SearchIndexStore {
       "search the index",
       `select m.value as complete, d.id, d.date, d.updated_at
        from pressroom_meta m left join search_docs d on m.value = 'true'${where ? ` and ${where.replaceAll("keys", "d.keys")}` : ""}
-       where m.key = 'search_complete'`,
+       where m.key = 'search_complete'
+       order by d.date collate "C" desc, d.updated_at collate "C" desc, d.id`,
       params,
     );
     if (rows[0]?.complete !== "true") return undefined;
