@@ -110,12 +110,14 @@ export class LowSearchIndex implements SearchIndexStore {
     for (let s = loaded.length - 1; s >= 0; s--) {
       const docs = loaded[s]!.docs;
       const map = new Int32Array(docs.length).fill(-1);
-      docs.forEach((doc, i) => {
-        if (ordOf.has(doc.id)) return;
+      // Within a segment too, the later entry of a release committed twice at once wins.
+      for (let i = docs.length - 1; i >= 0; i--) {
+        const doc = docs[i]!;
+        if (ordOf.has(doc.id)) continue;
         const ord = builder.addDoc(doc);
         ordOf.set(doc.id, ord);
         map[i] = ord;
-      });
+      }
       maps[s] = map;
     }
     const lists = new Map<string, number[]>();
@@ -175,14 +177,15 @@ export class LowSearchIndex implements SearchIndexStore {
     for (let s = segments.length - 1; s >= 0; s--) {
       const own = segments[s]!.docs;
       const map = new Int32Array(own.length);
-      own.forEach((doc, i) => {
+      for (let i = own.length - 1; i >= 0; i--) {
+        const doc = own[i]!;
         let g = at.get(doc.id);
         if (g === undefined) {
           g = docs.push(doc) - 1;
           at.set(doc.id, g);
         }
         map[i] = g;
-      });
+      }
       maps[s] = map;
     }
     // Newest first once here, so a query's candidates come out in that order by a numeric sort.
