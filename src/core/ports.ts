@@ -98,11 +98,12 @@ export type SearchKeys = (release: StoredRelease) => readonly string[];
 export interface SearchIndexStore {
   /**
    * Entries (id, London date, latest update) of the releases holding at least one key of every
-   * clause; of every release when `clauses` is empty. Newest first (date, update, then id). `undefined` when the index does not cover
+   * clause; of every release when `clauses` is empty; leaving out those whose current text holds
+   * any key of `without` (a query's `AND NOT word`). Newest first (date, update, then id). `undefined` when the index does not cover
    * the state (written before the index existed, or by a handle opened without `SearchKeys`):
    * `rebuild` it, or search without it.
    */
-  candidates(clauses: readonly (readonly string[])[]): Promise<FeedEntry[] | undefined>;
+  candidates(clauses: readonly (readonly string[])[], without?: readonly string[]): Promise<FeedEntry[] | undefined>;
   /** Indexes every stored release anew (durably), so `candidates` answers again. Needs `SearchKeys`. */
   rebuild(): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
+import type { QueryNode } from "./query-node.js";
 import { collectPositiveLeaves } from "./snippet.js";
 import { scanTokens, tokenize } from "./tokenize.js";
 import { findTriggerClauses, kindKey } from "./trigger-keys.js";
@@ -143,6 +144,22 @@ export class SearchIndex {
 /** Newest first: London date, then latest update, then id (a total order, so every path agrees). */
 export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
   return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+
+/**
+ * Keys no match may hold: those of the query's top-level `NOT word` (unscoped) and `NOT kind:x`.
+ * A release holding one fails the query, so the index may leave it out of the candidates.
+ */
+export function excludedKeys(ast: QueryNode): string[] {
+  const negated = ast.type === "not" ? [ast] : ast.type === "and" ? ast.children.filter((c) => c.type === "not") : [];
+  const out: string[] = [];
+  for (const node of negated) {
+    if (node.type !== "not") continue;
+    const child = node.child;
+    if (child.type === "term" && !child.field) out.push(child.term);
+    else if (child.type === "kind") out.push(kindKey(child.value));
+  }
+  return out;
 }
 
 /** The keys a release is found by: every term of its title, summary and body, and its `kind:` key. */

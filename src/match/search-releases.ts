@@ -1,7 +1,7 @@
 import type { StateStore } from "../core/ports.js";
 import type { StoredRelease } from "../core/release.js";
 import type { CompiledQuery } from "./compile-query.js";
-import { createSearchIndex, testCandidates, type SearchResult, type SearchSort } from "./search-index.js";
+import { createSearchIndex, excludedKeys, testCandidates, type SearchResult, type SearchSort } from "./search-index.js";
 import { findTriggerClauses } from "./trigger-keys.js";
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
@@ -45,12 +45,13 @@ export async function searchStore(store: Pick<StateStore, "search" | "releases">
   const clauses = findTriggerClauses(compiled.ast, 4) ?? [];
   const load = (ids: readonly string[]) => store.releases.getMany(ids);
   const tested = { limit: options.limit, load, ...(options.sort ? { sort: options.sort } : {}), ...(options.pause ? { pause: options.pause } : {}) };
-  let entries = await store.search.candidates(clauses);
+  const without = excludedKeys(compiled.ast);
+  let entries = await store.search.candidates(clauses, without);
   if (!entries) {
     options.onRebuild?.();
     try {
       await store.search.rebuild();
-      entries = await store.search.candidates(clauses);
+      entries = await store.search.candidates(clauses, without);
     } catch {
       entries = undefined;
     }

@@ -4,7 +4,7 @@ import type { StateStore } from "../core/ports.js";
 import { ALL_FEED } from "../feeds/feed-names.js";
 import type { StoredRelease } from "../core/release.js";
 import type { CompiledQuery } from "../match/index.js";
-import { createSearchIndex, testCandidates, type SearchIndex, type SearchResult } from "../match/search-index.js";
+import { createSearchIndex, excludedKeys, testCandidates, type SearchIndex, type SearchResult } from "../match/search-index.js";
 import { findTriggerClauses } from "../match/trigger-keys.js";
 
 /** Releases indexed between two yields to the event loop while building (keeps /healthz quick). */
@@ -38,7 +38,7 @@ export class LiveIndex {
    */
   async search(compiled: CompiledQuery, generation: string, options: { limit: number; pause: () => Promise<void> }): Promise<SearchResult<StoredRelease>> {
     const load = (ids: readonly string[]) => this.store.releases.getMany(ids);
-    const entries = await this.store.search.candidates(findTriggerClauses(compiled.ast, 4) ?? []);
+    const entries = await this.store.search.candidates(findTriggerClauses(compiled.ast, 4) ?? [], excludedKeys(compiled.ast));
     if (entries) {
       await options.pause();
       return testCandidates(compiled, entries, { ...options, load });

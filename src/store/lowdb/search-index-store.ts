@@ -44,6 +44,8 @@ interface View {
   readonly segments: Segment[];
   /** Per segment: local ordinal → index into `docs`. */
   readonly maps: Int32Array[];
+  /** The same, -1 where a later entry of the release supersedes this one (its text is not current). */
+  readonly current: Int32Array[];
 }
 
 export class LowSearchIndex implements SearchIndexStore {
@@ -165,7 +167,7 @@ export class LowSearchIndex implements SearchIndexStore {
   /** The segments the manifest lists, with the newest entry of each release; undefined when the index is incomplete. */
   private async current(): Promise<View | undefined> {
     const m = await this.manifest();
-    if (!m) return (await this.releases.count()) === 0 ? { key: "", docs: [], segments: [], maps: [] } : undefined;
+    if (!m) return (await this.releases.count()) === 0 ? { key: "", docs: [], segments: [], maps: [], current: [] } : undefined;
     if (!m.complete) return undefined;
     const key = m.segments.map((s) => s.file).join(" ");
     if (this.view?.key === key) return this.view;
@@ -174,19 +176,23 @@ export class LowSearchIndex implements SearchIndexStore {
     const docs: FeedEntry[] = [];
     const at = new Map<string, number>();
     const maps: Int32Array[] = new Array(segments.length);
+    const current: Int32Array[] = new Array(segments.length);
     for (let s = segments.length - 1; s >= 0; s--) {
       const own = segments[s]!.docs;
       const map = new Int32Array(own.length);
+      const live = new Int32Array(own.length).fill(-1);
       for (let i = own.length - 1; i >= 0; i--) {
         const doc = own[i]!;
         let g = at.get(doc.id);
         if (g === undefined) {
           g = docs.push(doc) - 1;
           at.set(doc.id, g);
+          live[i] = g;
         }
         map[i] = g;
       }
       maps[s] = map;
+      current[s] = live;
     }
     // Newest first once here, so a query's candidates come out in that order by a numeric sort.
     const rank = docs.map((_, i) => i).sort((a, b) => newestFirst(docs[a]!, docs[b]!));
@@ -196,18 +202,19 @@ export class LowSearchIndex implements SearchIndexStore {
     });
     const sorted = rank.map((g) => docs[g]!);
     for (const map of maps) for (let i = 0; i < map.length; i++) map[i] = placeOf[map[i]!]!;
+    for (const live of current) for (let i = 0; i < live.length; i++) if (live[i]! >= 0) live[i] = placeOf[live[i]!]!;
     // Files no longer listed are dropped from memory.
     const listed = new Set(m.segments.map((s) => s.file));
     for (const file of this.segments.keys()) if (!listed.has(file)) this.segments.delete(file);
-    this.view = { key, docs: sorted, segments, maps };
+    this.view = { key, docs: sorted, segments, maps, current };
     return this.view;
   }
 
-  async candidates(clauses: readonly (readonly string[])[]): Promise<FeedEntry[] | undefined> {
+  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<FeedEntry[] | undefined> {
     await this.ctx.before();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.match(clauses);
+        return await this.match(clauses, without);
       } catch (error) {
         // A merge by the writer removed a segment between reading the manifest and the file.
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 2) throw error;
@@ -216,10 +223,22 @@ export class LowSearchIndex implements SearchIndexStore {
     }
   }
 
-  private async match(clauses: readonly (readonly string[])[]): Promise<FeedEntry[] | undefined> {
+  private async match(clauses: readonly (readonly string[])[], without: readonly string[]): Promise<FeedEntry[] | undefined> {
     const view = await this.current();
     if (!view) return undefined;
-    if (clauses.length === 0) return view.docs.slice();
+    // Releases whose current text holds a key of `without` (postings of superseded entries do not count).
+    const excluded = new Uint8Array(view.docs.length);
+    for (const key of new Set(without)) {
+      for (let s = 0; s < view.segments.length; s++) {
+        const ids = await view.segments[s]!.postings(key);
+        const live = view.current[s]!;
+        for (let i = 0; i < ids.length; i++) {
+          const g = live[ids[i]!]!;
+          if (g >= 0) excluded[g] = 1;
+        }
+      }
+    }
+    if (clauses.length === 0) return view.docs.filter((_, g) => excluded[g] === 0);
     let result: Set<number> | undefined;
     let steps = 0;
     for (const clause of clauses) {
@@ -235,7 +254,7 @@ export class LowSearchIndex implements SearchIndexStore {
           const map = view.maps[s]!;
           for (let i = 0; i < ids.length; i++) {
             const g = map[ids[i]!]!;
-            if (!result || result.has(g)) union.add(g);
+            if (excluded[g] === 0 && (!result || result.has(g))) union.add(g);
           }
         }
       }

@@ -34,9 +34,14 @@ export async function indexReleases(client: Sql, releases: readonly StoredReleas
 export class PgSearchIndex implements SearchIndexStore {
   constructor(private readonly db: Db, private readonly keys: SearchKeys | undefined) {}
 
-  async candidates(clauses: readonly (readonly string[])[]): Promise<FeedEntry[] | undefined> {
-    const params = clauses.map((c) => [...new Set(c)]);
-    const where = params.map((_, i) => `keys && $${i + 1}::text[]`).join(" and ");
+  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<FeedEntry[] | undefined> {
+    const params: string[][] = clauses.map((c) => [...new Set(c)]);
+    const conditions = params.map((_, i) => `keys && $${i + 1}::text[]`);
+    if (without.length > 0) {
+      params.push([...new Set(without)]);
+      conditions.push(`not (keys && $${params.length}::text[])`);
+    }
+    const where = conditions.join(" and ");
     const { rows } = await this.db.query<{ complete: string | null; id: string | null; date: string; updated_at: string }>(
       "search the index",
       `select m.value as complete, d.id, d.date, d.updated_at

@@ -52,6 +52,21 @@ describeEngines("state contract: search index", (engine) => {
     expect(ids(await again.search.candidates([[k("drone")]]))).toEqual([revised.id]);
   });
 
+  it("leaves out releases whose current text holds a key of `without`, not those whose earlier text did", async () => {
+    s = await engine.fresh({ searchKeys: keys });
+    const a = makeRelease("Knife crime and drugs gangs", "2023-10-01");
+    const b = makeRelease("Knife amnesty bins", "2023-10-02", { kind: "speech" });
+    const c = makeRelease("Knife arches in stations", "2023-10-03");
+    await s.store.commit({ releases: [a, b, c] });
+    expect(ids(await s.store.search.candidates([[k("knife")]], [k("drugs")]))).toEqual([b.id, c.id].sort());
+    expect(ids(await s.store.search.candidates([[k("knife")]], [k("drugs"), "kind:speech"]))).toEqual([c.id]);
+    expect(ids(await s.store.search.candidates([], [k("amnesty")]))).toEqual([a.id, c.id].sort());
+    // A revision drops the word: the release is a candidate again (its old postings do not exclude it).
+    const revised = { ...a, title: "Knife crime and gangs", summary: "Revised", body: [{ type: "paragraph" as const, text: "Knife crime and gangs." }], updatedAt: "2023-10-05T00:00:00.000Z" };
+    await s.store.commit({ releases: [revised] });
+    expect(ids(await s.store.search.candidates([[k("knife")]], [k("drugs")]))).toEqual([a.id, b.id, c.id].sort());
+  });
+
   it("is out of date after a commit by a handle without search keys, until rebuilt", async () => {
     s = await engine.fresh({ searchKeys: keys });
     const a = makeRelease("Border Force seizes firearms", "2023-10-01");
