@@ -162,17 +162,43 @@ export function excludedKeys(ast: QueryNode): string[] {
   return out;
 }
 
-/** The keys a release is found by: every term of its title, summary and body, and its `kind:` key. */
+/** The key of two terms next to each other in one piece of text (terms hold no space, so it is no term). */
+export function pairKey(first: string, second: string): string {
+  return `${first} ${second}`;
+}
+
+/**
+ * Clauses for the persisted index (a release must hold a key of each): the adjacent pairs of the
+ * query's top-level phrases (rare: `"facial recognition"` names only releases with those words
+ * side by side), then its trigger clauses. Empty when nothing is required (`NOT x`).
+ */
+export function searchClauses(ast: QueryNode): string[][] {
+  const phrases = ast.type === "phrase" ? [ast] : ast.type === "and" ? ast.children.filter((c) => c.type === "phrase") : [];
+  const pairs = new Set<string>();
+  for (const phrase of phrases) {
+    if (phrase.type !== "phrase") continue;
+    for (let i = 0; i + 1 < phrase.terms.length; i++) pairs.add(pairKey(phrase.terms[i]!, phrase.terms[i + 1]!));
+  }
+  return [...[...pairs].map((key) => [key]), ...(findTriggerClauses(ast, 4) ?? [])];
+}
+
+/** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key. */
 export function releaseSearchKeys(release: Release): string[] {
   const keys = new Set<string>();
-  const add = (term: string) => {
-    keys.add(term);
+  // A phrase never spans two pieces of text: pairs are taken within each.
+  const scan = (text: string) => {
+    let previous = "";
+    scanTokens(text, (term) => {
+      keys.add(term);
+      if (previous) keys.add(pairKey(previous, term));
+      previous = term;
+    });
   };
-  scanTokens(release.title, add);
-  scanTokens(release.summary, add);
+  scan(release.title);
+  scan(release.summary);
   for (const block of release.body) {
-    if (block.type === "paragraph") scanTokens(block.text, add);
-    else for (const item of block.items) scanTokens(item, add);
+    if (block.type === "paragraph") scan(block.text);
+    else for (const item of block.items) scan(item);
   }
   keys.add(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
   return [...keys];

@@ -1,8 +1,7 @@
 import type { StateStore } from "../core/ports.js";
 import type { StoredRelease } from "../core/release.js";
 import type { CompiledQuery } from "./compile-query.js";
-import { createSearchIndex, excludedKeys, testCandidates, type SearchResult, type SearchSort } from "./search-index.js";
-import { findTriggerClauses } from "./trigger-keys.js";
+import { createSearchIndex, excludedKeys, searchClauses, testCandidates, type SearchResult, type SearchSort } from "./search-index.js";
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
 import { evaluateQuery } from "./evaluate-query.js";
@@ -42,7 +41,7 @@ export interface StoredSearchOptions {
  * is rebuilt once; when that cannot be done (a read-only state) the releases are indexed in memory.
  */
 export async function searchStore(store: Pick<StateStore, "search" | "releases">, compiled: CompiledQuery, options: StoredSearchOptions): Promise<SearchResult<StoredRelease>> {
-  const clauses = findTriggerClauses(compiled.ast, 4) ?? [];
+  const clauses = searchClauses(compiled.ast);
   const load = (ids: readonly string[]) => store.releases.getMany(ids);
   const tested = { limit: options.limit, load, ...(options.sort ? { sort: options.sort } : {}), ...(options.pause ? { pause: options.pause } : {}) };
   const without = excludedKeys(compiled.ast);

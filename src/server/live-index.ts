@@ -4,8 +4,7 @@ import type { StateStore } from "../core/ports.js";
 import { ALL_FEED } from "../feeds/feed-names.js";
 import type { StoredRelease } from "../core/release.js";
 import type { CompiledQuery } from "../match/index.js";
-import { createSearchIndex, excludedKeys, testCandidates, type SearchIndex, type SearchResult } from "../match/search-index.js";
-import { findTriggerClauses } from "../match/trigger-keys.js";
+import { createSearchIndex, excludedKeys, searchClauses, testCandidates, type SearchIndex, type SearchResult } from "../match/search-index.js";
 
 /** Releases indexed between two yields to the event loop while building (keeps /healthz quick). */
 const BUILD_SLICE = 200;
@@ -38,7 +37,7 @@ export class LiveIndex {
    */
   async search(compiled: CompiledQuery, generation: string, options: { limit: number; pause: () => Promise<void> }): Promise<SearchResult<StoredRelease>> {
     const load = (ids: readonly string[]) => this.store.releases.getMany(ids);
-    const entries = await this.store.search.candidates(findTriggerClauses(compiled.ast, 4) ?? [], excludedKeys(compiled.ast));
+    const entries = await this.store.search.candidates(searchClauses(compiled.ast), excludedKeys(compiled.ast));
     if (entries) {
       await options.pause();
       return testCandidates(compiled, entries, { ...options, load });
