@@ -49,6 +49,8 @@ async function main(): Promise<void> {
   }
   // Not in the default set (several minutes, needs the SMTP child process): `npm run bench -- delivery`.
   if (only === "delivery") await printDelivery();
+  // Not in the default set (seeds 100,000 releases per engine): `npm run bench -- search`.
+  if (only === "search") await (await import("./search-bench.js")).benchSearch();
 }
 
 async function printDelivery(): Promise<void> {

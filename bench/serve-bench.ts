@@ -23,6 +23,7 @@ import { canonicalId, contentHash } from "../src/core/ids.js";
 import { addDays } from "../src/core/london.js";
 import type { StoredRelease } from "../src/core/release.js";
 import { archiveMonthOf } from "../src/feeds/index.js";
+import { releaseSearchKeys } from "../src/match/search-index.js";
 import { renderFeed } from "../src/pipeline/write-feeds.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 
@@ -33,7 +34,7 @@ const LIVE_QUERIES = 50;
 /** Engines to run (default both; PostgreSQL when PRESSROOM_BENCH_DATABASE_URL or PRESSROOM_TEST_DATABASE_URL is set). */
 const ENGINES = (process.env.PRESSROOM_BENCH_ENGINES ?? "lowdb,postgres").split(",");
 
-const WORDS = ("asylum police visa border crime knife drugs fraud terrorism policing immigration refugee hotel boats channel "
+export const WORDS = ("asylum police visa border crime knife drugs fraud terrorism policing immigration refugee hotel boats channel "
   + "passport cyber security victims violence prison courts officers funding grant review consultation strategy data "
   + "technology facial recognition vans patrols community neighbourhood safety investment training recruitment scheme "
   + "families children women girls modern slavery trafficking exploitation gangs county lines firearms licensing "
@@ -50,7 +51,7 @@ function wordsFor(i: number, k: number, n: number): string {
   return out.join(" ");
 }
 
-function syntheticRelease(i: number): StoredRelease {
+export function syntheticRelease(i: number): StoredRelease {
   // ~520 releases a month: one month's archive is about 1 MB.
   const date = addDays("2010-01-01", Math.floor(i / 17));
   const title = `Release ${i}: ${wordsFor(i, 0, 6)}`;
@@ -65,9 +66,11 @@ const config = parseConfig({ sources: [], feeds: { baseUrl: "http://bench.invali
 
 /** Seeds the state; returns the month whose archive is served. */
 async function seed(target: StateTarget): Promise<string> {
-  const store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), feedEntries: 50 });
+  // As the CLI opens it: every commit keeps the persisted search index the server answers from.
+  const store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), feedEntries: 50, searchKeys: releaseSearchKeys });
   try {
-    const batch = 500;
+    // Commits of 5,000: the figures are the server's, and smaller commits only make seeding slow.
+    const batch = 5_000;
     for (let start = 0; start < RELEASES; start += batch) {
       // Lets the lock's refresh timer run between units (a long synchronous stretch looks like a dead holder).
       await new Promise((r) => setImmediate(r));

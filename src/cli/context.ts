@@ -10,6 +10,7 @@ import { createMailTransport, type ComposeOptions, type MailTransport } from "..
 import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
 import { createHttpFetcher } from "../sources/index.js";
 import { PressroomError } from "../core/errors.js";
+import { releaseSearchKeys } from "../match/search-index.js";
 import { openState, redactUrl, type OpenStateOptions, type StateTarget } from "../store/index.js";
 import { createLogger, type LogLevel } from "./logger.js";
 
@@ -61,6 +62,8 @@ export async function openStateFor(
     clock: extra.clock ?? systemClock,
     feedEntries: loaded.config.feeds.entries,
     command: extra.command,
+    // Every commit keeps the persisted search index (`pressroom search`, live topic feeds).
+    searchKeys: releaseSearchKeys,
     ...(extra.mode ? { mode: extra.mode } : {}),
     ...(extra.lockWaitMs !== undefined ? { lockWaitMs: extra.lockWaitMs } : {}),
     ...(extra.log ? { log: extra.log } : {}),

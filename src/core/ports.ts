@@ -87,6 +87,27 @@ export interface ReleaseStore {
   all(): AsyncIterable<StoredRelease>;
 }
 
+/** The keys (terms, `kind:` keys) a release is found by in search; the engine stores them with the release. */
+export type SearchKeys = (release: StoredRelease) => readonly string[];
+
+/**
+ * The persisted search index (an inverted index: key → releases holding it), kept up to date by
+ * every commit that stores releases, in the same unit of work. It names candidates only: a caller
+ * loads them and tests its query (a revised release may still be listed under its old words).
+ */
+export interface SearchIndexStore {
+  /**
+   * Entries (id, London date, latest update) of the releases holding at least one key of every
+   * clause; of every release when `clauses` is empty; leaving out those whose current text holds
+   * any key of `without` (a query's `AND NOT word`). Newest first (date, update, then id). `undefined` when the index does not cover
+   * the state (written before the index existed, or by a handle opened without `SearchKeys`):
+   * `rebuild` it, or search without it.
+   */
+  candidates(clauses: readonly (readonly string[])[], without?: readonly string[]): Promise<FeedEntry[] | undefined>;
+  /** Indexes every stored release anew (durably), so `candidates` answers again. Needs `SearchKeys`. */
+  rebuild(): Promise<number>;
+}
+
 export interface FeedStore {
   /** Newest entries of a feed (capped by the store's `feedEntries`), newest first. */
   entries(feed: string): Promise<FeedEntry[]>;
@@ -251,6 +272,7 @@ export interface StateStore {
   readonly outbox: OutboxStore;
   readonly runs: RunStore;
   readonly leases: LeaseStore;
+  readonly search: SearchIndexStore;
   /** Commits one unit of work, all or nothing. */
   commit(change: StateCommit): Promise<CommitResult>;
   /**

@@ -1,6 +1,7 @@
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
+import type { QueryNode } from "./query-node.js";
 import { collectPositiveLeaves } from "./snippet.js";
 import { scanTokens, tokenize } from "./tokenize.js";
 import { findTriggerClauses, kindKey } from "./trigger-keys.js";
@@ -77,6 +78,10 @@ export class SearchIndex {
 
   /** Adds a release, or its new text (postings of the old text stay: they only add candidates). */
   add(release: Release & { readonly updatedAt?: string }): void {
+    this.addKeys(release, releaseSearchKeys(release));
+  }
+
+  private addKeys(release: Release & { readonly updatedAt?: string }, keys: readonly string[]): void {
     let ord = this.ordinals.get(release.id);
     if (ord === undefined) {
       ord = this.docs.length;
@@ -98,13 +103,7 @@ export class SearchIndex {
       }
       p.ids[p.n++] = own;
     };
-    const texts = [release.title, release.summary];
-    for (const block of release.body) {
-      if (block.type === "paragraph") texts.push(block.text);
-      else texts.push(...block.items);
-    }
-    for (const text of texts) scanTokens(text, (term) => post(term));
-    post(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
+    for (const key of keys) post(key);
     this.version++;
   }
 
@@ -134,17 +133,85 @@ export class SearchIndex {
     return [...(result ?? [])];
   }
 
-  private newestFirst = (a: number, b: number): number => {
-    const x = this.docs[a]!;
-    const y = this.docs[b]!;
-    return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : 0;
-  };
-
   /** Releases matching the compiled query, newest first (or by relevance), at most `limit`. */
   async search<R extends Release>(compiled: CompiledQuery, options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
     const found = this.candidates(compiled);
-    const order = found ?? this.docs.map((_, i) => i);
-    order.sort(this.newestFirst);
+    const order = (found ?? this.docs.map((_, i) => i)).map((ord) => this.docs[ord]!);
+    return testCandidates(compiled, order, options);
+  }
+}
+
+/** Newest first: London date, then latest update, then id (a total order, so every path agrees). */
+export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
+  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+
+/**
+ * Keys no match may hold: those of the query's top-level `NOT word` (unscoped) and `NOT kind:x`.
+ * A release holding one fails the query, so the index may leave it out of the candidates.
+ */
+export function excludedKeys(ast: QueryNode): string[] {
+  const negated = ast.type === "not" ? [ast] : ast.type === "and" ? ast.children.filter((c) => c.type === "not") : [];
+  const out: string[] = [];
+  for (const node of negated) {
+    if (node.type !== "not") continue;
+    const child = node.child;
+    if (child.type === "term" && !child.field) out.push(child.term);
+    else if (child.type === "kind") out.push(kindKey(child.value));
+  }
+  return out;
+}
+
+/** The key of two terms next to each other in one piece of text (terms hold no space, so it is no term). */
+export function pairKey(first: string, second: string): string {
+  return `${first} ${second}`;
+}
+
+/**
+ * Clauses for the persisted index (a release must hold a key of each): the adjacent pairs of the
+ * query's top-level phrases (rare: `"facial recognition"` names only releases with those words
+ * side by side), then its trigger clauses. Empty when nothing is required (`NOT x`).
+ */
+export function searchClauses(ast: QueryNode): string[][] {
+  const phrases = ast.type === "phrase" ? [ast] : ast.type === "and" ? ast.children.filter((c) => c.type === "phrase") : [];
+  const pairs = new Set<string>();
+  for (const phrase of phrases) {
+    if (phrase.type !== "phrase") continue;
+    for (let i = 0; i + 1 < phrase.terms.length; i++) pairs.add(pairKey(phrase.terms[i]!, phrase.terms[i + 1]!));
+  }
+  return [...[...pairs].map((key) => [key]), ...(findTriggerClauses(ast, 4) ?? [])];
+}
+
+/** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key. */
+export function releaseSearchKeys(release: Release): string[] {
+  const keys = new Set<string>();
+  // A phrase never spans two pieces of text: pairs are taken within each.
+  const scan = (text: string) => {
+    let previous = "";
+    scanTokens(text, (term) => {
+      keys.add(term);
+      if (previous) keys.add(pairKey(previous, term));
+      previous = term;
+    });
+  };
+  scan(release.title);
+  scan(release.summary);
+  for (const block of release.body) {
+    if (block.type === "paragraph") scan(block.text);
+    else for (const item of block.items) scan(item);
+  }
+  keys.add(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
+  return [...keys];
+}
+
+/**
+ * Loads candidates (entries of the releases that may match) newest first, in batches, and tests
+ * each with the compiled query: newest first stops once `limit` match; `relevance` tests them all
+ * and ranks them by `scoreRelease` (ties newest first).
+ */
+export async function testCandidates<R extends Release>(compiled: CompiledQuery, candidates: IndexedRelease[], options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
+  const order = candidates.sort(newestFirst);
+  {
     const batch = options.batch ?? 64;
     const hits: R[] = [];
     let tested = 0;
@@ -152,7 +219,7 @@ export class SearchIndex {
     for (let at = 0; at < order.length; at += batch) {
       if (!relevance && hits.length >= options.limit) break;
       if (at > 0 && options.pause) await options.pause();
-      const ids = order.slice(at, at + batch).map((ord) => this.docs[ord]!.id);
+      const ids = order.slice(at, at + batch).map((entry) => entry.id);
       const releases = await options.load(ids);
       tested += releases.length;
       for (const release of releases) {

@@ -1,5 +1,6 @@
 import type { SourceConfig } from "../config/schema.js";
 import { findExisting } from "../core/identity.js";
+import { redactUrls } from "../core/redact-url.js";
 import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
 import type { SourceBatch, SourceItem, SourceResult, SourceState } from "../core/source.js";
@@ -134,7 +135,7 @@ function sourceResult(source: SourceConfig, read: SourceResult, counts: { new: n
     revised: counts.revised,
     unchanged: counts.unchanged,
     baseline,
-    warnings: read.warnings,
+    warnings: read.warnings.map(redactUrls),
     durationMs: Date.now() - startedAt,
   };
 }

@@ -1,3 +1,4 @@
+import { redactUrl, redactUrls } from "../core/redact-url.js";
 import { describeError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 
@@ -14,9 +15,9 @@ export async function pingHub(hub: string, feedUrls: readonly string[], post: Fo
     try {
       const status = await post(hub, { "hub.mode": "publish", "hub.url": url });
       if (status >= 200 && status < 300) pinged++;
-      else log.warn("websub ping refused", { hub, url, status });
+      else log.warn("websub ping refused", { hub: redactUrl(hub), url: redactUrl(url), status });
     } catch (error) {
-      log.warn("websub ping failed", { hub, url, error: describeError(error) });
+      log.warn("websub ping failed", { hub: redactUrl(hub), url: redactUrl(url), error: redactUrls(describeError(error)) });
     }
   }
   return pinged;

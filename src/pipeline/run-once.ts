@@ -7,6 +7,7 @@ import { adapterFor } from "../sources/index.js";
 import { ingestSource, type Matchers, SourceReadFailure } from "./ingest-source.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { createFeedTopicMatcher, loadSubscriberMatcher } from "./plan-alerts.js";
+import { redactUrls } from "../core/redact-url.js";
 import { detectAnomalies, recordFailure } from "./source-health.js";
 import { syncConfigSubscriptions } from "./sync-subscriptions.js";
 import { backfillTopicFeeds } from "./backfill-topics.js";
@@ -84,9 +85,10 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
         cursor: state.cursor,
         ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total, "reading") } : {}),
       });
+      // Warnings are redacted where they are logged and kept (a streamed read's come in while it is stored).
       return { ok: true, read, startedAt };
     } catch (error) {
-      return { ok: false, error: describeError(error), startedAt };
+      return { ok: false, error: redactUrls(describeError(error)), startedAt };
     }
   };
 
@@ -106,7 +108,8 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
       return commitSource(source, { ok: false, error: describeError(error.error), startedAt: outcome.startedAt });
     }
     // Warnings of a streamed read are complete only now.
-    for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning });
+    // Logged and kept in summaries: never with a URL's credentials or query values.
+    for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning: redactUrls(warning) });
     enqueued += ingested.enqueued;
     const r = ingested.result;
     log.info("source polled", { source: source.id, status: r.status, new: r.new, revised: r.revised, unchanged: r.unchanged, baseline: r.baseline });

@@ -1,3 +1,4 @@
+import { redactUrls } from "../core/redact-url.js";
 import type { SourceRunResult } from "../core/run.js";
 import type { SourceCursor, SourceState } from "../core/source.js";
 
@@ -25,7 +26,7 @@ export function recordSuccess(state: SourceState, result: SourceRunResult, curso
 /** Source state after a failed read: cursor and releases untouched. */
 export function recordFailure(state: SourceState, error: string, now: Date): SourceState {
   const at = now.toISOString();
-  return { ...state, lastRunAt: at, lastError: error, lastErrorAt: at, consecutiveFailures: state.consecutiveFailures + 1 };
+  return { ...state, lastRunAt: at, lastError: redactUrls(error), lastErrorAt: at, consecutiveFailures: state.consecutiveFailures + 1 };
 }
 
 const median = (values: readonly number[]): number => {

@@ -144,8 +144,8 @@ export function createServer(options: ServerOptions): PressroomServer {
           const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
           listenUrl = `http://${shown}:${address.port}`;
           ctx.log.info("server listening", { url: listenUrl });
-          // Build the search index now, in slices, rather than on the first live query.
-          void ctx.generation.current().then((g) => ctx.liveIndex.at(g)).catch((error: unknown) => ctx.log.error("search index build failed", { error: describeError(error) }));
+          // An in-memory search index, if one is needed, is built now, in slices, rather than on the first live query.
+          void ctx.generation.current().then((g) => ctx.liveIndex.warm(g)).catch((error: unknown) => ctx.log.error("search index build failed", { error: describeError(error) }));
           resolve({ url: listenUrl });
         });
       }),

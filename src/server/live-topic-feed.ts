@@ -112,8 +112,7 @@ export async function serveLiveTopicFeed(ctx: ServerContext, req: IncomingMessag
     try {
       // One query computed at a time, yielding between steps: fifty at once never starve /healthz.
       return await ctx.liveLane.run(async () => {
-        const index = await ctx.liveIndex.at(version);
-        const { hits } = await index.search(compiled, { limit: ctx.config.feeds.entries, load: (ids) => ctx.store.releases.getMany(ids), pause: yieldNow });
+        const { hits } = await ctx.liveIndex.search(compiled, version, { limit: ctx.config.feeds.entries, pause: yieldNow });
         await yieldNow();
         return renderLiveFeed(ctx, query, hits, version);
       });

@@ -2,6 +2,7 @@
  * Polite HTTP GET for every live source: descriptive User-Agent, timeout, conditional GET, gzip,
  * streamed size limit, bounded manual redirects, Retry-After / exponential backoff on 429 and 503.
  */
+import { redactUrls } from "../core/redact-url.js";
 import { PressroomError } from "../core/errors.js";
 import type { HttpFetcher, HttpRequestOptions, HttpResult, HttpValidators } from "../core/source.js";
 import { decodeBody, readLimitedBody } from "./http-body.js";
@@ -66,7 +67,14 @@ export function createHttpFetcher(options: HttpFetcherOptions = {}): HttpFetcher
     random: options.random ?? Math.random,
     now: options.now ?? Date.now,
   };
-  return { get: (url, request) => getWithRetries(url, request ?? {}, settings) };
+  return { get: (url, request) => getWithRetries(url, request ?? {}, settings).catch((error: unknown) => { throw redactError(error); }) };
+}
+
+/** The same error, its message without the URL's credentials and query values (it is logged and stored in the source's health). */
+function redactError(error: unknown): unknown {
+  if (!(error instanceof PressroomError)) return error;
+  const message = redactUrls(error.message);
+  return message === error.message ? error : new PressroomError(error.code, message, { cause: error.cause });
 }
 
 async function getWithRetries(url: string, request: HttpRequestOptions, s: Settings): Promise<HttpResult> {

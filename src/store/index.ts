@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
-import type { StateStore } from "../core/ports.js";
+import type { SearchKeys, StateStore } from "../core/ports.js";
 import { openLowdbState } from "./lowdb/open-lowdb-state.js";
 import { openPostgresState } from "./postgres/open-postgres-state.js";
 import { PressroomError, isPressroomError } from "../core/errors.js";
@@ -25,13 +25,15 @@ export interface OpenStateOptions {
   readonly log?: Logger;
   /** lowdb: told at once when the state is busy and the open must wait. */
   readonly onLockWait?: (holder: string, waitMs: number) => void;
+  /** Keys a release is found by in search (`releaseSearchKeys` of src/match): commits keep the persisted index with them. */
+  readonly searchKeys?: SearchKeys;
 }
 
 /** Opens the state behind the port. Only the CLI (and tests) choose an engine. */
 export async function openState(target: StateTarget, options: OpenStateOptions): Promise<StateStore> {
   const { clock, feedEntries, log, command } = options;
   if (target.kind === "postgres") {
-    return openPostgresState(target.url, { clock, ...(feedEntries ? { feedEntries } : {}), ...(log ? { log } : {}), ...(command ? { command } : {}) });
+    return openPostgresState(target.url, { clock, ...(feedEntries ? { feedEntries } : {}), ...(log ? { log } : {}), ...(command ? { command } : {}), ...(options.searchKeys ? { searchKeys: options.searchKeys } : {}) });
   }
   return openLowdbState(target.dir, {
     clock,
@@ -41,6 +43,7 @@ export async function openState(target: StateTarget, options: OpenStateOptions):
     ...(command ? { command } : {}),
     ...(log ? { log } : {}),
     ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
+    ...(options.searchKeys ? { searchKeys: options.searchKeys } : {}),
   });
 }
 

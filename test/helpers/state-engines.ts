@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
 import { fixedClock, type Clock } from "../../src/core/clock.js";
-import type { StateStore } from "../../src/core/ports.js";
+import type { SearchKeys, StateStore } from "../../src/core/ports.js";
 import { createFreshDatabase } from "../../bench/fresh-database.js";
 
 /*
@@ -19,6 +19,8 @@ export type EngineName = "lowdb" | "postgres";
 export interface OpenOptions {
   readonly clock?: Clock;
   readonly feedEntries?: number;
+  /** Keys commits index releases with (the CLI passes `releaseSearchKeys`); without, the search index is marked out of date. */
+  readonly searchKeys?: SearchKeys;
 }
 
 /** One state of one engine, in a temp folder or a fresh database. */
@@ -62,7 +64,7 @@ const lowdbCase: EngineCase = {
     const dir = await mkdtemp(join(tmpdir(), "pressroom-state-"));
     const handles: StateStore[] = [];
     const open = async (o: OpenOptions = options) => {
-      const store = await openLowdbState(dir, { clock: o.clock ?? fixedClock(DEFAULT_NOW), ...(o.feedEntries ? { feedEntries: o.feedEntries } : {}), lockWaitMs: 2_000 });
+      const store = await openLowdbState(dir, { clock: o.clock ?? fixedClock(DEFAULT_NOW), ...(o.feedEntries ? { feedEntries: o.feedEntries } : {}), ...(o.searchKeys ? { searchKeys: o.searchKeys } : {}), lockWaitMs: 2_000 });
       handles.push(store);
       return store;
     };
@@ -92,7 +94,7 @@ const postgresCase: EngineCase = {
     const dir = await mkdtemp(join(tmpdir(), "pressroom-pgstate-"));
     const handles: StateStore[] = [];
     const open = async (o: OpenOptions = options) => {
-      const store = await openPostgresState(db.url, { clock: o.clock ?? fixedClock(DEFAULT_NOW), ...(o.feedEntries ? { feedEntries: o.feedEntries } : {}) });
+      const store = await openPostgresState(db.url, { clock: o.clock ?? fixedClock(DEFAULT_NOW), ...(o.feedEntries ? { feedEntries: o.feedEntries } : {}), ...(o.searchKeys ? { searchKeys: o.searchKeys } : {}) });
       handles.push(store);
       return store;
     };

@@ -1,8 +1,8 @@
 import { PressroomError } from "../../core/errors.js";
 import { formatLondonDate } from "../../core/london.js";
-import type { StoredRelease } from "../../core/release.js";
 import { compileQuery, formatHighlighted } from "../../match/index.js";
-import { createSearchIndex, type SearchSort } from "../../match/search-index.js";
+import type { SearchSort } from "../../match/search-index.js";
+import { searchStore } from "../../match/search-releases.js";
 import { withState, type GlobalOptions } from "../context.js";
 
 export interface SearchOptions extends GlobalOptions {
@@ -14,19 +14,21 @@ export interface SearchOptions extends GlobalOptions {
 }
 
 /**
- * `pressroom search "<query>"`: what a topic would have matched, with highlighted snippets. The
- * releases are indexed (tokenised once, text not kept) and only the candidates the index names are
- * loaded and tested: newest first stops once `--limit` match.
+ * `pressroom search "<query>"`: what a topic would have matched, with highlighted snippets. Answered
+ * from the state's persisted search index (kept by every commit): only the candidates it names are
+ * loaded and tested, newest first, stopping once `--limit` match.
  */
 export async function searchCommand(options: SearchOptions): Promise<number> {
   const sort = (options.sort ?? "newest") as SearchSort;
   if (sort !== "newest" && sort !== "relevance") throw new PressroomError("USAGE", `--sort must be newest or relevance (got ${options.sort})`);
   const compiled = compileQuery(options.query);
   const { hits, total } = await withState(options, "pressroom search", async (store) => {
-    const index = createSearchIndex();
-    for await (const release of store.releases.all()) index.add(release);
-    const result = await index.search<StoredRelease>(compiled, { limit: options.limit, sort, load: (ids) => store.releases.getMany(ids) });
-    return { hits: result.hits, total: index.size };
+    const result = await searchStore(store, compiled, {
+      limit: options.limit,
+      sort,
+      onRebuild: () => process.stderr.write("pressroom: indexing every release for search (once: later commits keep the index up to date)…\n"),
+    });
+    return { hits: result.hits, total: await store.releases.count() };
   }, "shared");
   if (options.json) {
     const rows = hits.map((release) => {

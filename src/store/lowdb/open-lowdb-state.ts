@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import type { Clock } from "../../core/clock.js";
 import { PressroomError } from "../../core/errors.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
-import type { CommitResult, LeaseStore, StateCommit, StateRecord, StateStore } from "../../core/ports.js";
+import type { CommitResult, LeaseStore, SearchKeys, StateCommit, StateRecord, StateStore } from "../../core/ports.js";
 import type { Ctx } from "./context.js";
 import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
@@ -15,6 +15,7 @@ import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VER
 import { migrateV1 } from "./migrate-v1.js";
 import { eventLines, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
+import { LowSearchIndex } from "./search-index-store.js";
 import { LowRuns, LowSources } from "./sources-runs.js";
 import { acquireStateLock, type HeldLock } from "./state-lock.js";
 import { LowSubscriptions } from "./subscriptions.js";
@@ -35,6 +36,8 @@ export interface LowdbStateOptions {
   readonly log?: Logger;
   /** Called at once when the lock is busy and the store starts waiting for it. */
   readonly onLockWait?: (holder: string, waitMs: number) => void;
+  /** Keys a release is found by: each commit indexes its releases with them (without, the index is marked out of date). */
+  readonly searchKeys?: SearchKeys;
   /** Tests: SIGKILL this process right after its Nth durable write. */
   readonly crashAfterWrites?: number;
 }
@@ -338,9 +341,11 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   const sources = new LowSources(ctx);
   const runs = new LowRuns(ctx);
   parts = { feeds, outbox, subscriptions };
+  const search = new LowSearchIndex(ctx, releases, options.searchKeys, log);
 
   const commit = (change: StateCommit): Promise<CommitResult> =>
     ctx.write(async () => {
+      const indexed = await search.stage(change.releases ?? []);
       if (change.releases?.length) await releases.stage(change.releases);
       const placed = await feeds.stage(change.placements ?? [], change.ensureFeeds ?? [], change.dirty ?? []);
       if (change.source) await sources.stage(change.source);
@@ -348,10 +353,11 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const files = await docs.staged();
       if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
       const gen = ctx.nextGeneration();
-      await ctx.unit({ files: [...files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
       gen.committed();
       outbox.applied(events);
       feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
+      await indexed.after();
       return { enqueued: added, placedFeeds: placed };
     });
 
@@ -379,6 +385,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     outbox,
     runs,
     leases: processLeases(),
+    search,
     commit,
     async secret(fromEnv) {
       if (fromEnv) return fromEnv;
@@ -443,10 +450,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
         let batch: NonNullable<StateCommit["releases"]>[number][] = [];
         const flushReleases = async () => {
           if (batch.length === 0) return;
+          const indexed = await search.stage(batch);
           await releases.stage(batch);
           const gen = ctx.nextGeneration();
-          await ctx.unit({ files: [...(await docs.staged()), gen.file] });
+          await ctx.unit({ files: [...(await docs.staged()), ...indexed.files, gen.file] });
           gen.committed();
+          await indexed.after();
           batch = [];
         };
         let deliveries: import("../../core/subscription.js").Delivery[] = [];

@@ -104,6 +104,22 @@ const MIGRATIONS: readonly Migration[] = [
       alter table feed_documents alter column xml set compression lz4;
     `,
   },
+  {
+    // The search index (pg-search-index.ts): complete at once on an empty state, else rebuilt on first use.
+    version: 3,
+    sql: `
+      create table search_docs (
+        id text collate "C" primary key references releases (id) on delete cascade,
+        date text not null,
+        updated_at text not null,
+        keys text[] not null
+      );
+      create index search_docs_keys on search_docs using gin (keys);
+      insert into pressroom_meta (key, value)
+        select 'search_complete', case when exists (select 1 from releases) then 'false' else 'true' end
+        on conflict (key) do nothing;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

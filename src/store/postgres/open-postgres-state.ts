@@ -2,7 +2,7 @@ import pg from "pg";
 import type { Clock } from "../../core/clock.js";
 import { describeError, PressroomError } from "../../core/errors.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
-import type { StateStore } from "../../core/ports.js";
+import type { SearchKeys, StateStore } from "../../core/ports.js";
 import { migrate } from "./migrate.js";
 import { commitChange } from "./pg-commit.js";
 import { exportState, importState, isEmptyState } from "./pg-copy.js";
@@ -13,6 +13,7 @@ import { readGeneration, readSecret } from "./pg-meta.js";
 import { PgOutboxStore } from "./pg-outbox.js";
 import { PgReleaseStore } from "./pg-releases.js";
 import { PgRunStore } from "./pg-runs.js";
+import { PgSearchIndex } from "./pg-search-index.js";
 import { PgSourceStore } from "./pg-sources.js";
 import { PgSubscriptionStore } from "./pg-subscriptions.js";
 
@@ -25,6 +26,8 @@ export interface PostgresStateOptions {
   readonly log?: Logger;
   /** The command running (`run`, `serve`, `daemon`): the connections' application_name. */
   readonly command?: string;
+  /** Keys a release is found by: each commit indexes its releases with them (without, the index is marked out of date). */
+  readonly searchKeys?: SearchKeys;
 }
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -84,12 +87,13 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
     outbox: new PgOutboxStore(db, options.clock),
     runs: new PgRunStore(db),
     leases: new PgLeaseStore(db),
-    commit: (change) => commitChange(db, change, feedEntries),
+    search: new PgSearchIndex(db, options.searchKeys),
+    commit: (change) => commitChange(db, change, feedEntries, options.searchKeys),
     secret: (fromEnv) => readSecret(db, fromEnv),
     generation: () => readGeneration(db),
     isEmpty: () => isEmptyState(db),
     exportRecords: () => exportState(db),
-    importRecords: (records) => importState(db, records, feedEntries),
+    importRecords: (records) => importState(db, records, feedEntries, options.searchKeys),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -1,14 +1,16 @@
-import type { CommitResult, StateCommit } from "../../core/ports.js";
+import type { CommitResult, SearchKeys, StateCommit } from "../../core/ports.js";
 import { bumpGeneration, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty, placeEntries } from "./pg-feeds.js";
 import { insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
+import { indexReleases } from "./pg-search-index.js";
 import { putSources } from "./pg-sources.js";
 
 /** One unit of work in one transaction: releases, placements, feeds, deliveries, the source's state. */
-export async function commitChange(db: Db, change: StateCommit, feedEntries: number): Promise<CommitResult> {
+export async function commitChange(db: Db, change: StateCommit, feedEntries: number, searchKeys?: SearchKeys): Promise<CommitResult> {
   return db.tx("commit", async (client) => {
     await upsertReleases(client, change.releases ?? []);
+    await indexReleases(client, change.releases ?? [], searchKeys);
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);
     await markDirty(client, change.dirty ?? []);

@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { PressroomError } from "../../core/errors.js";
-import type { FeedDocument, FeedEntry, StateRecord } from "../../core/ports.js";
+import type { FeedDocument, FeedEntry, SearchKeys, StateRecord } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import type { RunSummary, RunTotals } from "../../core/run.js";
 import type { SourceState } from "../../core/source.js";
@@ -9,6 +9,7 @@ import { bumpGeneration, chunk, storeError, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
 import { insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
+import { indexReleases } from "./pg-search-index.js";
 import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
 import { putSources } from "./pg-sources.js";
 
@@ -84,7 +85,7 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
 }
 
 /** Loads records into an empty state, in transactions of up to PAGE records. Returns counts by type. */
-export async function importState(db: Db, records: AsyncIterable<StateRecord>, feedEntries: number): Promise<Record<string, number>> {
+export async function importState(db: Db, records: AsyncIterable<StateRecord>, feedEntries: number, searchKeys?: SearchKeys): Promise<Record<string, number>> {
   if (!(await isEmptyState(db))) {
     throw new PressroomError("STATE_NOT_EMPTY", `store: ${db.location} is not empty; copy-state loads only into an empty state (use a new database).`);
   }
@@ -94,7 +95,7 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
     if (batch.length === 0) return;
     const records = batch;
     batch = [];
-    await db.tx("import records", (client) => importBatch(client, records, feedEntries));
+    await db.tx("import records", (client) => importBatch(client, records, feedEntries, searchKeys));
   };
   for await (const record of records) {
     counts[record.type] = (counts[record.type] ?? 0) + 1;
@@ -105,9 +106,10 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
   return counts;
 }
 
-async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number): Promise<void> {
+async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number, searchKeys?: SearchKeys): Promise<void> {
   const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
   await upsertReleases(client, of("release").map((r) => r.release));
+  await indexReleases(client, of("release").map((r) => r.release), searchKeys);
   for (const r of of("feed-entries")) {
     await ensureFeeds(client, [r.feed]);
     const entries = r.entries.slice(0, feedEntries);
