@@ -27,12 +27,13 @@ export interface Segment {
 /** Docs and postings built in memory, from releases or by merging segments. */
 export class SegmentBuilder {
   readonly docs: FeedEntry[] = [];
-  private readonly lists = new Map<string, { ids: Uint32Array; n: number }>();
+  /** Per key, its ordinals (plain arrays: most keys, word pairs above all, hold one or two). */
+  private readonly lists = new Map<string, number[]>();
 
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
-    for (const key of new Set(keys(release))) this.post(key, ord);
+    for (const key of keys(release)) this.post(key, ord); // a repeated key is posted once (see post)
   }
 
   addDoc(doc: FeedEntry): number {
@@ -43,22 +44,13 @@ export class SegmentBuilder {
   /** Ordinals must be posted in ascending order per key. */
   post(key: string, ord: number): void {
     const list = this.lists.get(key);
-    if (!list) {
-      this.lists.set(key, { ids: Uint32Array.of(ord), n: 1 });
-      return;
-    }
-    if (list.ids[list.n - 1] === ord) return;
-    if (list.n === list.ids.length) {
-      const grown = new Uint32Array(Math.max(4, Math.ceil(list.n * 1.5)));
-      grown.set(list.ids);
-      list.ids = grown;
-    }
-    list.ids[list.n++] = ord;
+    if (!list) this.lists.set(key, [ord]);
+    else if (list[list.length - 1] !== ord) list.push(ord);
   }
 
   toJson(): string {
     const keys: Record<string, number[]> = {};
-    for (const [key, list] of this.lists) keys[key] = Array.from(list.ids.subarray(0, list.n));
+    for (const [key, list] of this.lists) keys[key] = list;
     return JSON.stringify({ docs: this.docs.map((d) => [d.id, d.date, d.updatedAt]), keys });
   }
 
@@ -71,13 +63,13 @@ export class SegmentBuilder {
     let total = 0;
     terms.forEach((t, i) => {
       dictOffsets[i + 1] = dictOffsets[i]! + dict[i]!.length;
-      total += this.lists.get(t)!.n;
+      total += this.lists.get(t)!.length;
       postOffsets[i + 1] = total;
     });
     const postings = new Uint32Array(total);
     terms.forEach((t, i) => {
       const list = this.lists.get(t)!;
-      postings.set(list.ids.subarray(0, list.n), postOffsets[i]!);
+      postings.set(list, postOffsets[i]!);
     });
     const length = Buffer.alloc(4);
     length.writeUInt32LE(header.length);
