@@ -6,9 +6,8 @@ import { loadConfig, parseConfig, type LoadedConfig } from "../config/load.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
-import { createMailTransport, type ComposeOptions, type MailTransport } from "../mail/index.js";
+import type { ComposeOptions, MailTransport } from "../mail/index.js";
 import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
-import { createHttpFetcher } from "../sources/index.js";
 import { PressroomError } from "../core/errors.js";
 import { releaseSearchKeys } from "../match/search-index.js";
 import { openState, redactUrl, type OpenStateOptions, type StateTarget } from "../store/index.js";
@@ -87,8 +86,13 @@ export async function withState<T>(options: GlobalOptions, command: string, work
   }
 }
 
-/** `.eml` files go under the state folder's `outbox/` when no SMTP server is configured. */
-export function createCliTransport(options: GlobalOptions, connections?: number): MailTransport {
+/**
+ * `.eml` files go under the state folder's `outbox/` when no SMTP server is configured. Mail (and,
+ * in openContext, the sources) are loaded only by the commands that use them, so `search`,
+ * `status` and the subscription commands start without them.
+ */
+export async function createCliTransport(options: GlobalOptions, connections?: number): Promise<MailTransport> {
+  const { createMailTransport } = await import("../mail/index.js");
   const smtpUrl = process.env.PRESSROOM_SMTP_URL;
   return createMailTransport({ ...(smtpUrl ? { smtpUrl } : {}), outboxDir: join(resolve(options.state), "outbox"), ...(connections ? { connections } : {}) });
 }
@@ -132,7 +136,8 @@ export async function openContext(options: GlobalOptions & { command: string; al
   const store = await openStateFor(options, loaded, { command: options.command, log, clock });
   try {
     const secret = await store.secret(secretFromEnv());
-    const transport = createCliTransport(options, loaded.config.mail.connections);
+    const transport = await createCliTransport(options, loaded.config.mail.connections);
+    const { createHttpFetcher } = await import("../sources/index.js");
     const deps: PipelineDeps = {
       config: loaded.config,
       baseDir: loaded.baseDir,

@@ -3,7 +3,6 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { SearchKeys, StateStore } from "../core/ports.js";
 import { openLowdbState } from "./lowdb/open-lowdb-state.js";
-import { openPostgresState } from "./postgres/open-postgres-state.js";
 import { PressroomError, isPressroomError } from "../core/errors.js";
 import { acquireStateLock } from "./lowdb/state-lock.js";
 
@@ -33,6 +32,8 @@ export interface OpenStateOptions {
 export async function openState(target: StateTarget, options: OpenStateOptions): Promise<StateStore> {
   const { clock, feedEntries, log, command } = options;
   if (target.kind === "postgres") {
+    // node-postgres is loaded only by a state that uses it.
+    const { openPostgresState } = await import("./postgres/open-postgres-state.js");
     return openPostgresState(target.url, { clock, ...(feedEntries ? { feedEntries } : {}), ...(log ? { log } : {}), ...(command ? { command } : {}), ...(options.searchKeys ? { searchKeys: options.searchKeys } : {}) });
   }
   return openLowdbState(target.dir, {

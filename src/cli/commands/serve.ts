@@ -19,7 +19,7 @@ export interface ServeOptions extends GlobalOptions {
  */
 export async function startServing(loaded: LoadedConfig, globals: GlobalOptions, log: Logger, options: { port?: number; host?: string }) {
   const store = await openStateFor(globals, loaded, { command: "pressroom serve", mode: "shared", lockWaitMs: 5_000, log });
-  const transport = createCliTransport(globals);
+  const transport = await createCliTransport(globals);
   const close = async () => {
     await transport.close();
     await store.close();
