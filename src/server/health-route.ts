@@ -62,17 +62,43 @@ export async function collectHealth(ctx: ServerContext): Promise<HealthReport> {
 
 /** A report is reused for this long while the state's generation is unchanged (a probe storm reads nothing). */
 const HEALTH_REUSE_MS = 1_000;
-const lastReports = new WeakMap<ServerContext, { generation: string; at: number; report: Promise<HealthReport> }>();
+/**
+ * Past HEALTH_REUSE_MS, and up to this age, a report is still answered at once while a fresh one is
+ * read in the background: under load (the database busy with live queries) a probe never waits for
+ * the state. An older report, or one of another generation, is read before answering.
+ */
+const HEALTH_STALE_MS = 10_000;
+
+interface KeptReport {
+  readonly generation: string;
+  readonly at: number;
+  readonly report: Promise<HealthReport>;
+  refreshing?: boolean;
+}
+
+const lastReports = new WeakMap<ServerContext, KeptReport>();
+
+function readReport(ctx: ServerContext, generation: string): KeptReport {
+  const kept: KeptReport = { generation, at: Date.now(), report: collectHealth(ctx) };
+  kept.report.catch(() => {
+    if (lastReports.get(ctx) === kept) lastReports.delete(ctx);
+  });
+  return kept;
+}
 
 /** `GET /healthz`: 200 when healthy, 503 when a configured source is failing. */
 export async function serveHealth(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const generation = await ctx.generation.current();
-  const now = Date.now();
   let last = lastReports.get(ctx);
-  if (!last || last.generation !== generation || now - last.at > HEALTH_REUSE_MS) {
-    last = { generation, at: now, report: collectHealth(ctx) };
+  const age = last ? Date.now() - last.at : Number.POSITIVE_INFINITY;
+  if (!last || last.generation !== generation || age > HEALTH_STALE_MS) {
+    last = readReport(ctx, generation);
     lastReports.set(ctx, last);
-    last.report.catch(() => lastReports.delete(ctx));
+  } else if (age > HEALTH_REUSE_MS && !last.refreshing) {
+    last.refreshing = true;
+    const next = readReport(ctx, generation);
+    // The fresh report replaces the kept one once read; until then the kept one answers.
+    next.report.then(() => { if (lastReports.get(ctx)?.generation === generation) lastReports.set(ctx, next); }, () => { last!.refreshing = false; });
   }
   const report = await last.report;
   sendJson(res, report.status === "ok" ? 200 : 503, report, req.method === "HEAD");
