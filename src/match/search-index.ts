@@ -146,6 +146,11 @@ export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
   return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
 }
 
+function isNewestFirst(list: readonly IndexedRelease[]): boolean {
+  for (let i = 1; i < list.length; i++) if (newestFirst(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
+}
+
 /**
  * Keys no match may hold: those of the query's top-level `NOT word` (unscoped) and `NOT kind:x`.
  * A release holding one fails the query, so the index may leave it out of the candidates.
@@ -210,7 +215,9 @@ export function releaseSearchKeys(release: Release): string[] {
  * and ranks them by `scoreRelease` (ties newest first).
  */
 export async function testCandidates<R extends Release>(compiled: CompiledQuery, candidates: IndexedRelease[], options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
-  const order = candidates.sort(newestFirst);
+  // The stores give candidates newest first already: checking that is one pass, where sorting
+  // 90,000 candidates (`NOT asylum`) held the event loop for tens of milliseconds.
+  const order = isNewestFirst(candidates) ? candidates : candidates.sort(newestFirst);
   {
     const batch = options.batch ?? 64;
     const hits: R[] = [];
