@@ -60,6 +60,9 @@ export interface SourceContext {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** Items per unit of work: a streamed read hands them over in batches of this size, and the pipeline commits the same. */
+export const ITEMS_PER_UNIT = 2_000;
+
 /** Items a large read hands over while it reads (see `SourceResult.batches`), with its progress in bytes. */
 export interface SourceBatch {
   readonly items: readonly SourceItem[];

@@ -29,9 +29,23 @@ export function releasePageUrl(baseUrl: string, releaseId: string): string {
 export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[]): string {
   const sorted = sortForFeed(releases);
   const entries = meta.maxEntries === undefined ? sorted : sorted.slice(0, Math.max(0, meta.maxEntries));
+  // `feed` writes the document and its head; the entries, the bulk of the bytes, are printed
+  // directly (see renderAtomEntry) and go where `feed` would have put them, before `</feed>`.
+  const head = finishAtomXml(feedHead(meta).atom1(), meta);
+  const fallback = Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated;
+  const pageBase = meta.releasePageBase;
+  const linkOf = (release: StoredRelease) => (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
+  const end = head.lastIndexOf("\n</feed>");
+  let body = "";
+  for (const release of entries) body += renderAtomEntry(release, fallback, linkOf, entryIdFor(release.id));
+  return head.slice(0, end) + body + head.slice(end);
+}
+
+/** The `feed` document of a feed's metadata, without entries: id, title, updated, author, links. */
+export function feedHead(meta: FeedMeta): Feed {
   const alternate = meta.alternateUrl === undefined ? undefined : requireUrl(meta.alternateUrl, "alternate URL");
   const hub = meta.hubUrl === undefined ? undefined : requireUrl(meta.hubUrl, "WebSub hub URL");
-  const feed = new Feed({
+  return new Feed({
     id: textForFeed(meta.id),
     title: textForFeed(meta.title),
     updated: Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated,
@@ -42,14 +56,4 @@ export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[
     ...(hub ? { hub } : {}),
     ...(meta.subtitle ? { description: textForFeed(meta.subtitle) } : {}),
   });
-  // `feed` writes the document and its head; the entries, the bulk of the bytes, are printed
-  // directly (see renderAtomEntry) and go where `feed` would have put them, before `</feed>`.
-  const head = finishAtomXml(feed.atom1(), meta);
-  const fallback = Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated;
-  const pageBase = meta.releasePageBase;
-  const linkOf = (release: StoredRelease) => (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
-  const end = head.lastIndexOf("\n</feed>");
-  let body = "";
-  for (const release of entries) body += renderAtomEntry(release, fallback, linkOf, entryIdFor(release.id));
-  return head.slice(0, end) + body + head.slice(end);
 }

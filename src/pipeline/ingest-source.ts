@@ -3,7 +3,7 @@ import { findExisting } from "../core/identity.js";
 import { redactUrls } from "../core/redact-url.js";
 import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
-import type { SourceBatch, SourceItem, SourceResult, SourceState } from "../core/source.js";
+import { ITEMS_PER_UNIT, type SourceBatch, type SourceItem, type SourceResult, type SourceState } from "../core/source.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
@@ -22,8 +22,6 @@ export interface IngestOutcome {
   readonly enqueued: number;
 }
 
-/** Items committed per unit of work: a big import is many bounded commits, never one huge one. */
-export const INGEST_CHUNK = 2_000;
 
 /** Subscription feeds a release appears in (archives are planned by month). */
 function feedsOf(release: StoredRelease, feedTopics: Matchers["feedTopics"]): string[] {
@@ -46,8 +44,8 @@ async function* chunksOf(read: SourceResult): AsyncGenerator<SourceBatch> {
     return;
   }
   const total = read.items.length;
-  for (let start = 0; start < total || start === 0; start += INGEST_CHUNK) {
-    yield { items: read.items.slice(start, start + INGEST_CHUNK), done: Math.min(total, start + INGEST_CHUNK), total };
+  for (let start = 0; start < total || start === 0; start += ITEMS_PER_UNIT) {
+    yield { items: read.items.slice(start, start + ITEMS_PER_UNIT), done: Math.min(total, start + ITEMS_PER_UNIT), total };
   }
 }
 

@@ -1,4 +1,5 @@
 import { describeError } from "../core/errors.js";
+import { settlesWithin } from "../core/settles-within.js";
 import type { Logger } from "../core/logger.js";
 
 export type RunReason = "initial" | "schedule" | "daily-digest" | "weekly-digest";
@@ -41,15 +42,7 @@ export function createRunGuard(work: (reason: RunReason) => Promise<void>, log: 
       closed = true;
       const running = inFlight;
       if (!running) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      try {
-        return await Promise.race([running.then(() => true), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return settlesWithin(running, timeoutMs);
     },
   };
 }

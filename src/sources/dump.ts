@@ -5,7 +5,7 @@
 import { basename, resolve } from "node:path";
 import type { DumpSourceConfig } from "../config/schema.js";
 import { isPressroomError, PressroomError } from "../core/errors.js";
-import type { SourceAdapter, SourceContext, SourceItem, SourceResult } from "../core/source.js";
+import { ITEMS_PER_UNIT, type SourceAdapter, type SourceContext, type SourceItem, type SourceResult } from "../core/source.js";
 import { readDumpCursor, writeDumpCursor, type InboxEntry } from "./dump-cursor.js";
 import { hashContent, hashDumpFile, readDumpFile, resolveDumpTarget, type DumpFileInfo } from "./dump-files.js";
 import { streamDumpFile } from "./dump-stream.js";
@@ -68,8 +68,6 @@ async function readUrl(config: DumpSourceConfig, url: string, context: SourceCon
   return { status: "ok", items, cursor, warnings };
 }
 
-/** Releases handed over at a time by a streamed dump: one unit of work of the pipeline. */
-export const DUMP_BATCH = 2_000;
 
 /**
  * A dump file is streamed (see `streamDumpFile`): a 100,000-release dump is never held whole. A
@@ -87,7 +85,7 @@ async function readFileSource(config: DumpSourceConfig, file: DumpFileInfo, cont
     display: file.path,
     name: file.name,
     department: config.department,
-    batchSize: DUMP_BATCH,
+    batchSize: ITEMS_PER_UNIT,
     warnings,
     ...(expectedHash === undefined ? {} : { expectedHash }),
     onHash: (read) => { hash = read; },

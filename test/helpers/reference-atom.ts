@@ -1,11 +1,11 @@
-import { Feed, type Item } from "feed";
-import { entryIdFor, releasePageUrl } from "../../src/feeds/render-atom.js";
+import type { Item } from "feed";
+import { entryIdFor, feedHead, releasePageUrl } from "../../src/feeds/render-atom.js";
 import type { StoredRelease } from "../../src/core/release.js";
-import { escapeHtml, stripXmlInvalid } from "../../src/core/text.js";
+import { escapeHtml } from "../../src/core/text.js";
 import { EMPTY_FEED_UPDATED, publishedOf, sortForFeed, updatedOf } from "../../src/feeds/entry-order.js";
 import { finishAtomXml } from "../../src/feeds/feed-history.js";
 import type { FeedMeta } from "../../src/feeds/feed-meta.js";
-import { normaliseUrl, requireUrl, textForFeed } from "../../src/feeds/feed-text.js";
+import { normaliseUrl, textForFeed } from "../../src/feeds/feed-text.js";
 import { kindLabel, kindSlug } from "../../src/feeds/feed-names.js";
 import { renderHtmlBody } from "../../src/feeds/html-body.js";
 
@@ -14,7 +14,6 @@ import { renderHtmlBody } from "../../src/feeds/html-body.js";
  * as Pressroom rendered feeds before it printed entries itself. Tests compare `renderAtomFeed`
  * with it byte for byte.
  */
-const GENERATOR = "Pressroom";
 
 /** One release as a `feed` item. Every text is HTML-escaped for `feed`'s `type="html"` CDATA. */
 function itemFor(release: StoredRelease, fallback: Date, pageBase: string | undefined): Item {
@@ -42,19 +41,8 @@ function itemFor(release: StoredRelease, fallback: Date, pageBase: string | unde
 export function renderAtomFeedWithFeedPackage(meta: FeedMeta, releases: readonly StoredRelease[]): string {
   const sorted = sortForFeed(releases);
   const entries = meta.maxEntries === undefined ? sorted : sorted.slice(0, Math.max(0, meta.maxEntries));
-  const alternate = meta.alternateUrl === undefined ? undefined : requireUrl(meta.alternateUrl, "alternate URL");
-  const hub = meta.hubUrl === undefined ? undefined : requireUrl(meta.hubUrl, "WebSub hub URL");
-  const feed = new Feed({
-    id: textForFeed(meta.id),
-    title: textForFeed(meta.title),
-    updated: Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated,
-    generator: GENERATOR,
-    author: { name: textForFeed(meta.author?.name ?? GENERATOR) },
-    feed: requireUrl(meta.selfUrl, "feed self URL"),
-    ...(alternate ? { link: alternate } : {}),
-    ...(hub ? { hub } : {}),
-    ...(meta.subtitle ? { description: textForFeed(meta.subtitle) } : {}),
-  });
+  // The head comes from the same `feed` document; the entries go through `feed` here as well.
+  const feed = feedHead(meta);
   const fallback = Number.isNaN(meta.updated.getTime()) ? EMPTY_FEED_UPDATED : meta.updated;
   for (const release of entries) feed.addItem(itemFor(release, fallback, meta.releasePageBase));
   return finishAtomXml(feed.atom1(), meta);

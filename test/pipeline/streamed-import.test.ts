@@ -2,7 +2,7 @@ import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { runOnce } from "../../src/pipeline/run-once.js";
-import { DUMP_BATCH } from "../../src/sources/dump.js";
+import { ITEMS_PER_UNIT } from "../../src/core/source.js";
 import { openHarness } from "../helpers/pipeline-harness.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { describeEngines, type TestState } from "../helpers/state-engines.js";
@@ -35,7 +35,7 @@ describeEngines("a dump larger than one unit of work", (engine) => {
   });
 
   it("is stored batch by batch as it is read, completely, with progress to the file's size", async () => {
-    const count = 2 * DUMP_BATCH + 321;
+    const count = 2 * ITEMS_PER_UNIT + 321;
     const path = join(dir, "big.txt");
     await writeFile(path, dumpOf(count));
     const config = { sources: [{ id: "big", type: "dump", path }], feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }] } };

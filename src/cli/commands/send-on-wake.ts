@@ -1,4 +1,5 @@
 import { describeError } from "../../core/errors.js";
+import { settlesWithin } from "../../core/settles-within.js";
 import type { Logger } from "../../core/logger.js";
 import { flushOutbox } from "../../mail/index.js";
 import { listenPostgresChanges } from "../../store/postgres/index.js";
@@ -84,15 +85,7 @@ export async function startWakeSender(options: {
       await listener.close();
       const inFlight = sending;
       if (!inFlight) return true;
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      try {
-        return await Promise.race([inFlight.then(() => true), timedOut]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return settlesWithin(inFlight, timeoutMs);
     },
   };
 }
