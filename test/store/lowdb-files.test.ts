@@ -96,6 +96,30 @@ describe("lowdb state files", () => {
     for (const d of ["releases", "keys", "titles", "feeds", "feed-index", "queue", "subscriptions"]) expect([d, (await stat(join(state, d))).mode & 0o777]).toEqual([d, 0o700]);
   });
 
+  it("reads a month's releases one by one: a corrupt one is reported, its month never rewritten", async () => {
+    const store = await open();
+    const a = makeRelease("Knife crime action plan", "2023-10-05");
+    const b = makeRelease("Asylum hotels update", "2023-10-06");
+    await store.commit({ releases: [a, b] });
+    await store.close();
+    const shard = join(dir, "releases/2023-10.json");
+    // The frame is whole; one release's text is not JSON (a bare word where a value belongs).
+    const text = (await readFile(shard, "utf8")).replace(`"title":${JSON.stringify(b.title)}`, '"title":broken');
+    expect(text).toContain('"title":broken');
+    await writeFile(shard, text);
+    const again = await open();
+    // The sound release of that month is read; the broken one is named as corrupt.
+    expect((await again.releases.get(a.id))?.title).toBe(a.title);
+    const error = await again.releases.get(b.id).catch((e: unknown) => e);
+    expect(isPressroomError(error, "STATE_CORRUPT")).toBe(true);
+    expect((error as Error).message).toContain(shard);
+    // A commit into that month fails before writing anything, and leaves the file as it was.
+    const commitError = await again.commit({ releases: [makeRelease("Another October release", "2023-10-20")] }).catch((e: unknown) => e);
+    expect(isPressroomError(commitError, "STATE_CORRUPT")).toBe(true);
+    expect(await readFile(shard, "utf8")).toBe(text);
+    expect((await again.releases.get(a.id))?.title).toBe(a.title);
+  });
+
   it("reports a corrupt file, never overwrites it, and keeps the rest working", async () => {
     const store = await open();
     const a = makeRelease("Knife crime action plan", "2023-10-05");

@@ -222,7 +222,11 @@ export class Disk {
   /** A JSON document, or undefined when absent; an unparseable file is STATE_CORRUPT. */
   async readJson<T>(rel: string): Promise<T | undefined> {
     const text = await this.readText(rel);
-    if (text === undefined) return undefined;
+    return text === undefined ? undefined : this.parseJson<T>(rel, text);
+  }
+
+  /** The JSON document in `text` (read from `rel`); unparseable is STATE_CORRUPT. */
+  parseJson<T>(rel: string, text: string): T {
     try {
       const data = JSON.parse(text) as T | null;
       if (data === null) throw new Error("the file holds null");

@@ -32,6 +32,9 @@ export class Docs {
   /** Bulky documents held, least recently used first (month files: a long import must not hold every month). */
   private readonly bulky = new Map<string, true>();
 
+  /** Documents read by their own parser from the file's text (undefined from it: parsed as JSON). */
+  private readonly readers: { match: (rel: string) => boolean; read: (text: string, file: string) => unknown }[] = [];
+
   /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
   private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => string }[] = [];
 
@@ -40,6 +43,22 @@ export class Docs {
   /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would). */
   serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => string): void {
     this.serializers.push({ match, serialize: serialize as (doc: unknown) => string });
+  }
+
+  /**
+   * Documents matching `match` are read by `read(text, file)`; when it gives undefined the text is
+   * parsed as JSON (a corrupt file is then reported as usual).
+   */
+  readWith<T>(match: (rel: string) => boolean, read: (text: string, file: string) => T | undefined): void {
+    this.readers.push({ match, read });
+  }
+
+  private async read(rel: string): Promise<unknown> {
+    const reader = this.readers.find((r) => r.match(rel));
+    if (!reader) return this.disk.readJson<unknown>(rel);
+    const text = await this.disk.readText(rel);
+    if (text === undefined) return undefined;
+    return reader.read(text, this.disk.path(rel)) ?? this.disk.parseJson(rel, text);
   }
 
   get<T>(rel: string, init: () => T): Promise<T> {
@@ -51,7 +70,7 @@ export class Docs {
     }
     if (!doc) {
       doc = (async () => {
-        const data = await this.disk.readJson<unknown>(rel);
+        const data = await this.read(rel);
         const fresh = init();
         return data === undefined ? fresh : checkShape(this.disk.path(rel), data, fresh);
       })();

@@ -2,9 +2,10 @@ import { PressroomError } from "../../core/errors.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
-import { yieldNow } from "./disk.js";
+import { corrupt, yieldNow } from "./disk.js";
 import type { Docs } from "./docs.js";
 import { isMonthFile, keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
+import { sliceMonth } from "./month-slices.js";
 
 interface MonthDoc {
   releases: Record<string, StoredRelease>;
@@ -26,6 +27,8 @@ interface MonthsDoc {
 interface Slot {
   value?: StoredRelease;
   json?: string;
+  /** The file the JSON was read from (named when it does not parse). */
+  file?: string;
 }
 
 /** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`): where the release most likely is. */
@@ -35,13 +38,27 @@ const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
  * Releases in month shards (`releases/YYYY-MM.json`), reachable by identity key through 256 hash
  * shards (`keys/xx.json`) and by title key through 256 more (`titles/xx.json`), so no lookup scans
  * a month and a commit rewrites only the shards its releases touch. A held month keeps each release's
- * JSON once made, so writing a month stringifies only the releases that changed.
+ * JSON once made, so writing a month stringifies only the releases that changed. A month is read
+ * as each release's JSON text, parsed when that release is first asked for: a reader of a few
+ * releases of a month (the server's candidates, a lookup by key) does not build the other 500.
  */
 export class LowReleases implements ReleaseStore {
   private readonly slots = new WeakMap<MonthDoc, Map<string, Slot>>();
 
   constructor(private readonly docs: Docs, private readonly before: () => Promise<void>) {
     docs.serializeWith<MonthDoc>(isMonthFile, (doc) => this.serializeMonth(doc));
+    docs.readWith<MonthDoc>(isMonthFile, (text, file) => this.readMonth(text, file));
+  }
+
+  /** A month file's releases as unparsed slots (undefined: not the plain frame, parse it whole). */
+  private readMonth(text: string, file: string): MonthDoc | undefined {
+    const cut = sliceMonth(text);
+    if (!cut) return undefined;
+    const doc: MonthDoc = { releases: {} };
+    const slots = new Map<string, Slot>();
+    for (const [id, json] of cut) slots.set(id, { json, file });
+    this.slots.set(doc, slots);
+    return doc;
   }
 
   private month(month: string) {
@@ -63,13 +80,22 @@ export class LowReleases implements ReleaseStore {
     if (!slots || Object.keys(doc).length !== 1) return JSON.stringify(doc);
     const parts: string[] = [];
     for (const [id, slot] of slots) {
+      // A release never parsed is checked before its text is written again: a corrupt month is
+      // reported and left as it is, never rewritten.
+      if (slot.value === undefined) LowReleases.read(slot);
       slot.json ??= JSON.stringify(slot.value);
       parts.push(`${JSON.stringify(id)}:${slot.json}`);
     }
     return `{"releases":{${parts.join(",")}}}`;
   }
   private static read(slot: Slot): StoredRelease {
-    slot.value ??= JSON.parse(slot.json!) as StoredRelease;
+    if (slot.value === undefined) {
+      try {
+        slot.value = JSON.parse(slot.json!) as StoredRelease;
+      } catch (error) {
+        throw corrupt(slot.file ?? "(a month file)", (error as Error).message, error);
+      }
+    }
     return slot.value;
   }
   private keyShard(key: string) {
