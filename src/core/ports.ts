@@ -91,19 +91,29 @@ export interface ReleaseStore {
 export type SearchKeys = (release: StoredRelease) => readonly string[];
 
 /**
+ * A query's candidates from the persisted search index, newest first (London date, latest update,
+ * then id), handed over a batch at a time: a caller that needs only the newest few matches reads
+ * only as far as it must, and the engine finds no more than that.
+ */
+export interface SearchCandidates {
+  /** Up to `n` more entries; fewer once the end is near, none after it. */
+  next(n: number): Promise<FeedEntry[]>;
+}
+
+/**
  * The persisted search index (an inverted index: key → releases holding it), kept up to date by
  * every commit that stores releases, in the same unit of work. It names candidates only: a caller
- * loads them and tests its query (a revised release may still be listed under its old words).
+ * loads them and tests its query.
  */
 export interface SearchIndexStore {
   /**
-   * Entries (id, London date, latest update) of the releases holding at least one key of every
-   * clause; of every release when `clauses` is empty; leaving out those whose current text holds
-   * any key of `without` (a query's `AND NOT word`). Newest first (date, update, then id). `undefined` when the index does not cover
-   * the state (written before the index existed, or by a handle opened without `SearchKeys`):
+   * Entries (id, London date, latest update) of the releases whose current text holds at least one
+   * key of every clause; of every release when `clauses` is empty; leaving out those whose current
+   * text holds any key of `without` (a query's `AND NOT word`). `undefined` when the index does not
+   * cover the state (written before the index existed, or by a handle opened without `SearchKeys`):
    * `rebuild` it, or search without it.
    */
-  candidates(clauses: readonly (readonly string[])[], without?: readonly string[]): Promise<FeedEntry[] | undefined>;
+  candidates(clauses: readonly (readonly string[])[], without?: readonly string[]): Promise<SearchCandidates | undefined>;
   /** Indexes every stored release anew (durably), so `candidates` answers again. Needs `SearchKeys`. */
   rebuild(): Promise<number>;
 }

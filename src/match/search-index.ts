@@ -1,3 +1,4 @@
+import type { SearchCandidates } from "../core/ports.js";
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
@@ -30,7 +31,7 @@ export interface SearchOptions {
 
 export interface SearchResult<R extends Release> {
   readonly hits: R[];
-  /** Releases that held every trigger key (the ones worth testing), before the limit. */
+  /** Candidates read from the index (releases that hold every trigger key; reading stops once enough match). */
   readonly candidates: number;
   /** Releases actually loaded and tested. */
   readonly tested: number;
@@ -137,7 +138,7 @@ export class SearchIndex {
   async search<R extends Release>(compiled: CompiledQuery, options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
     const found = this.candidates(compiled);
     const order = (found ?? this.docs.map((_, i) => i)).map((ord) => this.docs[ord]!);
-    return testCandidates(compiled, order, options);
+    return testCandidates(compiled, listCandidates(order), options);
   }
 }
 
@@ -149,6 +150,19 @@ export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
 function isNewestFirst(list: readonly IndexedRelease[]): boolean {
   for (let i = 1; i < list.length; i++) if (newestFirst(list[i - 1]!, list[i]!) > 0) return false;
   return true;
+}
+
+/** Candidates held in a list, handed over newest first (sorted here unless they already are: checking is one pass, sorting 90,000 held an event loop for tens of milliseconds). */
+export function listCandidates(entries: IndexedRelease[]): SearchCandidates {
+  const order = isNewestFirst(entries) ? entries : entries.sort(newestFirst);
+  let at = 0;
+  return {
+    next: async (n) => {
+      const out = order.slice(at, at + n);
+      at += out.length;
+      return out;
+    },
+  };
 }
 
 /**
@@ -210,23 +224,24 @@ export function releaseSearchKeys(release: Release): string[] {
 }
 
 /**
- * Loads candidates (entries of the releases that may match) newest first, in batches, and tests
- * each with the compiled query: newest first stops once `limit` match; `relevance` tests them all
- * and ranks them by `scoreRelease` (ties newest first).
+ * Reads candidates newest first, in batches, loads them and tests each with the compiled query:
+ * newest first stops once `limit` match (so only as many candidates are read as that takes);
+ * `relevance` tests them all and ranks them by `scoreRelease` (ties newest first).
  */
-export async function testCandidates<R extends Release>(compiled: CompiledQuery, candidates: IndexedRelease[], options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
-  // The stores give candidates newest first already: checking that is one pass, where sorting
-  // 90,000 candidates (`NOT asylum`) held the event loop for tens of milliseconds.
-  const order = isNewestFirst(candidates) ? candidates : candidates.sort(newestFirst);
+export async function testCandidates<R extends Release>(compiled: CompiledQuery, candidates: SearchCandidates, options: Omit<SearchOptions, "load"> & { load: (ids: readonly string[]) => Promise<R[]> }): Promise<SearchResult<R>> {
   const batch = options.batch ?? 64;
   const hits: R[] = [];
+  let read = 0;
   let tested = 0;
   const relevance = options.sort === "relevance";
-  for (let at = 0; at < order.length; at += batch) {
+  for (;;) {
     if (!relevance && hits.length >= options.limit) break;
-    if (at > 0 && options.pause) await options.pause();
-    const ids = order.slice(at, at + batch).map((entry) => entry.id);
-    const releases = await options.load(ids);
+    if (read > 0 && options.pause) await options.pause();
+    // Newest first, the first batch is the limit: where candidates are matches, no more is read.
+    const entries = await candidates.next(read === 0 && !relevance ? Math.max(1, Math.min(batch, options.limit)) : batch);
+    if (entries.length === 0) break;
+    read += entries.length;
+    const releases = await options.load(entries.map((entry) => entry.id));
     tested += releases.length;
     for (const release of releases) {
       if (!relevance && hits.length >= options.limit) break;
@@ -236,9 +251,9 @@ export async function testCandidates<R extends Release>(compiled: CompiledQuery,
   if (relevance) {
     const scored = hits.map((release, i) => ({ release, i, score: scoreRelease(compiled, release) }));
     scored.sort((a, b) => b.score - a.score || a.i - b.i);
-    return { hits: scored.slice(0, options.limit).map((s) => s.release), candidates: order.length, tested };
+    return { hits: scored.slice(0, options.limit).map((s) => s.release), candidates: read, tested };
   }
-  return { hits, candidates: order.length, tested };
+  return { hits, candidates: read, tested };
 }
 
 /** Relevance: occurrences of the query's positive terms, a title hit counting five, a summary hit two. */

@@ -79,6 +79,6 @@ describeEngines("search from the persisted index", (engine) => {
     const got = await searchStore(keyed, compileQuery("asylum OR hotel"), { limit: 100, onRebuild: () => rebuilt++ });
     expect(rebuilt).toBe(1);
     expect(got.hits.map((r) => r.id)).toEqual(naive(releases, "asylum OR hotel", "newest", 100));
-    expect((await keyed.search.candidates([]))?.length).toBe(30);
+    expect((await (await keyed.search.candidates([]))?.next(100))?.length).toBe(30);
   });
 });

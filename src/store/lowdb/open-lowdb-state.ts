@@ -236,12 +236,12 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
       if (mode === "shared") await refresh();
     },
-    write: <T>(work: () => Promise<T>, writeOptions?: { readonly deferHint?: boolean }): Promise<T> => {
+    write: <T>(work: () => Promise<T>, writeOptions?: { readonly deferHint?: boolean; readonly noWait?: boolean }): Promise<T> => {
       const run = async (): Promise<T> => {
         if (closed) throw new PressroomError("STATE_IO", `store: the state in ${root} was closed`);
         let perWrite: HeldLock | undefined;
         if (mode === "shared") {
-          perWrite = await acquireStateLock(root, lockOptions);
+          perWrite = await acquireStateLock(root, writeOptions?.noWait ? { ...lockOptions, waitMs: 0 } : lockOptions);
           try {
             if (await disk.readText(JOURNAL) !== undefined) {
               await recoverJournal(disk, log);
@@ -526,6 +526,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       await chain.catch(() => {});
       await hinting;
       closed = true;
+      search.close();
       try {
         await indexSync?.checkpoint();
       } catch (error) {

@@ -1,19 +1,24 @@
 import type { Logger } from "../../core/logger.js";
-import type { FeedEntry, SearchIndexStore, SearchKeys } from "../../core/ports.js";
+import type { SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import type { Ctx } from "./context.js";
 import { yieldNow } from "./disk.js";
 import type { LowReleases } from "./releases.js";
-import { openBinarySegment, parseJsonSegment, SegmentBuilder, type Segment } from "./search-segment.js";
+import { finishSegment, parseJsonSegment, SegmentBuilder, type Segment, type SegmentContents } from "./search-segment.js";
+import { encodeSegment, openFileSegment } from "./search-segment-file.js";
+import { readV1Segment } from "./search-segment-v1.js";
+import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
 
 /*
  * The lowdb engine's search index: segments under `search/`, listed oldest first by
  * `search/manifest.json`. A commit of releases adds one small JSON segment and the new manifest to
  * its own unit of work (so the index never disagrees with the releases); afterwards, when eight
- * segments of one size class pile up at the tail, they are merged into one binary segment (a
+ * segments of one size class pile up at the tail, they are merged into one `.idx` segment (a
  * derived file: written, then the manifest, then the inputs removed; a crash in between leaves
  * only an unlisted file). Work per release stays logarithmic: nothing rewrites the whole index
- * to record one release.
+ * to record one release. A query opens each segment cheaply and reads only the postings of its
+ * keys, newest first (segment-candidates.ts). `.bin` segments of earlier versions still answer,
+ * read whole, until the next writer rewrites them as `.idx`.
  */
 
 export const SEARCH_MANIFEST = "search/manifest.json";
@@ -29,28 +34,55 @@ interface Manifest {
   segments: { file: string; docs: number }[];
 }
 
-/** Newest first: London date, then latest update, then id (the order search shows). */
-function newestFirst(x: FeedEntry, y: FeedEntry): number {
-  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-}
-
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 3);
-const segmentFile = (n: number, ext: "json" | "bin") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
+const segmentFile = (n: number, ext: "json" | "idx") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
+/** A segment of an earlier version, rewritten by the next writer. */
+const isOldSegment = (file: string) => file.endsWith(".bin");
 
-interface View {
-  readonly key: string;
-  /** The newest entry of every indexed release. */
-  readonly docs: FeedEntry[];
-  readonly segments: Segment[];
-  /** Per segment: local ordinal → index into `docs`. */
-  readonly maps: Int32Array[];
-  /** The same, -1 where a later entry of the release supersedes this one (its text is not current). */
-  readonly current: Int32Array[];
+/** Joins segments' contents (oldest first): a later segment's entry of a release supersedes an earlier one's. */
+function joinContents(parts: readonly SegmentContents[]): SegmentContents {
+  const docs = parts.flatMap((p) => p.docs);
+  const lists = new Map<string, Uint32Array[]>();
+  let offset = 0;
+  for (const part of parts) {
+    part.keys.forEach((key, i) => {
+      const own = part.postings[i]!;
+      const shifted = offset === 0 ? own : own.map((ord) => ord + offset);
+      const list = lists.get(key);
+      if (list) list.push(shifted);
+      else lists.set(key, [shifted]);
+    });
+    offset += part.docs.length;
+  }
+  const joined = function* (): Generator<readonly [string, ArrayLike<number>]> {
+    for (const [key, list] of lists) {
+      if (list.length === 1) {
+        yield [key, list[0]!];
+        continue;
+      }
+      const all = new Uint32Array(list.reduce((n, l) => n + l.length, 0));
+      let at = 0;
+      for (const l of list) {
+        all.set(l, at);
+        at += l.length;
+      }
+      yield [key, all];
+    }
+  };
+  return finishSegment(docs, joined());
 }
+
+/** How long a segment the manifest no longer lists stays open for a query still reading it. */
+const RETIRE_MS = 5 * 60_000;
+const UPGRADE_RETRY_MS = 10 * 60_000;
 
 export class LowSearchIndex implements SearchIndexStore {
+  /** Open segments by file (an `.idx` segment holds its file open). */
   private readonly segments = new Map<string, Segment>();
-  private view: View | undefined;
+  /** When rewriting segments of an earlier version last failed (tried again after UPGRADE_RETRY_MS). */
+  private upgradeFailedAt = Number.NEGATIVE_INFINITY;
+  /** Segments dropped from the manifest, closed a while later (a query may still be reading one). */
+  private readonly retiring = new Set<{ segment: Segment; timer: NodeJS.Timeout }>();
 
   constructor(private readonly ctx: Ctx, private readonly releases: LowReleases, private readonly keys: SearchKeys | undefined, private readonly log: Logger) {}
 
@@ -82,14 +114,16 @@ export class LowSearchIndex implements SearchIndexStore {
   }
 
   /**
-   * A big JSON segment (a large import) is rewritten as a binary one at once, so that a query reads
-   * only the postings it needs; then the tail is merged while it holds MERGE_FANIN segments of one
-   * size class.
+   * Segments of an earlier version are rewritten as `.idx`; a big JSON segment (a large import) is
+   * rewritten at once, so that a query reads only the postings it needs; then the tail is merged
+   * while it holds MERGE_FANIN segments of one size class.
    */
   private async mergeDue(m: Manifest): Promise<void> {
     let manifest = m;
-    const last = manifest.segments[manifest.segments.length - 1];
-    if (last && last.file.endsWith(".json") && last.docs >= BINARY_FROM) manifest = await this.merge(manifest, manifest.segments.length - 1);
+    for (let i = 0; i < manifest.segments.length; i++) if (isOldSegment(manifest.segments[i]!.file)) manifest = await this.merge(manifest, i, i + 1);
+    const count = manifest.segments.length;
+    const last = manifest.segments[count - 1];
+    if (last && last.file.endsWith(".json") && last.docs >= BINARY_FROM) manifest = await this.merge(manifest, count - 1, count);
     for (;;) {
       const tail = manifest.segments;
       if (tail.length < MERGE_FANIN) return;
@@ -97,55 +131,26 @@ export class LowSearchIndex implements SearchIndexStore {
       let from = tail.length;
       while (from > 0 && sizeClass(tail[from - 1]!.docs) === last) from--;
       if (tail.length - from < MERGE_FANIN) return;
-      manifest = await this.merge(manifest, from);
+      manifest = await this.merge(manifest, from, tail.length);
     }
   }
 
-  private async merge(m: Manifest, from: number): Promise<Manifest> {
-    const inputs = m.segments.slice(from);
-    const builder = new SegmentBuilder();
-    const ordOf = new Map<string, number>();
-    const maps: Int32Array[] = [];
-    const loaded: Segment[] = [];
-    for (const input of inputs) loaded.push(await this.segment(input.file));
-    // The newest entry of a release wins; its older postings are dropped (the newest segment holds all its keys).
-    for (let s = loaded.length - 1; s >= 0; s--) {
-      const docs = loaded[s]!.docs;
-      const map = new Int32Array(docs.length).fill(-1);
-      // Within a segment too, the later entry of a release committed twice at once wins.
-      for (let i = docs.length - 1; i >= 0; i--) {
-        const doc = docs[i]!;
-        if (ordOf.has(doc.id)) continue;
-        const ord = builder.addDoc(doc);
-        ordOf.set(doc.id, ord);
-        map[i] = ord;
-      }
-      maps[s] = map;
-    }
-    const lists = new Map<string, number[]>();
-    for (let s = 0; s < loaded.length; s++) {
-      const map = maps[s]!;
-      for (const [key, ids] of await loaded[s]!.entries()) {
-        let list = lists.get(key);
-        if (!list) lists.set(key, (list = []));
-        for (let i = 0; i < ids.length; i++) {
-          const ord = map[ids[i]!]!;
-          if (ord >= 0) list.push(ord);
-        }
-      }
+  /** Replaces segments `from`…`to - 1` of the manifest by one `.idx` segment in their place. */
+  private async merge(m: Manifest, from: number, to: number): Promise<Manifest> {
+    const inputs = m.segments.slice(from, to);
+    const parts: SegmentContents[] = [];
+    for (const input of inputs) {
+      parts.push(await (await this.segment(input.file)).contents());
       await yieldNow();
     }
-    for (const [key, list] of lists) {
-      list.sort((a, b) => a - b);
-      for (const ord of list) builder.post(key, ord);
-    }
-    const file = segmentFile(m.next, "bin");
-    await this.ctx.disk.write(file, builder.toBinary());
-    const next: Manifest = { complete: m.complete, next: m.next + 1, segments: [...m.segments.slice(0, from), { file, docs: builder.docs.length }] };
+    const merged = joinContents(parts);
+    const file = segmentFile(m.next, "idx");
+    await this.ctx.disk.write(file, encodeSegment(merged));
+    const next: Manifest = { complete: m.complete, next: m.next + 1, segments: [...m.segments.slice(0, from), { file, docs: merged.docs.length }, ...m.segments.slice(to)] };
     await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(next));
     for (const input of inputs) {
       await this.ctx.disk.remove(input.file);
-      this.segments.delete(input.file);
+      this.retire(input.file);
     }
     return next;
   }
@@ -154,115 +159,84 @@ export class LowSearchIndex implements SearchIndexStore {
     const held = this.segments.get(file);
     if (held) return held;
     let segment: Segment;
-    if (file.endsWith(".bin")) segment = await openBinarySegment(this.ctx.disk.path(file));
+    if (file.endsWith(".idx")) segment = openFileSegment(this.ctx.disk.path(file));
+    else if (isOldSegment(file)) segment = await readV1Segment(this.ctx.disk.path(file));
     else {
       const text = await this.ctx.disk.readText(file);
       if (text === undefined) throw Object.assign(new Error(`${file} is missing`), { code: "ENOENT" });
       segment = parseJsonSegment(text);
     }
+    // Another query may have opened it meanwhile: keep one.
+    const again = this.segments.get(file);
+    if (again) {
+      segment.close();
+      return again;
+    }
     this.segments.set(file, segment);
     return segment;
   }
 
-  /** The segments the manifest lists, with the newest entry of each release; undefined when the index is incomplete. */
-  private async current(): Promise<View | undefined> {
-    const m = await this.manifest();
-    if (!m) return (await this.releases.count()) === 0 ? { key: "", docs: [], segments: [], maps: [], current: [] } : undefined;
-    if (!m.complete) return undefined;
-    const key = m.segments.map((s) => s.file).join(" ");
-    if (this.view?.key === key) return this.view;
-    const segments: Segment[] = [];
-    for (const s of m.segments) segments.push(await this.segment(s.file));
-    const docs: FeedEntry[] = [];
-    const at = new Map<string, number>();
-    const maps: Int32Array[] = new Array(segments.length);
-    const current: Int32Array[] = new Array(segments.length);
-    for (let s = segments.length - 1; s >= 0; s--) {
-      const own = segments[s]!.docs;
-      const map = new Int32Array(own.length);
-      const live = new Int32Array(own.length).fill(-1);
-      for (let i = own.length - 1; i >= 0; i--) {
-        const doc = own[i]!;
-        let g = at.get(doc.id);
-        if (g === undefined) {
-          g = docs.push(doc) - 1;
-          at.set(doc.id, g);
-          live[i] = g;
-        }
-        map[i] = g;
-      }
-      maps[s] = map;
-      current[s] = live;
-    }
-    // Newest first once here, so a query's candidates come out in that order by a numeric sort.
-    const rank = docs.map((_, i) => i).sort((a, b) => newestFirst(docs[a]!, docs[b]!));
-    const placeOf = new Int32Array(docs.length);
-    rank.forEach((g, place) => {
-      placeOf[g] = place;
-    });
-    const sorted = rank.map((g) => docs[g]!);
-    for (const map of maps) for (let i = 0; i < map.length; i++) map[i] = placeOf[map[i]!]!;
-    for (const live of current) for (let i = 0; i < live.length; i++) if (live[i]! >= 0) live[i] = placeOf[live[i]!]!;
-    // Files no longer listed are dropped from memory.
-    const listed = new Set(m.segments.map((s) => s.file));
-    for (const file of this.segments.keys()) if (!listed.has(file)) this.segments.delete(file);
-    this.view = { key, docs: sorted, segments, maps, current };
-    return this.view;
+  private retire(file: string): void {
+    const segment = this.segments.get(file);
+    if (!segment) return;
+    this.segments.delete(file);
+    const entry = {
+      segment,
+      timer: setTimeout(() => {
+        this.retiring.delete(entry);
+        segment.close();
+      }, RETIRE_MS).unref(),
+    };
+    this.retiring.add(entry);
   }
 
-  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<FeedEntry[] | undefined> {
+  /**
+   * Rewrites segments of an earlier version as `.idx` now, if this process may write without waiting
+   * (a `pressroom search` beside a running daemon does not wait: the daemon's next commit does it).
+   */
+  private async upgrade(): Promise<Manifest | undefined> {
+    return this.ctx.write(async () => {
+      let m = await this.manifest();
+      for (let i = 0; m?.complete && i < m.segments.length; i++) if (isOldSegment(m.segments[i]!.file)) m = await this.merge(m, i, i + 1);
+      return m;
+    }, { noWait: true });
+  }
+
+  /** The segments the manifest lists, oldest first; undefined when the index is incomplete. */
+  private async current(): Promise<Segment[] | undefined> {
+    let m = await this.manifest();
+    if (!m) return (await this.releases.count()) === 0 ? [] : undefined;
+    if (!m.complete) return undefined;
+    if (m.segments.some((s) => isOldSegment(s.file)) && Date.now() - this.upgradeFailedAt >= UPGRADE_RETRY_MS) {
+      try {
+        m = (await this.upgrade()) ?? m;
+      } catch (error) {
+        // A read-only state, or the lock busy: the old segments answer, more slowly.
+        this.upgradeFailedAt = Date.now();
+        this.log.info("search index left in its earlier format for now", { error: String(error) });
+        m = (await this.manifest()) ?? m;
+      }
+      if (!m.complete) return undefined;
+    }
+    const segments: Segment[] = [];
+    for (const s of m.segments) segments.push(await this.segment(s.file));
+    const listed = new Set(m.segments.map((s) => s.file));
+    for (const file of [...this.segments.keys()]) if (!listed.has(file)) this.retire(file);
+    return segments;
+  }
+
+  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<SearchCandidates | undefined> {
     await this.ctx.before();
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.match(clauses, without);
+        const segments = await this.current();
+        if (!segments) return undefined;
+        return mergeCandidates(segments, segments.map((segment) => candidatesIn(segment, clauses, without)));
       } catch (error) {
         // A merge by the writer removed a segment between reading the manifest and the file.
         if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 2) throw error;
-        this.view = undefined;
       }
     }
-  }
-
-  private async match(clauses: readonly (readonly string[])[], without: readonly string[]): Promise<FeedEntry[] | undefined> {
-    const view = await this.current();
-    if (!view) return undefined;
-    // Releases whose current text holds a key of `without` (postings of superseded entries do not count).
-    const excluded = new Uint8Array(view.docs.length);
-    for (const key of new Set(without)) {
-      for (let s = 0; s < view.segments.length; s++) {
-        const ids = await view.segments[s]!.postings(key);
-        const live = view.current[s]!;
-        for (let i = 0; i < ids.length; i++) {
-          const g = live[ids[i]!]!;
-          if (g >= 0) excluded[g] = 1;
-        }
-      }
-    }
-    if (clauses.length === 0) return view.docs.filter((_, g) => excluded[g] === 0);
-    let result: Set<number> | undefined;
-    let steps = 0;
-    for (const clause of clauses) {
-      const union = new Set<number>();
-      for (const key of new Set(clause)) {
-        for (let s = 0; s < view.segments.length; s++) {
-          const ids = await view.segments[s]!.postings(key);
-          // A server answers other requests between the postings of a common word.
-          if ((steps += ids.length) > 20_000) {
-            steps = 0;
-            await yieldNow();
-          }
-          const map = view.maps[s]!;
-          for (let i = 0; i < ids.length; i++) {
-            const g = map[ids[i]!]!;
-            if (excluded[g] === 0 && (!result || result.has(g))) union.add(g);
-          }
-        }
-      }
-      result = union;
-      if (result.size === 0) break;
-    }
-    const places = Int32Array.from(result ?? []).sort();
-    return Array.from(places, (g) => view.docs[g]!);
   }
 
   async rebuild(): Promise<number> {
@@ -277,17 +251,30 @@ export class LowSearchIndex implements SearchIndexStore {
         if (++n % 500 === 0) await yieldNow();
       }
       const next = old?.next ?? 1;
-      const file = segmentFile(next, "bin");
-      await this.ctx.disk.write(file, builder.toBinary());
-      await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: builder.docs.length }] } satisfies Manifest));
+      const file = segmentFile(next, "idx");
+      const contents = builder.finish();
+      await this.ctx.disk.write(file, encodeSegment(contents));
+      await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] } satisfies Manifest));
       // Segments of the old manifest, and any a crash left unlisted.
       for (const name of await this.ctx.disk.list("search")) {
         const rel = `search/${name}`;
-        if (rel !== file && rel !== SEARCH_MANIFEST && /^seg-\d+\.(json|bin)$/.test(name)) await this.ctx.disk.remove(rel);
+        if (rel !== file && rel !== SEARCH_MANIFEST && /^seg-\d+\.(json|bin|idx)$/.test(name)) {
+          await this.ctx.disk.remove(rel);
+          this.retire(rel);
+        }
       }
-      this.segments.clear();
-      this.view = undefined;
-      return builder.docs.length;
+      return contents.docs.length;
     });
+  }
+
+  /** Closes the segments' files. */
+  close(): void {
+    for (const segment of this.segments.values()) segment.close();
+    this.segments.clear();
+    for (const entry of this.retiring) {
+      clearTimeout(entry.timer);
+      entry.segment.close();
+    }
+    this.retiring.clear();
   }
 }

@@ -1,27 +1,97 @@
-import { open, readFile } from "node:fs/promises";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 
 /*
- * One segment of the persisted search index: some releases (local ordinals 0…n-1) and, per key,
- * the ordinals holding it. Two encodings of the same content:
+ * One segment of the persisted search index: some releases and, per key, the releases holding it.
+ * Inside a segment each release appears once (its last entry) and entries are numbered newest
+ * first (ordinal 0 is the segment's newest release), so a key's postings, kept ascending, list its
+ * releases newest first: a query reads the front of a few postings, never the whole segment.
  *
- * - small segments written by a commit, inside its unit of work (a journal step is text):
- *   JSON `{"docs": [[id, date, updatedAt]…], "keys": {key: [ordinal…]}}`;
- * - merged segments (binary, read piecemeal so a query reads only the postings it needs):
- *     "PRSX1\n" · u32 header length · header JSON {docs, terms}
- *     · (terms+1) u32 byte offsets into the dictionary · the sorted keys, UTF-8, concatenated
- *     · (terms+1) u32 offsets into the postings · the postings (u32 ordinals, ascending).
+ * Three encodings of that content:
+ * - small segments written by a commit, inside its unit of work (a journal step is text): JSON
+ *   `{"docs": [[id, date, updatedAt]…], "keys": {key: [ordinal…]}}`, in commit order (numbered
+ *   newest first when read);
+ * - merged segments, `.idx` (search-segment-file.ts): binary, read piecemeal;
+ * - `.bin` segments of earlier versions (search-segment-v1.ts): read whole, rewritten as `.idx` by
+ *   the next writer.
  */
 
-const MAGIC = Buffer.from("PRSX1\n");
-
 export interface Segment {
+  /** Releases held. */
+  readonly size: number;
+  /** Ordinals of the releases holding `key`, ascending (newest first). */
+  postings(key: string): Uint32Array;
+  /** The entry at an ordinal. */
+  doc(ord: number): FeedEntry;
+  /** Whether the segment holds an entry of the release. */
+  holds(id: string): boolean;
+  /** Every entry (by ordinal) and every key with its postings (merging). */
+  contents(): Promise<SegmentContents>;
+  /** Releases its file (a file segment keeps it open). */
+  close(): void;
+}
+
+/** A segment's content: entries newest first, keys sorted, each with its ascending ordinals. */
+export interface SegmentContents {
   readonly docs: readonly FeedEntry[];
-  /** Ordinals of the docs holding the key (ascending). */
-  postings(key: string): Promise<ArrayLike<number>>;
-  /** Every key with its postings (merging). */
-  entries(): Promise<Map<string, ArrayLike<number>>>;
+  readonly keys: readonly string[];
+  readonly postings: readonly Uint32Array[];
+}
+
+/** Newest first: London date, then latest update, then id (the order search shows). */
+export function newestFirst(x: FeedEntry, y: FeedEntry): number {
+  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
+}
+
+const EMPTY = new Uint32Array(0);
+
+/**
+ * Numbers entries newest first, keeping each release's last entry (a later entry of a release
+ * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `lists`
+ * gives each key once, with its ordinals into `docs`.
+ */
+export function finishSegment(docs: readonly FeedEntry[], lists: Iterable<readonly [string, ArrayLike<number>]>): SegmentContents {
+  const last = new Map<string, number>();
+  docs.forEach((doc, i) => last.set(doc.id, i));
+  const live = [...last.values()].sort((a, b) => newestFirst(docs[a]!, docs[b]!));
+  const rank = new Int32Array(docs.length).fill(-1);
+  live.forEach((ord, place) => {
+    rank[ord] = place;
+  });
+  const out: { key: string; postings: Uint32Array }[] = [];
+  for (const [key, ords] of lists) {
+    let n = 0;
+    for (let i = 0; i < ords.length; i++) if (rank[ords[i]!]! >= 0) n++;
+    if (n === 0) continue;
+    const places = new Uint32Array(n);
+    n = 0;
+    for (let i = 0; i < ords.length; i++) {
+      const place = rank[ords[i]!]!;
+      if (place >= 0) places[n++] = place;
+    }
+    places.sort();
+    // A key listed twice for one entry (a hand-made file) is kept once.
+    let m = 1;
+    for (let i = 1; i < places.length; i++) if (places[i] !== places[m - 1]) places[m++] = places[i]!;
+    out.push({ key, postings: m === places.length ? places : places.slice(0, m) });
+  }
+  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { docs: live.map((ord) => docs[ord]!), keys: out.map((e) => e.key), postings: out.map((e) => e.postings) };
+}
+
+/** A segment held in memory (a JSON segment, or an earlier version's binary one). */
+export function memorySegment(contents: SegmentContents): Segment {
+  const byKey = new Map<string, Uint32Array>();
+  contents.keys.forEach((key, i) => byKey.set(key, contents.postings[i]!));
+  const ids = new Set(contents.docs.map((d) => d.id));
+  return {
+    size: contents.docs.length,
+    postings: (key) => byKey.get(key) ?? EMPTY,
+    doc: (ord) => contents.docs[ord]!,
+    holds: (id) => ids.has(id),
+    contents: async () => contents,
+    close: () => {},
+  };
 }
 
 /** Docs and postings built in memory, from releases or by merging segments. */
@@ -36,11 +106,6 @@ export class SegmentBuilder {
     for (const key of keys(release)) this.post(key, ord); // a repeated key is posted once (see post)
   }
 
-  addDoc(doc: FeedEntry): number {
-    this.docs.push(doc);
-    return this.docs.length - 1;
-  }
-
   /** Ordinals must be posted in ascending order per key. */
   post(key: string, ord: number): void {
     const list = this.lists.get(key);
@@ -48,125 +113,22 @@ export class SegmentBuilder {
     else if (list[list.length - 1] !== ord) list.push(ord);
   }
 
+  /** The JSON encoding (a commit's segment), entries in the order added. */
   toJson(): string {
     const keys: Record<string, number[]> = {};
     for (const [key, list] of this.lists) keys[key] = list;
     return JSON.stringify({ docs: this.docs.map((d) => [d.id, d.date, d.updatedAt]), keys });
   }
 
-  toBinary(): Buffer {
-    const terms = [...this.lists.keys()].sort();
-    const header = Buffer.from(JSON.stringify({ docs: this.docs.map((d) => [d.id, d.date, d.updatedAt]), terms: terms.length }));
-    const dict = terms.map((t) => Buffer.from(t));
-    const dictOffsets = new Uint32Array(terms.length + 1);
-    const postOffsets = new Uint32Array(terms.length + 1);
-    let total = 0;
-    terms.forEach((t, i) => {
-      dictOffsets[i + 1] = dictOffsets[i]! + dict[i]!.length;
-      total += this.lists.get(t)!.length;
-      postOffsets[i + 1] = total;
-    });
-    const postings = new Uint32Array(total);
-    terms.forEach((t, i) => {
-      const list = this.lists.get(t)!;
-      postings.set(list, postOffsets[i]!);
-    });
-    const length = Buffer.alloc(4);
-    length.writeUInt32LE(header.length);
-    return Buffer.concat([MAGIC, length, header, u32(dictOffsets), ...dict, u32(postOffsets), u32(postings)]);
+  /** Each release once, newest first. */
+  finish(): SegmentContents {
+    return finishSegment(this.docs, this.lists);
   }
 }
-
-const u32 = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-
-const readDocs = (rows: [string, string, string][]): FeedEntry[] => rows.map(([id, date, updatedAt]) => ({ id, date, updatedAt }));
 
 /** A JSON segment (small: read whole). */
 export function parseJsonSegment(text: string): Segment {
   const data = JSON.parse(text) as { docs: [string, string, string][]; keys: Record<string, number[]> };
-  const keys = new Map(Object.entries(data.keys));
-  return {
-    docs: readDocs(data.docs),
-    postings: async (key) => keys.get(key) ?? [],
-    entries: async () => keys,
-  };
-}
-
-/** A binary segment: its header, dictionary and posting offsets are read at open; postings on demand. */
-export async function openBinarySegment(path: string): Promise<Segment> {
-  const handle = await open(path, "r");
-  try {
-    const head = Buffer.alloc(MAGIC.length + 4);
-    await handle.read(head, 0, head.length, 0);
-    if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path} is not a search segment`);
-    const headerLength = head.readUInt32LE(MAGIC.length);
-    let at = head.length;
-    const header = JSON.parse((await readAt(handle, at, headerLength)).toString("utf8")) as { docs: [string, string, string][]; terms: number };
-    at += headerLength;
-    const n = header.terms;
-    const dictOffsets = toU32(await readAt(handle, at, (n + 1) * 4));
-    at += (n + 1) * 4;
-    const dict = await readAt(handle, at, dictOffsets[n]!);
-    at += dict.length;
-    const postOffsets = toU32(await readAt(handle, at, (n + 1) * 4));
-    at += (n + 1) * 4;
-    const postingsAt = at;
-    const termAt = (i: number) => dict.toString("utf8", dictOffsets[i]!, dictOffsets[i + 1]!);
-    const find = (key: string): number => {
-      let lo = 0;
-      let hi = n - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        const t = termAt(mid);
-        if (t === key) return mid;
-        if (t < key) lo = mid + 1;
-        else hi = mid - 1;
-      }
-      return -1;
-    };
-    const slice = async (i: number): Promise<Uint32Array> => {
-      const from = postOffsets[i]!;
-      const count = postOffsets[i + 1]! - from;
-      if (count === 0) return new Uint32Array(0);
-      const h = await open(path, "r");
-      try {
-        return toU32(await readAt(h, postingsAt + from * 4, count * 4));
-      } finally {
-        await h.close();
-      }
-    };
-    return {
-      docs: readDocs(header.docs),
-      postings: async (key) => {
-        const i = find(key);
-        return i < 0 ? [] : slice(i);
-      },
-      entries: async () => {
-        const all = toU32((await readFile(path)).subarray(postingsAt));
-        const out = new Map<string, ArrayLike<number>>();
-        for (let i = 0; i < n; i++) out.set(termAt(i), all.subarray(postOffsets[i]!, postOffsets[i + 1]!));
-        return out;
-      },
-    };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readAt(handle: import("node:fs/promises").FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new Error("search segment is cut short");
-    done += bytesRead;
-  }
-  return buffer;
-}
-
-/** A copy, aligned (a Buffer's offset into its pool need not be a multiple of 4). */
-function toU32(buffer: Buffer): Uint32Array {
-  const out = new Uint32Array(buffer.length / 4);
-  Buffer.from(out.buffer).set(buffer);
-  return out;
+  const docs = data.docs.map(([id, date, updatedAt]) => ({ id, date, updatedAt }));
+  return memorySegment(finishSegment(docs, Object.entries(data.keys)));
 }

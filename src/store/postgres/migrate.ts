@@ -120,6 +120,11 @@ const MIGRATIONS: readonly Migration[] = [
         on conflict (key) do nothing;
     `,
   },
+  {
+    // Search walks the index newest first (the order it shows) while common words match at once.
+    version: 4,
+    sql: `create index search_docs_newest on search_docs (date collate "C" desc, updated_at collate "C" desc, id);`,
+  },
 ];
 
 /** The schema version this code reads and writes. */

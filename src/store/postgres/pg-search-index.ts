@@ -1,12 +1,12 @@
-import type { FeedEntry, SearchIndexStore, SearchKeys } from "../../core/ports.js";
+import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /*
  * The PostgreSQL engine's search index: one row per release with its keys as an array, under a GIN
- * index, written in the transaction that stores the release. `pressroom_meta.search_complete` is
- * false while some release is not indexed (stored before the index existed, or by a handle opened
- * without SearchKeys).
+ * index (and a b-tree in the order search shows, newest first), written in the transaction that
+ * stores the release. `pressroom_meta.search_complete` is false while some release is not indexed
+ * (stored before the index existed, or by a handle opened without SearchKeys).
  */
 
 const BATCH = 500;
@@ -31,27 +31,112 @@ export async function indexReleases(client: Sql, releases: readonly StoredReleas
   }
 }
 
+/** Newest first (what search shows), as the b-tree search_docs_newest holds it. */
+const NEWEST = `date collate "C" desc, updated_at collate "C" desc, id`;
+/** Rows the newest-first walk reads in one query: at least, and at most. */
+const MIN_PAGE = 256;
+const MAX_PAGE = 8_192;
+/** Below this share of matching rows, the walk hands over to the GIN index (candidates are rare). */
+const RARE = 1 / 32;
+/** Candidates read per query from the GIN index. */
+const RARE_PAGE = 2_000;
+
+interface Row {
+  id: string;
+  date: string;
+  updated_at: string;
+}
+
+/**
+ * A query's candidates, newest first, read a page at a time. It walks search_docs newest first
+ * along the b-tree, testing each row's keys in SQL and shipping only the rows that match (and the
+ * last one read, where the next page starts): common words (`asylum AND hotel`, `NOT x`) give their
+ * newest candidates after a few hundred rows, and a page reads about as many rows as the wanted
+ * candidates take at the share found so far. When a page finds candidates rare, the rest comes from
+ * the GIN index (`keys && …`, sorted), so a rare word costs its own postings, not a walk through
+ * everything.
+ */
+class PgCandidates implements SearchCandidates {
+  private readonly buffer: FeedEntry[] = [];
+  /** The last row read, in the newest-first order: the next page starts after it. */
+  private after: Row | undefined;
+  private rows = 0;
+  private hits = 0;
+  private rare = false;
+  private done = false;
+
+  constructor(private readonly db: Db, private readonly condition: string, private readonly params: string[][], private readonly positive: boolean) {}
+
+  async next(n: number): Promise<FeedEntry[]> {
+    while (this.buffer.length < n && !this.done) await this.read(n - this.buffer.length);
+    return this.buffer.splice(0, n);
+  }
+
+  /** `where` for the rows after the last one read: (date, update, id) in the order date desc, update desc, id asc. */
+  private afterLast(params: unknown[]): string {
+    if (!this.after) return "";
+    params.push(this.after.date, this.after.updated_at, this.after.id);
+    const [d, u, i] = [params.length - 2, params.length - 1, params.length].map((k) => `$${k}`);
+    // `date <=` bounds the b-tree scan; the rest picks up within the last date.
+    return `date collate "C" <= ${d} and (date collate "C" < ${d} or updated_at collate "C" < ${u} or (updated_at collate "C" = ${u} and id > ${i}))`;
+  }
+
+  private async read(wanted: number): Promise<void> {
+    const params: unknown[] = [...this.params];
+    const after = this.afterLast(params);
+    if (this.rare) {
+      params.push(RARE_PAGE);
+      const { rows } = await this.db.query<Row>(
+        "search the index",
+        `select id, date, updated_at from search_docs where ${[this.condition, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
+        params,
+      );
+      for (const r of rows) this.buffer.push({ id: r.id, date: r.date, updatedAt: r.updated_at });
+      this.after = rows[rows.length - 1] ?? this.after;
+      this.done = rows.length < RARE_PAGE;
+      return;
+    }
+    // As many rows as `wanted` candidates take at the share seen so far (a quarter more), within bounds.
+    const share = this.rows === 0 ? 1 : Math.max(this.hits, 1) / this.rows;
+    const page = Math.min(MAX_PAGE, Math.max(MIN_PAGE, Math.ceil((wanted / share) * 1.25)));
+    params.push(page);
+    const { rows } = await this.db.query<Row & { hit: boolean; n: string; total: string }>(
+      "search the index",
+      `select id, date, updated_at, hit, n, total from (
+         select id, date, updated_at, ${this.condition || "true"} as hit, row_number() over (order by ${NEWEST}) as n, count(*) over () as total
+         from (select id, date, updated_at, keys from search_docs ${after ? `where ${after}` : ""} order by ${NEWEST} limit $${params.length}) page
+       ) x where hit or n = total order by n`,
+      params,
+    );
+    const last = rows[rows.length - 1];
+    const read = last ? Number(last.total) : 0;
+    let hits = 0;
+    for (const r of rows) {
+      if (!r.hit) continue;
+      hits++;
+      this.buffer.push({ id: r.id, date: r.date, updatedAt: r.updated_at });
+    }
+    this.rows += read;
+    this.hits += hits;
+    this.after = last ?? this.after;
+    if (read < page) this.done = true;
+    else if (this.positive && this.hits < this.rows * RARE) this.rare = true;
+  }
+}
+
 export class PgSearchIndex implements SearchIndexStore {
   constructor(private readonly db: Db, private readonly keys: SearchKeys | undefined) {}
 
-  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<FeedEntry[] | undefined> {
+  async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<SearchCandidates | undefined> {
+    const { rows } = await this.db.query<{ value: string }>("search the index", "select value from pressroom_meta where key = 'search_complete'");
+    if (rows[0]?.value !== "true") return undefined;
     const params: string[][] = clauses.map((c) => [...new Set(c)]);
     const conditions = params.map((_, i) => `keys && $${i + 1}::text[]`);
     if (without.length > 0) {
       params.push([...new Set(without)]);
       conditions.push(`not (keys && $${params.length}::text[])`);
     }
-    const where = conditions.join(" and ");
-    const { rows } = await this.db.query<{ complete: string | null; id: string | null; date: string; updated_at: string }>(
-      "search the index",
-      `select m.value as complete, d.id, d.date, d.updated_at
-       from pressroom_meta m left join search_docs d on m.value = 'true'${where ? ` and ${where.replaceAll("keys", "d.keys")}` : ""}
-       where m.key = 'search_complete'
-       order by d.date collate "C" desc, d.updated_at collate "C" desc, d.id`,
-      params,
-    );
-    if (rows[0]?.complete !== "true") return undefined;
-    return rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, date: r.date, updatedAt: r.updated_at }));
+    return new PgCandidates(this.db, conditions.join(" and "), params, clauses.length > 0);
   }
 
   async rebuild(): Promise<number> {

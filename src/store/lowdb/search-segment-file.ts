@@ -1,0 +1,263 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import type { FeedEntry } from "../../core/ports.js";
+import type { Segment, SegmentContents } from "./search-segment.js";
+
+/*
+ * A merged segment of the search index (`search/seg-N.idx`), read piecemeal: opening it reads a
+ * header and a sparse dictionary (the first key of every block of 64), and a key's postings cost
+ * three small reads (the block's key offsets, its keys, the key's postings). Nothing is read whole.
+ *
+ *   "PRSX2\n" · u32 header length · header JSON {docs, terms, block, sections: {name: [offset, bytes]}}
+ *   sections (each starting at a multiple of 4):
+ *     docOffsets  u32 × (docs+1)     byte offsets into docBlob
+ *     docBlob     per entry, newest first: JSON [id, date, updatedAt]
+ *     hashes      u32 × docs         hashes of the entries' ids, ascending
+ *     hashOrds    u32 × docs         the ordinal of each hash
+ *     blockOffsets u32 × (blocks+1)  byte offsets into blockKeys
+ *     blockKeys   the first key of every block, UTF-8
+ *     keyOffsets  u32 × (terms+1)    byte offsets into keyBlob
+ *     keyBlob     the keys, sorted (JavaScript string order), UTF-8
+ *     postOffsets u32 × (terms+1)    offsets (in entries) into postings
+ *     postings    u32 ordinals, ascending per key
+ *
+ * Reads are synchronous: each is small and served from the page cache, and a query is a few dozen.
+ */
+
+const MAGIC = Buffer.from("PRSX2\n");
+/** Keys per dictionary block. */
+const BLOCK = 64;
+/** Entries decoded per read of the entry table. */
+const DOC_CHUNK = 128;
+const EMPTY = new Uint32Array(0);
+
+const SECTIONS = ["docOffsets", "docBlob", "hashes", "hashOrds", "blockOffsets", "blockKeys", "keyOffsets", "keyBlob", "postOffsets", "postings"] as const;
+type SectionName = (typeof SECTIONS)[number];
+
+interface Header {
+  docs: number;
+  terms: number;
+  block: number;
+  sections: Record<SectionName, [number, number]>;
+}
+
+/** FNV-1a over the id's UTF-16 code units: the entry table's hash (equal hashes are told apart by the ids). */
+export function idHash(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Byte offsets of UTF-8 pieces laid end to end, and the pieces joined. */
+function packStrings(pieces: readonly string[]): { offsets: Uint32Array; blob: Buffer } {
+  const buffers = pieces.map((p) => Buffer.from(p));
+  const offsets = new Uint32Array(pieces.length + 1);
+  buffers.forEach((b, i) => {
+    offsets[i + 1] = offsets[i]! + b.length;
+  });
+  return { offsets, blob: Buffer.concat(buffers) };
+}
+
+const bytesOf = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+/** Encodes a segment's content (entries newest first, keys sorted) as an `.idx` file. */
+export function encodeSegment(contents: SegmentContents): Buffer {
+  const { docs, keys, postings } = contents;
+  const docTable = packStrings(docs.map((d) => JSON.stringify([d.id, d.date, d.updatedAt])));
+  const pairs = docs.map((d, ord) => [idHash(d.id), ord] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const blocks = packStrings(keys.filter((_, i) => i % BLOCK === 0));
+  const keyTable = packStrings(keys);
+  const postOffsets = new Uint32Array(keys.length + 1);
+  postings.forEach((p, i) => {
+    postOffsets[i + 1] = postOffsets[i]! + p.length;
+  });
+  const all = new Uint32Array(postOffsets[keys.length]!);
+  postings.forEach((p, i) => all.set(p, postOffsets[i]!));
+  const parts: Record<SectionName, Buffer> = {
+    docOffsets: bytesOf(docTable.offsets),
+    docBlob: docTable.blob,
+    hashes: bytesOf(Uint32Array.from(pairs, (p) => p[0])),
+    hashOrds: bytesOf(Uint32Array.from(pairs, (p) => p[1])),
+    blockOffsets: bytesOf(blocks.offsets),
+    blockKeys: blocks.blob,
+    keyOffsets: bytesOf(keyTable.offsets),
+    keyBlob: keyTable.blob,
+    postOffsets: bytesOf(postOffsets),
+    postings: bytesOf(all),
+  };
+  // The header's length depends on the offsets it lists: lay the sections out from a fixed start.
+  const sections = {} as Record<SectionName, [number, number]>;
+  const draft = (start: number) => {
+    let at = start;
+    for (const name of SECTIONS) {
+      at = Math.ceil(at / 4) * 4;
+      sections[name] = [at, parts[name].length];
+      at += parts[name].length;
+    }
+    return Buffer.from(JSON.stringify({ docs: docs.length, terms: keys.length, block: BLOCK, sections } satisfies Header));
+  };
+  let start = MAGIC.length + 4 + 256;
+  let header = draft(start);
+  while (MAGIC.length + 4 + header.length > start) {
+    start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4 + 64;
+    header = draft(start);
+  }
+  const out = Buffer.alloc(sections.postings[0] + sections.postings[1]);
+  MAGIC.copy(out, 0);
+  out.writeUInt32LE(header.length, MAGIC.length);
+  header.copy(out, MAGIC.length + 4);
+  for (const name of SECTIONS) parts[name].copy(out, sections[name][0]);
+  return out;
+}
+
+/** Opens an `.idx` segment: reads its header and sparse dictionary; the rest on demand. */
+export function openFileSegment(path: string): Segment {
+  const fd = openSync(path, "r");
+  try {
+    return new FileSegment(path, fd);
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+class FileSegment implements Segment {
+  private readonly header: Header;
+  private readonly blockFirst: string[];
+  private readonly chunks = new Map<number, { offsets: Uint32Array; blob: Buffer }>();
+  private hashes: Uint32Array | undefined;
+  private hashOrds: Uint32Array | undefined;
+  private closed = false;
+
+  constructor(private readonly path: string, private readonly fd: number) {
+    const head = this.bytes(0, MAGIC.length + 4);
+    if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path} is not a search segment`);
+    this.header = JSON.parse(this.bytes(MAGIC.length + 4, head.readUInt32LE(MAGIC.length)).toString("utf8")) as Header;
+    const blocks = Math.ceil(this.header.terms / this.header.block);
+    const offsets = this.u32("blockOffsets", 0, blocks + 1);
+    const blob = this.bytes(this.header.sections.blockKeys[0], offsets[blocks]!);
+    this.blockFirst = Array.from({ length: blocks }, (_, i) => blob.toString("utf8", offsets[i]!, offsets[i + 1]!));
+  }
+
+  get size(): number {
+    return this.header.docs;
+  }
+
+  private bytes(position: number, length: number): Buffer {
+    const out = Buffer.allocUnsafeSlow(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, out, done, length - done, position + done);
+      if (n === 0) throw new Error(`${this.path} is cut short`);
+      done += n;
+    }
+    return out;
+  }
+
+  /** `count` u32 values of a section from index `from`. */
+  private u32(section: SectionName, from: number, count: number): Uint32Array {
+    if (count <= 0) return EMPTY;
+    const b = this.bytes(this.header.sections[section][0] + from * 4, count * 4);
+    return new Uint32Array(b.buffer, b.byteOffset, count);
+  }
+
+  postings(key: string): Uint32Array {
+    const first = this.blockFirst;
+    let lo = 0;
+    let hi = first.length - 1;
+    let block = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (first[mid]! <= key) {
+        block = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    if (block < 0) return EMPTY;
+    const from = block * this.header.block;
+    const count = Math.min(this.header.block, this.header.terms - from);
+    const offsets = this.u32("keyOffsets", from, count + 1);
+    const blob = this.bytes(this.header.sections.keyBlob[0] + offsets[0]!, offsets[count]! - offsets[0]!);
+    for (let i = 0; i < count; i++) {
+      const term = blob.toString("utf8", offsets[i]! - offsets[0]!, offsets[i + 1]! - offsets[0]!);
+      if (term === key) {
+        const at = this.u32("postOffsets", from + i, 2);
+        return this.u32("postings", at[0]!, at[1]! - at[0]!);
+      }
+      if (term > key) break;
+    }
+    return EMPTY;
+  }
+
+  doc(ord: number): FeedEntry {
+    const c = Math.floor(ord / DOC_CHUNK);
+    let chunk = this.chunks.get(c);
+    if (!chunk) {
+      const from = c * DOC_CHUNK;
+      const count = Math.min(DOC_CHUNK, this.header.docs - from);
+      const offsets = this.u32("docOffsets", from, count + 1);
+      const blob = this.bytes(this.header.sections.docBlob[0] + offsets[0]!, offsets[count]! - offsets[0]!);
+      // A long walk (every candidate of a common word) keeps only the chunks it is reading.
+      if (this.chunks.size >= 64) this.chunks.clear();
+      this.chunks.set(c, (chunk = { offsets, blob }));
+    }
+    const i = ord - c * DOC_CHUNK;
+    const base = chunk.offsets[0]!;
+    const [id, date, updatedAt] = JSON.parse(chunk.blob.toString("utf8", chunk.offsets[i]! - base, chunk.offsets[i + 1]! - base)) as [string, string, string];
+    return { id, date, updatedAt };
+  }
+
+  holds(id: string): boolean {
+    this.hashes ??= this.u32("hashes", 0, this.header.docs);
+    this.hashOrds ??= this.u32("hashOrds", 0, this.header.docs);
+    const h = idHash(id);
+    const hashes = this.hashes;
+    let lo = 0;
+    let hi = hashes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (hashes[mid]! < h) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < hashes.length && hashes[i] === h; i++) if (this.doc(this.hashOrds[i]!).id === id) return true;
+    return false;
+  }
+
+  async contents(): Promise<SegmentContents> {
+    const file = await readFile(this.path);
+    const { docs, terms, sections } = this.header;
+    const u32 = (name: SectionName) => {
+      const [at, bytes] = sections[name];
+      const out = new Uint32Array(bytes / 4);
+      Buffer.from(out.buffer).set(file.subarray(at, at + bytes));
+      return out;
+    };
+    const docOffsets = u32("docOffsets");
+    const docAt = sections.docBlob[0];
+    const entries: FeedEntry[] = [];
+    for (let i = 0; i < docs; i++) {
+      const [id, date, updatedAt] = JSON.parse(file.toString("utf8", docAt + docOffsets[i]!, docAt + docOffsets[i + 1]!)) as [string, string, string];
+      entries.push({ id, date, updatedAt });
+    }
+    const keyOffsets = u32("keyOffsets");
+    const keyAt = sections.keyBlob[0];
+    const postOffsets = u32("postOffsets");
+    const all = u32("postings");
+    const keys: string[] = [];
+    const postings: Uint32Array[] = [];
+    for (let i = 0; i < terms; i++) {
+      keys.push(file.toString("utf8", keyAt + keyOffsets[i]!, keyAt + keyOffsets[i + 1]!));
+      postings.push(all.subarray(postOffsets[i]!, postOffsets[i + 1]!));
+    }
+    return { docs: entries, keys, postings };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

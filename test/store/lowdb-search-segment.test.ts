@@ -1,0 +1,101 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import fc from "fast-check";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { FeedEntry } from "../../src/core/ports.js";
+import { finishSegment, memorySegment, newestFirst, type Segment } from "../../src/store/lowdb/search-segment.js";
+import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
+import { candidatesIn, intersectSorted, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+
+const sortedList = fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
+
+describe("sorted ordinal lists", () => {
+  it("join, intersect and subtract as sets do, staying ascending", () => {
+    fc.assert(
+      fc.property(sortedList, sortedList, (a, b) => {
+        const inB = new Set(b);
+        expect([...unionSorted(a, b)]).toEqual([...new Set([...a, ...b])].sort((x, y) => x - y));
+        expect([...intersectSorted(a, b)]).toEqual([...a].filter((x) => inB.has(x)));
+        expect([...subtractSorted(a, b)]).toEqual([...a].filter((x) => !inB.has(x)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/** Two ids with one FNV-1a hash (found by search): the entry table must tell them apart by the ids. */
+const COLLIDING = ["tag:pressroom.invalid,2023-01-01:home-office/1wo8-x0", "tag:pressroom.invalid,2023-01-01:home-office/209o-x540"] as const;
+
+function contents(n: number): { docs: FeedEntry[]; lists: [string, number[]][] } {
+  const docs: FeedEntry[] = Array.from({ length: n }, (_, i) => ({ id: `tag:pressroom.invalid,2023-0${1 + (i % 9)}-1${i % 10}:home-office/r-${i}`, date: `2023-0${1 + (i % 9)}-1${i % 10}`, updatedAt: `2023-12-0${1 + (i % 3)}T00:00:00Z` }));
+  docs[5] = { ...docs[5]!, id: COLLIDING[0] };
+  // Keys: one per tenth, a pair key, unicode, and a key of every entry.
+  const lists = new Map<string, number[]>();
+  const post = (key: string, ord: number) => lists.set(key, [...(lists.get(key) ?? []), ord]);
+  docs.forEach((_, i) => {
+    post(`w${i % 10}`, i);
+    post("every", i);
+    if (i % 7 === 0) post("facial recognition", i);
+    if (i % 11 === 0) post("café", i);
+    post(`code${i}`, i);
+  });
+  return { docs, lists: [...lists] };
+}
+
+describe("search segment files (.idx)", () => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  const open: Segment[] = [];
+  beforeEach(async () => ({ dir, cleanup } = await makeTempDir("pressroom-segment-")));
+  afterEach(async () => {
+    for (const s of open.splice(0)) s.close();
+    await cleanup();
+  });
+
+  it("read back piecemeal give what was written: every key's postings, every entry, which releases they hold", async () => {
+    expect(idHash(COLLIDING[0])).toBe(idHash(COLLIDING[1]));
+    // 700 entries, 700+ keys: several dictionary blocks and entry chunks.
+    const { docs, lists } = contents(700);
+    const finished = finishSegment(docs, lists);
+    await writeFile(join(dir, "a.idx"), encodeSegment(finished));
+    const file = openFileSegment(join(dir, "a.idx"));
+    open.push(file);
+    const memory = memorySegment(finished);
+    expect(file.size).toBe(700);
+    for (const key of [...finished.keys, "absent", "", "w", "zzz", "a"]) expect([...file.postings(key)], key).toEqual([...memory.postings(key)]);
+    for (let ord = 0; ord < 700; ord++) expect(file.doc(ord)).toEqual(finished.docs[ord]);
+    // Numbered newest first.
+    for (let ord = 1; ord < 700; ord++) expect(newestFirst(file.doc(ord - 1), file.doc(ord))).toBeLessThan(0);
+    for (const d of docs) expect(file.holds(d.id)).toBe(true);
+    expect(file.holds(COLLIDING[1])).toBe(false);
+    expect(file.holds("tag:pressroom.invalid,2023-01-01:home-office/nothing")).toBe(false);
+    const back = await file.contents();
+    expect(back.keys).toEqual(finished.keys);
+    expect(back.docs).toEqual(finished.docs);
+    expect(back.postings.map((p) => [...p])).toEqual(finished.postings.map((p) => [...p]));
+  });
+
+  it("keep each release's last entry, and a query's candidates merge newest first across segments, skipping superseded entries", async () => {
+    const entry = (id: string, date: string, updatedAt = `${date}T00:00:00Z`): FeedEntry => ({ id, date, updatedAt });
+    // The older segment: `a` twice (its later entry wins), `b`, `c`; the newer one revises `b` (without the key) and adds `d`.
+    const older = finishSegment([entry("a", "2023-01-01"), entry("b", "2023-03-01"), entry("a", "2023-02-01"), entry("c", "2023-01-05")], [["k", [0, 1, 2, 3]], ["old", [0]]]);
+    expect(older.docs.map((d) => `${d.id} ${d.date}`)).toEqual(["b 2023-03-01", "a 2023-02-01", "c 2023-01-05"]);
+    expect(older.keys).toEqual(["k"]);
+    await writeFile(join(dir, "old.idx"), encodeSegment(older));
+    const newer = memorySegment(finishSegment([entry("b", "2023-04-01"), entry("d", "2023-02-01", "2023-02-02T00:00:00Z")], [["k", [1]], ["other", [0]]]));
+    const segments = [openFileSegment(join(dir, "old.idx")), newer];
+    open.push(segments[0]!);
+    const read = async (clauses: string[][], without: string[] = []) => {
+      const c = mergeCandidates(segments, segments.map((s) => candidatesIn(s, clauses, without)));
+      const out: string[] = [];
+      for (let part = await c.next(1); part.length; part = await c.next(1)) out.push(...part.map((e) => e.id));
+      return out;
+    };
+    expect(await read([["k"]])).toEqual(["d", "a", "c"]);
+    expect(await read([])).toEqual(["b", "d", "a", "c"]);
+    expect(await read([], ["k"])).toEqual(["b"]);
+    expect(await read([["k", "other"]])).toEqual(["b", "d", "a", "c"]);
+    expect(await read([["k"], ["other"]])).toEqual([]);
+  });
+});
