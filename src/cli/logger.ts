@@ -1,5 +1,9 @@
-import { pino } from "pino";
+import { createRequire } from "node:module";
+import type { DestinationStream, pino as Pino } from "pino";
 import type { LogFields, Logger } from "../core/logger.js";
+
+// pino is loaded by the first JSON logger: commands that never log (`pressroom search`) start without it.
+const requirePino = (): typeof Pino => (createRequire(import.meta.url)("pino") as { pino: typeof Pino }).pino;
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -8,7 +12,8 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 export function createLogger(options: { json: boolean; level: LogLevel; stream?: NodeJS.WritableStream }): Logger {
   const stream = options.stream ?? process.stderr;
   if (options.json) {
-    const p = pino({ level: options.level, base: { app: "pressroom" }, timestamp: pino.stdTimeFunctions.isoTime }, stream as pino.DestinationStream);
+    const pino = requirePino();
+    const p = pino({ level: options.level, base: { app: "pressroom" }, timestamp: pino.stdTimeFunctions.isoTime }, stream as DestinationStream);
     const at = (level: "debug" | "info" | "warn" | "error") => (message: string, fields?: LogFields) => p[level](fields ?? {}, message);
     return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
   }

@@ -7,18 +7,21 @@ const MONTHS = [
   "july", "august", "september", "october", "november", "december",
 ] as const;
 
-const londonParts = new Intl.DateTimeFormat("en-GB", {
-  timeZone: LONDON,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hourCycle: "h23",
-});
+// Made at first use: loading the time zone data costs tens of milliseconds, which a command that
+// never converts an instant (`pressroom search`) should not pay at start.
+let londonParts: Intl.DateTimeFormat | undefined;
 
 function partsOf(instant: Date): Record<string, string> {
+  londonParts ??= new Intl.DateTimeFormat("en-GB", {
+    timeZone: LONDON,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  });
   const out: Record<string, string> = {};
   for (const p of londonParts.formatToParts(instant)) out[p.type] = p.value;
   return out;
