@@ -198,7 +198,10 @@ export function searchClauses(ast: QueryNode): string[][] {
     if (phrase.type !== "phrase") continue;
     for (let i = 0; i + 1 < phrase.terms.length; i++) pairs.add(pairKey(phrase.terms[i]!, phrase.terms[i + 1]!));
   }
-  return [...[...pairs].map((key) => [key]), ...(findTriggerClauses(ast, 4) ?? [])];
+  // Every necessary clause counts here, `kind:` and common words too: the index intersects whole
+  // postings (or PostgreSQL tests them per row), so a clause that narrows the candidates at all saves
+  // loading and testing releases.
+  return [...[...pairs].map((key) => [key]), ...(findTriggerClauses(ast, 4, Number.POSITIVE_INFINITY) ?? [])];
 }
 
 /** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key. */

@@ -31,15 +31,15 @@ const MAX_EXTRA_COST = 30;
  * Up to `max` distinct necessary clauses, cheapest first (the first is `findTriggerKeys`): a release
  * must hold a key of every one of them for the query to match, so the matcher evaluates a topic only
  * when all are present (`a AND b` waits for both words). Clauses after the first are kept only when
- * cheap. `undefined` when there is no trigger at all (`NOT x`).
+ * they cost less than `maxExtraCost`. `undefined` when there is no trigger at all (`NOT x`).
  */
-export function findTriggerClauses(node: QueryNode, max = 2): string[][] | undefined {
+export function findTriggerClauses(node: QueryNode, max = 2, maxExtraCost = MAX_EXTRA_COST): string[][] | undefined {
   const scored = necessaryClauses(node).map((clause) => ({ clause, cost: clause.reduce((sum, key) => sum + keyCost(key), 0) }));
   scored.sort((a, b) => a.cost - b.cost);
   const out: string[][] = [];
   const seen = new Set<string>();
   for (const { clause, cost } of scored) {
-    if (out.length >= max || (out.length > 0 && cost >= MAX_EXTRA_COST)) break;
+    if (out.length >= max || (out.length > 0 && cost >= maxExtraCost)) break;
     const id = [...new Set(clause)].sort().join(" ");
     if (seen.has(id)) continue;
     seen.add(id);
