@@ -3,10 +3,16 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FeedEntry } from "../../src/core/ports.js";
-import { finishSegment, memorySegment, newestFirst, type Segment } from "../../src/store/lowdb/search-segment.js";
+import { finishSegment, joinContents, memorySegment, newestFirst, type Segment } from "../../src/store/lowdb/search-segment.js";
 import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
 import { candidatesIn, intersectSorted, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+
+/** `finishSegment` over a list of [key, ordinals]. */
+const finish = (docs: readonly FeedEntry[], lists: readonly (readonly [string, readonly number[]])[]) => {
+  const byKey = new Map(lists);
+  return finishSegment(docs, [...byKey.keys()], (key) => byKey.get(key)!);
+};
 
 const sortedList = fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
 
@@ -57,7 +63,7 @@ describe("search segment files (.idx)", () => {
     expect(idHash(COLLIDING[0])).toBe(idHash(COLLIDING[1]));
     // 700 entries, 700+ keys: several dictionary blocks and entry chunks.
     const { docs, lists } = contents(700);
-    const finished = finishSegment(docs, lists);
+    const finished = finish(docs, lists);
     await writeFile(join(dir, "a.idx"), encodeSegment(finished));
     const file = openFileSegment(join(dir, "a.idx"));
     open.push(file);
@@ -73,17 +79,18 @@ describe("search segment files (.idx)", () => {
     const back = await file.contents();
     expect(back.keys).toEqual(finished.keys);
     expect(back.docs).toEqual(finished.docs);
-    expect(back.postings.map((p) => [...p])).toEqual(finished.postings.map((p) => [...p]));
+    expect([...back.offsets]).toEqual([...finished.offsets]);
+    expect([...back.postings]).toEqual([...finished.postings]);
   });
 
   it("keep each release's last entry, and a query's candidates merge newest first across segments, skipping superseded entries", async () => {
     const entry = (id: string, date: string, updatedAt = `${date}T00:00:00Z`): FeedEntry => ({ id, date, updatedAt });
     // The older segment: `a` twice (its later entry wins), `b`, `c`; the newer one revises `b` (without the key) and adds `d`.
-    const older = finishSegment([entry("a", "2023-01-01"), entry("b", "2023-03-01"), entry("a", "2023-02-01"), entry("c", "2023-01-05")], [["k", [0, 1, 2, 3]], ["old", [0]]]);
+    const older = finish([entry("a", "2023-01-01"), entry("b", "2023-03-01"), entry("a", "2023-02-01"), entry("c", "2023-01-05")], [["k", [0, 1, 2, 3]], ["old", [0]]]);
     expect(older.docs.map((d) => `${d.id} ${d.date}`)).toEqual(["b 2023-03-01", "a 2023-02-01", "c 2023-01-05"]);
     expect(older.keys).toEqual(["k"]);
     await writeFile(join(dir, "old.idx"), encodeSegment(older));
-    const newer = memorySegment(finishSegment([entry("b", "2023-04-01"), entry("d", "2023-02-01", "2023-02-02T00:00:00Z")], [["k", [1]], ["other", [0]]]));
+    const newer = memorySegment(finish([entry("b", "2023-04-01"), entry("d", "2023-02-01", "2023-02-02T00:00:00Z")], [["k", [1]], ["other", [0]]]));
     const segments = [openFileSegment(join(dir, "old.idx")), newer];
     open.push(segments[0]!);
     const read = async (clauses: string[][], without: string[] = []) => {
@@ -97,5 +104,40 @@ describe("search segment files (.idx)", () => {
     expect(await read([], ["k"])).toEqual(["b"]);
     expect(await read([["k", "other"]])).toEqual(["b", "d", "a", "c"]);
     expect(await read([["k"], ["other"]])).toEqual([]);
+    // Merged into one segment: the same content as finishing every entry at once.
+    const joined = joinContents([older, await newer.contents()]);
+    const whole = finish(
+      [entry("b", "2023-03-01"), entry("a", "2023-02-01"), entry("c", "2023-01-05"), entry("b", "2023-04-01"), entry("d", "2023-02-01", "2023-02-02T00:00:00Z")],
+      [["k", [0, 1, 2, 4]], ["other", [3]]],
+    );
+    expect({ ...joined, offsets: [...joined.offsets], postings: [...joined.postings] }).toEqual({ ...whole, offsets: [...whole.offsets], postings: [...whole.postings] });
+  });
+
+  it("merge as finishing every entry at once would (later entries of a release win)", () => {
+    const entries = fc.array(fc.record({ id: fc.constantFrom("a", "b", "c", "d", "e", "f"), date: fc.constantFrom("2023-01-01", "2023-01-02"), updatedAt: fc.constantFrom("x", "y") }), { minLength: 1, maxLength: 12 });
+    const keyed = (n: number) => fc.array(fc.tuple(fc.constantFrom("k1", "k2", "k3", "k4"), fc.nat({ max: n - 1 })), { maxLength: 20 });
+    const part = entries.chain((docs) => keyed(docs.length).map((posts) => ({ docs, posts })));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), (parts) => {
+        const lists = (posts: [string, number][], shift: number) => {
+          const m = new Map<string, number[]>();
+          for (const [k, ord] of [...posts].sort((x, y) => x[1] - y[1])) m.set(k, [...(m.get(k) ?? []), ord + shift]);
+          return [...m];
+        };
+        const joined = joinContents(parts.map((p) => finish(p.docs, lists(p.posts, 0))));
+        let shift = 0;
+        const all: [string, number][] = [];
+        for (const p of parts) {
+          all.push(...p.posts.map(([k, ord]): [string, number] => [k, ord + shift]));
+          shift += p.docs.length;
+        }
+        const whole = finish(parts.flatMap((p) => p.docs), lists(all, 0));
+        expect(joined.docs).toEqual(whole.docs);
+        expect(joined.keys).toEqual(whole.keys);
+        expect([...joined.offsets]).toEqual([...whole.offsets]);
+        expect([...joined.postings]).toEqual([...whole.postings]);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

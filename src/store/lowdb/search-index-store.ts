@@ -4,7 +4,7 @@ import type { StoredRelease } from "../../core/release.js";
 import type { Ctx } from "./context.js";
 import { yieldNow } from "./disk.js";
 import type { LowReleases } from "./releases.js";
-import { finishSegment, parseJsonSegment, SegmentBuilder, type Segment, type SegmentContents } from "./search-segment.js";
+import { joinContents, parseJsonSegment, SegmentBuilder, type Segment, type SegmentContents } from "./search-segment.js";
 import { encodeSegment, openFileSegment } from "./search-segment-file.js";
 import { readV1Segment } from "./search-segment-v1.js";
 import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
@@ -38,39 +38,6 @@ const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, doc
 const segmentFile = (n: number, ext: "json" | "idx") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
 /** A segment of an earlier version, rewritten by the next writer. */
 const isOldSegment = (file: string) => file.endsWith(".bin");
-
-/** Joins segments' contents (oldest first): a later segment's entry of a release supersedes an earlier one's. */
-function joinContents(parts: readonly SegmentContents[]): SegmentContents {
-  const docs = parts.flatMap((p) => p.docs);
-  const lists = new Map<string, Uint32Array[]>();
-  let offset = 0;
-  for (const part of parts) {
-    part.keys.forEach((key, i) => {
-      const own = part.postings[i]!;
-      const shifted = offset === 0 ? own : own.map((ord) => ord + offset);
-      const list = lists.get(key);
-      if (list) list.push(shifted);
-      else lists.set(key, [shifted]);
-    });
-    offset += part.docs.length;
-  }
-  const joined = function* (): Generator<readonly [string, ArrayLike<number>]> {
-    for (const [key, list] of lists) {
-      if (list.length === 1) {
-        yield [key, list[0]!];
-        continue;
-      }
-      const all = new Uint32Array(list.reduce((n, l) => n + l.length, 0));
-      let at = 0;
-      for (const l of list) {
-        all.set(l, at);
-        at += l.length;
-      }
-      yield [key, all];
-    }
-  };
-  return finishSegment(docs, joined());
-}
 
 /** How long a segment the manifest no longer lists stays open for a query still reading it. */
 const RETIRE_MS = 5 * 60_000;

@@ -65,17 +65,11 @@ const bytesOf = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, 
 
 /** Encodes a segment's content (entries newest first, keys sorted) as an `.idx` file. */
 export function encodeSegment(contents: SegmentContents): Buffer {
-  const { docs, keys, postings } = contents;
+  const { docs, keys, offsets, postings } = contents;
   const docTable = packStrings(docs.map((d) => JSON.stringify([d.id, d.date, d.updatedAt])));
   const pairs = docs.map((d, ord) => [idHash(d.id), ord] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const blocks = packStrings(keys.filter((_, i) => i % BLOCK === 0));
   const keyTable = packStrings(keys);
-  const postOffsets = new Uint32Array(keys.length + 1);
-  postings.forEach((p, i) => {
-    postOffsets[i + 1] = postOffsets[i]! + p.length;
-  });
-  const all = new Uint32Array(postOffsets[keys.length]!);
-  postings.forEach((p, i) => all.set(p, postOffsets[i]!));
   const parts: Record<SectionName, Buffer> = {
     docOffsets: bytesOf(docTable.offsets),
     docBlob: docTable.blob,
@@ -85,8 +79,8 @@ export function encodeSegment(contents: SegmentContents): Buffer {
     blockKeys: blocks.blob,
     keyOffsets: bytesOf(keyTable.offsets),
     keyBlob: keyTable.blob,
-    postOffsets: bytesOf(postOffsets),
-    postings: bytesOf(all),
+    postOffsets: bytesOf(offsets),
+    postings: bytesOf(postings),
   };
   // The header's length depends on the offsets it lists: lay the sections out from a fixed start.
   const sections = {} as Record<SectionName, [number, number]>;
@@ -244,15 +238,9 @@ class FileSegment implements Segment {
     }
     const keyOffsets = u32("keyOffsets");
     const keyAt = sections.keyBlob[0];
-    const postOffsets = u32("postOffsets");
-    const all = u32("postings");
     const keys: string[] = [];
-    const postings: Uint32Array[] = [];
-    for (let i = 0; i < terms; i++) {
-      keys.push(file.toString("utf8", keyAt + keyOffsets[i]!, keyAt + keyOffsets[i + 1]!));
-      postings.push(all.subarray(postOffsets[i]!, postOffsets[i + 1]!));
-    }
-    return { docs: entries, keys, postings };
+    for (let i = 0; i < terms; i++) keys.push(file.toString("utf8", keyAt + keyOffsets[i]!, keyAt + keyOffsets[i + 1]!));
+    return { docs: entries, keys, offsets: u32("postOffsets"), postings: u32("postings") };
   }
 
   close(): void {

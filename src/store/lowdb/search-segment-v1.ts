@@ -76,7 +76,11 @@ export async function readV1Segment(path: string): Promise<Segment> {
     },
     doc: (ord) => docs[ord]!,
     holds: (id) => last.has(id),
-    contents: async () => finishSegment(raw, Array.from({ length: n }, (_, i) => [termAt(i), list(i)] as const)),
+    contents: async () => {
+      const keys = Array.from({ length: n }, (_, i) => termAt(i));
+      const at = new Map(keys.map((key, i) => [key, i]));
+      return finishSegment(raw, keys, (key) => list(at.get(key)!));
+    },
     close: () => {},
   };
 }

@@ -31,11 +31,16 @@ export interface Segment {
   close(): void;
 }
 
-/** A segment's content: entries newest first, keys sorted, each with its ascending ordinals. */
+/**
+ * A segment's content: entries newest first; keys sorted (JavaScript string order), key `i` holding
+ * `postings[offsets[i]]…postings[offsets[i + 1] - 1]` (ascending). Flat, so that merging a hundred
+ * thousand releases' keys makes no object per key.
+ */
 export interface SegmentContents {
   readonly docs: readonly FeedEntry[];
   readonly keys: readonly string[];
-  readonly postings: readonly Uint32Array[];
+  readonly offsets: Uint32Array;
+  readonly postings: Uint32Array;
 }
 
 /** Newest first: London date, then latest update, then id (the order search shows). */
@@ -44,49 +49,125 @@ export function newestFirst(x: FeedEntry, y: FeedEntry): number {
 }
 
 const EMPTY = new Uint32Array(0);
+const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Each release's last entry, numbered newest first: `rank[ordinal]` is its place, -1 for an entry a later one supersedes. */
+function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]; rank: Int32Array } {
+  const last = new Map<string, number>();
+  docs.forEach((doc, i) => last.set(doc.id, i));
+  const order = [...last.values()].sort((a, b) => newestFirst(docs[a]!, docs[b]!));
+  const rank = new Int32Array(docs.length).fill(-1);
+  order.forEach((ord, place) => {
+    rank[ord] = place;
+  });
+  return { live: order.map((ord) => docs[ord]!), rank };
+}
+
+/** Postings laid end to end: each key's places are appended, sorted and kept once. */
+class PostingsWriter {
+  readonly keys: string[] = [];
+  private readonly offsets: number[] = [0];
+  private at = 0;
+  private readonly out: Uint32Array;
+
+  constructor(capacity: number, private readonly rank: Int32Array) {
+    this.out = new Uint32Array(capacity);
+  }
+
+  /** Appends `ords` (ordinals into the joined entries, each `shift`ed) as places; a key with none left is dropped. */
+  add(key: string, lists: readonly { ords: ArrayLike<number>; shift: number }[]): void {
+    const from = this.at;
+    for (const { ords, shift } of lists) {
+      for (let i = 0; i < ords.length; i++) {
+        const place = this.rank[ords[i]! + shift]!;
+        if (place >= 0) this.out[this.at++] = place;
+      }
+    }
+    if (this.at === from) return;
+    const own = this.out.subarray(from, this.at).sort();
+    // A key listed twice for one entry (a hand-made file) is kept once.
+    let n = 1;
+    for (let i = 1; i < own.length; i++) if (own[i] !== own[n - 1]) own[n++] = own[i]!;
+    this.at = from + n;
+    this.keys.push(key);
+    this.offsets.push(this.at);
+  }
+
+  finish(docs: FeedEntry[]): SegmentContents {
+    return { docs, keys: this.keys, offsets: Uint32Array.from(this.offsets), postings: this.out.slice(0, this.at) };
+  }
+}
 
 /**
  * Numbers entries newest first, keeping each release's last entry (a later entry of a release
- * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `lists`
- * gives each key once, with its ordinals into `docs`.
+ * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `keys` are
+ * distinct, in any order; `listOf(key)` gives a key's ordinals into `docs`.
  */
-export function finishSegment(docs: readonly FeedEntry[], lists: Iterable<readonly [string, ArrayLike<number>]>): SegmentContents {
-  const last = new Map<string, number>();
-  docs.forEach((doc, i) => last.set(doc.id, i));
-  const live = [...last.values()].sort((a, b) => newestFirst(docs[a]!, docs[b]!));
-  const rank = new Int32Array(docs.length).fill(-1);
-  live.forEach((ord, place) => {
-    rank[ord] = place;
-  });
-  const out: { key: string; postings: Uint32Array }[] = [];
-  for (const [key, ords] of lists) {
-    let n = 0;
-    for (let i = 0; i < ords.length; i++) if (rank[ords[i]!]! >= 0) n++;
-    if (n === 0) continue;
-    const places = new Uint32Array(n);
-    n = 0;
-    for (let i = 0; i < ords.length; i++) {
-      const place = rank[ords[i]!]!;
-      if (place >= 0) places[n++] = place;
-    }
-    places.sort();
-    // A key listed twice for one entry (a hand-made file) is kept once.
-    let m = 1;
-    for (let i = 1; i < places.length; i++) if (places[i] !== places[m - 1]) places[m++] = places[i]!;
-    out.push({ key, postings: m === places.length ? places : places.slice(0, m) });
+export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>): SegmentContents {
+  const { live, rank } = rankNewestFirst(docs);
+  let capacity = 0;
+  for (const key of keys) capacity += listOf(key).length;
+  const writer = new PostingsWriter(capacity, rank);
+  for (const key of [...keys].sort(byString)) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
+  return writer.finish(live);
+}
+
+/** A key's postings in a segment's content (by binary search over its sorted keys). */
+function postingsOf(contents: SegmentContents, key: string): Uint32Array {
+  const { keys } = contents;
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = keys[mid]!;
+    if (k === key) return contents.postings.subarray(contents.offsets[mid]!, contents.offsets[mid + 1]!);
+    if (k < key) lo = mid + 1;
+    else hi = mid - 1;
   }
-  out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { docs: live.map((ord) => docs[ord]!), keys: out.map((e) => e.key), postings: out.map((e) => e.postings) };
+  return EMPTY;
+}
+
+/**
+ * Joins segments' contents (oldest first) into one: a later segment's entry of a release supersedes
+ * an earlier one's. Keys are merged in order, a key at a time, so no map of every key is built.
+ */
+export function joinContents(parts: readonly SegmentContents[]): SegmentContents {
+  const docs = parts.flatMap((p) => p.docs);
+  const { live, rank } = rankNewestFirst(docs);
+  const shifts: number[] = [];
+  let shift = 0;
+  for (const part of parts) {
+    shifts.push(shift);
+    shift += part.docs.length;
+  }
+  const writer = new PostingsWriter(parts.reduce((n, p) => n + p.postings.length, 0), rank);
+  const at = parts.map(() => 0);
+  for (;;) {
+    let key: string | undefined;
+    for (let p = 0; p < parts.length; p++) {
+      const k = parts[p]!.keys[at[p]!];
+      if (k !== undefined && (key === undefined || k < key)) key = k;
+    }
+    if (key === undefined) break;
+    const lists: { ords: Uint32Array; shift: number }[] = [];
+    for (let p = 0; p < parts.length; p++) {
+      const part = parts[p]!;
+      const i = at[p]!;
+      if (part.keys[i] !== key) continue;
+      lists.push({ ords: part.postings.subarray(part.offsets[i]!, part.offsets[i + 1]!), shift: shifts[p]! });
+      at[p] = i + 1;
+    }
+    writer.add(key, lists);
+  }
+  return writer.finish(live);
 }
 
 /** A segment held in memory (a JSON segment, or an earlier version's binary one). */
 export function memorySegment(contents: SegmentContents): Segment {
-  const byKey = new Map<string, Uint32Array>();
-  contents.keys.forEach((key, i) => byKey.set(key, contents.postings[i]!));
   const ids = new Set(contents.docs.map((d) => d.id));
   return {
     size: contents.docs.length,
-    postings: (key) => byKey.get(key) ?? EMPTY,
+    postings: (key) => postingsOf(contents, key),
     doc: (ord) => contents.docs[ord]!,
     holds: (id) => ids.has(id),
     contents: async () => contents,
@@ -122,7 +203,7 @@ export class SegmentBuilder {
 
   /** Each release once, newest first. */
   finish(): SegmentContents {
-    return finishSegment(this.docs, this.lists);
+    return finishSegment(this.docs, [...this.lists.keys()], (key) => this.lists.get(key)!);
   }
 }
 
@@ -130,5 +211,5 @@ export class SegmentBuilder {
 export function parseJsonSegment(text: string): Segment {
   const data = JSON.parse(text) as { docs: [string, string, string][]; keys: Record<string, number[]> };
   const docs = data.docs.map(([id, date, updatedAt]) => ({ id, date, updatedAt }));
-  return memorySegment(finishSegment(docs, Object.entries(data.keys)));
+  return memorySegment(finishSegment(docs, Object.keys(data.keys), (key) => data.keys[key]!));
 }
