@@ -81,9 +81,9 @@ describe("config cache", () => {
     await writeFile(path, FULL);
     await readConfig({ config: path, state: "state" });
     // Proof that the second read comes from the cache: what it holds is what comes back.
-    const [{ file, held }] = await cached();
+    const { file, held } = (await cached())[0]!;
     held.config.feeds.entries = 99;
-    await writeFile(file!, JSON.stringify(held));
+    await writeFile(file, JSON.stringify(held));
     expect((await readConfig({ config: path, state: "state" })).config.feeds.entries).toBe(99);
     await writeFile(path, FULL.replace("entries: 7", "entries: 8"));
     expect((await readConfig({ config: path, state: "state" })).config.feeds.entries).toBe(8);
