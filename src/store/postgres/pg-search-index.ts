@@ -58,6 +58,8 @@ interface Row {
  */
 class PgCandidates implements SearchCandidates {
   private readonly buffer: FeedEntry[] = [];
+  /** Ids handed over: a release revised while the walk goes on may come round again (each page is its own snapshot). */
+  private readonly seen = new Set<string>();
   /** The last row read, in the newest-first order: the next page starts after it. */
   private after: Row | undefined;
   private rows = 0;
@@ -70,6 +72,12 @@ class PgCandidates implements SearchCandidates {
   async next(n: number): Promise<FeedEntry[]> {
     while (this.buffer.length < n && !this.done) await this.read(n - this.buffer.length);
     return this.buffer.splice(0, n);
+  }
+
+  private take(r: Row): void {
+    if (this.seen.has(r.id)) return;
+    this.seen.add(r.id);
+    this.buffer.push({ id: r.id, date: r.date, updatedAt: r.updated_at });
   }
 
   /** `where` for the rows after the last one read: (date, update, id) in the order date desc, update desc, id asc. */
@@ -91,7 +99,7 @@ class PgCandidates implements SearchCandidates {
         `select id, date, updated_at from search_docs where ${[this.condition, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
         params,
       );
-      for (const r of rows) this.buffer.push({ id: r.id, date: r.date, updatedAt: r.updated_at });
+      for (const r of rows) this.take(r);
       this.after = rows[rows.length - 1] ?? this.after;
       this.done = rows.length < RARE_PAGE;
       return;
@@ -114,7 +122,7 @@ class PgCandidates implements SearchCandidates {
     for (const r of rows) {
       if (!r.hit) continue;
       hits++;
-      this.buffer.push({ id: r.id, date: r.date, updatedAt: r.updated_at });
+      this.take(r);
     }
     this.rows += read;
     this.hits += hits;

@@ -146,4 +146,19 @@ describeEngines("state contract: search index", (engine) => {
     }
     expect(expected([[k("glacier")]], []).length).toBeGreaterThan(10);
   });
+
+  it("never hands a release over twice, even when it is revised into a later place while candidates are being read", async () => {
+    s = await engine.fresh({ searchKeys: keys });
+    const all = Array.from({ length: 600 }, (_, i) => makeRelease(`Knife crime report ${i}`, `2023-${String(1 + (i % 12)).padStart(2, "0")}-${String(1 + (i % 28)).padStart(2, "0")}`));
+    await s.store.commit({ releases: all });
+    const candidates = (await s.store.search.candidates([[k("knife")]]))!;
+    const first = await candidates.next(300);
+    // The newest release read so far becomes the oldest.
+    const moved = all.find((r) => r.id === first[0]!.id)!;
+    await s.store.commit({ releases: [{ ...moved, date: "2020-01-01", updatedAt: "2020-01-01T00:00:00.000Z" }] });
+    const ids = [...first.map((e) => e.id)];
+    for (let part = await candidates.next(64); part.length > 0; part = await candidates.next(64)) ids.push(...part.map((e) => e.id));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBeGreaterThanOrEqual(599);
+  });
 });
