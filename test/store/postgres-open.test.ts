@@ -4,6 +4,10 @@ import { fixedClock } from "../../src/core/clock.js";
 import { isPressroomError } from "../../src/core/errors.js";
 import { migrate, SCHEMA_VERSION } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
+import { upsertReleases } from "../../src/store/postgres/pg-releases.js";
+import { indexReleases } from "../../src/store/postgres/pg-search-index.js";
+import { releaseSearchKeys } from "../../src/match/search-index.js";
+import { normalizeWord } from "../../src/match/tokenize.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 
@@ -68,6 +72,38 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     try {
       expect((await after.query("select data_type from information_schema.columns where table_name = 'releases' and column_name = 'data'")).rows).toEqual([{ data_type: "json" }]);
       expect((await after.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
+    } finally {
+      await after.end();
+    }
+  });
+
+  it("migrates a schema 3 search index (GIN only): its candidates come newest first from the walk added in schema 4", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const releases = Array.from({ length: 300 }, (_, i) => makeRelease(`Knife crime ${i}${i % 40 === 0 ? " glacier" : ""}`, `2024-0${1 + (i % 9)}-1${i % 10}`));
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await migrate(c, "test", 3);
+      await upsertReleases(c as unknown as pg.PoolClient, releases);
+      await indexReleases(c as unknown as pg.PoolClient, releases, releaseSearchKeys);
+      await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
+    cleanups.push(() => store.close());
+    const newest = [...releases].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : 1));
+    for (const [word, want] of [["knife", newest], ["glacier", newest.filter((r) => r.title.includes("glacier"))]] as const) {
+      const candidates = await store.search.candidates([[normalizeWord(word)]]);
+      const got: string[] = [];
+      for (let part = await candidates!.next(50); part.length > 0; part = await candidates!.next(50)) got.push(...part.map((e) => e.id));
+      expect(got, word).toEqual(want.map((r) => r.id));
+    }
+    const after = new pg.Client({ connectionString: db.url });
+    await after.connect();
+    try {
+      expect((await after.query("select indexname from pg_indexes where tablename = 'search_docs' order by indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(["search_docs_keys", "search_docs_newest", "search_docs_pkey"]);
     } finally {
       await after.end();
     }
