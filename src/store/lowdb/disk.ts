@@ -219,6 +219,17 @@ export class Disk {
     }
   }
 
+  /** A file's bytes, or undefined when absent. */
+  async readBytes(rel: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.path(rel));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw ioError(this.root, `read ${this.path(rel)}`, error);
+    }
+  }
+
   /** A JSON document, or undefined when absent; an unparseable file is STATE_CORRUPT. */
   async readJson<T>(rel: string): Promise<T | undefined> {
     const text = await this.readText(rel);

@@ -80,6 +80,11 @@ export class Docs {
     return doc;
   }
 
+  /** Whether the document is held (read, or being read) in memory. */
+  isHeld(rel: string): boolean {
+    return this.held.has(rel);
+  }
+
   /** Marks a held document changed: the current unit of work writes it. */
   touch(rel: string): void {
     this.touched.add(rel);

@@ -332,7 +332,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     await rename(temp, join(root, CHANGES));
   };
 
-  const releases = new LowReleases(docs, ctx.before);
+  const releases = new LowReleases(docs, disk, ctx.before);
   const feeds = new LowFeeds(ctx, options.feedEntries ?? 50);
   const outbox = new LowOutbox(ctx);
   const subscriptions = new LowSubscriptions(ctx, outbox);

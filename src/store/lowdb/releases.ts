@@ -3,9 +3,11 @@ import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { corrupt, yieldNow } from "./disk.js";
+import type { Disk } from "./disk.js";
 import type { Docs } from "./docs.js";
 import { isMonthFile, keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
 import { sliceMonth } from "./month-slices.js";
+import { pickReleases } from "./pick-releases.js";
 
 interface MonthDoc {
   releases: Record<string, StoredRelease>;
@@ -33,6 +35,8 @@ interface Slot {
 
 /** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`): where the release most likely is. */
 const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
+/** Releases wanted from a month not held in memory up to which they are picked out of its file rather than the month read, cut and held. */
+const PICK_UP_TO = 32;
 
 /**
  * Releases in month shards (`releases/YYYY-MM.json`), reachable by identity key through 256 hash
@@ -45,7 +49,7 @@ const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
 export class LowReleases implements ReleaseStore {
   private readonly slots = new WeakMap<MonthDoc, Map<string, Slot>>();
 
-  constructor(private readonly docs: Docs, private readonly before: () => Promise<void>) {
+  constructor(private readonly docs: Docs, private readonly disk: Disk, private readonly before: () => Promise<void>) {
     docs.serializeWith<MonthDoc>(isMonthFile, (doc) => this.serializeMonth(doc));
     docs.readWith<MonthDoc>(isMonthFile, (text, file) => this.readMonth(text, file));
   }
@@ -211,9 +215,25 @@ export class LowReleases implements ReleaseStore {
 
   async getMany(ids: readonly string[]): Promise<StoredRelease[]> {
     await this.before();
+    // A few releases of a month not held (search results across the years) are picked out of its
+    // file; a month held, or wanted for many releases, is read whole and held.
+    const wanted = new Map<string, string[]>();
+    for (const id of ids) {
+      const month = ID_MONTH.exec(id)?.[1];
+      if (!month || this.docs.isHeld(monthFile(month))) continue;
+      const list = wanted.get(month);
+      if (list) list.push(id);
+      else wanted.set(month, [id]);
+    }
+    const picked = new Map<string, StoredRelease>();
+    for (const [month, list] of wanted) {
+      if (list.length > PICK_UP_TO) continue;
+      const bytes = await this.disk.readBytes(monthFile(month));
+      if (bytes) for (const [id, release] of pickReleases(bytes, list)) picked.set(id, release);
+    }
     const out: StoredRelease[] = [];
     for (const id of ids) {
-      const found = await this.byId(id);
+      const found = picked.get(id) ?? (await this.byId(id));
       if (found) out.push(found);
     }
     return out;
