@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import type { LoadedConfig } from "../config/load.js";
+import { join, resolve } from "node:path";
+import { loadConfig, parseConfig, type LoadedConfig } from "../config/load.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
@@ -12,7 +11,6 @@ import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
 import { PressroomError } from "../core/errors.js";
 import { releaseSearchKeys } from "../match/search-index.js";
 import { openState, redactUrl, type OpenStateOptions, type StateTarget } from "../store/index.js";
-import { configCacheDir, createConfigCache } from "./config-cache.js";
 import { createLogger, type LogLevel } from "./logger.js";
 
 export const DEFAULT_CONFIG = "config/pressroom.yaml";
@@ -22,28 +20,11 @@ export interface GlobalOptions {
   readonly state: string;
 }
 
-/**
- * Reads the config file; the default path may be absent (built-in defaults, offline-safe). A config
- * validated before with the same text and code comes from the config cache (config-cache.ts); only
- * otherwise are yaml and zod loaded and the text validated.
- */
+/** Reads the config file; the default path may be absent (built-in defaults, offline-safe). */
 export async function readConfig(options: GlobalOptions): Promise<LoadedConfig> {
   const path = options.config ?? DEFAULT_CONFIG;
-  const defaults = !options.config && !existsSync(path);
-  const file = resolve(path);
-  const text = defaults ? "" : await readFile(file, "utf8").catch(() => undefined);
-  const where = (config: LoadedConfig["config"]): LoadedConfig => (defaults ? { config, baseDir: process.cwd() } : { config, baseDir: dirname(file), path: file });
-  const dir = configCacheDir(process.env);
-  const cache = dir && text !== undefined ? createConfigCache(dir) : undefined;
-  const slot = defaults ? "(built-in defaults)" : file;
-  const held = await cache?.get(slot, text!);
-  if (held) return where(held);
-  const { loadConfig, parseConfig, parseConfigText } = await import("../config/load.js");
-  // An unreadable file: loadConfig reports it.
-  if (text === undefined) return loadConfig(path);
-  const config = defaults ? parseConfig({}) : parseConfigText(text, path);
-  await cache?.put(slot, text, config);
-  return where(config);
+  if (!options.config && !existsSync(path)) return { config: parseConfig({}), baseDir: process.cwd() };
+  return loadConfig(path);
 }
 
 /**

@@ -33,30 +33,21 @@ export function parseConfig(raw: unknown, file = "config"): Config {
   return result.data;
 }
 
-/** Reads a config file's text. A missing or unreadable file is CONFIG_NOT_FOUND. */
-export async function readConfigText(path: string): Promise<string> {
+/** Reads and validates a YAML config file. A missing file is CONFIG_NOT_FOUND; bad YAML or values, CONFIG_INVALID. */
+export async function loadConfig(path: string): Promise<LoadedConfig> {
+  const file = resolve(path);
+  let text: string;
   try {
-    return await readFile(resolve(path), "utf8");
+    text = await readFile(file, "utf8");
   } catch (error) {
     throw new PressroomError("CONFIG_NOT_FOUND", `config file ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
   }
-}
-
-/** Validates a config file's YAML text (`path` names it in messages). Bad YAML or values are CONFIG_INVALID. */
-export function parseConfigText(text: string, path: string): Config {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (error) {
     throw new PressroomError("CONFIG_INVALID", `config file ${path} is not valid YAML: ${(error as Error).message}`, { cause: error });
   }
-  return parseConfig(raw, path);
-}
-
-/** Reads and validates a YAML config file. A missing file is CONFIG_NOT_FOUND; bad YAML or values, CONFIG_INVALID. */
-export async function loadConfig(path: string): Promise<LoadedConfig> {
-  const file = resolve(path);
-  const config = parseConfigText(await readConfigText(path), path);
   // One rule, no guessing: relative paths in a config file resolve against that file's folder.
-  return { config, baseDir: dirname(file), path: file };
+  return { config: parseConfig(raw, path), baseDir: dirname(file), path: file };
 }
