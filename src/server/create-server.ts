@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Config } from "../config/schema.js";
 import { systemClock, type Clock } from "../core/clock.js";
 import { describeError } from "../core/errors.js";
+import { londonDate } from "../core/london.js";
 import { silentLogger, type Logger } from "../core/logger.js";
 import type { StateStore } from "../core/ports.js";
 import type { MailTransport } from "../mail/index.js";
@@ -144,6 +145,8 @@ export function createServer(options: ServerOptions): PressroomServer {
           const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
           listenUrl = `http://${shown}:${address.port}`;
           ctx.log.info("server listening", { url: listenUrl });
+          // London dates load the time zone data at first use (~40 ms): now, not in the first feed's render.
+          londonDate(new Date());
           // An in-memory search index, if one is needed, is built now, in slices, rather than on the first live query.
           void ctx.generation.current().then((g) => ctx.liveIndex.warm(g)).catch((error: unknown) => ctx.log.error("search index build failed", { error: describeError(error) }));
           resolve({ url: listenUrl });

@@ -35,7 +35,7 @@ export class LiveIndex {
    * Releases matching the query, newest first, at most `limit`: candidates from the persisted index
    * (or the in-memory one), loaded in batches with `pause` between them.
    */
-  async search(compiled: CompiledQuery, generation: string, options: { limit: number; pause: () => Promise<void> }): Promise<SearchResult<StoredRelease>> {
+  async search(compiled: CompiledQuery, generation: string, options: { limit: number; pause: () => Promise<void>; batch?: number }): Promise<SearchResult<StoredRelease>> {
     const load = (ids: readonly string[]) => this.store.releases.getMany(ids);
     const entries = await this.store.search.candidates(searchClauses(compiled.ast), excludedKeys(compiled.ast));
     if (entries) {

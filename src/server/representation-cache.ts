@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { gzipSync } from "node:zlib";
+import { promisify } from "node:util";
+import { gzip as gzipCallback } from "node:zlib";
 import { acceptsGzip, etagOf } from "./send-cached.js";
 
 /** Smallest body worth compressing. */
@@ -31,11 +32,16 @@ export interface RepresentationInput {
   readonly cacheControl?: string;
 }
 
-/** Builds a representation: hashes and compresses the bytes once. */
-export function makeRepresentation(version: string, input: RepresentationInput): Representation {
+const gzipAsync = promisify(gzipCallback);
+
+/**
+ * Builds a representation: hashes and compresses the bytes once. The compression runs on libuv's
+ * thread pool: a 1 MB archive month held the event loop (and every /healthz) for tens of ms.
+ */
+export async function makeRepresentation(version: string, input: RepresentationInput): Promise<Representation> {
   const etag = etagOf(input.body);
   const gzipEtag = etag.replace(/"$/, '-gz"');
-  const gzip = input.body.length >= GZIP_MIN_BYTES ? gzipSync(input.body) : undefined;
+  const gzip = input.body.length >= GZIP_MIN_BYTES ? await gzipAsync(input.body) : undefined;
   const common: Record<string, string> = {
     "Cache-Control": input.cacheControl ?? "public, max-age=300",
     Vary: "Accept-Encoding",
