@@ -69,10 +69,10 @@ describeEngines("concurrent sender", (engine) => {
     const watch = { maxInFlight: 0, ackWrites: [] as number[], assignWrites: 0 };
     const transport: MailTransport = {
       kind: inner.kind,
-      async send(message) {
+      async send(message, options) {
         watch.maxInFlight = Math.max(watch.maxInFlight, ++inFlight);
         try {
-          return await inner.send(message);
+          return await inner.send(message, options);
         } finally {
           inFlight--;
         }
