@@ -14,7 +14,7 @@ export interface AlertCandidate {
   readonly isRevision: boolean;
   /** For a revision: what changed, in words, for the email. */
   readonly changes?: string;
-  readonly matches: readonly { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Topic; readonly snippet: Snippet }[];
+  readonly matches: readonly { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Pick<Topic, "id" | "query" | "frequency" | "revisions">; readonly snippet: Snippet }[];
 }
 
 const URGENCY: Record<Frequency, number> = { immediate: 0, daily: 1, weekly: 2 };

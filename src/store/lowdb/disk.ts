@@ -98,7 +98,7 @@ export class Disk {
    * Replaces a file atomically and durably; with `sync: false` (a step of a journalled unit, whose
    * journal is already durable) atomically only: `syncFiles` makes it durable later.
    */
-  async write(rel: string, data: string | Buffer, options: { sync?: boolean } = {}): Promise<void> {
+  async write(rel: string, data: string | Buffer | readonly string[], options: { sync?: boolean } = {}): Promise<void> {
     const sync = options.sync ?? true;
     const file = this.path(rel);
     const dir = dirname(file);
@@ -108,7 +108,8 @@ export class Disk {
     try {
       const handle = await open(temp, "wx", FILE_MODE);
       try {
-        await handle.writeFile(data);
+        if (Buffer.isBuffer(data)) await handle.writeFile(data);
+        else await writeChunks(handle, data);
         if (sync) await handle.sync();
       } finally {
         await handle.close();
@@ -127,7 +128,7 @@ export class Disk {
    * atomically), not fsynced (`syncFiles` does that for a whole unit); returns the temp file's path
    * relative to the root. A temp file nobody renamed is removed at the next open.
    */
-  async writeStaged(rel: string, data: string): Promise<string> {
+  async writeStaged(rel: string, data: string | readonly string[]): Promise<string> {
     const dir = dirname(this.path(rel));
     await this.ensureDir(dir);
     const slash = rel.lastIndexOf("/");
@@ -135,7 +136,7 @@ export class Disk {
     try {
       const handle = await open(this.path(temp), "wx", FILE_MODE);
       try {
-        await handle.writeFile(data);
+        await writeChunks(handle, data);
       } finally {
         await handle.close();
       }
@@ -192,8 +193,8 @@ export class Disk {
     await inParallel([...new Set(rels.map((rel) => dirname(this.path(rel))))], SYNC_PARALLEL, syncPath);
   }
 
-  /** Appends to a file and makes it durable (one durable write however many lines). */
-  async append(rel: string, data: string): Promise<void> {
+  /** Appends to a file (text, or chunks of it written one after another) and makes it durable: one durable write however many lines. */
+  async append(rel: string, data: string | readonly string[]): Promise<void> {
     if (this.keepOpen.has(rel)) return this.appendHeld(rel, data);
     const file = this.path(rel);
     const dir = dirname(file);
@@ -203,7 +204,7 @@ export class Disk {
       let size = -1;
       try {
         size = (await handle.stat()).size;
-        await handle.writeFile(data);
+        await writeChunks(handle, data);
         await handle.sync();
       } catch (error) {
         // Never leave half a line for the next append to run into.
@@ -223,7 +224,7 @@ export class Disk {
    * `append` through a handle kept open: one write and one fdatasync (which also makes an append's
    * new length durable). A failed append cuts the file back and lets the handle go.
    */
-  private async appendHeld(rel: string, data: string): Promise<void> {
+  private async appendHeld(rel: string, data: string | readonly string[]): Promise<void> {
     const file = this.path(rel);
     const dir = dirname(file);
     let held = this.held.get(rel);
@@ -241,14 +242,14 @@ export class Disk {
         }
         this.held.set(rel, held);
       }
-      const bytes = Buffer.from(data, "utf8");
+      const before = held.size;
       try {
-        for (let at = 0; at < bytes.length; ) at += (await held.handle.write(bytes, at, bytes.length - at)).bytesWritten;
+        held.size = before + (await writeChunks(held.handle, data));
         await held.handle.datasync();
-        held.size += bytes.length;
       } catch (error) {
         // Never leave half a line for the next append to run into.
-        await held.handle.truncate(held.size).catch(() => {});
+        held.size = before;
+        await held.handle.truncate(before).catch(() => {});
         await this.letGo(rel);
         throw error;
       }
@@ -314,6 +315,17 @@ export class Disk {
       throw ioError(this.root, `list ${this.path(relDir)}`, error);
     }
   }
+}
+
+/** Writes text, or chunks of text one after another (never one buffer of them all), at the handle's position; returns the bytes written. */
+async function writeChunks(handle: FileHandle, data: string | readonly string[]): Promise<number> {
+  let written = 0;
+  for (const chunk of typeof data === "string" ? [data] : data) {
+    const bytes = Buffer.from(chunk, "utf8");
+    for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+    written += bytes.length;
+  }
+  return written;
 }
 
 /** Lets the event loop run (lock refreshes, timers) between steps of a long piece of work. */

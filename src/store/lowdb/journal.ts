@@ -7,8 +7,8 @@ import { JOURNAL, OUTBOX_LOG } from "./layout.js";
 export interface Unit {
   readonly files: readonly { readonly path: string; readonly data: string }[];
   readonly removes?: readonly string[];
-  /** JSON lines for the outbox log (its events are idempotent, so appending twice is harmless). */
-  readonly log?: string;
+  /** JSON lines for the outbox log, whole or in chunks (its events are idempotent, so appending twice is harmless). */
+  readonly log?: string | readonly string[];
 }
 
 /**
@@ -21,6 +21,8 @@ interface JournalBody {
   readonly renames?: readonly (readonly [string, string])[];
   readonly removes?: readonly string[];
   readonly log?: string;
+  /** A durable temp file holding the lines for the outbox log, when they are too many to carry inline. */
+  readonly logFile?: string;
 }
 
 /** Small files travel inside the journal, smallest first, up to this many characters in all; the rest are staged as temp files first. */
@@ -34,7 +36,7 @@ const sum = (body: string): string => createHash("sha256").update(body).digest("
  * together (several fsyncs at once, each folder once) before the journal goes. A staged temp file
  * that is gone was renamed into place already.
  */
-async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false): Promise<void> {
+async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false, logLines?: string | readonly string[]): Promise<void> {
   for (const [temp, target] of body.renames ?? []) await disk.renameStaged(temp, target);
   for (const file of body.files) {
     await disk.write(file.path, file.data, { sync: !journalled });
@@ -46,7 +48,15 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, la
   }
   for (const rel of body.removes ?? []) await disk.remove(rel);
   if (body.log) await disk.append(OUTBOX_LOG, body.log);
+  if (body.logFile) {
+    // The lines are still in memory when the unit runs; a recovery reads them back from the temp file.
+    const lines = logLines ?? (await disk.readText(body.logFile));
+    if (lines === undefined) throw new Error(`store: the journal names ${disk.path(body.logFile)}, which is gone`);
+    await disk.append(OUTBOX_LOG, lines);
+  }
 }
+
+const lengthOf = (text: string | readonly string[]): number => (typeof text === "string" ? text.length : text.reduce((n, chunk) => n + chunk.length, 0));
 
 /**
  * Runs a unit all or nothing. With more than one step: files beyond INLINE_BUDGET are first
@@ -59,9 +69,13 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, la
  * answers for their durability (see `index-sync.ts`).
  */
 export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boolean = () => false): Promise<void> {
-  const steps = unit.files.length + (unit.removes?.length ?? 0) + (unit.log ? 1 : 0);
+  const hasLog = unit.log !== undefined && lengthOf(unit.log) > 0;
+  const steps = unit.files.length + (unit.removes?.length ?? 0) + (hasLog ? 1 : 0);
   if (steps === 0) return;
-  if (steps === 1) return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) }, false);
+  if (steps === 1) {
+    if (hasLog) return disk.append(OUTBOX_LOG, unit.log!);
+    return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}) }, false);
+  }
   const staged = new Set<Unit["files"][number]>();
   let budget = INLINE_BUDGET;
   for (const file of [...unit.files].sort((a, b) => a.data.length - b.data.length)) {
@@ -71,22 +85,28 @@ export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boo
   const inline = unit.files.filter((f) => !staged.has(f));
   const big = unit.files.filter((f) => staged.has(f));
   const renames: [string, string][] = [];
+  // Many log lines (50,000 deliveries are ~50 MB) go to a temp file like a big file, not into the journal.
+  const logInline = hasLog && lengthOf(unit.log!) <= budget;
+  let logFile: string | undefined;
   try {
     for (const file of big) {
       renames.push([await disk.writeStaged(file.path, file.data), file.path]);
       await yieldNow();
     }
-    await disk.syncFiles(renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp));
+    if (hasLog && !logInline) logFile = await disk.writeStaged(OUTBOX_LOG, unit.log!);
+    await disk.syncFiles([...renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp), ...(logFile ? [logFile] : [])]);
   } catch (error) {
     // Nothing was promised yet: the temp files go, and the unit did not happen.
-    await Promise.all(renames.map(([temp]) => disk.discard(temp)));
+    await Promise.all([...renames.map(([temp]) => disk.discard(temp)), ...(logFile ? [disk.discard(logFile)] : [])]);
     throw error;
   }
-  const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) };
+  const log = logInline ? (typeof unit.log === "string" ? unit.log : unit.log!.join("")) : undefined;
+  const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(log ? { log } : {}), ...(logFile ? { logFile } : {}) };
   const text = JSON.stringify(body);
   await disk.write(JOURNAL, `${sum(text)}\n${text}`);
-  await applySteps(disk, body, true, lazy);
+  await applySteps(disk, body, true, lazy, unit.log);
   await disk.remove(JOURNAL);
+  if (logFile) await disk.discard(logFile);
 }
 
 /**
@@ -113,5 +133,6 @@ export async function recoverJournal(disk: Disk, log: Logger): Promise<"none" | 
   log.info("state journal re-applied", { files: body.files.length + (body.renames?.length ?? 0) });
   await applySteps(disk, body, true);
   await disk.remove(JOURNAL);
+  if (body.logFile) await disk.discard(body.logFile);
   return "applied";
 }
