@@ -9,9 +9,15 @@ export type FlushStep = "before-batch" | "after-batch" | "after-send" | "after-m
 
 export type CrashHook = (step: FlushStep, deliveryIds: string[]) => void;
 
-/** One claim: its messages (each a group of deliveries with its batch recorded), taken in order. */
+/** One message of a claim: its deliveries and its batch id, recorded before it is handed out. */
+export interface ClaimedMessage {
+  readonly deliveries: readonly Delivery[];
+  readonly batchId: string;
+}
+
+/** One claim: its messages, taken in order. */
 interface Round {
-  readonly messages: Delivery[][];
+  readonly messages: ClaimedMessage[];
   next: number;
   /** performance.now() when the claim was made: no message of it starts after half the lease. */
   readonly claimedAt: number;
@@ -24,7 +30,7 @@ export interface ClaimRounds {
    * the current one still has a quarter of its messages to go, so connections never wait for a
    * claim between rounds.
    */
-  take(): Promise<Delivery[] | undefined>;
+  take(): Promise<ClaimedMessage | undefined>;
   /** No message is handed out any more. */
   stop(): void;
   /** A round was cut at half its lease: its rest (and any round claimed ahead) must be given back. */
@@ -118,24 +124,24 @@ export function createClaimRounds(options: {
 
 /**
  * Gives every message of a claim not recorded before its batch id and Message-ID, in one durable
- * write, before any is sent. Returns the messages, their deliveries carrying those ids.
+ * write, before any is sent. The deliveries are not copied with those ids: composing derives the
+ * same ones from the members (see `batchIdFor`, `messageIdFor`).
  */
-async function recordBatches(outbox: OutboxStore, groups: readonly DeliveryGroup[], listId: string, crash: CrashHook): Promise<Delivery[][]> {
-  const out: Delivery[][] = [];
+async function recordBatches(outbox: OutboxStore, groups: readonly DeliveryGroup[], listId: string, crash: CrashHook): Promise<ClaimedMessage[]> {
+  const out: ClaimedMessage[] = [];
   const fresh: { ids: string[]; batchId: string; messageId: string }[] = [];
   for (const group of groups) {
     const ids = group.deliveries.map((d) => d.id);
     crash("before-batch", ids);
     if (group.batchId !== undefined) {
-      out.push([...group.deliveries]);
+      out.push({ deliveries: group.deliveries, batchId: group.batchId });
       continue;
     }
     const batchId = batchIdFor(ids);
-    const messageId = messageIdFor(batchId, listId);
-    fresh.push({ ids, batchId, messageId });
-    out.push(group.deliveries.map((d) => ({ ...d, batchId, messageId })));
+    fresh.push({ ids, batchId, messageId: messageIdFor(batchId, listId) });
+    out.push({ deliveries: group.deliveries, batchId });
   }
   await outbox.assignBatches(fresh);
-  for (const group of out) crash("after-batch", group.map((d) => d.id));
+  for (const message of out) crash("after-batch", message.deliveries.map((d) => d.id));
   return out;
 }

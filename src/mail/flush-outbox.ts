@@ -109,16 +109,16 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
     };
     try {
       for (;;) {
-        const group = await rounds.take();
-        if (!group || dead) break;
+        const message = await rounds.take();
+        if (!message || dead) break;
         await pace();
         if (dead) break;
         const release = releaseAfter(previous);
         previous = undefined;
-        const { outcome, ack } = await sendGroup(deps, group, maxAttempts, acks, crash, release);
+        const group = message.deliveries;
+        const { outcome, ack } = await sendGroup(deps, group, message.batchId, maxAttempts, acks, crash, release);
         ack.catch(() => {}); // awaited below or by the next message's release
-        const ids = group.map((d) => d.id);
-        previous = { ack, ids };
+        previous = { ack, ids: group.map((d) => d.id) };
         settled += group.length;
         if (outcome === "unreachable") {
           if (!unreachable) log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: group.length });
@@ -172,6 +172,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
 async function sendGroup(
   deps: FlushDeps,
   deliveries: readonly Delivery[],
+  batchId: string,
   maxAttempts: number,
   acks: AckCommitter,
   crash: CrashHook,
@@ -179,7 +180,6 @@ async function sendGroup(
 ): Promise<{ outcome: Outcome; ack: Promise<void> }> {
   const { transport, clock, log } = deps;
   const ids = deliveries.map((d) => d.id);
-  const batchId = deliveries[0]?.batchId;
   let message: ComposedMessage | undefined;
   try {
     message = composeAlert(deliveries, deps.compose);

@@ -98,7 +98,7 @@ export class Disk {
    * Replaces a file atomically and durably; with `sync: false` (a step of a journalled unit, whose
    * journal is already durable) atomically only: `syncFiles` makes it durable later.
    */
-  async write(rel: string, data: string | Buffer | readonly string[], options: { sync?: boolean } = {}): Promise<void> {
+  async write(rel: string, data: Buffer | Text, options: { sync?: boolean } = {}): Promise<void> {
     const sync = options.sync ?? true;
     const file = this.path(rel);
     const dir = dirname(file);
@@ -128,7 +128,7 @@ export class Disk {
    * atomically), not fsynced (`syncFiles` does that for a whole unit); returns the temp file's path
    * relative to the root. A temp file nobody renamed is removed at the next open.
    */
-  async writeStaged(rel: string, data: string | readonly string[]): Promise<string> {
+  async writeStaged(rel: string, data: Text): Promise<string> {
     const dir = dirname(this.path(rel));
     await this.ensureDir(dir);
     const slash = rel.lastIndexOf("/");
@@ -194,7 +194,7 @@ export class Disk {
   }
 
   /** Appends to a file (text, or chunks of it written one after another) and makes it durable: one durable write however many lines. */
-  async append(rel: string, data: string | readonly string[]): Promise<void> {
+  async append(rel: string, data: Text): Promise<void> {
     if (this.keepOpen.has(rel)) return this.appendHeld(rel, data);
     const file = this.path(rel);
     const dir = dirname(file);
@@ -224,7 +224,7 @@ export class Disk {
    * `append` through a handle kept open: one write and one fdatasync (which also makes an append's
    * new length durable). A failed append cuts the file back and lets the handle go.
    */
-  private async appendHeld(rel: string, data: string | readonly string[]): Promise<void> {
+  private async appendHeld(rel: string, data: Text): Promise<void> {
     const file = this.path(rel);
     const dir = dirname(file);
     let held = this.held.get(rel);
@@ -273,6 +273,27 @@ export class Disk {
     this.counted();
   }
 
+  /** A file's bytes in pieces of at most `size` (to copy a big file without holding it whole). */
+  async *pieces(rel: string, size = 1 << 20): AsyncIterable<Buffer> {
+    const file = this.path(rel);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, "r");
+    } catch (error) {
+      throw ioError(this.root, `read ${file}`, error);
+    }
+    try {
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(size);
+        const { bytesRead } = await handle.read(buffer, 0, size, null);
+        if (bytesRead === 0) return;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   /** A file's text, or undefined when absent. */
   async readText(rel: string): Promise<string | undefined> {
     try {
@@ -317,14 +338,22 @@ export class Disk {
   }
 }
 
-/** Writes text, or chunks of text one after another (never one buffer of them all), at the handle's position; returns the bytes written. */
-async function writeChunks(handle: FileHandle, data: string | readonly string[]): Promise<number> {
+/**
+ * What a file is written from: text, or pieces written one after another (never one buffer of
+ * them all): chunks of text made as they are asked for, or bytes read from another file (`pieces`).
+ */
+export type Text = string | Iterable<string> | AsyncIterable<Buffer>;
+
+/** Writes `data` at the handle's position, piece by piece; returns the bytes written. */
+async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
   let written = 0;
-  for (const chunk of typeof data === "string" ? [data] : data) {
-    const bytes = Buffer.from(chunk, "utf8");
+  const write = async (bytes: Buffer) => {
     for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
     written += bytes.length;
-  }
+  };
+  if (typeof data === "string") await write(Buffer.from(data, "utf8"));
+  else if (Symbol.asyncIterator in data) for await (const bytes of data) await write(bytes);
+  else for (const chunk of data) await write(Buffer.from(chunk, "utf8"));
   return written;
 }
 

@@ -7,9 +7,19 @@ import { JOURNAL, OUTBOX_LOG } from "./layout.js";
 export interface Unit {
   readonly files: readonly { readonly path: string; readonly data: string }[];
   readonly removes?: readonly string[];
-  /** JSON lines for the outbox log, whole or in chunks (its events are idempotent, so appending twice is harmless). */
-  readonly log?: string | readonly string[];
+  /** JSON lines for the outbox log (its events are idempotent, so appending twice is harmless). */
+  readonly log?: string | LogText;
 }
+
+/** Many log lines, made a chunk at a time when asked: a big enqueue is never one string, nor all of its chunks at once. */
+export interface LogText {
+  /** How many events the lines hold. */
+  readonly events: number;
+  chunks(): Iterable<string>;
+}
+
+/** Up to this many events travel inside the journal; more are staged in a temp file. */
+const INLINE_EVENTS = 256;
 
 /**
  * What `journal.json` holds: small files inline, and for big ones only the name of a durable temp
@@ -36,7 +46,7 @@ const sum = (body: string): string => createHash("sha256").update(body).digest("
  * together (several fsyncs at once, each folder once) before the journal goes. A staged temp file
  * that is gone was renamed into place already.
  */
-async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false, logLines?: string | readonly string[]): Promise<void> {
+async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, lazy: (rel: string) => boolean = () => false): Promise<void> {
   for (const [temp, target] of body.renames ?? []) await disk.renameStaged(temp, target);
   for (const file of body.files) {
     await disk.write(file.path, file.data, { sync: !journalled });
@@ -48,15 +58,15 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, la
   }
   for (const rel of body.removes ?? []) await disk.remove(rel);
   if (body.log) await disk.append(OUTBOX_LOG, body.log);
-  if (body.logFile) {
-    // The lines are still in memory when the unit runs; a recovery reads them back from the temp file.
-    const lines = logLines ?? (await disk.readText(body.logFile));
-    if (lines === undefined) throw new Error(`store: the journal names ${disk.path(body.logFile)}, which is gone`);
-    await disk.append(OUTBOX_LOG, lines);
-  }
+  // The staged lines are copied into the log piece by piece (the temp file stays until the journal goes).
+  if (body.logFile) await disk.append(OUTBOX_LOG, disk.pieces(body.logFile));
 }
 
-const lengthOf = (text: string | readonly string[]): number => (typeof text === "string" ? text.length : text.reduce((n, chunk) => n + chunk.length, 0));
+/** The lines as one string when they are few enough to carry inline (undefined: stage them). */
+function inlineLog(log: string | LogText | undefined): string | undefined {
+  if (log === undefined || typeof log === "string") return log;
+  return log.events <= INLINE_EVENTS ? [...log.chunks()].join("") : undefined;
+}
 
 /**
  * Runs a unit all or nothing. With more than one step: files beyond INLINE_BUDGET are first
@@ -69,11 +79,11 @@ const lengthOf = (text: string | readonly string[]): number => (typeof text === 
  * answers for their durability (see `index-sync.ts`).
  */
 export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boolean = () => false): Promise<void> {
-  const hasLog = unit.log !== undefined && lengthOf(unit.log) > 0;
+  const hasLog = unit.log !== undefined && (typeof unit.log === "string" ? unit.log.length > 0 : unit.log.events > 0);
   const steps = unit.files.length + (unit.removes?.length ?? 0) + (hasLog ? 1 : 0);
   if (steps === 0) return;
   if (steps === 1) {
-    if (hasLog) return disk.append(OUTBOX_LOG, unit.log!);
+    if (hasLog) return disk.append(OUTBOX_LOG, typeof unit.log === "string" ? unit.log : unit.log!.chunks());
     return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}) }, false);
   }
   const staged = new Set<Unit["files"][number]>();
@@ -86,25 +96,26 @@ export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boo
   const big = unit.files.filter((f) => staged.has(f));
   const renames: [string, string][] = [];
   // Many log lines (50,000 deliveries are ~50 MB) go to a temp file like a big file, not into the journal.
-  const logInline = hasLog && lengthOf(unit.log!) <= budget;
+  const small = hasLog ? inlineLog(unit.log) : undefined;
+  const logInline = small !== undefined && small.length <= budget;
   let logFile: string | undefined;
   try {
     for (const file of big) {
       renames.push([await disk.writeStaged(file.path, file.data), file.path]);
       await yieldNow();
     }
-    if (hasLog && !logInline) logFile = await disk.writeStaged(OUTBOX_LOG, unit.log!);
+    if (hasLog && !logInline) logFile = await disk.writeStaged(OUTBOX_LOG, small ?? (unit.log as LogText).chunks());
     await disk.syncFiles([...renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp), ...(logFile ? [logFile] : [])]);
   } catch (error) {
     // Nothing was promised yet: the temp files go, and the unit did not happen.
     await Promise.all([...renames.map(([temp]) => disk.discard(temp)), ...(logFile ? [disk.discard(logFile)] : [])]);
     throw error;
   }
-  const log = logInline ? (typeof unit.log === "string" ? unit.log : unit.log!.join("")) : undefined;
+  const log = logInline ? small : undefined;
   const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(log ? { log } : {}), ...(logFile ? { logFile } : {}) };
   const text = JSON.stringify(body);
   await disk.write(JOURNAL, `${sum(text)}\n${text}`);
-  await applySteps(disk, body, true, lazy, unit.log);
+  await applySteps(disk, body, true, lazy);
   await disk.remove(JOURNAL);
   if (logFile) await disk.discard(logFile);
 }

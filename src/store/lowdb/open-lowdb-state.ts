@@ -13,7 +13,7 @@ import { IndexSync, isIndexFile, settleIndex } from "./index-sync.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
 import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
-import { eventLines, LowOutbox } from "./outbox.js";
+import { eventText, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
 import { LowSearchIndex } from "./search-index-store.js";
 import { LowRuns, LowSources } from "./sources-runs.js";
@@ -378,7 +378,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const files = await docs.staged();
       if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
       const gen = ctx.nextGeneration();
-      await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventText(events) } : {}) });
       gen.committed();
       outbox.applied(events);
       feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);

@@ -4,7 +4,7 @@ import type { PendingSubscription, Subscriber, Topic } from "../../core/subscrip
 import type { Ctx } from "./context.js";
 import { corrupt } from "./disk.js";
 import { PENDING, REQUESTS, REQUESTS_APPLYING, subscriberShardFile } from "./layout.js";
-import { eventLines, type LowOutbox } from "./outbox.js";
+import { eventText, type LowOutbox } from "./outbox.js";
 
 interface SubscriberShard {
   subscribers: Record<string, Subscriber>;
@@ -153,7 +153,7 @@ export class LowSubscriptions implements SubscriptionStore {
       } else shard.subscribers[email] = { ...current, topics: keep };
       this.ctx.docs.touch(subscriberShardFile(email));
       const events = await this.outbox.cancelsFor(email, new Set(keep.map((t) => t.id)), "unsubscribed before it was sent");
-      await this.ctx.unit({ files: await this.ctx.docs.staged(), ...(events.length ? { log: eventLines(events) } : {}) });
+      await this.ctx.unit({ files: await this.ctx.docs.staged(), ...(events.length ? { log: eventText(events) } : {}) });
       this.outbox.applied(events);
       const cancelled = events.reduce((n, e) => n + (e.op === "cancel" ? e.ids.length : 0), 0);
       return { removedTopics, cancelled };
