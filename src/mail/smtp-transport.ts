@@ -188,14 +188,15 @@ class MessageBody extends Readable {
     const write = () => {
       if (this.destroyed || this.started) return;
       this.started = true;
+      // Run as a microtask, after the nextTick that sets the DATA stream flowing: the bytes and the
+      // end-of-data line reach the socket right here, so corking sends them in one write.
       const socket = this.socket();
       socket?.cork();
       destination.write(this.raw);
       destination.end();
-      if (socket) setImmediate(() => socket.uncork());
+      socket?.uncork();
     };
-    if (this.gate) this.gate.then(write, () => {});
-    else write();
+    (this.gate ?? Promise.resolve()).then(write, () => {});
     return destination;
   }
 }
