@@ -265,7 +265,8 @@ export class LowOutbox implements OutboxStore {
 
   private async append(events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.ctx.disk.append(OUTBOX_LOG, eventLines(events));
+    const lines = eventLines(events);
+    await this.ctx.disk.append(OUTBOX_LOG, lines.length === 1 ? lines[0]! : lines);
     this.applied(events);
     await this.maybeCompact();
   }
