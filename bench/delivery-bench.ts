@@ -21,7 +21,7 @@ import { silentLogger } from "../src/core/logger.js";
 import type { StateStore } from "../src/core/ports.js";
 import type { StoredRelease } from "../src/core/release.js";
 import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
-import { composeAlert, createMailTransport, flushOutbox, topicId, type ComposeOptions } from "../src/mail/index.js";
+import { composeAlert, createMailTransport, flushOutbox, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
 import { createSubscriberMatcher, loadSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 import { createFreshDatabase } from "./fresh-database.js";
@@ -45,6 +45,8 @@ export interface DeliveryBenchOptions {
   readonly instanceMessages?: number;
   /** PostgreSQL admin URL (a role that may create databases); none: lowdb only. */
   readonly databaseUrl?: string;
+  /** Subscribers of the digest case (default: all of them; 0 skips it). */
+  readonly digestSubscribers?: number;
 }
 
 export interface ReleaseFigures {
@@ -60,6 +62,25 @@ export interface ReleaseFigures {
   readonly perAlertMs: number;
 }
 
+/** The 08:30 daily and Monday weekly digests going out together. */
+export interface DigestFigures {
+  /** Subscribers with a digest due: half daily, half weekly, each with DIGEST_RELEASES.length alerts. */
+  readonly subscribers: number;
+  readonly alerts: number;
+  readonly enqueueMs: number;
+  /** From the flush's start to the server's last acceptance. */
+  readonly deliverMs: number;
+  readonly perSecond: number;
+  /** Messages accepted, distinct recipients, acceptances for a recipient already served. */
+  readonly messages: number;
+  readonly recipients: number;
+  readonly repeated: number;
+  /** Messages a second flush in the same period sent (exactly once per period: 0). */
+  readonly again: number;
+  /** Peak RSS of the run's process once the digests are out. */
+  readonly peakRssMB: number;
+}
+
 export interface EngineFigures {
   readonly engine: "lowdb" | "postgres";
   readonly importMs: number;
@@ -70,6 +91,7 @@ export interface EngineFigures {
   readonly peakRssMB: number;
   /** PostgreSQL: messages/s with 1, 2, 3 senders sharing the outbox. */
   readonly instances?: { senders: number; messages: number; perSecond: number }[];
+  readonly digests?: DigestFigures;
 }
 
 export interface DeliveryBenchResult {
@@ -163,11 +185,38 @@ export const RELEASES = [
   ]),
 ];
 
+/** Two releases found on a Sunday evening: every digest subscriber's Monday digest lists both. */
+const DIGEST_RELEASES = [
+  makeRelease("digest-visas", "Visa fees set for the coming year", ["Visa fees for the coming year were set out today.", "Students and workers will pay the new fees from April."]),
+  makeRelease("digest-passports", "Passport office clears its backlog", ["The passport office has cleared its backlog ahead of the summer.", "Most applications are now decided within three weeks."]),
+];
+/** Sunday 20:00 London: the digests are due at 08:30 on Monday, daily and weekly alike. */
+const DIGEST_FOUND = "2026-12-06T20:00:00Z";
+const DIGEST_DUE = "2026-12-07T08:30:30Z";
+
+/** Every `n` subscriber's deliveries of DIGEST_RELEASES: even-numbered ones daily, odd-numbered ones weekly. */
+function digestDeliveries(n: number): Delivery[] {
+  const snippet = { text: "Visa fees for the coming year were set out today.", highlights: [[0, 4]] as [number, number][] };
+  const topics = (["daily", "weekly"] as const).map((frequency) => ({ id: topicId(`digest ${frequency}`), query: `digest ${frequency}`, frequency, revisions: false }));
+  const matches = Array.from({ length: n }, (_, i) => ({ subscriber: { email: `reader${i}@bench.invalid` }, topic: topics[i % 2]!, snippet }));
+  const found = new Date(DIGEST_FOUND);
+  return planDeliveries(DIGEST_RELEASES.map((release) => ({ release, revisionHash: release.hash, isRevision: false, matches })), found);
+}
+
 // ---- SMTP server ---------------------------------------------------------------------------
+
+interface ServerStats {
+  readonly accepted: number;
+  /** Unix ms of the last acceptance. */
+  readonly lastAt: number;
+  /** Distinct recipients of the accepted messages, and acceptances for a recipient seen before (since the last reset). */
+  readonly recipients: number;
+  readonly repeated: number;
+}
 
 interface NullServer {
   readonly url: string;
-  stats(): Promise<{ accepted: number; lastAt: number }>;
+  stats(): Promise<ServerStats>;
   reset(): Promise<void>;
   close(): Promise<void>;
 }
@@ -189,7 +238,7 @@ async function startNullServer(): Promise<NullServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     async stats() {
-      const reply = next<{ accepted: number; lastAt: number }>((m) => "accepted" in m);
+      const reply = next<ServerStats>((m) => "accepted" in m);
       child.send("stats");
       return reply;
     },
@@ -256,7 +305,7 @@ function importInChild(target: StateTarget, n: number): Promise<{ importMs: numb
   });
 }
 
-async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, n: number, connections: number, instanceMessages: number): Promise<EngineFigures> {
+async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, n: number, connections: number, instanceMessages: number, digestSubscribers: number): Promise<EngineFigures> {
   const clock = fixedClock(NOW);
   const open = () => openState(target, { clock, log: silentLogger });
   const { importMs, topics } = await importInChild(target, n);
@@ -303,8 +352,44 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     });
     globalThis.gc?.();
   }
-  await transport.close();
   const peakRssMB = rssMB();
+
+  let digests: DigestFigures | undefined;
+  if (digestSubscribers > 0) {
+    // A run on Sunday evening queues the digests; the 08:30 flush on Monday sends them, then a
+    // second flush in the same period finds nothing to send.
+    clock.set(DIGEST_FOUND);
+    let planned: Delivery[] | undefined = digestDeliveries(digestSubscribers);
+    const alerts = planned.length;
+    t = performance.now();
+    const committed = await store.commit({ releases: DIGEST_RELEASES, deliveries: planned });
+    const enqueueMs = performance.now() - t;
+    planned = undefined;
+    clock.set(DIGEST_DUE);
+    await server.reset();
+    const startUnix = Date.now();
+    const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
+    const { accepted, lastAt, recipients, repeated } = await server.stats();
+    const again = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
+    if (committed.enqueued !== alerts || flushed.sent !== alerts || accepted !== digestSubscribers) {
+      throw new Error(`delivery bench: digests: ${alerts} planned, ${committed.enqueued} queued, ${flushed.sent} sent in ${accepted} messages for ${digestSubscribers} subscribers`);
+    }
+    digests = {
+      subscribers: digestSubscribers,
+      alerts,
+      enqueueMs,
+      deliverMs: lastAt - startUnix,
+      perSecond: accepted / ((lastAt - startUnix) / 1000),
+      messages: accepted,
+      recipients,
+      repeated,
+      again: again.messages,
+      peakRssMB: rssMB(),
+    };
+    clock.set(NOW);
+    globalThis.gc?.();
+  }
+  await transport.close();
 
   let instances: EngineFigures["instances"];
   if (engine === "postgres") {
@@ -326,12 +411,13 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     }
   }
   await store.close();
-  return { engine, importMs, topics, loadMs, buildMs, releases, peakRssMB, ...(instances ? { instances } : {}) };
+  return { engine, importMs, topics, loadMs, buildMs, releases, peakRssMB, ...(instances ? { instances } : {}), ...(digests ? { digests } : {}) };
 }
 
 export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise<DeliveryBenchResult> {
   const n = options.subscribers ?? 100_000;
   const connections = options.connections ?? 4;
+  const digestSubscribers = Math.min(n, options.digestSubscribers ?? n);
   const server = await startNullServer();
   try {
     // The first 200 of any generated set are the same (one seeded sequence).
@@ -340,7 +426,7 @@ export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise
     const engines: EngineFigures[] = [];
     const dir = await mkdtemp(join(tmpdir(), "pressroom-bench-delivery-"));
     try {
-      engines.push(await benchEngine("lowdb", { kind: "lowdb", dir }, server, n, connections, 0));
+      engines.push(await benchEngine("lowdb", { kind: "lowdb", dir }, server, n, connections, 0, digestSubscribers));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -348,7 +434,7 @@ export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise
     if (options.databaseUrl) {
       const db = await createFreshDatabase(options.databaseUrl);
       try {
-        engines.push(await benchEngine("postgres", { kind: "postgres", url: db.url }, server, n, connections, options.instanceMessages ?? 5_000));
+        engines.push(await benchEngine("postgres", { kind: "postgres", url: db.url }, server, n, connections, options.instanceMessages ?? 5_000, digestSubscribers));
       } finally {
         await db.drop();
       }

@@ -71,6 +71,11 @@ async function printDelivery(): Promise<void> {
       const flat = Math.max(...e.releases.map((r) => r.perAlertMs)) / Math.min(...e.releases.map((r) => r.perAlertMs));
       console.log(`    ${n(last.alerts)} alerts accepted ${fmt(last.runToLastAcceptMs / 1000)} s after the run's start (target ≤ 60 s: ${verdict(last.runToLastAcceptMs <= 60_000)}) · cost per alert max ÷ min over ${e.releases.map((r) => n(r.alerts)).join(" / ")} alerts: ${fmt(flat, 2)}× (target ≤ 1.5×: ${verdict(flat <= 1.5)}) · delivery rate ÷ reference ${fmt(last.perSecond / d.reference.perSecond, 2)}× (target ≥ 1×: ${verdict(last.perSecond >= d.reference.perSecond)})`);
     }
+    if (e.digests) {
+      const g = e.digests;
+      const once = g.recipients === g.subscribers && g.repeated === 0 && g.again === 0;
+      console.log(`    digests: ${n(g.subscribers)} subscribers (half daily, half weekly), ${n(g.alerts)} alerts queued in ${n(g.enqueueMs)} ms; Monday 08:30: ${n(g.messages)} digests in ${fmt(g.deliverMs / 1000)} s (${n(g.perSecond)} emails/s) to ${n(g.recipients)} addresses, ${n(g.repeated)} twice, a second flush sent ${n(g.again)} (exactly once per period: ${verdict(once)}) · peak RSS ${n(g.peakRssMB)} MB`);
+    }
     if (e.instances) {
       const base = e.instances[0]?.perSecond ?? 1;
       console.log(`    senders sharing the outbox (one process each handle, ${d.connections} connections each): ${e.instances.map((i) => `${i.senders}: ${n(i.perSecond)} emails/s (${fmt(i.perSecond / base, 2)}×)`).join(" · ")}`);

@@ -109,15 +109,16 @@ export function composeAlert(deliveries: readonly Delivery[], options: ComposeOp
   const batchId = deliveries.find((d) => d.batchId)?.batchId ?? batchIdFor(deliveries.map((d) => d.id));
   const messageId = deliveries.find((d) => d.messageId)?.messageId ?? messageIdFor(batchId, options.listId);
 
-  const topicUrls = new Map<string, string>();
-  const topicUrl = (id: string) => {
-    let url = topicUrls.get(id);
-    if (url === undefined) {
-      url = unsubscribeUrl(options.baseUrl, signToken(options.secret, { email: to, topicId: id }));
-      topicUrls.set(id, url);
+  const topicTokens = new Map<string, string>();
+  const topicToken = (id: string) => {
+    let token = topicTokens.get(id);
+    if (token === undefined) {
+      token = signToken(options.secret, { email: to, topicId: id });
+      topicTokens.set(id, token);
     }
-    return url;
+    return token;
   };
+  const topicUrl = (id: string) => unsubscribeUrl(options.baseUrl, topicToken(id));
   const alertItems: AlertItem[] = items.map((d) => ({
     snapshot: displaySnapshot(d, options.baseUrl),
     revision: d.revision,
@@ -129,7 +130,7 @@ export function composeAlert(deliveries: readonly Delivery[], options: ComposeOp
   // One-click unsubscribe removes what this message is about: its one topic, or everything.
   const topicIds = new Set(items.flatMap((d) => d.topics.map((t) => t.id)));
   const onlyTopic = topicIds.size === 1 ? [...topicIds][0] : undefined;
-  const headerToken = onlyTopic === undefined ? allToken : signToken(options.secret, { email: to, topicId: onlyTopic });
+  const headerToken = onlyTopic === undefined ? allToken : topicToken(onlyTopic);
   const headers: Record<string, string> = {
     "List-Unsubscribe": `<${unsubscribeUrl(options.baseUrl, headerToken)}>, <mailto:${mailto}?subject=unsubscribe%20${headerToken}>`,
     "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

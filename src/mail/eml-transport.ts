@@ -15,14 +15,17 @@ function stamp(at: Date): string {
 
 /**
  * Writes each message as `<dir>/<timestamp>-<messageId>.eml`, exactly the bytes SMTP would carry
- * (temp file, fsync, rename). A message whose Message-ID already has a file is not written twice.
+ * (temp file, fsync, rename), once `release` allows. A message whose Message-ID already has a file is
+ * not written twice.
  */
 export function createEmlTransport(options: { dir: string; clock?: Clock }): MailTransport {
   const clock = options.clock ?? systemClock;
   return {
     kind: "eml",
-    async send(message): Promise<SendResult> {
+    async send(message, sendOptions): Promise<SendResult> {
       const stem = fileStem(message.messageId);
+      // The file is what "accepted" means here: it is written only once the message may be completed.
+      await sendOptions?.release;
       try {
         await mkdir(options.dir, { recursive: true });
         const existing = (await readdir(options.dir)).find((name) => name.endsWith(`-${stem}.eml`));

@@ -5,15 +5,13 @@ import type { OutboxAck, OutboxStore } from "../core/ports.js";
 import type { Delivery } from "../core/subscription.js";
 import { type AckCommitter, createAckCommitter } from "./ack-committer.js";
 import { retryDelayMs } from "./backoff.js";
+import { type CrashHook, createClaimRounds, type FlushStep } from "./claim-rounds.js";
 import { composeAlert, type ComposedMessage, type ComposeOptions } from "./compose-alert.js";
-import { type DeliveryGroup, groupDeliveries } from "./group-deliveries.js";
 import type { MailTransport } from "./mail-transport.js";
-import { batchIdFor, messageIdFor } from "./message-id.js";
 import { createPacer } from "./pacer.js";
 import { classifySendError, MailSendError } from "./send-error.js";
 
-/** Step boundaries of one message, where a crash can be injected in tests. */
-export type FlushStep = "before-batch" | "after-batch" | "after-send" | "after-mark";
+export type { FlushStep } from "./claim-rounds.js";
 
 export interface FlushDeps {
   readonly outbox: OutboxStore;
@@ -62,12 +60,16 @@ class Death {
 /**
  * Sends what is due in the outbox over `connections` concurrent sends, at-least-once with a stable
  * Message-ID. Per claim: the batch id and Message-ID of every new message are recorded in one
- * durable write before any is sent; each connection then sends, and a message is acknowledged
- * (sent, failed, retry) through a group commit that writes the acks of all connections together.
- * A connection awaits its ack before sending again, so a kill re-sends at most `connections`
- * messages, each under the Message-ID it first went out with. Transient failures (server down,
- * 4xx) retry with exponential backoff; permanent ones (5xx, rejected recipient) are marked failed
- * with the server's answer. An unreachable server stops the flush (the rest waits for the next run).
+ * durable write before any is sent (the next claim is made while a claim's last messages go out).
+ * Each connection then sends message after message, and a message's outcome (sent, failed, retry)
+ * is acknowledged through a group commit that writes the acks of all connections together. A
+ * connection does not wait for that write before starting its next message: it composes it and
+ * sends everything but the end of its data meanwhile, and ends the data (the moment the server
+ * accepts) only once the previous ack is durable (`release`). So at most one accepted message per
+ * connection is ever unrecorded: a kill re-sends at most `connections` messages, each under the
+ * Message-ID it first went out with. Transient failures (server down, 4xx) retry with exponential
+ * backoff; permanent ones (5xx, rejected recipient) are marked failed with the server's answer. An
+ * unreachable server stops the flush (the rest waits for the next run).
  */
 export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const { outbox, clock, log, owner } = deps;
@@ -79,7 +81,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const acks = createAckCommitter(outbox);
   const counts = { sent: 0, failed: 0, retrying: 0, messages: 0 };
   let dead: Death | undefined;
-  const crash = (step: FlushStep, ids: string[]) => {
+  const crash: CrashHook = (step, ids) => {
     if (dead) throw dead;
     try {
       deps.crashAt?.(step, ids);
@@ -92,54 +94,67 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const total = deps.onProgress ? (await outbox.stats(clock.now())).due : 0;
   let settled = 0;
   const started = Date.now();
+  const rounds = createClaimRounds({ outbox, owner, leaseMs, claimLimit, clock, listId: deps.compose.listId, crash, connections });
+  let unreachable = false;
+
+  const worker = async (): Promise<void> => {
+    /** The previous message's ack, not awaited before this connection starts its next message. */
+    let previous: { ack: Promise<void>; ids: string[] } | undefined;
+    /** Resolves once the previous ack is durable (and the flush still alive): this message may be completed. */
+    const releaseAfter = (before: typeof previous): Promise<void> | undefined => {
+      if (!before) return undefined;
+      const release = before.ack.then(() => crash("after-mark", before.ids));
+      release.catch(() => {}); // awaited by sendGroup; a failure must not also go unhandled
+      return release;
+    };
+    try {
+      for (;;) {
+        const message = await rounds.take();
+        if (!message || dead) break;
+        await pace();
+        if (dead) break;
+        const release = releaseAfter(previous);
+        previous = undefined;
+        const group = message.deliveries;
+        const { outcome, ack } = await sendGroup(deps, group, message.batchId, maxAttempts, acks, crash, release);
+        ack.catch(() => {}); // awaited below or by the next message's release
+        previous = { ack, ids: group.map((d) => d.id) };
+        settled += group.length;
+        if (outcome === "unreachable") {
+          if (!unreachable) log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: group.length });
+          unreachable = true;
+          rounds.stop();
+          counts.retrying += group.length;
+        } else {
+          counts[outcome] += group.length;
+          if (outcome === "sent") counts.messages += 1;
+        }
+        deps.onProgress?.(Math.min(settled, Math.max(total, settled)), Math.max(total, settled));
+      }
+      await releaseAfter(previous);
+    } catch (error) {
+      rounds.stop(); // a state write failed (or the flush died): the other connections stop too
+      throw error;
+    }
+  };
 
   try {
     for (;;) {
-      const claimed = await outbox.claimDue(owner, leaseMs, claimLimit, clock.now());
-      if (claimed.length === 0) break;
-      // No send starts after half the lease: another sender may take the claims once it ends.
-      const claimedAt = performance.now();
-      const groups = await recordBatches(outbox, groupDeliveries(claimed, clock.now()), deps.compose.listId, crash);
-      let unreachable = false;
-      let broken = false;
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (!unreachable && !broken && !dead && next < groups.length && performance.now() - claimedAt < leaseMs / 2) {
-          const group = groups[next++]!;
-          await pace();
-          if (dead) return;
-          let outcome: Outcome;
-          try {
-            outcome = await sendGroup(deps, group, maxAttempts, acks, crash);
-          } catch (error) {
-            broken = true; // a state write failed (or the flush died): the other connections stop too
-            throw error;
-          }
-          const n = group.length;
-          settled += n;
-          if (outcome === "unreachable") {
-            if (!unreachable) log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: n });
-            unreachable = true;
-            counts.retrying += n;
-          } else {
-            counts[outcome] += n;
-            if (outcome === "sent") counts.messages += 1;
-          }
-          deps.onProgress?.(Math.min(settled, Math.max(total, settled)), Math.max(total, settled));
-        }
-      };
-      const results = await Promise.allSettled(Array.from({ length: Math.min(connections, groups.length) }, worker));
+      const results = await Promise.allSettled(Array.from({ length: connections }, worker));
+      await rounds.settle();
       if (dead) throw dead;
       const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failure) throw failure.reason;
-      if (unreachable) break;
-      // What this round could not start in time goes back (nothing of it is in flight any more).
-      if (next < groups.length) await outbox.releaseClaims(owner);
+      if (unreachable || !rounds.cut) break;
+      // A round cut at half its lease: nothing is in flight; give its rest back and claim afresh.
+      await outbox.releaseClaims(owner);
+      await rounds.settle();
     }
   } catch (error) {
     if (error instanceof Death) throw error.error;
     throw error;
   } finally {
+    await rounds.settle();
     // Claims not acknowledged go back at once; a (simulated) death leaves them to their lease.
     if (!dead) await outbox.releaseClaims(owner);
   }
@@ -150,57 +165,34 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
 }
 
 /**
- * Gives every message of a claim not recorded before its batch id and Message-ID, in one durable
- * write, before any is sent. Returns the groups with their members carrying those ids.
+ * Composes and sends one message, completing it only once `release` resolves, and queues its ack.
+ * Returns the outcome and the ack's durable write (not awaited). Rejects when `release` does (the
+ * previous ack failed, or the flush died): the message is then abandoned, never completed.
  */
-async function recordBatches(
-  outbox: OutboxStore,
-  groups: readonly DeliveryGroup[],
-  listId: string,
-  crash: (step: FlushStep, ids: string[]) => void,
-): Promise<Delivery[][]> {
-  const out: Delivery[][] = [];
-  const fresh: { ids: string[]; batchId: string; messageId: string }[] = [];
-  for (const group of groups) {
-    const ids = group.deliveries.map((d) => d.id);
-    crash("before-batch", ids);
-    if (group.batchId !== undefined) {
-      out.push([...group.deliveries]);
-      continue;
-    }
-    const batchId = batchIdFor(ids);
-    const messageId = messageIdFor(batchId, listId);
-    fresh.push({ ids, batchId, messageId });
-    out.push(group.deliveries.map((d) => ({ ...d, batchId, messageId })));
-  }
-  await outbox.assignBatches(fresh);
-  for (const group of out) crash("after-batch", group.map((d) => d.id));
-  return out;
-}
-
 async function sendGroup(
   deps: FlushDeps,
   deliveries: readonly Delivery[],
+  batchId: string,
   maxAttempts: number,
   acks: AckCommitter,
-  crash: (step: FlushStep, ids: string[]) => void,
-): Promise<Outcome> {
+  crash: CrashHook,
+  release: Promise<void> | undefined,
+): Promise<{ outcome: Outcome; ack: Promise<void> }> {
   const { transport, clock, log } = deps;
   const ids = deliveries.map((d) => d.id);
-  const batchId = deliveries[0]?.batchId;
   let message: ComposedMessage | undefined;
   try {
     message = composeAlert(deliveries, deps.compose);
   } catch (error) {
+    await release;
     const why = `cannot compose: ${describeError(error)}`;
-    await acks.commit(ids.map((id): OutboxAck => ({ id, status: "failed", error: why, attempts: Math.max(...deliveries.map((d) => d.attempts)) })));
     log.error("delivery failed", { batchId, deliveries: ids.length, error: describeError(error) });
-    return "failed";
+    return { outcome: "failed", ack: acks.commit(ids.map((id): OutboxAck => ({ id, status: "failed", error: why, attempts: Math.max(...deliveries.map((d) => d.attempts)) }))) };
   }
 
   let failure: MailSendError | undefined;
   try {
-    const result = await transport.send(message);
+    const result = await transport.send(message, release ? { release } : {});
     if (!result.accepted.includes(message.to) || result.rejected.includes(message.to)) {
       failure = new MailSendError(`smtp: recipient rejected${result.response ? `: ${result.response}` : ""}`, { permanent: true });
     }
@@ -208,24 +200,22 @@ async function sendGroup(
     failure = classifySendError(error);
   }
   message = undefined; // the body is not kept past its send
+  // The previous ack is durable before this one is queued (and a death or failed write surfaces here).
+  await release;
   if (failure === undefined) {
     crash("after-send", ids);
     const sentAt = clock.now().toISOString();
-    await acks.commit(ids.map((id): OutboxAck => ({ id, status: "sent", sentAt })));
-    crash("after-mark", ids);
     log.debug("alert sent", { batchId, deliveries: ids.length, transport: transport.kind });
-    return "sent";
+    return { outcome: "sent", ack: acks.commit(ids.map((id): OutboxAck => ({ id, status: "sent", sentAt }))) };
   }
 
   const attempts = Math.max(...deliveries.map((d) => d.attempts)) + 1;
   if (failure.permanent || attempts >= maxAttempts) {
     const why = failure.permanent ? failure.message : `gave up after ${attempts} attempts: ${failure.message}`;
-    await acks.commit(ids.map((id): OutboxAck => ({ id, status: "failed", error: why, attempts })));
     log.error("delivery failed", { batchId, deliveries: ids.length, error: why });
-    return "failed";
+    return { outcome: "failed", ack: acks.commit(ids.map((id): OutboxAck => ({ id, status: "failed", error: why, attempts }))) };
   }
   const dueAt = new Date(clock.now().getTime() + retryDelayMs(attempts - 1)).toISOString();
-  await acks.commit(ids.map((id): OutboxAck => ({ id, status: "retry", dueAt, error: failure.message, attempts })));
   log.warn("delivery will be retried", { batchId, deliveries: ids.length, attempts, dueAt, error: failure.message });
-  return failure.unreachable ? "unreachable" : "retrying";
+  return { outcome: failure.unreachable ? "unreachable" : "retrying", ack: acks.commit(ids.map((id): OutboxAck => ({ id, status: "retry", dueAt, error: failure.message, attempts }))) };
 }

@@ -9,11 +9,22 @@ export interface SendResult {
   readonly response?: string;
 }
 
+export interface SendOptions {
+  /**
+   * The message may be completed (its SMTP data ended, its file written) only once this resolves;
+   * everything before can go out meanwhile. When it rejects the message is abandoned, never
+   * completed, and `send` rejects. A sender passes the durable write of its previous message's
+   * outcome, so at most one accepted message per connection is ever unrecorded.
+   */
+  readonly release?: Promise<void>;
+}
+
 /** Sends composed messages. `send` throws `MailSendError` (classified transient or permanent). */
 export interface MailTransport {
   /** `smtp` or `eml` (files under outboxDir). */
   readonly kind: "smtp" | "eml";
-  send(message: ComposedMessage): Promise<SendResult>;
+  /** A wrapper must pass `options` on: `release` is what bounds the duplicates a crash can cause. */
+  send(message: ComposedMessage, options?: SendOptions): Promise<SendResult>;
   close(): Promise<void>;
 }
 
@@ -21,7 +32,7 @@ export interface MailTransportOptions {
   /** `smtp://user:pass@host:587` or `smtps://...`; none writes `.eml` files instead. */
   readonly smtpUrl?: string;
   readonly outboxDir: string;
-  /** Pool SMTP connections (default true). */
+  /** Keep SMTP connections open for the next message (default true). */
   readonly pool?: boolean;
   /** SMTP connections the pool opens at most (default 4, `mail.connections`). */
   readonly connections?: number;

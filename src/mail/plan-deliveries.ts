@@ -14,7 +14,7 @@ export interface AlertCandidate {
   readonly isRevision: boolean;
   /** For a revision: what changed, in words, for the email. */
   readonly changes?: string;
-  readonly matches: readonly { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Topic; readonly snippet: Snippet }[];
+  readonly matches: readonly { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Pick<Topic, "id" | "query" | "frequency" | "revisions">; readonly snippet: Snippet }[];
 }
 
 const URGENCY: Record<Frequency, number> = { immediate: 0, daily: 1, weekly: 2 };
@@ -45,12 +45,38 @@ function snapshotOf(candidate: AlertCandidate, snippet: Snippet): DeliverySnapsh
  */
 export function planDeliveries(candidates: readonly AlertCandidate[], now: Date): Delivery[] {
   const planned = new Map<string, Delivery>();
+  // Shared by the deliveries that have them in common (tens of thousands for one release): one
+  // snapshot per candidate and snippet, one topic entry per topic, one timestamp per frequency.
+  const createdAt = now.toISOString();
+  const dueAts = new Map<Frequency, string>();
+  const dueAt = (frequency: Frequency): string => {
+    let at = dueAts.get(frequency);
+    if (at === undefined) {
+      at = nextDigestTime(frequency, now).toISOString();
+      dueAts.set(frequency, at);
+    }
+    return at;
+  };
+  const entries = new Map<AlertCandidate["matches"][number]["topic"], { readonly id: string; readonly query: string }>();
   for (const candidate of candidates) {
+    const snapshots = new Map<Snippet, DeliverySnapshot>();
+    const snapshot = (snippet: Snippet): DeliverySnapshot => {
+      let s = snapshots.get(snippet);
+      if (s === undefined) {
+        s = snapshotOf(candidate, snippet);
+        snapshots.set(snippet, s);
+      }
+      return s;
+    };
     for (const match of candidate.matches) {
       if (candidate.isRevision && !match.topic.revisions) continue;
       const email = match.subscriber.email;
       const id = deliveryId(email, candidate.release.id, candidate.revisionHash);
-      const topic = { id: match.topic.id, query: match.topic.query };
+      let topic = entries.get(match.topic);
+      if (topic === undefined) {
+        topic = { id: match.topic.id, query: match.topic.query };
+        entries.set(match.topic, topic);
+      }
       const existing = planned.get(id);
       if (existing === undefined) {
         planned.set(id, {
@@ -61,23 +87,24 @@ export function planDeliveries(candidates: readonly AlertCandidate[], now: Date)
           revision: candidate.isRevision,
           topics: [topic],
           frequency: match.topic.frequency,
-          snapshot: snapshotOf(candidate, match.snippet),
+          snapshot: snapshot(match.snippet),
           status: "pending",
-          createdAt: now.toISOString(),
-          dueAt: nextDigestTime(match.topic.frequency, now).toISOString(),
+          createdAt,
+          dueAt: dueAt(match.topic.frequency),
           attempts: 0,
         });
         continue;
       }
       const moreUrgent = URGENCY[match.topic.frequency] < URGENCY[existing.frequency];
       const frequency = moreUrgent ? match.topic.frequency : existing.frequency;
+      const known = existing.topics.some((t) => t.id === topic.id);
       planned.set(id, {
         ...existing,
-        topics: existing.topics.some((t) => t.id === topic.id) ? existing.topics : [...existing.topics, topic],
+        topics: known ? existing.topics : [...existing.topics, topic],
         frequency,
         // The snippet follows the most urgent topic, the one the subscriber hears about first.
-        snapshot: moreUrgent ? snapshotOf(candidate, match.snippet) : existing.snapshot,
-        dueAt: nextDigestTime(frequency, now).toISOString(),
+        snapshot: moreUrgent ? snapshot(match.snippet) : existing.snapshot,
+        dueAt: dueAt(frequency),
       });
     }
   }

@@ -16,8 +16,21 @@ interface Mailbox {
   readonly address: string;
 }
 
+/** A bare address (what validateEmail gives): no display name, nothing addressparser would read otherwise. */
+const BARE_ADDRESS = /^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9.-]+$/i;
+
+/** The last few address lists parsed (a sender's From is the same on every message). */
+const parsed = new Map<string, Mailbox[]>();
+
 function mailboxes(value: string): Mailbox[] {
-  return addressparser(value, { flatten: true }).flatMap((m) => (m.address ? [{ name: m.name, address: m.address }] : []));
+  if (BARE_ADDRESS.test(value)) return [{ name: "", address: value }];
+  let list = parsed.get(value);
+  if (list === undefined) {
+    list = addressparser(value, { flatten: true }).flatMap((m) => (m.address ? [{ name: m.name, address: m.address }] : []));
+    if (parsed.size >= 16) parsed.clear();
+    parsed.set(value, list);
+  }
+  return list;
 }
 
 /** `Name <address>`, the name quoted when it holds specials and MIME-encoded when it is not ASCII. */

@@ -1,45 +1,202 @@
-import nodemailer from "nodemailer";
-import type { MailTransport, SendResult } from "./mail-transport.js";
-import { buildRawMessage } from "./raw-message.js";
+import type { Socket } from "node:net";
+import { Readable } from "node:stream";
+import { parseConnectionUrl } from "nodemailer/lib/shared";
+import SMTPConnection from "nodemailer/lib/smtp-connection";
+import type { MailTransport, SendOptions, SendResult } from "./mail-transport.js";
+import { buildRawMessage, type RawMessage } from "./raw-message.js";
 import { classifySendError } from "./send-error.js";
 
-function addresses(list: unknown): string[] {
-  if (!Array.isArray(list)) return [];
-  return list.map((a) => (typeof a === "string" ? a : typeof a === "object" && a !== null && "address" in a ? String(a.address) : String(a)));
+/** Messages per connection before it is replaced (some servers cap a session). */
+const MESSAGES_PER_CONNECTION = 1_000;
+
+/** Error codes of a connection that broke (as opposed to a server that refused the message). */
+const BROKEN = new Set(["ECONNECTION", "ESOCKET", "ETIMEDOUT", "ESTREAM", "EPROTOCOL", "ETLS"]);
+
+interface Slot {
+  connection: SMTPConnection | undefined;
+  /** Messages sent over `connection`. */
+  messages: number;
 }
 
-/** Pooled SMTP through nodemailer (`connections` at once), with connection, greeting and socket timeouts. */
+type SmtpError = SMTPConnection.SMTPError & { responseCode?: number };
+
+/**
+ * SMTP over up to `connections` connections, each sending one message at a time, through
+ * nodemailer's connection layer (`nodemailer/lib/smtp-connection`): the message goes out as one
+ * prepared buffer (see `buildRawMessage`), with no per-message MIME tree, plugins or stream
+ * pipeline. Connection, greeting and socket timeouts; STARTTLS when the server offers it, `smtps:`
+ * for TLS from the start, and the URL's user and password to log in. A connection is opened when a
+ * send needs it, kept for the next message, reset after the server refused a message, and dropped
+ * (the next send opens a fresh one) when it broke; a reused connection the server had closed
+ * meanwhile gets the message again on a fresh one when not a byte of it was sent.
+ */
 export function createSmtpTransport(options: { url: string; pool: boolean; connections?: number; timeoutMs: number }): MailTransport {
-  const transporter = nodemailer.createTransport({
-    url: options.url,
-    pool: options.pool,
-    maxConnections: options.connections ?? 4,
-    // Messages per pooled connection before it is replaced (nodemailer's default of 100 reconnects often).
-    maxMessages: 1_000,
+  // The URL as nodemailer reads it (smtp: or smtps:, host, port, user and password, ?query options).
+  const { auth, ...fromUrl } = parseConnectionUrl(options.url);
+  const connectionOptions = {
+    ...fromUrl,
     connectionTimeout: options.timeoutMs,
     greetingTimeout: options.timeoutMs,
     socketTimeout: options.timeoutMs * 3,
-    disableFileAccess: true,
-    disableUrlAccess: true,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-  return {
-    kind: "smtp",
-    async send(message): Promise<SendResult> {
+  } as SMTPConnection.Options;
+  const credentials = auth && (auth.user || auth.pass) ? { user: auth.user, credentials: { user: auth.user, pass: auth.pass } } : undefined;
+  const free: Slot[] = Array.from({ length: Math.max(1, options.connections ?? 4) }, () => ({ connection: undefined, messages: 0 }));
+  const waiting: ((slot: Slot) => void)[] = [];
+  let closed = false;
+
+  const acquire = (): Promise<Slot> => {
+    const slot = free.pop();
+    return slot ? Promise.resolve(slot) : new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (slot: Slot): void => {
+    if (!options.pool || closed) drop(slot, true);
+    const next = waiting.shift();
+    if (next) next(slot);
+    else free.push(slot);
+  };
+  const drop = (slot: Slot, polite = false): void => {
+    const connection = slot.connection;
+    slot.connection = undefined;
+    slot.messages = 0;
+    if (!connection) return;
+    if (polite) connection.quit();
+    else connection.close();
+  };
+
+  const connect = (slot: Slot): Promise<SMTPConnection> => {
+    if (slot.connection && !slot.connection.destroyed) return Promise.resolve(slot.connection);
+    slot.connection = undefined;
+    slot.messages = 0;
+    return new Promise((resolve, reject) => {
+      const connection = new SMTPConnection(connectionOptions);
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        connection.close();
+        reject(error);
+      };
+      // Errors of an idle connection (the server's idle timeout, a reset) only end it: the next send opens another.
+      connection.on("error", (error) => fail(error));
+      connection.once("end", () => {
+        if (slot.connection === connection) slot.connection = undefined;
+        fail(Object.assign(new Error("Connection closed unexpectedly"), { code: "ECONNECTION" }));
+      });
+      connection.connect((error) => {
+        if (error) return fail(error);
+        const done = () => {
+          if (settled) return;
+          settled = true;
+          slot.connection = connection;
+          resolve(connection);
+        };
+        // As nodemailer's pool: credentials are offered only to a server that offers AUTH.
+        if (!credentials || !connection.allowsAuth) return done();
+        connection.login(credentials, (loginError) => (loginError ? fail(loginError) : done()));
+      });
+    });
+  };
+
+  /** Sends over `connection`; the message's data waits for `gate` (a rejected gate abandons the message). */
+  const transmit = (connection: SMTPConnection, message: RawMessage, gate: Promise<void> | undefined): Promise<SMTPConnection.SentMessageInfo> =>
+    new Promise((resolve, reject) => {
+      const body = new MessageBody(message.raw, gate, () => connection._socket || undefined);
+      connection.send({ from: message.envelope.from, to: message.envelope.to }, body, (error, info) => {
+        if (error) reject(Object.assign(error, { started: body.started }));
+        else resolve(info!);
+      });
+    });
+
+  const sendOn = async (slot: Slot, message: RawMessage, gate: Promise<void> | undefined): Promise<SendResult> => {
+    for (let attempt = 0; ; attempt++) {
+      const reused = slot.connection !== undefined && slot.messages > 0;
+      const connection = await connect(slot);
       try {
-        // The message goes out as one prepared buffer (see buildRawMessage), not through nodemailer's MIME stream.
-        const { envelope, raw } = buildRawMessage(message);
-        const info = (await transporter.sendMail({ envelope, raw, messageId: message.messageId })) as { accepted?: unknown; rejected?: unknown; response?: unknown };
+        const info = await transmit(connection, message, gate);
+        if (++slot.messages >= MESSAGES_PER_CONNECTION) drop(slot, true);
         return {
-          accepted: addresses(info.accepted),
-          rejected: addresses(info.rejected),
+          accepted: info.accepted.map(String),
+          rejected: info.rejected.map(String),
           ...(typeof info.response === "string" ? { response: info.response } : {}),
         };
+      } catch (caught) {
+        const error = caught as SmtpError & { started?: boolean };
+        const broken = error.code !== undefined && BROKEN.has(error.code);
+        if (broken || error.responseCode === 421 || connection.destroyed) {
+          drop(slot);
+          // A kept connection the server closed while idle: the message was never begun, send it on a fresh one.
+          if (broken && reused && attempt === 0 && !error.started && !gateRejected(error)) continue;
+        } else {
+          // The server refused this message; the session is fine once reset.
+          await new Promise<void>((resolve) => connection.reset((resetError) => {
+            if (resetError) drop(slot);
+            resolve();
+          }));
+        }
+        throw error;
+      }
+    }
+  };
+
+  return {
+    kind: "smtp",
+    async send(message, sendOptions?: SendOptions): Promise<SendResult> {
+      try {
+        if (closed) throw Object.assign(new Error("the SMTP transport was closed"), { code: "ECONNECTION" });
+        const raw = buildRawMessage(message);
+        const slot = await acquire();
+        try {
+          return await sendOn(slot, raw, sendOptions?.release);
+        } finally {
+          release(slot);
+        }
       } catch (error) {
         throw classifySendError(error);
       }
     },
     async close() {
-      transporter.close();
+      closed = true;
+      for (const slot of free) drop(slot, true);
     },
   };
+}
+
+function gateRejected(error: { code?: string }): boolean {
+  return error.code === "ESTREAM";
+}
+
+/**
+ * A message's bytes as the stream SMTPConnection pipes into the DATA phase once the server took the
+ * envelope. They go out in one socket write with the end-of-data line (the socket corked for the
+ * turn), and only once `gate` resolves; a rejected gate fails the send (`ESTREAM`) without ever
+ * ending the data, so the server never accepts the message.
+ */
+class MessageBody extends Readable {
+  /** Whether any byte of the message was handed to the connection. */
+  started = false;
+
+  constructor(private readonly raw: Buffer, private readonly gate: Promise<void> | undefined, private readonly socket: () => Socket | undefined) {
+    super();
+    gate?.catch((error: unknown) => {
+      if (!this.started) this.destroy(Object.assign(new Error(`message abandoned before its end: ${String(error)}`), { code: "ESTREAM", cause: error }));
+    });
+  }
+
+  override _read(): void {}
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T): T {
+    const write = () => {
+      if (this.destroyed || this.started) return;
+      this.started = true;
+      // Run as a microtask, after the nextTick that sets the DATA stream flowing: the bytes and the
+      // end-of-data line reach the socket right here, so corking sends them in one write.
+      const socket = this.socket();
+      socket?.cork();
+      destination.write(this.raw);
+      destination.end();
+      socket?.uncork();
+    };
+    (this.gate ?? Promise.resolve()).then(write, () => {});
+    return destination;
+  }
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { PressroomError } from "../core/errors.js";
 
 /** What an unsubscribe token unsubscribes: one topic of an address, or (no topicId) all of it. */
@@ -9,11 +9,15 @@ export interface UnsubscribePayload {
 
 const PURPOSE = "pressroom-unsubscribe-v1";
 
+/** The secret as a key object, made once (a string key is converted on every HMAC otherwise). */
+let key: { secret: string; object: KeyObject } | undefined;
+
 function macOf(secret: string, body: string): Buffer {
   if (typeof secret !== "string" || secret.length === 0) {
     throw new PressroomError("CONFIG_INVALID", "unsubscribe secret is empty: set PRESSROOM_SECRET to a long random string");
   }
-  return createHmac("sha256", secret).update(`${PURPOSE}.${body}`).digest();
+  if (key?.secret !== secret) key = { secret, object: createSecretKey(Buffer.from(secret, "utf8")) };
+  return createHmac("sha256", key.object).update(`${PURPOSE}.${body}`).digest();
 }
 
 /**

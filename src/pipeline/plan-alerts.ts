@@ -1,5 +1,5 @@
 import type { SubscriptionStore } from "../core/ports.js";
-import type { Subscriber, Topic } from "../core/subscription.js";
+import type { Frequency, Subscriber } from "../core/subscription.js";
 import type { Change } from "../diff/diff-releases.js";
 import { type AlertCandidate, planDeliveries } from "../mail/index.js";
 import { createTopicMatcher } from "../match/index.js";
@@ -11,15 +11,42 @@ function revisionOf(release: StoredRelease): string {
   return release.revisions[release.revisions.length - 1]?.hash ?? release.hash;
 }
 
-type Owner = { readonly subscriber: Pick<Subscriber, "email">; readonly topic: Topic };
+const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
 
-/** Adds a subscriber's topics; keeps only what alerts need (the address and each topic), not the record. */
-function addOwner(owners: Map<string, Owner>, topics: { id: string; query: string }[], subscriber: Subscriber): void {
-  const who = { email: subscriber.email };
-  for (const topic of subscriber.topics) {
-    const key = `${subscriber.email}\u0000${topic.id}`;
-    owners.set(key, { subscriber: who, topic: { id: topic.id, query: topic.query, frequency: topic.frequency, revisions: topic.revisions, createdAt: topic.createdAt } });
-    topics.push({ id: key, query: topic.query });
+/**
+ * The subscribers of one topic (one normalised query, whoever wrote it): per subscriber, its
+ * index, and packed together the topic's place among that subscriber's topics, its frequency and
+ * whether it asked for revisions. Numbers in arrays, not an object per (subscriber, topic): a
+ * popular topic has tens of thousands of subscribers.
+ */
+interface TopicOwners {
+  /** The query as its first subscriber wrote it (the one compiled). */
+  readonly query: string;
+  readonly subscribers: number[];
+  /** `place << 3 | frequency << 1 | revisions`. */
+  readonly packed: number[];
+  /** Subscriber index → its own spelling of the query, when it differs from `query`. */
+  spellings?: Map<number, string>;
+}
+
+/** What alerts need of every subscription, topics deduplicated by id (a hash of the normalised query). */
+class Owners {
+  readonly emails: string[] = [];
+  readonly topics = new Map<string, TopicOwners>();
+
+  add(subscriber: Subscriber): void {
+    const index = this.emails.length;
+    this.emails.push(subscriber.email);
+    subscriber.topics.forEach((topic, place) => {
+      let owners = this.topics.get(topic.id);
+      if (!owners) {
+        owners = { query: topic.query, subscribers: [], packed: [] };
+        this.topics.set(topic.id, owners);
+      }
+      owners.subscribers.push(index);
+      owners.packed.push((place << 3) | (Math.max(0, FREQUENCIES.indexOf(topic.frequency)) << 1) | (topic.revisions ? 1 : 0));
+      if (topic.query !== owners.query) (owners.spellings ??= new Map()).set(index, topic.query);
+    });
   }
 }
 
@@ -28,12 +55,11 @@ function addOwner(owners: Map<string, Owner>, topics: { id: string; query: strin
  * subscriber record at once; the same matcher as `createSubscriberMatcher(await list())`.
  */
 export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">) {
-  const owners = new Map<string, Owner>();
-  const topics: { id: string; query: string }[] = [];
+  const owners = new Owners();
   if (subscriptions.pages) {
-    for await (const page of subscriptions.pages(SUBSCRIBER_PAGE)) for (const subscriber of page) addOwner(owners, topics, subscriber);
-  } else for (const subscriber of await subscriptions.list()) addOwner(owners, topics, subscriber);
-  return matcherOver(owners, topics);
+    for await (const page of subscriptions.pages(SUBSCRIBER_PAGE)) for (const subscriber of page) owners.add(subscriber);
+  } else for (const subscriber of await subscriptions.list()) owners.add(subscriber);
+  return matcherOver(owners);
 }
 
 /** Subscribers read per page when building the matcher. */
@@ -41,26 +67,55 @@ export const SUBSCRIBER_PAGE = 5_000;
 
 /** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
 export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
-  const owners = new Map<string, Owner>();
-  const topics: { id: string; query: string }[] = [];
-  for (const subscriber of subscribers) addOwner(owners, topics, subscriber);
-  return matcherOver(owners, topics);
+  const owners = new Owners();
+  for (const subscriber of subscribers) owners.add(subscriber);
+  return matcherOver(owners);
 }
 
-function matcherOver(owners: Map<string, Owner>, topics: { id: string; query: string }[]) {
-  const matcher = createTopicMatcher(topics);
-  topics.length = 0; // the index holds what it needs
+type Match = AlertCandidate["matches"][number];
+
+function matcherOver(owners: Owners) {
+  // One compiled query per topic id, however many subscribe to it.
+  const matcher = createTopicMatcher([...owners.topics].map(([id, { query }]) => ({ id, query })));
+  const { emails, topics } = owners;
+  const subscriberOf = emails.map((email) => ({ email }));
+
+  /**
+   * Every (subscriber, topic) whose topic matches, in subscriber order and each subscriber's topics
+   * in its own order (as if each subscription had been matched on its own).
+   */
+  const matchesOf = (release: StoredRelease): Match[] => {
+    const found: { subscriber: number; place: number; match: Match }[] = [];
+    for (const { topicId, snippet } of matcher.match(release)) {
+      const entry = topics.get(topicId);
+      if (!entry) continue;
+      // One topic object per (topic, frequency, revisions, spelling), shared by its subscribers.
+      const shared = new Map<string, Match["topic"]>();
+      for (let k = 0; k < entry.subscribers.length; k++) {
+        const subscriber = entry.subscribers[k]!;
+        const packed = entry.packed[k]!;
+        const query = entry.spellings?.get(subscriber) ?? entry.query;
+        const variant = `${packed & 7}\u0000${query}`;
+        let topic = shared.get(variant);
+        if (!topic) {
+          topic = { id: topicId, query, frequency: FREQUENCIES[(packed >> 1) & 3]!, revisions: (packed & 1) === 1 };
+          shared.set(variant, topic);
+        }
+        found.push({ subscriber, place: packed >> 3, match: { subscriber: subscriberOf[subscriber]!, topic, snippet } });
+      }
+    }
+    found.sort((a, b) => a.subscriber - b.subscriber || a.place - b.place);
+    return found.map((f) => f.match);
+  };
+
   return {
     /** Deliveries for the new and revised releases among `changes`. */
     plan(changes: readonly Change[], now: Date): Delivery[] {
-      if (owners.size === 0) return [];
+      if (emails.length === 0) return [];
       const candidates: AlertCandidate[] = [];
       for (const change of changes) {
         if (change.type === "unchanged") continue;
-        const matches = matcher.match(change.release).flatMap(({ topicId, snippet }) => {
-          const owner = owners.get(topicId);
-          return owner ? [{ ...owner, snippet, key: topicId }] : [];
-        });
+        const matches = matchesOf(change.release);
         if (matches.length === 0) continue;
         if (change.type === "new") {
           candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches });
@@ -69,7 +124,7 @@ function matcherOver(owners: Map<string, Owner>, topics: { id: string; query: st
         // A subscriber whose topics matched the earlier text hears of a revision only if they asked
         // (planDeliveries checks `revisions`); one whose topics match only the new text has never
         // heard of the release and gets it as a first alert.
-        const knewIt = new Set(matcher.match(change.previous).flatMap((m) => owners.get(m.topicId)?.subscriber.email ?? []));
+        const knewIt = new Set(matchesOf(change.previous).map((m) => m.subscriber.email));
         const again = matches.filter((m) => knewIt.has(m.subscriber.email));
         const firstTime = matches.filter((m) => !knewIt.has(m.subscriber.email));
         if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches: firstTime });

@@ -23,6 +23,12 @@ export interface SmtpSink {
   slow(ms: number): void;
   /** Answers every DATA with `code` (4xx or 5xx); undefined accepts again. */
   rejectData(code: number | undefined): void;
+  /** The next `count` MAIL FROM commands get no answer: their connection is closed instead. */
+  closeOnMailFrom(count: number): void;
+  /** Closes every open connection, as a server ending idle sessions does; it keeps listening. */
+  dropConnections(): Promise<void>;
+  /** Connections opened so far (since the sink started or was reset). */
+  readonly connectionsOpened: number;
   /** Stops listening and drops connections: clients get connection refused. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -45,12 +51,26 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const rejectedRecipients = new Map<string, number>();
   let dataCode: number | undefined;
   let delayMs = 0;
+  let connectionsOpened = 0;
+  let closeMail = 0;
 
   const options: SMTPServerOptions = {
     disabledCommands: ["STARTTLS", "AUTH"],
     authOptional: true,
     logger: false,
     closeTimeout: 200,
+    onConnect(_session, callback) {
+      connectionsOpened++;
+      callback();
+    },
+    onMailFrom(_address, session, callback) {
+      if (closeMail > 0) {
+        closeMail--;
+        for (const connection of server.connections) if (connection.id === session.id) connection.close();
+        return;
+      }
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       const code = rejectedRecipients.get(address.address.toLowerCase());
       if (code !== undefined) return callback(smtpError(code, `${code === 550 ? "5.1.1 mailbox unavailable" : "4.2.1 try again later"}`));
@@ -114,6 +134,18 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     slow(ms) {
       delayMs = ms;
     },
+    closeOnMailFrom(count) {
+      closeMail = count;
+    },
+    async dropConnections() {
+      const open = [...server.connections];
+      for (const connection of open) connection.close();
+      // Let the clients see the close before the test sends again.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    },
+    get connectionsOpened() {
+      return connectionsOpened;
+    },
     async down() {
       if (!running) return;
       running = false;
@@ -130,6 +162,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       rejectedRecipients.clear();
       dataCode = undefined;
       delayMs = 0;
+      connectionsOpened = 0;
+      closeMail = 0;
     },
     async close() {
       if (!running) return;

@@ -69,10 +69,10 @@ describeEngines("concurrent sender", (engine) => {
     const watch = { maxInFlight: 0, ackWrites: [] as number[], assignWrites: 0 };
     const transport: MailTransport = {
       kind: inner.kind,
-      async send(message) {
+      async send(message, options) {
         watch.maxInFlight = Math.max(watch.maxInFlight, ++inFlight);
         try {
-          return await inner.send(message);
+          return await inner.send(message, options);
         } finally {
           inFlight--;
         }
@@ -130,6 +130,55 @@ describeEngines("concurrent sender", (engine) => {
     expect(watch.assignWrites).toBe(3); // 4 + 4 + 2 addresses
     expect(seen.at(-1)).toEqual([20, 20]);
     expect(seen.every(([done], i) => i === 0 || done >= seen[i - 1]![0])).toBe(true);
+  });
+
+  it("sends Monday's daily and weekly digests once per subscriber and period, resuming after a death, and the next ones only in their next period", async () => {
+    const SUNDAY_EVENING = "2024-01-14T20:00:00Z";
+    const MONDAY_DIGESTS = "2024-01-15T08:31:00Z";
+    const daily = makeTopic("vans", "daily");
+    const weekly = makeTopic("police", "weekly");
+    const snippet = snippetFor("Facial recognition vans for the police.", "vans");
+    const subscribers = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? { email: `daily${i}@example.org`, topic: daily } : { email: `weekly${i}@example.org`, topic: weekly }));
+    const plan = (releases: number[], at: string) =>
+      planDeliveries(
+        releases.map((k): AlertCandidate => ({
+          release: makeRelease(k),
+          revisionHash: `hash-${k}`,
+          isRevision: false,
+          matches: subscribers.map(({ email, topic }) => ({ subscriber: makeSubscriber(email, [topic]), topic, snippet })),
+        })),
+        new Date(at),
+      );
+    clock.set(SUNDAY_EVENING);
+    await enqueue(plan([1, 2], SUNDAY_EVENING));
+    expect((await run({ connections: 4 })).result.messages).toBe(0); // nothing is due before 08:30
+
+    clock.set(MONDAY_DIGESTS);
+    let marked = 0;
+    const crashAt = (step: FlushStep) => {
+      if (step === "after-mark" && ++marked === 9) throw new InjectedCrash("killed between digests");
+    };
+    await expect(run({ connections: 4, crashAt, claimLimit: 6 })).rejects.toBeInstanceOf(InjectedCrash);
+    clock.advance(LEASE_MS);
+    await run({ connections: 4 });
+    await run({ connections: 4 });
+    const byAddress = new Map<string, Set<string>>();
+    for (const m of sink.messages) byAddress.set(m.to[0]!, (byAddress.get(m.to[0]!) ?? new Set()).add(m.messageId!));
+    expect(byAddress.size).toBe(24);
+    for (const ids of byAddress.values()) expect(ids.size).toBe(1); // one digest per subscriber this period
+    for (const m of sink.messages) expect(m.parsed.subject).toBe("[Pressroom] 2 new Home Office releases for your topics");
+    expect(sink.messages.length - 24).toBeLessThanOrEqual(4); // only messages in flight at the death went twice
+
+    // A release found on Monday morning waits for Tuesday (daily) or next Monday (weekly).
+    sink.reset();
+    await enqueue(plan([3], MONDAY_DIGESTS));
+    expect((await run({ connections: 4 })).result.messages).toBe(0);
+    clock.set("2024-01-16T08:31:00Z");
+    await run({ connections: 4 });
+    expect(sink.messages.map((m) => m.to[0]).sort()).toEqual(subscribers.filter((s) => s.topic === daily).map((s) => s.email).sort());
+    clock.set("2024-01-22T08:31:00Z");
+    await run({ connections: 4 });
+    expect(sink.messages).toHaveLength(24);
   });
 
   it("sends each subscriber's daily digest once, resuming after a death without re-sending what was accepted", async () => {

@@ -85,6 +85,59 @@ describe("SMTP transport", () => {
     expect(sink.messages).toHaveLength(0);
   });
 
+  it("keeps one connection for messages one after another, and opens a fresh one after the server closed it while idle", async () => {
+    for (const email of ["a@example.org", "b@example.org", "c@example.org"]) await transport.send(messageTo(email));
+    expect(sink.connectionsOpened).toBe(1);
+    await sink.dropConnections();
+    await expect(transport.send(messageTo("d@example.org"))).resolves.toMatchObject({ accepted: ["d@example.org"] });
+    expect(sink.connectionsOpened).toBe(2);
+    expect(sink.messages.map((m) => m.to[0])).toEqual(["a@example.org", "b@example.org", "c@example.org", "d@example.org"]);
+  });
+
+  it("sends a message again on a fresh connection when the kept one closes before any of it was sent", async () => {
+    await transport.send(messageTo("a@example.org"));
+    sink.closeOnMailFrom(1);
+    await expect(transport.send(messageTo("b@example.org"))).resolves.toMatchObject({ accepted: ["b@example.org"] });
+    expect(sink.connectionsOpened).toBe(2);
+    expect(sink.messages.map((m) => m.to[0])).toEqual(["a@example.org", "b@example.org"]);
+  });
+
+  it("opens at most `connections` connections however many sends are waiting", async () => {
+    const two = createMailTransport({ smtpUrl: sink.url, outboxDir: "/nonexistent", timeoutMs: 5_000, connections: 2 });
+    try {
+      sink.slow(20);
+      await Promise.all(Array.from({ length: 6 }, (_, i) => two.send(messageTo(`r${i}@example.org`))));
+      expect(sink.messages).toHaveLength(6);
+      expect(sink.connectionsOpened).toBe(2);
+    } finally {
+      await two.close();
+    }
+  });
+
+  it("completes a message only once its release resolves, and never one whose release rejects", async () => {
+    let open!: () => void;
+    const release = new Promise<void>((resolve) => (open = resolve));
+    const held = transport.send(messageTo("held@example.org"), { release });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(sink.messages).toHaveLength(0);
+    open();
+    await expect(held).resolves.toMatchObject({ accepted: ["held@example.org"] });
+    expect(sink.messages.map((m) => m.to[0])).toEqual(["held@example.org"]);
+
+    let fail!: (error: Error) => void;
+    const refused = new Promise<void>((_resolve, reject) => (fail = reject));
+    const abandoned = transport.send(messageTo("abandoned@example.org"), { release: refused });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    fail(new Error("the previous acknowledgement was not written"));
+    const error = await abandoned.then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(MailSendError);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(sink.messages.map((m) => m.to[0])).toEqual(["held@example.org"]);
+    // The connection it was on is gone; the next message goes out on a fresh one.
+    await expect(transport.send(messageTo("next@example.org"))).resolves.toMatchObject({ accepted: ["next@example.org"] });
+    expect(sink.messages.map((m) => m.to[0])).toEqual(["held@example.org", "next@example.org"]);
+  });
+
   it("classifies a server that is down as transient and unreachable, then recovers", async () => {
     await sink.down();
     try {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
+import { constants } from "node:fs";
+import { type FileHandle, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
 
@@ -39,8 +40,31 @@ export function corrupt(file: string, what: string, cause?: unknown): PressroomE
 export class Disk {
   writes = 0;
   private readonly dirs = new Set<string>();
+  /** Append handles kept open (files in `keepOpen`), with the size the file has after our appends. */
+  private readonly held = new Map<string, { handle: FileHandle; size: number; durable?: FileHandle }>();
 
-  constructor(readonly root: string, private readonly crashAfterWrites?: number) {}
+  /**
+   * `keepOpen`: files appended to often (the outbox log, one append per group of acknowledgements)
+   * whose handle stays open between appends instead of an open, fstat and close each time. Only for
+   * a process that is the files' only writer (the exclusive lock holder): every other change to
+   * them must go through this Disk, which drops the handle (`write`, `remove`, `renameStaged`).
+   */
+  constructor(readonly root: string, private readonly crashAfterWrites?: number, private readonly keepOpen: ReadonlySet<string> = new Set()) {}
+
+  /** Closes the append handles kept open. */
+  async close(): Promise<void> {
+    const held = [...this.held.values()];
+    this.held.clear();
+    await Promise.all(held.flatMap(({ handle, durable }) => [handle, ...(durable ? [durable] : [])]).map((h) => h.close().catch(() => {})));
+  }
+
+  private async letGo(rel: string): Promise<void> {
+    const held = this.held.get(rel);
+    if (!held) return;
+    this.held.delete(rel);
+    await held.handle.close().catch(() => {});
+    await held.durable?.close().catch(() => {});
+  }
 
   path(rel: string): string {
     return join(this.root, rel);
@@ -76,16 +100,18 @@ export class Disk {
    * Replaces a file atomically and durably; with `sync: false` (a step of a journalled unit, whose
    * journal is already durable) atomically only: `syncFiles` makes it durable later.
    */
-  async write(rel: string, data: string | Buffer, options: { sync?: boolean } = {}): Promise<void> {
+  async write(rel: string, data: Buffer | Text, options: { sync?: boolean } = {}): Promise<void> {
     const sync = options.sync ?? true;
     const file = this.path(rel);
     const dir = dirname(file);
+    await this.letGo(rel);
     await this.ensureDir(dir);
     const temp = join(dir, `.${rel.split("/").pop()}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
     try {
       const handle = await open(temp, "wx", FILE_MODE);
       try {
-        await handle.writeFile(data);
+        if (Buffer.isBuffer(data)) await handle.writeFile(data);
+        else await writeChunks(handle, data);
         if (sync) await handle.sync();
       } finally {
         await handle.close();
@@ -104,7 +130,7 @@ export class Disk {
    * atomically), not fsynced (`syncFiles` does that for a whole unit); returns the temp file's path
    * relative to the root. A temp file nobody renamed is removed at the next open.
    */
-  async writeStaged(rel: string, data: string): Promise<string> {
+  async writeStaged(rel: string, data: Text): Promise<string> {
     const dir = dirname(this.path(rel));
     await this.ensureDir(dir);
     const slash = rel.lastIndexOf("/");
@@ -112,7 +138,7 @@ export class Disk {
     try {
       const handle = await open(this.path(temp), "wx", FILE_MODE);
       try {
-        await handle.writeFile(data);
+        await writeChunks(handle, data);
       } finally {
         await handle.close();
       }
@@ -126,6 +152,7 @@ export class Disk {
 
   /** Renames a staged temp file onto its target (not fsynced: `syncDirs`); a temp file already gone was renamed before. */
   async renameStaged(temp: string, rel: string): Promise<void> {
+    await this.letGo(rel);
     try {
       await rename(this.path(temp), this.path(rel));
     } catch (error) {
@@ -168,8 +195,9 @@ export class Disk {
     await inParallel([...new Set(rels.map((rel) => dirname(this.path(rel))))], SYNC_PARALLEL, syncPath);
   }
 
-  /** Appends to a file and fsyncs it (one durable write however many lines). */
-  async append(rel: string, data: string): Promise<void> {
+  /** Appends to a file (text, or chunks of it written one after another) and makes it durable: one durable write however many lines. */
+  async append(rel: string, data: Text): Promise<void> {
+    if (this.keepOpen.has(rel)) return this.appendHeld(rel, data);
     const file = this.path(rel);
     const dir = dirname(file);
     await this.ensureDir(dir);
@@ -178,7 +206,7 @@ export class Disk {
       let size = -1;
       try {
         size = (await handle.stat()).size;
-        await handle.writeFile(data);
+        await writeChunks(handle, data);
         await handle.sync();
       } catch (error) {
         // Never leave half a line for the next append to run into.
@@ -194,9 +222,56 @@ export class Disk {
     this.counted();
   }
 
+  /**
+   * `append` through a handle kept open: one write and one fdatasync (which also makes an append's
+   * new length durable). A failed append cuts the file back and lets the handle go.
+   */
+  private async appendHeld(rel: string, data: Text): Promise<void> {
+    const file = this.path(rel);
+    const dir = dirname(file);
+    let held = this.held.get(rel);
+    try {
+      if (!held) {
+        await this.ensureDir(dir);
+        const handle = await open(file, "a", FILE_MODE);
+        try {
+          held = { handle, size: (await handle.stat()).size };
+          // A file this append creates: its folder entry must be durable too.
+          if (held.size === 0) await this.syncDir(dir);
+        } catch (error) {
+          await handle.close().catch(() => {});
+          throw error;
+        }
+        this.held.set(rel, held);
+      }
+      const before = held.size;
+      try {
+        if (typeof data === "string" && data.length <= SMALL_APPEND) {
+          // A small append (a group of acknowledgements) through a handle opened O_DSYNC: the write
+          // returns once durable, one call to the thread pool instead of a write and an fdatasync.
+          held.durable ??= await open(file, constants.O_WRONLY | constants.O_APPEND | constants.O_DSYNC);
+          held.size = before + (await writeChunks(held.durable, data));
+        } else {
+          held.size = before + (await writeChunks(held.handle, data));
+          await held.handle.datasync();
+        }
+      } catch (error) {
+        // Never leave half a line for the next append to run into.
+        held.size = before;
+        await held.handle.truncate(before).catch(() => {});
+        await this.letGo(rel);
+        throw error;
+      }
+    } catch (error) {
+      throw ioError(this.root, `append to ${file}`, error);
+    }
+    this.counted();
+  }
+
   /** Removes a file durably; a missing file is fine. */
   async remove(rel: string): Promise<void> {
     const file = this.path(rel);
+    await this.letGo(rel);
     try {
       await unlink(file);
       await this.syncDir(dirname(file));
@@ -205,6 +280,27 @@ export class Disk {
       throw ioError(this.root, `remove ${file}`, error);
     }
     this.counted();
+  }
+
+  /** A file's bytes in pieces of at most `size` (to copy a big file without holding it whole). */
+  async *pieces(rel: string, size = 1 << 20): AsyncIterable<Buffer> {
+    const file = this.path(rel);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, "r");
+    } catch (error) {
+      throw ioError(this.root, `read ${file}`, error);
+    }
+    try {
+      for (;;) {
+        const buffer = Buffer.allocUnsafe(size);
+        const { bytesRead } = await handle.read(buffer, 0, size, null);
+        if (bytesRead === 0) return;
+        yield buffer.subarray(0, bytesRead);
+      }
+    } finally {
+      await handle.close();
+    }
   }
 
   /** A file's text, or undefined when absent. */
@@ -261,6 +357,28 @@ export class Disk {
     }
   }
 }
+
+/**
+ * What a file is written from: text, or pieces written one after another (never one buffer of
+ * them all): chunks of text made as they are asked for, or bytes read from another file (`pieces`).
+ */
+export type Text = string | Iterable<string> | AsyncIterable<Buffer>;
+
+/** Writes `data` at the handle's position, piece by piece; returns the bytes written. */
+async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
+  let written = 0;
+  const write = async (bytes: Buffer) => {
+    for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
+    written += bytes.length;
+  };
+  if (typeof data === "string") await write(Buffer.from(data, "utf8"));
+  else if (Symbol.asyncIterator in data) for await (const bytes of data) await write(bytes);
+  else for (const chunk of data) await write(Buffer.from(chunk, "utf8"));
+  return written;
+}
+
+/** Appends up to this many characters go through the O_DSYNC handle (`appendHeld`). */
+const SMALL_APPEND = 64 * 1024;
 
 /** Lets the event loop run (lock refreshes, timers) between steps of a long piece of work. */
 export const yieldNow = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

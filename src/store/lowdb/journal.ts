@@ -8,8 +8,18 @@ export interface Unit {
   readonly files: readonly { readonly path: string; readonly data: string }[];
   readonly removes?: readonly string[];
   /** JSON lines for the outbox log (its events are idempotent, so appending twice is harmless). */
-  readonly log?: string;
+  readonly log?: string | LogText;
 }
+
+/** Many log lines, made a chunk at a time when asked: a big enqueue is never one string, nor all of its chunks at once. */
+export interface LogText {
+  /** How many events the lines hold. */
+  readonly events: number;
+  chunks(): Iterable<string>;
+}
+
+/** Up to this many events travel inside the journal; more are staged in a temp file. */
+const INLINE_EVENTS = 256;
 
 /**
  * What `journal.json` holds: small files inline, and for big ones only the name of a durable temp
@@ -21,6 +31,8 @@ interface JournalBody {
   readonly renames?: readonly (readonly [string, string])[];
   readonly removes?: readonly string[];
   readonly log?: string;
+  /** A durable temp file holding the lines for the outbox log, when they are too many to carry inline. */
+  readonly logFile?: string;
 }
 
 /** Small files travel inside the journal, smallest first, up to this many characters in all; the rest are staged as temp files first. */
@@ -46,6 +58,14 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, la
   }
   for (const rel of body.removes ?? []) await disk.remove(rel);
   if (body.log) await disk.append(OUTBOX_LOG, body.log);
+  // The staged lines are copied into the log piece by piece (the temp file stays until the journal goes).
+  if (body.logFile) await disk.append(OUTBOX_LOG, disk.pieces(body.logFile));
+}
+
+/** The lines as one string when they are few enough to carry inline (undefined: stage them). */
+function inlineLog(log: string | LogText | undefined): string | undefined {
+  if (log === undefined || typeof log === "string") return log;
+  return log.events <= INLINE_EVENTS ? [...log.chunks()].join("") : undefined;
 }
 
 /**
@@ -59,9 +79,13 @@ async function applySteps(disk: Disk, body: JournalBody, journalled: boolean, la
  * answers for their durability (see `index-sync.ts`).
  */
 export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boolean = () => false): Promise<void> {
-  const steps = unit.files.length + (unit.removes?.length ?? 0) + (unit.log ? 1 : 0);
+  const hasLog = unit.log !== undefined && (typeof unit.log === "string" ? unit.log.length > 0 : unit.log.events > 0);
+  const steps = unit.files.length + (unit.removes?.length ?? 0) + (hasLog ? 1 : 0);
   if (steps === 0) return;
-  if (steps === 1) return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) }, false);
+  if (steps === 1) {
+    if (hasLog) return disk.append(OUTBOX_LOG, typeof unit.log === "string" ? unit.log : unit.log!.chunks());
+    return applySteps(disk, { files: unit.files, ...(unit.removes ? { removes: unit.removes } : {}) }, false);
+  }
   const staged = new Set<Unit["files"][number]>();
   let budget = INLINE_BUDGET;
   for (const file of [...unit.files].sort((a, b) => a.data.length - b.data.length)) {
@@ -71,22 +95,29 @@ export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boo
   const inline = unit.files.filter((f) => !staged.has(f));
   const big = unit.files.filter((f) => staged.has(f));
   const renames: [string, string][] = [];
+  // Many log lines (50,000 deliveries are ~50 MB) go to a temp file like a big file, not into the journal.
+  const small = hasLog ? inlineLog(unit.log) : undefined;
+  const logInline = small !== undefined && small.length <= budget;
+  let logFile: string | undefined;
   try {
     for (const file of big) {
       renames.push([await disk.writeStaged(file.path, file.data), file.path]);
       await yieldNow();
     }
-    await disk.syncFiles(renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp));
+    if (hasLog && !logInline) logFile = await disk.writeStaged(OUTBOX_LOG, small ?? (unit.log as LogText).chunks());
+    await disk.syncFiles([...renames.filter(([, target]) => !lazy(target)).map(([temp]) => temp), ...(logFile ? [logFile] : [])]);
   } catch (error) {
     // Nothing was promised yet: the temp files go, and the unit did not happen.
-    await Promise.all(renames.map(([temp]) => disk.discard(temp)));
+    await Promise.all([...renames.map(([temp]) => disk.discard(temp)), ...(logFile ? [disk.discard(logFile)] : [])]);
     throw error;
   }
-  const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(unit.log ? { log: unit.log } : {}) };
+  const log = logInline ? small : undefined;
+  const body: JournalBody = { files: inline, ...(renames.length ? { renames } : {}), ...(unit.removes?.length ? { removes: unit.removes } : {}), ...(log ? { log } : {}), ...(logFile ? { logFile } : {}) };
   const text = JSON.stringify(body);
   await disk.write(JOURNAL, `${sum(text)}\n${text}`);
   await applySteps(disk, body, true, lazy);
   await disk.remove(JOURNAL);
+  if (logFile) await disk.discard(logFile);
 }
 
 /**
@@ -113,5 +144,6 @@ export async function recoverJournal(disk: Disk, log: Logger): Promise<"none" | 
   log.info("state journal re-applied", { files: body.files.length + (body.renames?.length ?? 0) });
   await applySteps(disk, body, true);
   await disk.remove(JOURNAL);
+  if (body.logFile) await disk.discard(body.logFile);
   return "applied";
 }

@@ -13,12 +13,15 @@ import { IndexSync, isIndexFile, settleIndex } from "./index-sync.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
 import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
-import { eventLines, LowOutbox } from "./outbox.js";
+import { eventText, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
 import { LowSearchIndex } from "./search-index-store.js";
 import { LowRuns, LowSources } from "./sources-runs.js";
 import { acquireStateLock, type HeldLock } from "./state-lock.js";
 import { LowSubscriptions } from "./subscriptions.js";
+
+/** Change hints for outbox acknowledgements are written at most this often. */
+const HINT_EVERY_MS = 100;
 
 /** Subscribers imported per durable write (copy-state of a big list would otherwise rewrite a shard per subscriber). */
 const SUBSCRIBER_IMPORT_BATCH = 10_000;
@@ -110,7 +113,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   } catch (error) {
     throw ioError(root, `create the state folder ${root}`, error);
   }
-  const disk = new Disk(root, options.crashAfterWrites);
+  // The lock holder is the outbox log's only writer: its append handle stays open.
+  const disk = new Disk(root, options.crashAfterWrites, mode === "exclusive" ? new Set([OUTBOX_LOG]) : new Set());
   // Month files are the bulk of the state: hold the dozen most recently used, not all history.
   const docs = new Docs(disk, isMonthFile, 12);
   const lockOptions = { waitMs, command, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
@@ -304,25 +308,46 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
 
   /**
    * The exclusive holder's hint for a write that asked to defer it (outbox acknowledgements): written
-   * once the write returns, and such writes landing while one is being written share the next one.
-   * A sender acknowledging hundreds of messages a second paid a temp file and a rename per durable
-   * write before. Every other write still writes its hint before it returns.
+   * once the write returns, then at most every HINT_EVERY_MS while such writes keep landing (they
+   * share the next one). A sender acknowledging hundreds of messages a second paid a temp file and
+   * a rename per durable write before. Every other write still writes its hint before it returns;
+   * close writes one still owed.
    */
   let hinting: Promise<void> | undefined;
-  let hintAgain = false;
+  let hintOwed = false;
+  let hintTimer: NodeJS.Timeout | undefined;
+  let lastHintAt = Number.NEGATIVE_INFINITY;
+  const writeHint = (): Promise<void> => {
+    hintOwed = false;
+    lastHintAt = performance.now();
+    hinting = writeChanges()
+      .catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }))
+      .finally(() => {
+        hinting = undefined;
+      });
+    return hinting;
+  };
   const hintChanges = (): void => {
-    if (hinting) {
-      hintAgain = true;
+    hintOwed = true;
+    if (hinting || hintTimer) return;
+    const wait = lastHintAt + HINT_EVERY_MS - performance.now();
+    if (wait <= 0) {
+      void writeHint().then(() => {
+        if (hintOwed) hintChanges();
+      });
       return;
     }
-    hinting = (async () => {
-      do {
-        hintAgain = false;
-        await writeChanges().catch((error: unknown) => log.warn("state change hint not written", { error: String(error) }));
-      } while (hintAgain);
-    })().finally(() => {
-      hinting = undefined;
-    });
+    hintTimer = setTimeout(() => {
+      hintTimer = undefined;
+      if (hintOwed) hintChanges();
+    }, wait);
+    hintTimer.unref();
+  };
+  const flushHint = async (): Promise<void> => {
+    if (hintTimer) clearTimeout(hintTimer);
+    hintTimer = undefined;
+    await hinting;
+    if (hintOwed) await writeHint();
   };
 
   /** Tells shared-mode readers that something changed (a hint: not fsynced, not counted). */
@@ -353,7 +378,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       const files = await docs.staged();
       if (files.length === 0 && events.length === 0) return { enqueued: 0, placedFeeds: placed };
       const gen = ctx.nextGeneration();
-      await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventLines(events) } : {}) });
+      await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventText(events) } : {}) });
       gen.committed();
       outbox.applied(events);
       feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
@@ -524,9 +549,10 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     async close() {
       if (closed) return;
       await chain.catch(() => {});
-      await hinting;
+      await flushHint();
       closed = true;
       search.close();
+      await disk.close();
       try {
         await indexSync?.checkpoint();
       } catch (error) {

@@ -2,6 +2,7 @@ import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
 import type { Delivery } from "../../core/subscription.js";
 import type { Ctx } from "./context.js";
 import { corrupt } from "./disk.js";
+import type { LogText } from "./journal.js";
 import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
 
 /** An outbox log line. Every event sets absolute values, so replaying one twice is harmless. */
@@ -13,13 +14,53 @@ export type OutboxEvent =
 
 type Finished = "sent" | "failed" | "cancelled";
 
+/** A delivery this outbox holds: its own top-level copy, updated in place as events apply (nested parts are shared, never changed). */
+type Held = { -readonly [K in keyof Delivery]: Delivery[K] };
+
 const byDue = (a: Delivery, b: Delivery): number =>
   Date.parse(a.dueAt) - Date.parse(b.dueAt) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 
+/** A copy of a held delivery for a caller (held ones change in place). */
+const copyOf = (d: Delivery): Delivery => ({ ...d });
+
 /** Compact when the log has this many lines and most of them are dead. */
 const COMPACT_MIN_LINES = 512;
+/**
+ * While this process holds claims (a send in progress) the log is not compacted (rewriting every
+ * pending line stalled every connection's acknowledgement), unless it grows past this many lines;
+ * giving the claims back compacts.
+ */
+const COMPACT_WHILE_SENDING_LINES = 1_000_000;
 
-export const eventLines = (events: readonly OutboxEvent[]): string => events.map((e) => `${JSON.stringify(e)}\n`).join("");
+/** Events per chunk of log text: many events are written chunk by chunk, never as one string of them all. */
+const EVENTS_PER_CHUNK = 1_000;
+
+/** The log lines of `events`, in chunks of EVENTS_PER_CHUNK. */
+export function eventLines(events: readonly OutboxEvent[]): string[] {
+  return jsonLines(events);
+}
+
+/** The log lines of `events`, each chunk made when asked (see `LogText`). */
+export function eventText(events: readonly OutboxEvent[]): LogText {
+  return {
+    events: events.length,
+    chunks: () => jsonChunks(events),
+  };
+}
+
+/** One JSON line per value, in chunks of EVENTS_PER_CHUNK lines. */
+function jsonLines(values: readonly unknown[]): string[] {
+  return [...jsonChunks(values)];
+}
+
+/** `jsonLines`, each chunk made when asked. */
+function* jsonChunks(values: readonly unknown[]): Generator<string> {
+  for (let i = 0; i < values.length; i += EVENTS_PER_CHUNK) {
+    let chunk = "";
+    for (let j = i; j < Math.min(values.length, i + EVENTS_PER_CHUNK); j++) chunk += `${JSON.stringify(values[j])}\n`;
+    yield chunk;
+  }
+}
 
 /**
  * The outbox as an append-only log (`queue/log.jsonl`) of idempotent events about live
@@ -31,7 +72,7 @@ export const eventLines = (events: readonly OutboxEvent[]): string => events.map
  */
 export class LowOutbox implements OutboxStore {
   /** Deliveries in the log: pending, or finished and not yet moved out. */
-  private live = new Map<string, Delivery>();
+  private live = new Map<string, Held>();
   /** id → [status, day] of deliveries moved out of the log. */
   private done = new Map<string, [Finished, string]>();
   private failures: Delivery[] = [];
@@ -111,15 +152,21 @@ export class LowOutbox implements OutboxStore {
     }
   }
 
+  /**
+   * Applies one event to what is held. A delivery is copied once when it comes in and then updated
+   * in place (a copy per assign and per ack was most of what a big send left for the collector);
+   * whatever leaves this class is a copy (`copyOf`).
+   */
   private apply(event: OutboxEvent): number {
     switch (event.op) {
       case "put": {
         if (this.live.has(event.d.id) || this.done.has(event.d.id)) return 0;
-        this.live.set(event.d.id, event.d);
-        if (event.d.status !== "pending") this.finish(event.d);
+        const d: Held = { ...event.d };
+        this.live.set(d.id, d);
+        if (d.status !== "pending") this.finish(d);
         else {
           this.pendingCount++;
-          this.indexPending(event.d);
+          this.indexPending(d);
           this.order = undefined;
         }
         return 1;
@@ -127,23 +174,31 @@ export class LowOutbox implements OutboxStore {
       case "assign":
         for (const id of event.ids) {
           const d = this.live.get(id);
-          if (d?.status === "pending") this.live.set(id, { ...d, batchId: event.batchId, messageId: event.messageId });
+          if (d?.status !== "pending") continue;
+          d.batchId = event.batchId;
+          d.messageId = event.messageId;
         }
         return 0;
       case "ack": {
         const a = event.a;
         const d = this.live.get(a.id);
         if (!d || d.status !== "pending") return 0;
-        if (a.status === "sent") this.live.set(a.id, { ...d, status: "sent", sentAt: a.sentAt });
-        else if (a.status === "failed") this.live.set(a.id, { ...d, status: "failed", lastError: a.error, attempts: a.attempts });
-        else {
-          this.live.set(a.id, { ...d, dueAt: a.dueAt, lastError: a.error, attempts: a.attempts });
+        if (a.status === "sent") {
+          d.status = "sent";
+          d.sentAt = a.sentAt;
+        } else if (a.status === "failed") {
+          d.status = "failed";
+          d.lastError = a.error;
+          d.attempts = a.attempts;
+        } else {
           if (a.dueAt !== d.dueAt) this.order = undefined;
+          d.dueAt = a.dueAt;
+          d.lastError = a.error;
+          d.attempts = a.attempts;
         }
-        const next = this.live.get(a.id)!;
-        if (next.status !== "pending") {
+        if (d.status !== "pending") {
           this.pendingCount--;
-          this.finish(next);
+          this.finish(d);
         }
         return 0;
       }
@@ -151,10 +206,10 @@ export class LowOutbox implements OutboxStore {
         for (const id of event.ids) {
           const d = this.live.get(id);
           if (d?.status !== "pending") continue;
-          const next: Delivery = { ...d, status: "cancelled", lastError: event.reason };
-          this.live.set(id, next);
+          d.status = "cancelled";
+          d.lastError = event.reason;
           this.pendingCount--;
-          this.finish(next);
+          this.finish(d);
         }
         return 0;
     }
@@ -174,7 +229,7 @@ export class LowOutbox implements OutboxStore {
     this.claims.delete(d.id);
   }
 
-  private pendingList(): Delivery[] {
+  private pendingList(): Held[] {
     return [...this.live.values()].filter((d) => d.status === "pending");
   }
 
@@ -186,7 +241,8 @@ export class LowOutbox implements OutboxStore {
     for (const d of deliveries) {
       if (ids.has(d.id) || this.live.has(d.id) || this.done.has(d.id)) continue;
       ids.add(d.id);
-      events.push({ op: "put", d: JSON.parse(JSON.stringify(d)) as Delivery });
+      // No JSON copy (it doubled a big enqueue's memory): `apply` takes its own top-level copy.
+      events.push({ op: "put", d });
     }
     return { events, added: events.length };
   }
@@ -209,14 +265,16 @@ export class LowOutbox implements OutboxStore {
 
   private async append(events: readonly OutboxEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.ctx.disk.append(OUTBOX_LOG, eventLines(events));
+    const lines = eventLines(events);
+    await this.ctx.disk.append(OUTBOX_LOG, lines.length === 1 ? lines[0]! : lines);
     this.applied(events);
     await this.maybeCompact();
   }
 
-  /** Moves finished deliveries out of the log when most of it is dead. */
+  /** Moves finished deliveries out of the log when most of it is dead (not while a send holds claims). */
   private async maybeCompact(): Promise<void> {
     if (this.lines < COMPACT_MIN_LINES || this.pendingCount * 2 > this.lines) return;
+    if (this.claims.size > 0 && this.lines < COMPACT_WHILE_SENDING_LINES) return;
     const pending = this.pendingList();
     const finished = [...this.live.values()].filter((d) => d.status !== "pending");
     const today = this.ctx.clock.now().toISOString().slice(0, 10);
@@ -230,11 +288,11 @@ export class LowOutbox implements OutboxStore {
     const disk = this.ctx.disk;
     // History first, then the index of finished ids, then the log without them: a crash in between
     // leaves records in both places, which the next open reads once (done wins over the log).
-    for (const [day, list] of byDay) await disk.append(historyFile(day), list.map((d) => `${JSON.stringify(d)}\n`).join(""));
+    for (const [day, list] of byDay) await disk.append(historyFile(day), jsonChunks(list));
     const failed = finished.filter((d) => d.status === "failed");
-    if (failed.length) await disk.append(OUTBOX_FAILED, failed.map((d) => `${JSON.stringify(d)}\n`).join(""));
+    if (failed.length) await disk.append(OUTBOX_FAILED, jsonChunks(failed));
     if (finished.length) await disk.append(OUTBOX_DONE, finished.map((d) => `${d.id}\t${d.status}\t${dayOf(d)}\n`).join(""));
-    await disk.write(OUTBOX_LOG, eventLines(pending.map((d) => ({ op: "put", d }))));
+    await disk.write(OUTBOX_LOG, jsonChunks(pending.map((d): OutboxEvent => ({ op: "put", d }))));
     for (const d of finished) {
       this.live.delete(d.id);
       this.done.set(d.id, [d.status as Finished, dayOf(d)]);
@@ -300,7 +358,7 @@ export class LowOutbox implements OutboxStore {
       const code = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
       out.sort((a, b) => a[0] - b[0] || code(a[1].createdAt, b[1].createdAt) || code(a[1].id, b[1].id));
       for (const [, d] of out) this.claims.set(d.id, { owner, until: at + leaseMs });
-      return out.map(([, d]) => d);
+      return out.map(([, d]) => copyOf(d));
     });
   }
 
@@ -326,6 +384,12 @@ export class LowOutbox implements OutboxStore {
 
   async releaseClaims(owner: string): Promise<void> {
     for (const [id, claim] of this.claims) if (claim.owner === owner) this.claims.delete(id);
+    // The compaction a send put off (see maybeCompact), now that no claim is held.
+    if (this.claims.size > 0 || !this.loaded) return;
+    await this.ctx.write(async () => {
+      await this.load();
+      await this.maybeCompact();
+    });
   }
 
   async stats(now: Date): Promise<OutboxStats> {
@@ -347,14 +411,14 @@ export class LowOutbox implements OutboxStore {
     await this.ctx.before();
     await this.load();
     const list = this.pendingList().sort(byDue);
-    return limit === undefined ? list : list.slice(0, limit);
+    return (limit === undefined ? list : list.slice(0, limit)).map(copyOf);
   }
 
   async get(id: string): Promise<Delivery | undefined> {
     await this.ctx.before();
     await this.load();
     const held = this.live.get(id);
-    if (held) return held;
+    if (held) return copyOf(held);
     const done = this.done.get(id);
     if (!done) return undefined;
     let found: Delivery | undefined;
@@ -378,7 +442,7 @@ export class LowOutbox implements OutboxStore {
     for (const d of [...this.failures].reverse()) {
       if (seen.has(d.id)) continue;
       seen.add(d.id);
-      out.push(d);
+      out.push(copyOf(d));
       if (out.length >= limit) break;
     }
     return out;
@@ -390,7 +454,7 @@ export class LowOutbox implements OutboxStore {
     const seen = new Set<string>();
     for (const d of this.live.values()) {
       seen.add(d.id);
-      yield d;
+      yield copyOf(d);
     }
     const days = [...new Set([...this.done.values()].map(([, day]) => day))].sort();
     for (const day of days) {

@@ -47,6 +47,22 @@ export class Db {
   }
 
   /**
+   * One statement on its own (its own transaction), retried like `tx` on a deadlock or a
+   * serialization failure.
+   */
+  async statement<R extends pg.QueryResultRow = pg.QueryResultRow>(verb: string, text: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.query<R>(verb, text, params);
+      } catch (error) {
+        const code = (error as { cause?: { code?: unknown } }).cause?.code;
+        if (attempt >= RETRIES || (code !== "40P01" && code !== "40001")) throw error;
+        this.log.debug("postgres statement retried", { location: this.location, verb, code, attempt });
+      }
+    }
+  }
+
+  /**
    * Runs `work` in one transaction on one client: committed if it resolves, rolled back if it
    * throws. A deadlock or serialization failure (two instances writing the same rows) is retried
    * a few times, so `work` must only touch the database.

@@ -120,16 +120,16 @@ export class PgOutboxStore implements OutboxStore {
   async assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void> {
     const rows = batches.flatMap((b) => b.ids.map((id) => ({ id, batch_id: b.batchId, message_id: b.messageId }))).sort((a, b) => byCode(a.id, b.id));
     if (rows.length === 0) return;
+    const statement = `update deliveries d set batch_id = a.batch_id, message_id = a.message_id,
+         data = d.data || jsonb_build_object('batchId', a.batch_id, 'messageId', a.message_id)
+       from jsonb_to_recordset($1::jsonb) as a(id text, batch_id text, message_id text)
+       where d.id = a.id`;
+    if (rows.length <= BATCH) {
+      await this.db.statement("record batches", statement, [JSON.stringify(rows)]);
+      return;
+    }
     await this.db.tx("record batches", async (client) => {
-      for (const part of chunk(rows, BATCH)) {
-        await client.query(
-          `update deliveries d set batch_id = a.batch_id, message_id = a.message_id,
-             data = d.data || jsonb_build_object('batchId', a.batch_id, 'messageId', a.message_id)
-           from jsonb_to_recordset($1::jsonb) as a(id text, batch_id text, message_id text)
-           where d.id = a.id`,
-          [JSON.stringify(part)],
-        );
-      }
+      for (const part of chunk(rows, BATCH)) await client.query(statement, [JSON.stringify(part)]);
     });
   }
 
@@ -146,17 +146,19 @@ export class PgOutboxStore implements OutboxStore {
           return { id: a.id, status: "pending", due_at: a.dueAt, patch: { status: "pending", dueAt: a.dueAt, lastError: a.error, attempts: a.attempts } };
       }
     });
+    const statement = `update deliveries d set status = a.status, due_at = coalesce(a.due_at, d.due_at), claim_owner = null, claim_until = null,
+         finished_at = case when a.status = 'pending' then null else $2::timestamptz end,
+         data = d.data || a.patch
+       from jsonb_to_recordset($1::jsonb) as a(id text, status text, due_at timestamptz, patch jsonb)
+       where d.id = a.id`;
+    const now = this.clock.now();
+    if (rows.length <= BATCH) {
+      // One statement is its own transaction: a sender's group of acks costs one round trip, not three.
+      await this.db.statement("acknowledge deliveries", statement, [JSON.stringify(rows), now]);
+      return;
+    }
     await this.db.tx("acknowledge deliveries", async (client) => {
-      for (const part of chunk(rows, BATCH)) {
-        await client.query(
-          `update deliveries d set status = a.status, due_at = coalesce(a.due_at, d.due_at), claim_owner = null, claim_until = null,
-             finished_at = case when a.status = 'pending' then null else $2::timestamptz end,
-             data = d.data || a.patch
-           from jsonb_to_recordset($1::jsonb) as a(id text, status text, due_at timestamptz, patch jsonb)
-           where d.id = a.id`,
-          [JSON.stringify(part), this.clock.now()],
-        );
-      }
+      for (const part of chunk(rows, BATCH)) await client.query(statement, [JSON.stringify(part), now]);
     });
   }
 
