@@ -3,13 +3,15 @@
  * nothing) in a child process on loopback. 100,000 subscriptions with 1–3 topics each (words,
  * phrases, boolean queries); three new releases matching ~1%, ~10% and ~50% of the addresses. Per
  * engine: match, enqueue and delivery time per release, the time from the run's start to the last
- * acceptance, peak RSS of the run's process (a child process generates and imports the
- * subscriptions beforehand: setting the bench up is not counted); the concurrent sender against a
+ * acceptance, peak RSS of the run's process over that engine's run (a child process generates and
+ * imports the subscriptions beforehand: setting the bench up is not counted); every subscriber's
+ * Monday 08:30 digest (daily and weekly), sent once; the concurrent sender against a
  * plain one-connection nodemailer loop; on PostgreSQL, throughput with 1, 2 and 3 senders sharing
  * the outbox. The phases are the ones `runOnce` chains (loadSubscriberMatcher →
  * store.commit({deliveries}) → flushOutbox), called directly so each can be timed.
  */
 import { type ChildProcess, fork, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -270,7 +272,28 @@ async function referenceLoop(server: NullServer, messages: number, sample: Deliv
 
 // ---- engines -------------------------------------------------------------------------------
 
-const rssMB = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * Peak RSS of this process since the last `resetPeakRss` (Linux: VmHWM, reset through
+ * /proc/self/clear_refs), so each engine and the digest case report their own peak rather than
+ * the whole bench's; elsewhere the process's lifetime peak.
+ */
+function rssMB(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    if (hwm) return Number(hwm[1]) / 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+function resetPeakRss(): void {
+  try {
+    writeFileSync("/proc/self/clear_refs", "5");
+  } catch {
+    // not Linux: the lifetime peak is reported
+  }
+}
 
 /** In the child: generates the `n` subscriptions and imports them, then prints how long it took. */
 async function importChild(targetJson: string, n: number): Promise<void> {
@@ -314,6 +337,8 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
 
   // One process, as a run: read the subscriptions, build the matcher, then per release match,
   // enqueue in one commit, flush.
+  globalThis.gc?.();
+  resetPeakRss();
   store = await open();
   t = performance.now();
   // As runOnce: the matcher is built page by page from the store (reading and building interleave,
@@ -359,6 +384,7 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     // A run on Sunday evening queues the digests; the 08:30 flush on Monday sends them, then a
     // second flush in the same period finds nothing to send.
     clock.set(DIGEST_FOUND);
+    resetPeakRss();
     let planned: Delivery[] | undefined = digestDeliveries(digestSubscribers);
     const alerts = planned.length;
     t = performance.now();
