@@ -1,3 +1,4 @@
+import { newestFirst } from "../core/newest-first.js";
 import type { SearchCandidates } from "../core/ports.js";
 import type { Release } from "../core/release.js";
 import { analyzeRelease } from "./analyze-release.js";
@@ -142,10 +143,7 @@ export class SearchIndex {
   }
 }
 
-/** Newest first: London date, then latest update, then id (a total order, so every path agrees). */
-export function newestFirst(x: IndexedRelease, y: IndexedRelease): number {
-  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-}
+export { newestFirst };
 
 function isNewestFirst(list: readonly IndexedRelease[]): boolean {
   for (let i = 1; i < list.length; i++) if (newestFirst(list[i - 1]!, list[i]!) > 0) return false;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { stemWord, tokenize } from "../../src/match/index.js";
+import { normalizeWord, scanTokens, scanWords } from "../../src/match/tokenize.js";
 
 describe("tokenize", () => {
   it("gives folded terms with offsets into the original text", () => {
@@ -58,5 +60,27 @@ describe("stemWord", () => {
     ["ai", "ai"], ["gas", "gas"], ["1990s", "1990s"],
   ])("%s → %s", (word, stem) => {
     expect(stemWord(word)).toBe(stem);
+  });
+});
+
+describe("scanWords and scanTokens read the same words", () => {
+  it("gives, word by word, what the tokens are made of (thousands numbers, apostrophes, marks, empty terms)", () => {
+    const pieces = ["30,000", "1,234,567", "1,2", "12,345,67", "£5,000m", "Secretary’s", "don't", "Café", "naïve", "’", "a", "AI-generated", " ", ", ", "\n", "x1"];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 20 }), (parts) => {
+        const text = parts.join("");
+        const fromWords: { term: string; start: number; end: number }[] = [];
+        scanWords(text, (word, start) => {
+          const term = normalizeWord(word);
+          if (term !== "") fromWords.push({ term, start, end: start + word.length });
+        });
+        const fromTokens: { term: string; start: number; end: number }[] = [];
+        scanTokens(text, (term, start, end) => fromTokens.push({ term, start, end }));
+        expect(fromWords).toEqual(fromTokens);
+        expect(fromTokens).toEqual(tokenize(text).map((t) => ({ ...t })));
+      }),
+      { numRuns: 300 },
+    );
+    expect(tokenize("30,000 hours").map((t) => t.term)).toEqual(["30000", "hour"]);
   });
 });

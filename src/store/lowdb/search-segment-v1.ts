@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { FeedEntry } from "../../core/ports.js";
-import { finishSegment, newestFirst, type Segment } from "./search-segment.js";
+import { finishSegment, rankNewestFirst, type Segment } from "./search-segment.js";
 
 /*
  * A merged segment written before the `.idx` format (`search/seg-N.bin`): entries in commit order.
@@ -39,14 +39,8 @@ export async function readV1Segment(path: string): Promise<Segment> {
   const raw: FeedEntry[] = header.docs.map(([id, date, updatedAt]) => ({ id, date, updatedAt }));
 
   // Each release's last entry, numbered newest first.
-  const last = new Map<string, number>();
-  raw.forEach((doc, i) => last.set(doc.id, i));
-  const live = [...last.values()].sort((a, b) => newestFirst(raw[a]!, raw[b]!));
-  const rank = new Int32Array(raw.length).fill(-1);
-  live.forEach((ord, place) => {
-    rank[ord] = place;
-  });
-  const docs = live.map((ord) => raw[ord]!);
+  const { live: docs, rank } = rankNewestFirst(raw);
+  const held = new Set(docs.map((doc) => doc.id));
   const find = (key: string): number => {
     let lo = 0;
     let hi = n - 1;
@@ -75,7 +69,7 @@ export async function readV1Segment(path: string): Promise<Segment> {
       return out.subarray(0, m).sort();
     },
     doc: (ord) => docs[ord]!,
-    holds: (id) => last.has(id),
+    holds: (id) => held.has(id),
     contents: async () => {
       const keys = Array.from({ length: n }, (_, i) => termAt(i));
       const at = new Map(keys.map((key, i) => [key, i]));

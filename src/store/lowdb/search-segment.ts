@@ -1,3 +1,4 @@
+import { newestFirst } from "../../core/newest-first.js";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 
@@ -43,16 +44,13 @@ export interface SegmentContents {
   readonly postings: Uint32Array;
 }
 
-/** Newest first: London date, then latest update, then id (the order search shows). */
-export function newestFirst(x: FeedEntry, y: FeedEntry): number {
-  return x.date < y.date ? 1 : x.date > y.date ? -1 : x.updatedAt < y.updatedAt ? 1 : x.updatedAt > y.updatedAt ? -1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0;
-}
+export { newestFirst };
 
 const EMPTY = new Uint32Array(0);
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Each release's last entry, numbered newest first: `rank[ordinal]` is its place, -1 for an entry a later one supersedes. */
-function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]; rank: Int32Array } {
+export function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]; rank: Int32Array } {
   const last = new Map<string, number>();
   docs.forEach((doc, i) => last.set(doc.id, i));
   const order = [...last.values()].sort((a, b) => newestFirst(docs[a]!, docs[b]!));
