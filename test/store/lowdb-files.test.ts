@@ -10,6 +10,7 @@ import type { StateStore } from "../../src/core/ports.js";
 import { openLowdbState, type LowdbStateOptions } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { at, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic, NOW } from "./contract/fixtures.js";
+import { SCHEMA_VERSION } from "../../src/store/lowdb/layout.js";
 import { buildEngine, enginePath, listFiles } from "./lowdb-support.js";
 
 const clock = fixedClock(NOW);
@@ -219,7 +220,7 @@ describe("lowdb state files", () => {
   it("a state folder this user may not write is a sentence naming the folder, not a raw EACCES", { timeout: 120_000 }, async () => {
     const state = join(dir, "state");
     await mkdir(state, { mode: 0o755 });
-    await writeFile(join(state, "meta.json"), JSON.stringify({ schemaVersion: 2, createdAt: NOW }));
+    await writeFile(join(state, "meta.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: NOW }));
     await chmod(dir, 0o755);
     await chmod(state, 0o555);
     const expected = `store: cannot write to the state folder ${state} (permission denied): run Pressroom as the user that owns it, or choose another folder with --state`;

@@ -10,6 +10,7 @@ import type { StateStore } from "../../src/core/ports.js";
 import { openLowdbState, type LowdbStateOptions } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { iso, makeDelivery, makeRelease, makeTopic, NOW } from "./contract/fixtures.js";
+import { SCHEMA_VERSION } from "../../src/store/lowdb/layout.js";
 import { buildEngine, enginePath } from "./lowdb-support.js";
 
 const clock = fixedClock(NOW);
@@ -163,7 +164,7 @@ describe("lowdb lock and shared mode", () => {
   });
 
   it("refuses a state written by a newer Pressroom", async () => {
-    await writeFile(join(dir, "meta.json"), JSON.stringify({ schemaVersion: 3, createdAt: NOW }));
+    await writeFile(join(dir, "meta.json"), JSON.stringify({ schemaVersion: SCHEMA_VERSION + 1, createdAt: NOW }));
     const error = await openLowdbState(dir, { clock }).catch((e: unknown) => e);
     expect(isPressroomError(error, "STATE_SCHEMA")).toBe(true);
     expect((error as Error).message).toMatch(/was written by a newer Pressroom.*upgrade Pressroom/);

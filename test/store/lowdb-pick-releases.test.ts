@@ -7,6 +7,7 @@ import type { StoredRelease } from "../../src/core/release.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { pickReleases } from "../../src/store/lowdb/pick-releases.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import { decodeRelease } from "../../src/store/release-codec.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
 
 /** Releases whose text looks like the month file's own structure. */
@@ -62,7 +63,7 @@ describe("lowdb getMany", () => {
     const onDisk = new Map<string, StoredRelease>();
     for (const month of ["2022-01", "2022-06", "2023-02", "2023-10"]) {
       const doc = JSON.parse(await readFile(join(dir, `releases/${month}.json`), "utf8")) as { releases: Record<string, StoredRelease> };
-      for (const [id, r] of Object.entries(doc.releases)) onDisk.set(id, r);
+      for (const [id, r] of Object.entries(doc.releases)) onDisk.set(id, decodeRelease(r));
     }
     const got = await store.releases.getMany(ids);
     expect(got.map((r) => r.id)).toEqual(all.map((r) => r.id).reverse());

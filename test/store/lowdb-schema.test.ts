@@ -8,6 +8,7 @@ import { titleKey } from "../../src/core/ids.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { at, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic, NOW } from "./contract/fixtures.js";
+import { SCHEMA_VERSION } from "../../src/store/lowdb/layout.js";
 import { listFiles } from "./lowdb-support.js";
 
 /** One title lookup through the batched port method. */
@@ -54,7 +55,7 @@ describe("lowdb schema", () => {
     const { a, b, run } = await writeSchema1(dir);
     const store = await openLowdbState(dir, { clock });
     try {
-      expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8"))).toMatchObject({ schemaVersion: 2 });
+      expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8"))).toMatchObject({ schemaVersion: SCHEMA_VERSION });
       const files = await listFiles(dir);
       for (const gone of ["feed-index.json", "outbox.json", "subscriptions.json", "index/3f.json", "state.lock.owner.json"]) expect(files).not.toContain(gone);
       expect(existsSync(join(dir, "index"))).toBe(false);
@@ -87,6 +88,36 @@ describe("lowdb schema", () => {
     // And it stays schema 2: a second open migrates nothing.
     const again = await openLowdbState(dir, { clock });
     expect(await again.releases.count()).toBe(2);
+    await again.close();
+  });
+
+  it("opens a schema 2 folder, whose releases are written whole, and moves it to schema 3 without rewriting them", async () => {
+    const old = makeRelease("Police urged to double stop and search", "2023-10-31", { earlierTitles: ["Police urged to stop and search"] });
+    const first = await openLowdbState(dir, { clock });
+    await first.commit({ releases: [old] });
+    await first.close();
+    // As schema 2 wrote them: every revision whole.
+    const month = join(dir, "releases/2023-10.json");
+    await writeFile(month, JSON.stringify({ releases: { [old.id]: old } }));
+    await writeFile(join(dir, "meta.json"), JSON.stringify({ schemaVersion: 2, createdAt: NOW }));
+
+    const store = await openLowdbState(dir, { clock });
+    try {
+      expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8"))).toEqual({ schemaVersion: SCHEMA_VERSION, createdAt: NOW });
+      expect(SCHEMA_VERSION).toBe(3);
+      expect(await store.releases.get(old.id)).toEqual(old);
+      expect((await byTitle(store.releases, titleKey("Police urged to stop and search"), "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([old.id]);
+      // A new release of that month is written in the shorter form; the old one keeps its text as it was.
+      const other = makeRelease("Knife crime crackdown", "2023-10-02");
+      await store.commit({ releases: [other] });
+      const text = await readFile(month, "utf8");
+      expect(text.split('"current":true').length - 1).toBe(1);
+      expect(text).toContain(JSON.stringify(old));
+    } finally {
+      await store.close();
+    }
+    const again = await openLowdbState(dir, { clock, mode: "shared" });
+    expect(await again.releases.get(old.id)).toEqual(old);
     await again.close();
   });
 });

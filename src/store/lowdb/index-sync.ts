@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { Logger } from "../../core/logger.js";
 import type { StoredRelease } from "../../core/release.js";
+import { decodeRelease } from "../release-codec.js";
 import { type Disk, yieldNow } from "./disk.js";
 import { INDEX_UNSYNCED, keyShardFile, monthOf, titleShardFile } from "./layout.js";
 
@@ -113,7 +114,7 @@ export async function rebuildIndex(disk: Disk): Promise<number> {
   let releases = 0;
   for (const file of (await disk.list("releases")).filter((f) => /^\d{4}-\d{2}\.json$/.test(f)).sort()) {
     const doc = await disk.readJson<{ releases?: Record<string, StoredRelease> }>(`releases/${file}`);
-    for (const release of Object.values(doc?.releases ?? {})) {
+    for (const release of Object.values(doc?.releases ?? {}).map(decodeRelease)) {
       const month = monthOf(release.date);
       for (const key of storedKeys(release)) shard(keys, keyShardFile(key))[key] = [release.id, month];
       for (const key of titleKeysOf(release)) {

@@ -2,18 +2,18 @@ import { createHash } from "node:crypto";
 import { PressroomError } from "../../core/errors.js";
 
 /*
- * The state folder (schema 2; folders 0700, files 0600). Every file is JSON written whole (unique
+ * The state folder (schema 3; folders 0700, files 0600). Every file is JSON written whole (unique
  * temp + fsync + rename + folder fsync), except the outbox's fsynced append-only logs and the
  * .atom documents.
  *
- *   meta.json                     {schemaVersion: 2, createdAt}
+ *   meta.json                     {schemaVersion: 3, createdAt}
  *   state.lock, state.lock.lock/  proper-lockfile's lock folder; owner.json inside names pid, host, command
  *   journal.json                  only while a unit of work is applied (sha256 line + the unit)
  *   generation                    counter bumped by commit and publish
  *   index-unsynced.json           {bootId, since} while keys/ and titles/ writes are not all fsynced (index-sync.ts)
  *   changes                       hint touched (not fsynced) after every write, for shared-mode readers
  *   secret.key                    unsubscribe-token secret, created once with O_EXCL, 0600
- *   releases/YYYY-MM.json         {releases: {id: StoredRelease}} one London month
+ *   releases/YYYY-MM.json         {releases: {id: StoredRelease}} one London month (release-codec.ts)
  *   releases/months.json          {months: {YYYY-MM: count}}
  *   keys/xx.json                  {keys: {identity key: [id, month]}} 256 SHA-1 shards
  *   titles/xx.json                {titles: {title key: [[id, month, date]]}} 256 SHA-1 shards
@@ -32,7 +32,8 @@ import { PressroomError } from "../../core/errors.js";
  *   queue/history/YYYY-MM-DD.jsonl  final records of finished deliveries
  *   queue/failed.jsonl            final records of failed deliveries (recentFailures)
  */
-export const SCHEMA_VERSION = 2;
+/** 3: a release's last revision may be written as `current` (release-codec.ts). */
+export const SCHEMA_VERSION = 3;
 export const META = "meta.json";
 export const JOURNAL = "journal.json";
 export const GENERATION = "generation";

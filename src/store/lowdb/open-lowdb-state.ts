@@ -157,8 +157,13 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       throw new PressroomError("STATE_CORRUPT", `store: state file ${disk.path(META)} is corrupt (no schemaVersion); it was left untouched. Restore it from a backup.`);
     } else if (meta.schemaVersion > SCHEMA_VERSION) {
       throw new PressroomError("STATE_SCHEMA", `store: the state folder ${root} was written by a newer Pressroom (schema ${meta.schemaVersion}, this one reads ${SCHEMA_VERSION}); upgrade Pressroom.`);
-    } else if (meta.schemaVersion < SCHEMA_VERSION) {
+    } else if (meta.schemaVersion < 2) {
       await migrateV1(disk, options.clock, log);
+    } else if (meta.schemaVersion < SCHEMA_VERSION) {
+      // Schema 3 only adds a shorter way to write a release (release-codec.ts): files of schema 2
+      // read as they are. The number keeps an older Pressroom from misreading the new releases.
+      await disk.write(META, JSON.stringify({ ...meta, schemaVersion: SCHEMA_VERSION }));
+      log.info("state migrated", { from: meta.schemaVersion, to: SCHEMA_VERSION });
     }
   };
 

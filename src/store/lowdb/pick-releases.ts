@@ -1,4 +1,5 @@
 import type { StoredRelease } from "../../core/release.js";
+import { decodeRelease } from "../release-codec.js";
 
 /*
  * Releases taken out of a month file's bytes without parsing the whole file: a search that shows
@@ -49,7 +50,7 @@ export function pickReleases(bytes: Buffer, ids: readonly string[]): Map<string,
     const end = objectEnd(bytes, start);
     if (end < 0) continue;
     try {
-      const release = JSON.parse(bytes.toString("utf8", start, end)) as StoredRelease;
+      const release = decodeRelease(JSON.parse(bytes.toString("utf8", start, end)) as StoredRelease);
       if (release?.id === id) out.set(id, release);
     } catch {
       // not whole: the caller reads the file

@@ -2,6 +2,7 @@ import { PressroomError } from "../../core/errors.js";
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
+import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { corrupt, yieldNow } from "./disk.js";
 import type { Disk } from "./disk.js";
 import type { Docs } from "./docs.js";
@@ -73,7 +74,7 @@ export class LowReleases implements ReleaseStore {
     const doc = await this.month(month);
     let slots = this.slots.get(doc);
     if (!slots) {
-      slots = new Map(Object.entries(doc.releases).map(([id, value]) => [id, { value }]));
+      slots = new Map(Object.entries(doc.releases).map(([id, value]) => [id, { value: decodeRelease(value) }]));
       this.slots.set(doc, slots);
     }
     return slots;
@@ -87,7 +88,7 @@ export class LowReleases implements ReleaseStore {
       // A release never parsed is checked before its text is written again: a corrupt month is
       // reported and left as it is, never rewritten.
       if (slot.value === undefined) LowReleases.read(slot);
-      slot.json ??= JSON.stringify(slot.value);
+      slot.json ??= JSON.stringify(encodeRelease(slot.value!));
       parts.push(`${JSON.stringify(id)}:${slot.json}`);
     }
     return `{"releases":{${parts.join(",")}}}`;
@@ -95,7 +96,7 @@ export class LowReleases implements ReleaseStore {
   private static read(slot: Slot): StoredRelease {
     if (slot.value === undefined) {
       try {
-        slot.value = JSON.parse(slot.json!) as StoredRelease;
+        slot.value = decodeRelease(JSON.parse(slot.json!) as StoredRelease);
       } catch (error) {
         throw corrupt(slot.file ?? "(a month file)", (error as Error).message, error);
       }
@@ -121,7 +122,7 @@ export class LowReleases implements ReleaseStore {
     const months = await this.monthsDoc();
     for (const [i, release] of releases.entries()) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(release.date)) throw new PressroomError("STATE_IO", `store: release ${release.id} has no London date (YYYY-MM-DD): "${release.date}"`);
-      const json = JSON.stringify(release);
+      const json = JSON.stringify(encodeRelease(release));
       const month = monthOf(release.date);
       const idKey = `id:${release.id}`;
       const before = (await this.keyShard(idKey)).keys[idKey];

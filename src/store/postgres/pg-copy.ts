@@ -11,6 +11,7 @@ import { insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
 import { indexReleases } from "./pg-search-index.js";
 import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
+import { decodeRelease } from "../release-codec.js";
 import { putSources } from "./pg-sources.js";
 
 const PAGE = 1_000;
@@ -49,7 +50,7 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
   const months = await q<{ month: string }>("export releases", "select distinct month from releases order by month desc");
   for (const { month } of months.rows) {
     const { rows } = await q<{ data: StoredRelease }>("export releases", "select data from releases where month = $1 order by date, id", [month]);
-    for (const r of rows) yield { type: "release", release: r.data };
+    for (const r of rows) yield { type: "release", release: decodeRelease(r.data) };
   }
   const feeds = await q<{ name: string }>("export feeds", "select name from feeds order by name");
   for (const { name } of feeds.rows) {

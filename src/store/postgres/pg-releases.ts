@@ -1,6 +1,7 @@
 import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
+import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 const BATCH = 500;
@@ -17,7 +18,7 @@ export async function upsertReleases(client: Sql, releases: readonly StoredRelea
       `insert into releases (id, month, date, data)
        values ${part.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}::json)`).join(", ")}
        on conflict (id) do update set month = excluded.month, date = excluded.date, data = excluded.data`,
-      part.flatMap((r) => [r.id, r.date.slice(0, 7), r.date, JSON.stringify(r)]),
+      part.flatMap((r) => [r.id, r.date.slice(0, 7), r.date, JSON.stringify(encodeRelease(r))]),
     );
     await client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
     await client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
@@ -52,7 +53,7 @@ export class PgReleaseStore implements ReleaseStore {
       "select k.key, r.data from release_keys k join releases r on r.id = k.release_id where k.key = any($1::text[])",
       [[...new Set(keys)]],
     );
-    for (const row of rows) out.set(row.key, row.data);
+    for (const row of rows) out.set(row.key, decodeRelease(row.data));
     return out;
   }
 
@@ -69,25 +70,25 @@ export class PgReleaseStore implements ReleaseStore {
         order by hit.n, r.date, r.id`,
       [lookups.map((l) => l.titleKey), lookups.map((l) => l.from), lookups.map((l) => l.to)],
     );
-    for (const row of rows) out[Number(row.n) - 1]!.push(row.data);
+    for (const row of rows) out[Number(row.n) - 1]!.push(decodeRelease(row.data));
     return out;
   }
 
   async get(id: string): Promise<StoredRelease | undefined> {
     const { rows } = await this.db.query<{ data: StoredRelease }>("read a release", "select data from releases where id = $1", [id]);
-    return rows[0]?.data;
+    return rows[0] && decodeRelease(rows[0].data);
   }
 
   async getMany(ids: readonly string[]): Promise<StoredRelease[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.db.query<{ id: string; data: StoredRelease }>("read releases", "select id, data from releases where id = any($1::text[])", [[...new Set(ids)]]);
-    const byId = new Map(rows.map((r) => [r.id, r.data]));
+    const byId = new Map(rows.map((r) => [r.id, decodeRelease(r.data)]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   async inMonth(month: string): Promise<StoredRelease[]> {
     const { rows } = await this.db.query<{ data: StoredRelease }>("read a month of releases", "select data from releases where month = $1 order by date, id", [month]);
-    return rows.map((r) => r.data);
+    return rows.map((r) => decodeRelease(r.data));
   }
 
   async months(): Promise<string[]> {

@@ -1,5 +1,6 @@
 import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
+import { decodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /*
@@ -159,7 +160,7 @@ export class PgSearchIndex implements SearchIndexStore {
       for (;;) {
         const { rows } = await client.query<{ id: string; data: StoredRelease }>("select id, data from releases where id > $1 order by id limit $2", [after, BATCH]);
         if (rows.length === 0) break;
-        await indexReleases(client, rows.map((r) => r.data), keys);
+        await indexReleases(client, rows.map((r) => decodeRelease(r.data)), keys);
         n += rows.length;
         after = rows[rows.length - 1]!.id;
       }

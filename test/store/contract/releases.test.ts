@@ -1,4 +1,8 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import pg from "pg";
 import type { ReleaseStore } from "../../../src/core/ports.js";
+import type { StoredRelease } from "../../../src/core/release.js";
 import { afterEach, expect, it } from "vitest";
 import { titleKey } from "../../../src/core/ids.js";
 import { findExisting, lookupKeys } from "../../../src/core/identity.js";
@@ -119,4 +123,39 @@ describeEngines("state contract: releases", (engine) => {
     expect((await again.releases.byKeys(["item:home-office-news|ms-1"])).get("item:home-office-news|ms-1")?.id).toBe(a.id);
     expect(await again.releases.months()).toEqual(["2025-03"]);
   });
+
+  it("stores a release's current text once and reads every revision back whole on another handle", async () => {
+    s = await engine.fresh();
+    const once = makeRelease("Facial recognition vans to be rolled out", "2025-04-02", { sourceItemId: "fr-1" });
+    const revised = makeRelease("Asylum hotels to close by spring", "2025-04-03", { earlierTitles: ["Asylum hotels to close"] });
+    const noted: StoredRelease = { ...revised, id: `${revised.id}-noted`, url: `${revised.url!}-noted`, changeNote: "Corrected the date", revisions: [...revised.revisions.slice(0, -1), { ...revised.revisions.at(-1)!, changeNote: "Corrected the date" }] };
+    await s.store.commit({ releases: [once, revised, noted] });
+
+    const again = await s.open();
+    expect(await again.releases.get(once.id)).toEqual(once);
+    expect(await again.releases.getMany([noted.id, revised.id])).toEqual([noted, revised]);
+    expect((await again.releases.inMonth("2025-04")).sort((a, b) => a.id.localeCompare(b.id))).toEqual([once, revised, noted].sort((a, b) => a.id.localeCompare(b.id)));
+    expect((await again.releases.byKeys(["item:home-office-news|fr-1"])).get("item:home-office-news|fr-1")).toEqual(once);
+    expect((await byTitle(again.releases, titleKey("Asylum hotels to close"), "2025-04-01", "2025-04-05")).map((r) => r.id).sort()).toEqual([revised.id, noted.id].sort());
+
+    // What the engine holds: each body sentence once (the current revision refers to the release's text).
+    const sentence = (r: StoredRelease) => (r.body[0] as { text: string }).text;
+    const stored = s.engine === "lowdb" ? await readFile(join(s.target.dir, "releases", "2025-04.json"), "utf8") : await rowsText(s.target.url!);
+    const count = (r: StoredRelease) => stored.split(sentence(r)).length - 1;
+    expect(count(once)).toBe(1);
+    // `revised` and `noted` share one body: each holds it in its earlier revision and as its current text (6 before).
+    expect(count(revised)).toBe(4);
+  });
 });
+
+/** Every release row's stored JSON, as text. */
+async function rowsText(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<{ data: string }>("select data::text as data from releases order by id")).rows.map((r) => r.data).join("\n");
+  } finally {
+    await client.end();
+  }
+}
+
