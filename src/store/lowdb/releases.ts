@@ -30,7 +30,7 @@ interface MonthsDoc {
 interface Slot {
   value?: StoredRelease;
   json?: string;
-  /** The file the JSON was read from (named when it does not parse). */
+  /** The file the JSON was read from (named when it does not parse); absent for JSON this process made. */
   file?: string;
 }
 
@@ -85,9 +85,9 @@ export class LowReleases implements ReleaseStore {
     if (!slots || Object.keys(doc).length !== 1) return JSON.stringify(doc);
     const parts: string[] = [];
     for (const [id, slot] of slots) {
-      // A release never parsed is checked before its text is written again: a corrupt month is
-      // reported and left as it is, never rewritten.
-      if (slot.value === undefined) LowReleases.read(slot);
+      // A release read from the file and never parsed is checked before its text is written again:
+      // a corrupt month is reported and left as it is, never rewritten.
+      if (slot.value === undefined && slot.file !== undefined) LowReleases.read(slot);
       slot.json ??= JSON.stringify(encodeRelease(slot.value!));
       parts.push(`${JSON.stringify(id)}:${slot.json}`);
     }
@@ -114,9 +114,8 @@ export class LowReleases implements ReleaseStore {
   }
 
   /**
-   * Stages new and revised releases into the held documents (the caller's unit writes them). The
-   * store takes the objects over (callers never change a release once committed, as with the ones
-   * reads return) and keeps each one's JSON, which is what the month file gets.
+   * Stages new and revised releases into the held documents (the caller's unit writes them): keeps
+   * each one's JSON, which is what the month file gets and what a later read parses.
    */
   async stage(releases: readonly StoredRelease[]): Promise<void> {
     const months = await this.monthsDoc();
@@ -140,7 +139,9 @@ export class LowReleases implements ReleaseStore {
         months.months[month] = (months.months[month] ?? 0) + 1;
         this.docs.touch(MONTHS);
       }
-      slots.set(release.id, { value: release, json });
+      // Only the JSON is kept: the object's strings may be slices of a source's text (a dump read
+      // 2 MB at a time), which a held object would keep alive whole. A read parses it again.
+      slots.set(release.id, { json });
       this.docs.touch(monthFile(month));
       for (const key of storedKeys(release)) {
         const shard = await this.keyShard(key);
