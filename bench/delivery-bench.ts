@@ -23,7 +23,7 @@ import { silentLogger } from "../src/core/logger.js";
 import type { StateStore } from "../src/core/ports.js";
 import type { StoredRelease } from "../src/core/release.js";
 import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
-import { composeAlert, createMailTransport, flushOutbox, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
+import { composeAlert, createMailTransport, flushOutbox, type MailTransport, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
 import { createSubscriberMatcher, loadSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 import { createFreshDatabase } from "./fresh-database.js";
@@ -351,7 +351,9 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
   t = performance.now();
   // As runOnce: the matcher is built page by page from the store (reading and building interleave,
   // so "read subscriptions" is the whole and "build matcher" is 0).
-  const matcher = await loadSubscriberMatcher(store.subscriptions);
+  // As runOnce: a new release makes the matcher open the run's SMTP connections (`warm`) as it starts matching.
+  let transport: MailTransport | undefined;
+  const matcher = await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => transport?.warm?.() });
   const loadMs = performance.now() - t;
   const buildMs = 0;
   const releases: ReleaseFigures[] = [];
@@ -359,7 +361,7 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     await server.reset();
     // A transport of its own per release: its connections are opened cold, as in a run that found
     // only this release (runs are minutes apart, longer than servers keep idle connections).
-    const transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
+    transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
     const releaseStartUnix = Date.now();
     t = performance.now();
     const deliveries = matcher.plan([{ type: "new", item: {} as never, release }], clock.now());
@@ -372,6 +374,7 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
     const deliverMs = performance.now() - t;
     await transport.close();
+    transport = undefined;
     const { accepted, lastAt } = await server.stats();
     if (accepted !== committed.enqueued || flushed.messages !== committed.enqueued) {
       throw new Error(`delivery bench: ${committed.enqueued} queued, ${flushed.messages} sent, ${accepted} accepted`);

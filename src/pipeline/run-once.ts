@@ -56,7 +56,8 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   const t0 = Date.now();
   await syncConfigSubscriptions(store.subscriptions, config, started);
   const matchers: Matchers = {
-    subscribers: await loadSubscriberMatcher(store.subscriptions),
+    // A new or revised release may alert: the SMTP connections open while it is matched and queued.
+    subscribers: await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => deps.transport?.warm?.() }),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
   // A topic feed new to config is filled from the history before the first commit of this run,
@@ -111,8 +112,6 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     // Logged and kept in summaries: never with a URL's credentials or query values.
     for (const warning of outcome.read.warnings) log.warn("source warning", { source: source.id, warning: redactUrls(warning) });
     enqueued += ingested.enqueued;
-    // Alerts are queued: the SMTP connections open while the rest of the run (feeds) goes on.
-    if (ingested.enqueued > 0) deps.transport?.warm?.();
     const r = ingested.result;
     log.info("source polled", { source: source.id, status: r.status, new: r.new, revised: r.revised, unchanged: r.unchanged, baseline: r.baseline });
     return r;
