@@ -23,7 +23,7 @@ import { silentLogger } from "../src/core/logger.js";
 import type { StateStore } from "../src/core/ports.js";
 import type { StoredRelease } from "../src/core/release.js";
 import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
-import { composeAlert, createMailTransport, flushOutbox, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
+import { composeAlert, createMailTransport, flushOutbox, type MailTransport, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
 import { createSubscriberMatcher, loadSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 import { createFreshDatabase } from "./fresh-database.js";
@@ -60,8 +60,16 @@ export interface ReleaseFigures {
   /** From the run's start (subscriptions read, matcher built) to the server's last acceptance. */
   readonly runToLastAcceptMs: number;
   readonly perSecond: number;
-  /** (match + enqueue + deliver) ÷ alerts, in ms. */
+  /**
+   * From the release's match starting to the server's last acceptance, ÷ alerts, in ms: match +
+   * enqueue + (first claim to last acceptance). Each release is sent over a transport of its own
+   * (connections opened cold, as in a run that found only this release). The run's fixed cost of
+   * reading the subscriptions and building the matcher (`loadMs`) is not spread over the alerts;
+   * it is in `runToLastAcceptMs`.
+   */
   readonly perAlertMs: number;
+  /** The flush call's own duration (to its return, after the last acceptance: the last acks and giving claims back). */
+  readonly flushMs: number;
 }
 
 /** The 08:30 daily and Monday weekly digests going out together. */
@@ -343,13 +351,18 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
   t = performance.now();
   // As runOnce: the matcher is built page by page from the store (reading and building interleave,
   // so "read subscriptions" is the whole and "build matcher" is 0).
-  const matcher = await loadSubscriberMatcher(store.subscriptions);
+  // As runOnce: a new release makes the matcher open the run's SMTP connections (`warm`) as it starts matching.
+  let transport: MailTransport | undefined;
+  const matcher = await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => transport?.warm?.() });
   const loadMs = performance.now() - t;
   const buildMs = 0;
-  const transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
   const releases: ReleaseFigures[] = [];
   for (const release of RELEASES) {
     await server.reset();
+    // A transport of its own per release: its connections are opened cold, as in a run that found
+    // only this release (runs are minutes apart, longer than servers keep idle connections).
+    transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
+    const releaseStartUnix = Date.now();
     t = performance.now();
     const deliveries = matcher.plan([{ type: "new", item: {} as never, release }], clock.now());
     const matchMs = performance.now() - t;
@@ -360,6 +373,8 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     t = performance.now();
     const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
     const deliverMs = performance.now() - t;
+    await transport.close();
+    transport = undefined;
     const { accepted, lastAt } = await server.stats();
     if (accepted !== committed.enqueued || flushed.messages !== committed.enqueued) {
       throw new Error(`delivery bench: ${committed.enqueued} queued, ${flushed.messages} sent, ${accepted} accepted`);
@@ -369,11 +384,12 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
       alerts: committed.enqueued,
       matchMs,
       enqueueMs,
-      deliverMs,
+      deliverMs: lastAt - deliverStartUnix,
       // As a run that found only this release: read subscriptions, build, match, enqueue, send.
-      runToLastAcceptMs: loadMs + buildMs + matchMs + enqueueMs + (lastAt - deliverStartUnix),
+      runToLastAcceptMs: loadMs + buildMs + (lastAt - releaseStartUnix),
       perSecond: accepted / ((lastAt - deliverStartUnix) / 1000),
-      perAlertMs: (matchMs + enqueueMs + deliverMs) / Math.max(1, committed.enqueued),
+      perAlertMs: (lastAt - releaseStartUnix) / Math.max(1, committed.enqueued),
+      flushMs: deliverMs,
     });
     globalThis.gc?.();
   }
@@ -393,6 +409,7 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
     planned = undefined;
     clock.set(DIGEST_DUE);
     await server.reset();
+    const transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
     const startUnix = Date.now();
     const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
     const { accepted, lastAt, recipients, repeated } = await server.stats();
@@ -412,10 +429,10 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
       again: again.messages,
       peakRssMB: rssMB(),
     };
+    await transport.close();
     clock.set(NOW);
     globalThis.gc?.();
   }
-  await transport.close();
 
   let instances: EngineFigures["instances"];
   if (engine === "postgres") {

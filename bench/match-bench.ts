@@ -32,7 +32,12 @@ export interface MatchBenchResult {
   naiveProjectedMs: number;
   /** One plain `tokenize` pass over the same text (title, summary, every block). */
   tokenizeMs: number;
+  /** Median over the rounds of (indexed sweep ÷ tokenising pass of the same round). */
   ratioToTokenize: number;
+  /** Lowest and highest round's ratio. */
+  ratioRange: [number, number];
+  /** Interleaved rounds (reference pass, then every matcher size) each median is taken over. */
+  rounds: number;
   speedupVsNaive: number;
   /** Per-release cost as topics grow (prefixes of the same topic list, over the same releases). */
   scaling: {
@@ -55,7 +60,7 @@ export interface MatchBenchOptions {
   naiveTopics?: number;
   naiveReleases?: number;
   naiveCheckReleases?: number;
-  /** Timed sweeps per figure; the best is kept. */
+  /** Interleaved rounds; each timed figure is the median of its rounds (the naive loop: the best). */
   repeats?: number;
   samplePath?: string;
   seed?: number;
@@ -81,8 +86,9 @@ const MAX_WORD_SHARE = 0.1;
 
 /**
  * 10,000 generated topics against 10,000 releases recombined from the sample dump, plus a scaling
- * figure (1k, 3k, 10k topics over the same releases). Prints nothing. Every timed figure is the best
- * of `repeats` runs.
+ * figure (1k, 3k, 10k topics over the same releases). Prints nothing. Every timed figure of the
+ * matcher and the tokenising pass is the median of `repeats` interleaved rounds; the naive loop's is
+ * the best of `repeats` runs.
  *
  * Topics look like real alert topics: mostly specific (AND of two or three terms, a phrase and a term,
  * `title:` scopes, some OR groups and exclusions, a few lone words and phrases), with words drawn
@@ -98,45 +104,39 @@ export async function benchMatch(options: MatchBenchOptions = {}): Promise<Match
   const naiveTopics = Math.min(options.naiveTopics ?? 1_000, nTopics);
   const naiveReleases = Math.min(options.naiveReleases ?? 500, nReleases);
   const naiveCheckReleases = Math.min(options.naiveCheckReleases ?? 50, nReleases);
-  const repeats = Math.max(1, options.repeats ?? 3);
-  const seed = options.seed ?? 20231030;
-  const sample = readSample(options.samplePath ?? findSample());
-  const releaseRandom = createRandom(seed);
-  const releases = Array.from({ length: nReleases }, (_, i) => generateRelease(sample, releaseRandom, i));
-  const vocabulary = collectVocabulary(releases);
-  const topicRandom = createRandom(seed ^ 0x5bd1e995);
-  const topics = Array.from({ length: nTopics }, (_, i) => ({ id: `t${i}`, query: generateQuery(vocabulary, topicRandom) }));
+  const repeats = Math.max(1, options.repeats ?? 7);
+  const { releases, topics } = makeMatchWorkload(options);
 
   // Warm the tokeniser so the first timed phase is not penalised. (Not the matcher: a small warm-up matcher
   // skews what the JIT learns; the interleaved repeats below warm the real ones.)
   for (const r of releases.slice(0, 200)) tokenizeRelease(r);
 
-  let tokenizeMs = Number.POSITIVE_INFINITY;
-  for (let rep = 0; rep < repeats; rep++) {
-    collectGarbage();
-    const start = performance.now();
-    let tokens = 0;
-    for (const r of releases) tokens += tokenizeRelease(r);
-    tokenizeMs = Math.min(tokenizeMs, performance.now() - start);
-    if (tokens === 0) throw new Error("match bench: the sample produced no text");
-  }
-
-  // Scaling: the same releases against growing prefixes of the topic list (the full list is the headline
-  // figure). Each size is swept `repeats` times, interleaved, and the best sweep kept: the machine is shared.
+  // Rounds interleave the reference pass and every matcher size, and each figure is the median of its
+  // rounds (the headline ratio is the median of the rounds' own ratios): the machine is shared, and a
+  // noisy round should move one sample, not decide the figure.
   const sizes = [...new Set([...scaleTopics, nTopics])].sort((a, b) => a - b);
   const built = sizes.map((size) => {
     collectGarbage();
     const start = performance.now();
     const matcher = createTopicMatcher(topics.slice(0, size));
-    return { size, matcher, buildMs: performance.now() - start, best: undefined as Sweep | undefined };
+    return { size, matcher, buildMs: performance.now() - start, runs: [] as Sweep[] };
   });
+  const tokenizeRuns: number[] = [];
   for (let rep = 0; rep < repeats; rep++) {
-    for (const entry of built) {
-      const sweep = sweepIndexed(entry.matcher, releases);
-      if (!entry.best || sweep.ms < entry.best.ms) entry.best = sweep;
-    }
+    collectGarbage();
+    const start = performance.now();
+    let tokens = 0;
+    for (const r of releases) tokens += tokenizeRelease(r);
+    tokenizeRuns.push(performance.now() - start);
+    if (tokens === 0) throw new Error("match bench: the sample produced no text");
+    for (const entry of built) entry.runs.push(sweepIndexed(entry.matcher, releases));
   }
-  const sweeps = built.map(({ size, matcher, buildMs, best }) => ({ size, matcher, buildMs, sweep: best as Sweep }));
+  const tokenizeMs = median(tokenizeRuns);
+  const fullRuns = (built[built.length - 1] as (typeof built)[number]).runs;
+  const ratios = fullRuns.map((sweep, rep) => sweep.ms / (tokenizeRuns[rep] as number));
+  const medianSweep = (runs: readonly Sweep[]): Sweep => ({ ms: median(runs.map((r) => r.ms)), matches: (runs[0] as Sweep).matches });
+  const builtSweeps = built.map(({ size, matcher, buildMs, runs }) => ({ size, matcher, buildMs, best: medianSweep(runs) }));
+  const sweeps = builtSweeps.map(({ size, matcher, buildMs, best }) => ({ size, matcher, buildMs, sweep: best }));
   const full = sweeps[sweeps.length - 1] as (typeof sweeps)[number];
   const scaling = sweeps
     .filter(({ size }) => scaleTopics.includes(size))
@@ -198,7 +198,9 @@ export async function benchMatch(options: MatchBenchOptions = {}): Promise<Match
     },
     naiveProjectedMs: round(naiveProjectedMs),
     tokenizeMs: round(tokenizeMs),
-    ratioToTokenize: round(indexedMs / tokenizeMs),
+    ratioToTokenize: round(median(ratios)),
+    ratioRange: [round(Math.min(...ratios)), round(Math.max(...ratios))],
+    rounds: repeats,
     speedupVsNaive: round(naiveProjectedMs / indexedMs),
     scaling: {
       indexed: scaling,
@@ -212,6 +214,20 @@ export async function benchMatch(options: MatchBenchOptions = {}): Promise<Match
       },
     },
   };
+}
+
+/** The bench's generated releases and topics (also for profiling the matcher outside the bench). */
+export function makeMatchWorkload(options: MatchBenchOptions = {}): { releases: Release[]; topics: { id: string; query: string }[] } {
+  const nTopics = options.topics ?? 10_000;
+  const nReleases = options.releases ?? 10_000;
+  const seed = options.seed ?? 20231030;
+  const sample = readSample(options.samplePath ?? findSample());
+  const releaseRandom = createRandom(seed);
+  const releases = Array.from({ length: nReleases }, (_, i) => generateRelease(sample, releaseRandom, i));
+  const vocabulary = collectVocabulary(releases);
+  const topicRandom = createRandom(seed ^ 0x5bd1e995);
+  const topics = Array.from({ length: nTopics }, (_, i) => ({ id: `t${i}`, query: generateQuery(vocabulary, topicRandom) }));
+  return { releases, topics };
 }
 
 interface Sweep {
@@ -478,6 +494,12 @@ function createRandom(seed: number): () => number {
 
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function round(n: number): number {

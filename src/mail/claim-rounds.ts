@@ -54,6 +54,8 @@ export function createClaimRounds(options: {
   readonly crash: CrashHook;
   /** Messages sent at once: a round is claimed ahead when at most max(4 × this, a quarter) are left. */
   readonly connections: number;
+  /** Called when a claim found something due, before its batches are recorded (the sender may get ready meanwhile). */
+  readonly onClaimed?: () => void;
 }): ClaimRounds {
   const { outbox, owner, leaseMs, claimLimit, clock, listId, crash } = options;
   let current: Round | undefined;
@@ -66,6 +68,7 @@ export function createClaimRounds(options: {
     const round = (async (): Promise<Round | undefined> => {
       const claimed = await outbox.claimDue(owner, leaseMs, claimLimit, clock.now());
       if (claimed.length === 0) return undefined;
+      options.onClaimed?.();
       const claimedAt = performance.now();
       const messages = await recordBatches(outbox, groupDeliveries(claimed, clock.now()), listId, crash);
       return { messages, next: 0, claimedAt };

@@ -94,7 +94,9 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const total = deps.onProgress ? (await outbox.stats(clock.now())).due : 0;
   let settled = 0;
   const started = Date.now();
-  const rounds = createClaimRounds({ outbox, owner, leaseMs, claimLimit, clock, listId: deps.compose.listId, crash, connections });
+  // Once something is due, the transport opens its connections while the claim's batches are recorded.
+  const onClaimed = () => deps.transport.warm?.();
+  const rounds = createClaimRounds({ outbox, owner, leaseMs, claimLimit, clock, listId: deps.compose.listId, crash, connections, onClaimed });
   let unreachable = false;
 
   const worker = async (): Promise<void> => {

@@ -25,6 +25,11 @@ export interface MailTransport {
   readonly kind: "smtp" | "eml";
   /** A wrapper must pass `options` on: `release` is what bounds the duplicates a crash can cause. */
   send(message: ComposedMessage, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Mail is coming: open connections now (in the background, never throwing) so the first sends
+   * need not wait for them. Optional; transports with nothing to open leave it out.
+   */
+  warm?(): void;
   close(): Promise<void>;
 }
 

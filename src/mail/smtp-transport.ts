@@ -14,6 +14,8 @@ const BROKEN = new Set(["ECONNECTION", "ESOCKET", "ETIMEDOUT", "ESTREAM", "EPROT
 
 interface Slot {
   connection: SMTPConnection | undefined;
+  /** The connection being opened (by a send or by `warm`), so a slot never opens two. */
+  connecting: Promise<SMTPConnection> | undefined;
   /** Messages sent over `connection`. */
   messages: number;
 }
@@ -28,7 +30,9 @@ type SmtpError = SMTPConnection.SMTPError & { responseCode?: number };
  * for TLS from the start, and the URL's user and password to log in. A connection is opened when a
  * send needs it, kept for the next message, reset after the server refused a message, and dropped
  * (the next send opens a fresh one) when it broke; a reused connection the server had closed
- * meanwhile gets the message again on a fresh one when not a byte of it was sent.
+ * meanwhile gets the message again on a fresh one when not a byte of it was sent. `warm` opens the
+ * idle slots' connections ahead of the first sends (the greeting alone can take 100 ms or more), so
+ * a sender that knows mail is coming need not wait for them in turn.
  */
 export function createSmtpTransport(options: { url: string; pool: boolean; connections?: number; timeoutMs: number }): MailTransport {
   // The URL as nodemailer reads it (smtp: or smtps:, host, port, user and password, ?query options).
@@ -40,7 +44,7 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
     socketTimeout: options.timeoutMs * 3,
   } as SMTPConnection.Options;
   const credentials = auth && (auth.user || auth.pass) ? { user: auth.user, credentials: { user: auth.user, pass: auth.pass } } : undefined;
-  const free: Slot[] = Array.from({ length: Math.max(1, options.connections ?? 4) }, () => ({ connection: undefined, messages: 0 }));
+  const free: Slot[] = Array.from({ length: Math.max(1, options.connections ?? 4) }, () => ({ connection: undefined, connecting: undefined, messages: 0 }));
   const waiting: ((slot: Slot) => void)[] = [];
   let closed = false;
 
@@ -65,9 +69,20 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
 
   const connect = (slot: Slot): Promise<SMTPConnection> => {
     if (slot.connection && !slot.connection.destroyed) return Promise.resolve(slot.connection);
+    if (slot.connecting) return slot.connecting;
     slot.connection = undefined;
     slot.messages = 0;
-    return new Promise((resolve, reject) => {
+    const opening = open(slot);
+    slot.connecting = opening;
+    const settle = () => {
+      if (slot.connecting === opening) slot.connecting = undefined;
+    };
+    opening.then(settle, settle);
+    return opening;
+  };
+
+  const open = (slot: Slot): Promise<SMTPConnection> =>
+    new Promise((resolve, reject) => {
       const connection = new SMTPConnection(connectionOptions);
       let settled = false;
       const fail = (error: unknown) => {
@@ -86,6 +101,8 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
         if (error) return fail(error);
         const done = () => {
           if (settled) return;
+          // Opened ahead (`warm`) while the transport was being closed: nobody will use it.
+          if (closed) return fail(Object.assign(new Error("the SMTP transport was closed"), { code: "ECONNECTION" }));
           settled = true;
           slot.connection = connection;
           resolve(connection);
@@ -95,7 +112,6 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
         connection.login(credentials, (loginError) => (loginError ? fail(loginError) : done()));
       });
     });
-  };
 
   /** Sends over `connection`; the message's data waits for `gate` (a rejected gate abandons the message). */
   const transmit = (connection: SMTPConnection, message: RawMessage, gate: Promise<void> | undefined): Promise<SMTPConnection.SentMessageInfo> =>
@@ -109,7 +125,8 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
 
   const sendOn = async (slot: Slot, message: RawMessage, gate: Promise<void> | undefined): Promise<SendResult> => {
     for (let attempt = 0; ; attempt++) {
-      const reused = slot.connection !== undefined && slot.messages > 0;
+      // Opened before this send (for an earlier message, or ahead by `warm`): the server may have closed it meanwhile.
+      const reused = slot.connection !== undefined;
       const connection = await connect(slot);
       try {
         const info = await transmit(connection, message, gate);
@@ -153,6 +170,12 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
       } catch (error) {
         throw classifySendError(error);
       }
+    },
+    warm() {
+      if (closed || !options.pool) return;
+      // Free slots only (a slot in use is connected or connecting already); a failure here is
+      // met again, and reported, by the send that next uses the slot.
+      for (const slot of free) connect(slot).catch(() => {});
     },
     async close() {
       closed = true;

@@ -1,6 +1,7 @@
 import type { Release } from "../core/release.js";
 import type { TextField } from "./query-node.js";
-import { normalizeWord, scanWords } from "./tokenize.js";
+import { scanWordsFast } from "./scan-words-fast.js";
+import { normalizeWord } from "./tokenize.js";
 
 /** Words whose vocabulary id is kept between releases. */
 const WORDS_KEPT = 50_000;
@@ -8,7 +9,7 @@ const WORDS_KEPT = 50_000;
 /**
  * Where the terms of a fixed vocabulary occur in one release, for a matcher that only ever asks
  * about those terms. One tokenising pass; a word outside the vocabulary costs one look-up and is
- * otherwise ignored. Positions are those of `analyzeRelease` (title, summary, then each body
+ * otherwise ignored (words are read by `scanWordsFast`, as `scanWords` reads them). Positions are those of `analyzeRelease` (title, summary, then each body
  * paragraph or list item, with an empty slot after each, so a phrase never spans two), so a hit
  * found here is a hit there too.
  *
@@ -20,11 +21,14 @@ export class ReleaseTerms {
   private ids = new Int32Array(1024);
   /** The next position holding the same id, or -1. */
   private next = new Int32Array(1024);
-  private readonly stamp: Uint32Array;
-  private readonly head: Int32Array;
+  /** Per id: equal to `generation` when the current release holds it (read directly by the matcher's fast path). */
+  readonly stamp: Uint32Array;
+  /** Per id: its first position in the current release (-1 for an `extra` id); valid only when stamped. */
+  readonly head: Int32Array;
   private readonly tail: Int32Array;
   private readonly count: Int32Array;
-  private generation = 0;
+  /** Advanced by every `scan`. */
+  generation = 0;
   private length = 0;
   /** Ids the current release holds, in order of first occurrence. */
   readonly present: number[] = [];
@@ -64,7 +68,7 @@ export class ReleaseTerms {
       if (id !== -2) this.push(id, gen);
     };
     const segment = (text: string): void => {
-      scanWords(text, onWord);
+      scanWordsFast(text, onWord);
       this.push(-1, gen);
     };
     segment(release.title);

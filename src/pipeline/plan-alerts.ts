@@ -54,27 +54,36 @@ class Owners {
  * Builds the matcher page by page from the store (`subscriptions.pages`), so a run never holds every
  * subscriber record at once; the same matcher as `createSubscriberMatcher(await list())`.
  */
-export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">) {
+export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">, hooks: MatcherHooks = {}) {
   const owners = new Owners();
   if (subscriptions.pages) {
     for await (const page of subscriptions.pages(SUBSCRIBER_PAGE)) for (const subscriber of page) owners.add(subscriber);
   } else for (const subscriber of await subscriptions.list()) owners.add(subscriber);
-  return matcherOver(owners);
+  return matcherOver(owners, hooks);
+}
+
+export interface MatcherHooks {
+  /**
+   * Called as `plan` starts on a new or revised release while there are subscribers: alerts may
+   * follow (runOnce opens the SMTP connections then, so they are ready by the time the alerts are
+   * matched, queued and claimed).
+   */
+  readonly onMailLikely?: () => void;
 }
 
 /** Subscribers read per page when building the matcher. */
 export const SUBSCRIBER_PAGE = 5_000;
 
 /** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
-export function createSubscriberMatcher(subscribers: readonly Subscriber[]) {
+export function createSubscriberMatcher(subscribers: readonly Subscriber[], hooks: MatcherHooks = {}) {
   const owners = new Owners();
   for (const subscriber of subscribers) owners.add(subscriber);
-  return matcherOver(owners);
+  return matcherOver(owners, hooks);
 }
 
 type Match = AlertCandidate["matches"][number];
 
-function matcherOver(owners: Owners) {
+function matcherOver(owners: Owners, hooks: MatcherHooks) {
   // One compiled query per topic id, however many subscribe to it.
   const matcher = createTopicMatcher([...owners.topics].map(([id, { query }]) => ({ id, query })));
   const { emails, topics } = owners;
@@ -112,6 +121,7 @@ function matcherOver(owners: Owners) {
     /** Deliveries for the new and revised releases among `changes`. */
     plan(changes: readonly Change[], now: Date): Delivery[] {
       if (emails.length === 0) return [];
+      if (changes.some((change) => change.type !== "unchanged")) hooks.onMailLikely?.();
       const candidates: AlertCandidate[] = [];
       for (const change of changes) {
         if (change.type === "unchanged") continue;

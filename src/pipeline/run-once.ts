@@ -56,7 +56,8 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   const t0 = Date.now();
   await syncConfigSubscriptions(store.subscriptions, config, started);
   const matchers: Matchers = {
-    subscribers: await loadSubscriberMatcher(store.subscriptions),
+    // A new or revised release may alert: the SMTP connections open while it is matched and queued.
+    subscribers: await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => deps.transport?.warm?.() }),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
   // A topic feed new to config is filled from the history before the first commit of this run,

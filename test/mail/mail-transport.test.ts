@@ -114,6 +114,58 @@ describe("SMTP transport", () => {
     }
   });
 
+  it("opens its connections ahead when warmed, and the sends that follow use them instead of opening more", async () => {
+    const three = createMailTransport({ smtpUrl: sink.url, outboxDir: "/nonexistent", timeoutMs: 5_000, connections: 3 });
+    try {
+      three.warm?.();
+      three.warm?.(); // a second call while they open opens no more
+      await Promise.all(Array.from({ length: 6 }, (_, i) => three.send(messageTo(`w${i}@example.org`))));
+      expect(sink.messages).toHaveLength(6);
+      expect(sink.connectionsOpened).toBe(3);
+      three.warm?.(); // all open and idle: nothing to open
+      await three.send(messageTo("later@example.org"));
+      expect(sink.connectionsOpened).toBe(3);
+    } finally {
+      await three.close();
+    }
+  });
+
+  it("sends on a fresh connection when one opened ahead was closed by the server before it was used", async () => {
+    const one = createMailTransport({ smtpUrl: sink.url, outboxDir: "/nonexistent", timeoutMs: 5_000, connections: 1 });
+    try {
+      one.warm?.();
+      for (let i = 0; i < 50 && sink.connectionsOpened < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // past the greeting: the connection is ready and idle
+      await sink.dropConnections();
+      await expect(one.send(messageTo("a@example.org"))).resolves.toMatchObject({ accepted: ["a@example.org"] });
+      expect(sink.connectionsOpened).toBe(2);
+      expect(sink.messages.map((m) => m.to[0])).toEqual(["a@example.org"]);
+      // One opened ahead that the server closes as the message begins: the message goes again, once, on a fresh one.
+      await sink.dropConnections();
+      one.warm?.();
+      for (let i = 0; i < 50 && sink.connectionsOpened < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      sink.closeOnMailFrom(1);
+      await expect(one.send(messageTo("b@example.org"))).resolves.toMatchObject({ accepted: ["b@example.org"] });
+      expect(sink.connectionsOpened).toBe(4);
+      expect(sink.messages.map((m) => m.to[0])).toEqual(["a@example.org", "b@example.org"]);
+    } finally {
+      await one.close();
+    }
+  });
+
+  it("reports a server that is down to the send that follows a warm-up, which never throws itself", async () => {
+    await sink.down();
+    try {
+      expect(() => transport.warm?.()).not.toThrow();
+      const error = await sendError(transport, messageTo("alice@example.org"));
+      expect(error.unreachable).toBe(true);
+    } finally {
+      await sink.up();
+    }
+    await expect(transport.send(messageTo("alice@example.org"))).resolves.toMatchObject({ accepted: ["alice@example.org"] });
+  });
+
   it("completes a message only once its release resolves, and never one whose release rejects", async () => {
     let open!: () => void;
     const release = new Promise<void>((resolve) => (open = resolve));

@@ -58,6 +58,40 @@ describe("createTopicMatcher", () => {
     );
   });
 
+  // The matcher's fast paths: AND-of-OR topics checked without their tree, clauses a trigger already
+  // proves skipped, lone terms and kind values decided by presence alone, several topics per key.
+  const plainWord = fc.constantFrom("police", "asylum", "hotels", "fraud", "ai", "the", "said", "30,000", "cafe");
+  const literal = fc.oneof(
+    plainWord,
+    plainWord.map((w) => `-${w}`),
+    fc.tuple(plainWord, plainWord).map(([a, b]) => `"${a} ${b}"`),
+    fc.tuple(fc.constantFrom("title", "summary", "body"), plainWord).map(([f, w]) => `${f}:${w}`),
+    fc.constantFrom(...KINDS).map((k) => `kind:${k}`),
+    fc.constantFrom(...KINDS).map((k) => `-kind:${k}`),
+  );
+  const clause = fc.oneof(
+    { weight: 3, arbitrary: literal },
+    { weight: 1, arbitrary: fc.array(literal, { minLength: 2, maxLength: 3 }).map((ls) => `(${ls.join(" OR ")})`) },
+  );
+  const clauseQuery = fc
+    .tuple(fc.array(clause, { minLength: 1, maxLength: 4 }), fc.constantFrom(" ", " AND "))
+    .map(([cs, and]) => cs.join(and));
+
+  it("gives exactly what the naive loop gives for AND-of-OR topics (checked without their tree)", () => {
+    fc.assert(
+      fc.property(fc.array(clauseQuery, { minLength: 1, maxLength: 12 }), fc.array(release, { minLength: 1, maxLength: 4 }), (queries, releases) => {
+        const topics = queries.map((q, i) => ({ id: `t${i}`, query: q }));
+        const matcher = createTopicMatcher(topics);
+        const compiled = topics.map((t) => ({ id: t.id, query: compileQuery(t.query) }));
+        for (const r of releases) {
+          const naive = compiled.filter((t) => t.query.matches(r)).map((t) => ({ topicId: t.id, snippet: t.query.snippet(r) }));
+          expect(matcher.match(r).map((m) => ({ topicId: m.topicId, snippet: m.snippet }))).toEqual(naive);
+        }
+      }),
+      { numRuns: 600 },
+    );
+  });
+
   const topics = [
     { id: "facial", query: '"facial recognition"' },
     { id: "not-fraud", query: "NOT fraud" },
