@@ -5,7 +5,7 @@ import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
 import type { QueryNode } from "./query-node.js";
 import { collectPositiveLeaves } from "./snippet.js";
-import { scanTokens, tokenize } from "./tokenize.js";
+import { pairKey, releaseSearchKeys } from "./search-keys.js";
 import { findTriggerClauses, kindKey } from "./trigger-keys.js";
 
 /** What the index keeps of a release: enough to order hits and to notice a new revision. */
@@ -144,6 +144,7 @@ export class SearchIndex {
 }
 
 export { newestFirst };
+export { pairKey, releaseSearchKeys };
 
 function isNewestFirst(list: readonly IndexedRelease[]): boolean {
   for (let i = 1; i < list.length; i++) if (newestFirst(list[i - 1]!, list[i]!) > 0) return false;
@@ -179,11 +180,6 @@ export function excludedKeys(ast: QueryNode): string[] {
   return out;
 }
 
-/** The key of two terms next to each other in one piece of text (terms hold no space, so it is no term). */
-export function pairKey(first: string, second: string): string {
-  return `${first} ${second}`;
-}
-
 /**
  * Clauses for the persisted index (a release must hold a key of each): the adjacent pairs of the
  * query's top-level phrases (rare: `"facial recognition"` names only releases with those words
@@ -200,28 +196,6 @@ export function searchClauses(ast: QueryNode): string[][] {
   // postings (or PostgreSQL tests them per row), so a clause that narrows the candidates at all saves
   // loading and testing releases.
   return [...[...pairs].map((key) => [key]), ...(findTriggerClauses(ast, 4, Number.POSITIVE_INFINITY) ?? [])];
-}
-
-/** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key. */
-export function releaseSearchKeys(release: Release): string[] {
-  const keys = new Set<string>();
-  // A phrase never spans two pieces of text: pairs are taken within each.
-  const scan = (text: string) => {
-    let previous = "";
-    scanTokens(text, (term) => {
-      keys.add(term);
-      if (previous) keys.add(pairKey(previous, term));
-      previous = term;
-    });
-  };
-  scan(release.title);
-  scan(release.summary);
-  for (const block of release.body) {
-    if (block.type === "paragraph") scan(block.text);
-    else for (const item of block.items) scan(item);
-  }
-  keys.add(kindKey(tokenize(release.kind).map((t) => t.term).join(" ")));
-  return [...keys];
 }
 
 /**

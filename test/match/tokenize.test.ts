@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { stemWord, tokenize } from "../../src/match/index.js";
-import { normalizeWord, scanTokens, scanWords } from "../../src/match/tokenize.js";
+import { isPlainSeparator, normalizeWord, scanTokens, scanWords, scanWordsByRegExp } from "../../src/match/tokenize.js";
 
 describe("tokenize", () => {
   it("gives folded terms with offsets into the original text", () => {
@@ -82,5 +82,85 @@ describe("scanWords and scanTokens read the same words", () => {
       { numRuns: 300 },
     );
     expect(tokenize("30,000 hours").map((t) => t.term)).toEqual(["30000", "hour"]);
+  });
+});
+
+describe("the word scanner reads what the regular expression reads", () => {
+  const byRegExp = (text: string) => {
+    const out: { word: string; start: number }[] = [];
+    scanWordsByRegExp(text, (word, start) => out.push({ word, start }));
+    return out;
+  };
+  const byScanner = (text: string) => {
+    const out: { word: string; start: number }[] = [];
+    scanWords(text, (word, start) => out.push({ word, start }));
+    return out;
+  };
+  const tokensOf = (text: string) => {
+    const out: { term: string; start: number; end: number }[] = [];
+    scanTokens(text, (term, start, end) => out.push({ term, start, end }));
+    return out;
+  };
+  const expectedTokens = (text: string) =>
+    byRegExp(text)
+      .map(({ word, start }) => ({ term: normalizeWord(word), start, end: start + word.length }))
+      .filter((t) => t.term !== "");
+
+  // ASCII letters, digits and punctuation, every apostrophe, thousands commas, accents (precomposed
+  // and combining), letters and digits of other scripts (one astral), the separators the fast path
+  // reads past itself, and other characters beyond ASCII that are no word (emoji, a math sign).
+  const alphabet = [
+    "a", "Z", "e", "s", "0", "1", "5", " ", ",", ".", "-", "'", "'", "\u2019", "\u02BC", "\u2018", "\u201C", "\u201D",
+    "\u2013", "\u2014", "\u00A0", "\u00A3", "\u20AC", "\u2026", "\u2022", "\u0301", "\u00E9", "\u00EF", "\u0663",
+    "\u4E2D", "\u{1D400}", "\u{1F600}", "\u00D7", "\n", "_", "\u00B2",
+  ];
+  const pieces = ["30,000", "1,234,567", "1,2", "12,345,67", "000", "don't", "Secretary\u2019s", "rock'n'roll", "1990s", "AI", "caf\u00E9"];
+
+  it("on random text of ASCII, apostrophes, digits, thousands, accents and other scripts", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom(...alphabet), fc.constantFrom(...pieces)), { maxLength: 40 }), (parts) => {
+        const text = parts.join("");
+        expect(byScanner(text)).toEqual(byRegExp(text));
+        expect(tokensOf(text)).toEqual(expectedTokens(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("on random Unicode text", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme-composite", maxLength: 60 }), fc.string({ maxLength: 30 }), (a, b) => {
+        const text = a + b + a;
+        expect(byScanner(text)).toEqual(byRegExp(text));
+        expect(tokensOf(text)).toEqual(expectedTokens(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("on every character of the Basic Multilingual Plane next to ASCII words", () => {
+    for (let c = 0x80; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [`ab${ch}cd`, `ab'${ch}c`, `1${ch}2,000 x`, `${ch}ab`, `x ${ch}`]) {
+        const scanned = byScanner(text);
+        const expected = byRegExp(text);
+        if (JSON.stringify(scanned) !== JSON.stringify(expected)) expect({ c: c.toString(16), text, scanned }).toEqual({ c: c.toString(16), text, scanned: expected });
+      }
+    }
+  });
+
+  it("reads past the plain separators only: none is a letter, digit, mark or apostrophe", () => {
+    const separators = [];
+    for (let c = 0x80; c < 0x10000; c++) if (isPlainSeparator(c)) separators.push(c);
+    expect(separators.length).toBeGreaterThan(5);
+    for (const c of separators) expect(/[\p{L}\p{N}\p{M}'\u2019\u02BC]/u.test(String.fromCharCode(c))).toBe(false);
+  });
+
+  it("reads release-like text word by word", () => {
+    const text = "The Home Secretary\u2019s plan \u2014 \u00A330,000m for 1,200 officers (don't \u201Cwait\u201D) \u2026 caf\u00E9 e\u0301t\u00E9 1,2345 naïve";
+    expect(byScanner(text)).toEqual(byRegExp(text));
+    expect(byScanner(text).map((w) => w.word)).toEqual([
+      "The", "Home", "Secretary\u2019s", "plan", "30,000m", "for", "1,200", "officers", "don't", "wait", "caf\u00E9", "e\u0301t\u00E9", "1", "2345", "naïve",
+    ]);
   });
 });

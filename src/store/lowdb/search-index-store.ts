@@ -12,7 +12,8 @@ import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
 /*
  * The lowdb engine's search index: segments under `search/`, listed oldest first by
  * `search/manifest.json`. A commit of releases adds one small JSON segment and the new manifest to
- * its own unit of work (so the index never disagrees with the releases); afterwards, when eight
+ * its own unit of work (so the index never disagrees with the releases); a big commit (an import)
+ * writes its segment as `.idx` just before its unit, which adds the manifest listing it. Afterwards, when eight
  * segments of one size class pile up at the tail, they are merged into one `.idx` segment (a
  * derived file: written, then the manifest, then the inputs removed; a crash in between leaves
  * only an unlisted file). Work per release stays logarithmic: nothing rewrites the whole index
@@ -23,7 +24,7 @@ import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
 
 export const SEARCH_MANIFEST = "search/manifest.json";
 const MERGE_FANIN = 8;
-/** Releases from which a commit's JSON segment is rewritten in the binary form. */
+/** Releases from which a commit writes its segment in the binary form (a JSON segment of earlier versions that big is rewritten). */
 const BINARY_FROM = 256;
 
 interface Manifest {
@@ -72,12 +73,20 @@ export class LowSearchIndex implements SearchIndexStore {
     }
     const builder = new SegmentBuilder();
     for (const release of releases) builder.addRelease(release, this.keys);
+    const after = (next: Manifest) => () => this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) }));
+    if (builder.docs.length >= BINARY_FROM) {
+      // A big commit (a chunk of an import): its segment is written as `.idx` now, durably, and the
+      // unit adds only the manifest that lists it. Until the unit is durable the file is listed
+      // nowhere; a crash leaves it unlisted, and the next commit writes over it (`next` did not move).
+      const file = segmentFile(m.next, "idx");
+      const contents = builder.finish();
+      await this.ctx.disk.write(file, encodeSegment(contents));
+      const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: contents.docs.length }] };
+      return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
+    }
     const file = segmentFile(m.next, "json");
     const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: builder.docs.length }] };
-    return {
-      files: [{ path: file, data: builder.toJson() }, { path: SEARCH_MANIFEST, data: JSON.stringify(next) }],
-      after: () => this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) })),
-    };
+    return { files: [{ path: file, data: builder.toJson() }, { path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
   }
 
   /**

@@ -14,7 +14,11 @@ const BATCH = 500;
 /** Keys are words and `kind:` values: never a newline. */
 const SEP = "\n";
 
-/** Indexes releases in the caller's transaction, or marks the index out of date when there are no keys to index with. */
+/**
+ * Indexes releases in the caller's transaction, or marks the index out of date when there are no
+ * keys to index with. The keys go as they come (`releaseSearchKeys` gives each once; a key twice
+ * in the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
+ */
 export async function indexReleases(client: Sql, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
   if (releases.length === 0) return;
   if (!keys) {
@@ -27,7 +31,7 @@ export async function indexReleases(client: Sql, releases: readonly StoredReleas
       `insert into search_docs (id, date, updated_at, keys)
        select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)
        on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys`,
-      [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), part.map((r) => [...new Set(keys(r))].join(SEP))],
+      [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), part.map((r) => keys(r).join(SEP))],
     );
   }
 }
