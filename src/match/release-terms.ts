@@ -1,7 +1,6 @@
 import type { Release } from "../core/release.js";
 import type { TextField } from "./query-node.js";
-import { scanWordsFast } from "./scan-words-fast.js";
-import { normalizeWord } from "./tokenize.js";
+import { normalizeWord, scanWords } from "./tokenize.js";
 
 /** Words whose vocabulary id is kept between releases. */
 const WORDS_KEPT = 50_000;
@@ -9,7 +8,7 @@ const WORDS_KEPT = 50_000;
 /**
  * Where the terms of a fixed vocabulary occur in one release, for a matcher that only ever asks
  * about those terms. One tokenising pass; a word outside the vocabulary costs one look-up and is
- * otherwise ignored (words are read by `scanWordsFast`, as `scanWords` reads them). Positions are those of `analyzeRelease` (title, summary, then each body
+ * otherwise ignored (words are read by `scanWords`). Positions are those of `analyzeRelease` (title, summary, then each body
  * paragraph or list item, with an empty slot after each, so a phrase never spans two), so a hit
  * found here is a hit there too.
  *
@@ -68,7 +67,7 @@ export class ReleaseTerms {
       if (id !== -2) this.push(id, gen);
     };
     const segment = (text: string): void => {
-      scanWordsFast(text, onWord);
+      scanWords(text, onWord);
       this.push(-1, gen);
     };
     segment(release.title);

@@ -127,6 +127,31 @@ describe("the word scanner reads what the regular expression reads", () => {
     );
   });
 
+  // The matcher's own fast scanner (scan-words-fast.ts, folded into this one) was tested on these.
+  it.each([
+    ["Home Secretary’s speech on AI-generated Café images, 30,000 hours — £5m & U.K."],
+    ["1,2 1,2345 1234,567 12,345,67 1,000,0000 30,000, and 1,234,567."],
+    ["don't 'quoted' rock'n'roll it’s ʼtwas ''"],
+    ["cafe\u0301 re\u0301sume\u0301 \u0301lone 𝐀𝐁 😀x"],
+    [""],
+  ])("in %j", (text) => {
+    expect(byScanner(text)).toEqual(byRegExp(text));
+  });
+
+  it("on text made of the pieces at the edges of a plain word (punctuation, apostrophes, commas and digits, marks, astral letters)", () => {
+    const edges = [
+      "a", "Z", "police", "AI", "0", "12", "345", "1,234", "30,000", ",", ", ", ",5", "'", "'s", "’", "’s", "ʼ", "-", "–", ".", " ", "  ",
+      "\n", "\t", "(", ")", "£", "5m", "é", "e\u0301", "\u0301", "ß", "İ", "日本", "𝐀", "😀", "\u00a0", "_", "#", "\"", "‘", "x'y", "don't",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...edges), { maxLength: 40 }), (parts) => {
+        const text = parts.join("");
+        expect(byScanner(text)).toEqual(byRegExp(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("on random Unicode text", () => {
     fc.assert(
       fc.property(fc.string({ unit: "grapheme-composite", maxLength: 60 }), fc.string({ maxLength: 30 }), (a, b) => {
