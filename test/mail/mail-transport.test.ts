@@ -119,6 +119,10 @@ describe("SMTP transport", () => {
     try {
       three.warm?.();
       three.warm?.(); // a second call while they open opens no more
+      // Before any send: warming alone opens every connection (a warm that did nothing would leave 0).
+      for (let i = 0; i < 100 && sink.connectionsOpened < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(sink.connectionsOpened).toBe(3);
+      expect(sink.messages).toHaveLength(0);
       await Promise.all(Array.from({ length: 6 }, (_, i) => three.send(messageTo(`w${i}@example.org`))));
       expect(sink.messages).toHaveLength(6);
       expect(sink.connectionsOpened).toBe(3);
