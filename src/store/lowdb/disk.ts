@@ -304,6 +304,76 @@ export class Disk {
   }
 
   /**
+   * Cuts a last line that has no newline after it (an append a crash interrupted) off a file,
+   * reading only the file's tail: the file is not read or rewritten whole. True when it cut.
+   */
+  async cutTornTail(rel: string, size = 1 << 16): Promise<boolean> {
+    const file = this.path(rel);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, "r+");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return false;
+      throw ioError(this.root, `read ${file}`, error);
+    }
+    try {
+      const length = (await handle.stat()).size;
+      const buffer = Buffer.allocUnsafe(size);
+      let end = length;
+      let keep = 0;
+      // Back from the end, a piece at a time, to the last newline (the file's start when none).
+      while (end > 0) {
+        const start = Math.max(0, end - size);
+        const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+        if (end === length && bytesRead > 0 && buffer[bytesRead - 1] === 10) return false;
+        const at = buffer.subarray(0, bytesRead).lastIndexOf(10);
+        if (at >= 0) {
+          keep = start + at + 1;
+          break;
+        }
+        end = start;
+      }
+      if (length === 0) return false;
+      await this.letGo(rel);
+      await handle.truncate(keep);
+      await handle.sync();
+    } catch (error) {
+      throw ioError(this.root, `cut the torn last line of ${file}`, error);
+    } finally {
+      await handle.close();
+    }
+    this.counted();
+    return true;
+  }
+
+  /**
+   * A text file's lines, a piece at a time (the whole file is never one string): each batch holds
+   * the complete lines of about `size` bytes, without their newlines. A last line with no newline
+   * after it (an append cut short) comes alone in a final batch marked `torn`. Nothing when absent.
+   */
+  async *lines(rel: string, size = 1 << 20): AsyncIterable<{ readonly lines: string[]; readonly torn?: true }> {
+    let rest: Buffer | undefined;
+    try {
+      for await (const piece of this.pieces(rel, size)) {
+        const data = rest ? Buffer.concat([rest, piece]) : piece;
+        const end = data.lastIndexOf(10);
+        if (end < 0) {
+          rest = Buffer.from(data);
+          continue;
+        }
+        rest = end + 1 < data.length ? Buffer.from(data.subarray(end + 1)) : undefined;
+        yield { lines: data.toString("utf8", 0, end).split("\n") };
+      }
+    } catch (error) {
+      const code = ((error as { cause?: NodeJS.ErrnoException }).cause ?? (error as NodeJS.ErrnoException)).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw error;
+    }
+    if (rest) yield { lines: [rest.toString("utf8")], torn: true };
+  }
+
+  /**
    * A file's text, or undefined when absent. Read as bytes and decoded at once: `readFile(…, "utf8")`
    * decodes piece by piece into a rope of strings, which the first character scan of a month file
    * (`sliceMonth`) then flattens, about 15× the cost of the scan itself.

@@ -71,14 +71,6 @@ async function removeTemps(dir: string, depth = 0): Promise<number> {
   return removed;
 }
 
-/** Cuts a torn last line (an append a crash interrupted) off the outbox log. */
-async function truncateTornLog(disk: Disk): Promise<void> {
-  const text = await disk.readText(OUTBOX_LOG);
-  if (!text || text.endsWith("\n")) return;
-  const keep = text.slice(0, text.lastIndexOf("\n") + 1);
-  await disk.write(OUTBOX_LOG, keep);
-}
-
 /** A per-name in-process mutex: the lock already makes this process the state's only writer. */
 function processLeases(): LeaseStore {
   const held = new Set<string>();
@@ -149,7 +141,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     const index = await settleIndex(disk, log);
     if (index !== "none") log.warn("state index settled after a crash", { index });
     await removeTemps(root);
-    await truncateTornLog(disk);
+    await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
     const meta = await disk.readJson<Meta>(META);
     if (meta === undefined) {
       await disk.write(META, JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: options.clock.now().toISOString() }));
@@ -220,7 +212,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
         // Nobody holds the state: the journal is a crash's leftover. Finish that commit.
         try {
           await recoverJournal(disk, log);
-          await truncateTornLog(disk);
+          await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
         } finally {
           await free.release();
         }
@@ -254,7 +246,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           try {
             if (await disk.readText(JOURNAL) !== undefined) {
               await recoverJournal(disk, log);
-              await truncateTornLog(disk);
+              await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
             }
             await refresh();
           } catch (error) {

@@ -1,6 +1,7 @@
 import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
 import type { Delivery } from "../../core/subscription.js";
 import type { Ctx } from "./context.js";
+import { createDeliveryInterner } from "./delivery-interner.js";
 import { corrupt } from "./disk.js";
 import type { LogText } from "./journal.js";
 import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
@@ -135,20 +136,25 @@ export class LowOutbox implements OutboxStore {
         // A torn last line of a crashed append: that record is also in the history.
       }
     }
-    const text = (await disk.readText(OUTBOX_LOG)) ?? "";
-    const all = text.split("\n");
-    for (const [i, line] of all.entries()) {
-      if (!line) continue;
-      let event: OutboxEvent;
-      try {
-        event = JSON.parse(line) as OutboxEvent;
-      } catch (error) {
-        // Only a torn last line (an append cut by a crash) is expected; open() truncates it.
-        if (i === all.length - 1) break;
-        throw corrupt(disk.path(OUTBOX_LOG), `line ${i + 1} is not JSON`, error);
+    // Read a piece at a time: the log of a big digest run is hundreds of megabytes.
+    const intern = createDeliveryInterner();
+    let number = 0;
+    for await (const { lines, torn } of disk.lines(OUTBOX_LOG)) {
+      for (const line of lines) {
+        number++;
+        if (!line) continue;
+        let event: OutboxEvent;
+        try {
+          event = JSON.parse(line) as OutboxEvent;
+        } catch (error) {
+          // Only a torn last line (an append cut by a crash) is expected; open() truncates it.
+          if (torn) break;
+          throw corrupt(disk.path(OUTBOX_LOG), `line ${number} is not JSON`, error);
+        }
+        if (event.op === "put" && !this.live.has(event.d.id) && !this.done.has(event.d.id)) intern(event.d);
+        this.apply(event);
+        this.lines++;
       }
-      this.apply(event);
-      this.lines++;
     }
   }
 
