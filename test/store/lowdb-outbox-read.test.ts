@@ -100,6 +100,31 @@ describe("lowdb: reading the outbox log a piece at a time", () => {
     expect(read.sort(byId)).toEqual([...deliveries].sort(byId));
   });
 
+  it("a torn last line of done.tsv is cut at open: finished deliveries before and after it stay finished, and are never queued again", async () => {
+    const batch = (from: number) => Array.from({ length: 600 }, (_, i) => makeDelivery(`f${from + i}`, `reader${from + i}@example.org`, iso(-1)));
+    const finish = async (store: StateStore, deliveries: Delivery[]) => {
+      await store.outbox.enqueue(deliveries);
+      // Enough finished lines for the log to be compacted: they move to done.tsv.
+      await store.outbox.ack(deliveries.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+    };
+    let store = await open();
+    await finish(store, batch(0));
+    await store.close();
+    const done = join(dir, "queue/done.tsv");
+    expect((await readFile(done, "utf8")).split("\n").filter(Boolean)).toHaveLength(600);
+    await writeFile(done, "f99999\tse", { flag: "a" });
+    store = await open();
+    expect(await readFile(done, "utf8")).not.toContain("f99999");
+    await finish(store, batch(600));
+    await store.close();
+    store = await open();
+    const stats = await store.outbox.stats(new Date(NOW));
+    expect(stats).toMatchObject({ pending: 0, sent: 1_200 });
+    expect(await store.outbox.enqueue([...batch(0), ...batch(600)])).toBe(0);
+    expect((await store.outbox.get("f0"))?.status).toBe("sent");
+    expect((await store.outbox.get("f1199"))?.status).toBe("sent");
+  });
+
   it("the interner shares equal snapshots, topics and timestamps, and changes no value", () => {
     const a = makeDelivery("a", "ann@example.org", iso(-1));
     const b = makeDelivery("b", "bob@example.org", iso(-1), ["t-asylum"], { snapshot: a.snapshot, releaseId: a.releaseId, revisionHash: a.revisionHash });

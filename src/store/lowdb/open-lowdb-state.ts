@@ -11,7 +11,7 @@ import { Docs } from "./docs.js";
 import { LowFeeds } from "./feeds.js";
 import { IndexSync, isIndexFile, settleIndex } from "./index-sync.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
-import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
+import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
 import { eventText, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
@@ -69,6 +69,16 @@ async function removeTemps(dir: string, depth = 0): Promise<number> {
     }
   }
   return removed;
+}
+
+/**
+ * Cuts a torn last line (an append a crash interrupted) off the files the outbox appends to, so the
+ * next append starts on a line of its own. A torn log line is an event never recorded; a torn line
+ * of done.tsv or failed.jsonl belongs to a compaction that never finished, whose deliveries are
+ * still in the log.
+ */
+async function cutTornAppends(disk: Disk): Promise<void> {
+  for (const file of [OUTBOX_LOG, OUTBOX_DONE, OUTBOX_FAILED]) await disk.cutTornTail(file);
 }
 
 /** A per-name in-process mutex: the lock already makes this process the state's only writer. */
@@ -141,7 +151,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     const index = await settleIndex(disk, log);
     if (index !== "none") log.warn("state index settled after a crash", { index });
     await removeTemps(root);
-    await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
+    await cutTornAppends(disk);
     const meta = await disk.readJson<Meta>(META);
     if (meta === undefined) {
       await disk.write(META, JSON.stringify({ schemaVersion: SCHEMA_VERSION, createdAt: options.clock.now().toISOString() }));
@@ -212,7 +222,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
         // Nobody holds the state: the journal is a crash's leftover. Finish that commit.
         try {
           await recoverJournal(disk, log);
-          await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
+          await cutTornAppends(disk);
         } finally {
           await free.release();
         }
@@ -246,7 +256,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
           try {
             if (await disk.readText(JOURNAL) !== undefined) {
               await recoverJournal(disk, log);
-              await disk.cutTornTail(OUTBOX_LOG); // a torn last line: an append a crash interrupted
+              await cutTornAppends(disk);
             }
             await refresh();
           } catch (error) {

@@ -13,7 +13,7 @@ export type OutboxEvent =
   | { readonly op: "ack"; readonly a: OutboxAck }
   | { readonly op: "cancel"; readonly ids: readonly string[]; readonly reason: string };
 
-type Finished = "sent" | "failed" | "cancelled";
+import { DoneIndex, type Finished, isFinished } from "./done-index.js";
 
 /** A delivery this outbox holds: its own top-level copy, updated in place as events apply (nested parts are shared, never changed). */
 type Held = { -readonly [K in keyof Delivery]: Delivery[K] };
@@ -74,8 +74,8 @@ function* jsonChunks(values: readonly unknown[]): Generator<string> {
 export class LowOutbox implements OutboxStore {
   /** Deliveries in the log: pending, or finished and not yet moved out. */
   private live = new Map<string, Held>();
-  /** id → [status, day] of deliveries moved out of the log. */
-  private done = new Map<string, [Finished, string]>();
+  /** Deliveries moved out of the log: how each finished, and the day of its history file. */
+  private done = new DoneIndex();
   private failures: Delivery[] = [];
   private counts = { sent: 0, failed: 0, cancelled: 0 };
   private lines = 0;
@@ -110,20 +110,22 @@ export class LowOutbox implements OutboxStore {
   private async read(): Promise<void> {
     const disk = this.ctx.disk;
     this.live = new Map();
-    this.done = new Map();
+    this.done = new DoneIndex();
     this.failures = [];
     this.counts = { sent: 0, failed: 0, cancelled: 0 };
     this.lines = 0;
     this.pendingCount = 0;
     this.order = undefined;
     this.byEmail = new Map();
-    for (const line of ((await disk.readText(OUTBOX_DONE)) ?? "").split("\n")) {
-      if (!line) continue;
-      const [id, status, day] = line.split("\t");
-      if (!id || !status || !day) continue;
-      this.done.set(id, [status as Finished, day]);
+    for await (const { lines } of disk.lines(OUTBOX_DONE)) {
+      for (const line of lines) {
+        const [id, status, day] = line.split("\t");
+        // A line cut short by a crash is skipped: its delivery is also in the log or the history.
+        if (!id || !isFinished(status) || !day || day.length !== 10) continue;
+        this.done.set(id, status, day);
+      }
     }
-    for (const [status] of this.done.values()) this.counts[status]++;
+    this.counts = this.done.counts();
     const failed = (await disk.readText(OUTBOX_FAILED)) ?? "";
     const seen = new Set<string>();
     for (const line of failed.split("\n")) {
@@ -301,7 +303,7 @@ export class LowOutbox implements OutboxStore {
     await disk.write(OUTBOX_LOG, jsonChunks(pending.map((d): OutboxEvent => ({ op: "put", d }))));
     for (const d of finished) {
       this.live.delete(d.id);
-      this.done.set(d.id, [d.status as Finished, dayOf(d)]);
+      this.done.set(d.id, d.status as Finished, dayOf(d));
     }
     this.lines = pending.length;
   }
@@ -428,7 +430,7 @@ export class LowOutbox implements OutboxStore {
     const done = this.done.get(id);
     if (!done) return undefined;
     let found: Delivery | undefined;
-    for (const line of ((await this.ctx.disk.readText(historyFile(done[1]))) ?? "").split("\n")) {
+    for (const line of ((await this.ctx.disk.readText(historyFile(done.day))) ?? "").split("\n")) {
       if (!line.includes(id)) continue;
       try {
         const d = JSON.parse(line) as Delivery;
@@ -462,7 +464,7 @@ export class LowOutbox implements OutboxStore {
       seen.add(d.id);
       yield copyOf(d);
     }
-    const days = [...new Set([...this.done.values()].map(([, day]) => day))].sort();
+    const days = this.done.historyDays();
     for (const day of days) {
       for (const line of ((await this.ctx.disk.readText(historyFile(day))) ?? "").split("\n")) {
         if (!line) continue;
