@@ -13,7 +13,11 @@ import type { PipelineDeps } from "./pipeline-deps.js";
 import { recordSuccess } from "./source-health.js";
 
 export interface Matchers {
-  readonly subscribers: { plan(changes: readonly Change[], now: Date): Delivery[] };
+  /**
+   * The subscribers' matcher, built on first use: a run that finds nothing new or revised never
+   * reads the subscriptions (100,000 of them take seconds and over a hundred megabytes).
+   */
+  readonly subscribers: () => Promise<{ plan(changes: readonly Change[], now: Date): Delivery[] }>;
   readonly feedTopics: (release: StoredRelease) => string[];
 }
 
@@ -101,7 +105,8 @@ export async function ingestSource(
     counts.revised += diff.counts.revised;
     counts.unchanged += diff.counts.unchanged;
 
-    const deliveries = !baseline || deps.alertBacklog ? matchers.subscribers.plan(diff.changes, now) : [];
+    const alerting = (!baseline || deps.alertBacklog) && diff.changes.some((c) => c.type !== "unchanged");
+    const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
     const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
     const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, entry: entryOf(release) })));
     // All, kinds and archive months (with a new month's neighbours, whose links change) plus topics.

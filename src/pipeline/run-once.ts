@@ -55,9 +55,11 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   const started = clock.now();
   const t0 = Date.now();
   await syncConfigSubscriptions(store.subscriptions, config, started);
+  // Read when a source first finds something new or revised, and let go before the outbox is sent.
+  let subscriberMatcher: ReturnType<typeof loadSubscriberMatcher> | undefined;
   const matchers: Matchers = {
     // A new or revised release may alert: the SMTP connections open while it is matched and queued.
-    subscribers: await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => deps.transport?.warm?.() }),
+    subscribers: () => (subscriberMatcher ??= loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => deps.transport?.warm?.() })),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
   // A topic feed new to config is filled from the history before the first commit of this run,
@@ -148,6 +150,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
     }
   });
   if (fatal) throw fatal.error;
+  subscriberMatcher = undefined;
 
   for (const source of sources) {
     for (const anomaly of detectAnomalies(await store.sources.get(source.id), clock.now())) log.warn("source anomaly", { source: source.id, anomaly });

@@ -49,6 +49,40 @@ describeEngines("alerts from the pipeline", (engine) => {
     }
   });
 
+  it("reads the subscriptions only in a run that finds something new or revised", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const subs = [{ email: "desk@example.org", topics: [{ query: "asylum hotels" }] }];
+      const reads: number[] = [];
+      const counted = async (now: string) => {
+        const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml") });
+        const h = await openHarness({ state: await stateFor("state"), config: { sources: [{ id: "inbox", type: "dump", path: SAMPLE }], subscriptions: subs }, transport, now, alertBacklog: true });
+        let pages = 0;
+        const subscriptions = h.deps.store.subscriptions;
+        const read = subscriptions.pages!.bind(subscriptions);
+        subscriptions.pages = (size) => {
+          pages++;
+          return read(size);
+        };
+        try {
+          const summary = await runOnce(h.deps);
+          reads.push(pages);
+          return summary;
+        } finally {
+          await transport.close();
+          await h.close();
+        }
+      };
+      expect((await counted("2026-11-29T10:00:00Z")).sources[0]).toMatchObject({ new: 10 });
+      expect(sink.messages).toHaveLength(1);
+      expect((await counted("2026-11-29T11:00:00Z")).sources[0]).toMatchObject({ new: 0, revised: 0 });
+      expect(reads).toEqual([1, 0]);
+      expect(sink.messages).toHaveLength(1);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("alerts on a revision only those who asked for revisions, saying what changed", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
