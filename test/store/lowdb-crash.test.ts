@@ -327,6 +327,47 @@ describe("lowdb crash matrices", () => {
     expect(outcomes).toEqual([300, 300, 300, 300, 300]);
   });
 
+  it("a long send moves finished deliveries out as they pile up (history, done ids) without rewriting the log: all or nothing at any write, nothing counted twice", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const all = Array.from({ length: 600 }, (_, i) => makeDelivery(`g${String(i).padStart(3, "0")}`, `user${i}@example.org`, iso(-10)));
+    await prep.outbox.enqueue(all);
+    await prep.close();
+    const outcomes: number[] = [];
+    const writes = await crashMatrix(template, { scenario: "ack-groups", now: NOW, count: 200, group: 50, finishedHeld: 50 }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const stats = await store.outbox.stats(at(0));
+        expect(stats.sent + stats.pending).toBe(600);
+        expect(stats.sent % 50).toBe(0);
+        outcomes.push(stats.sent);
+        expect(await store.outbox.enqueue(all)).toBe(0);
+        if (stats.sent > 0) expect((await store.outbox.get("g000"))?.status).toBe("sent");
+        expect((await store.outbox.get("g599"))?.status).toBe("pending");
+        for (;;) {
+          const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
+          if (claimed.length === 0) break;
+          await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+          await store.outbox.releaseClaims("w");
+        }
+        expect(await store.outbox.stats(at(0))).toMatchObject({ sent: 600, pending: 0 });
+        const exported = [];
+        for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
+        expect(new Set(exported).size).toBe(600);
+        expect(exported).toHaveLength(600);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    // Per group of 50: the ack's append, then the history and the done ids (the log stays); at the end the log is rewritten.
+    expect(writes).toBe(4 * 3 + 1);
+    expect(outcomes).toEqual([...outcomes].sort((a, b) => a - b));
+    expect(outcomes[0]).toBe(50);
+    expect(outcomes[outcomes.length - 1]).toBe(200);
+  });
+
   it("a publish is all or nothing for its dirty marks and metadata, and a document's ETag always names its bytes", { timeout: 60_000 }, async () => {
     const template = await tempDir("pressroom-template-");
     dirs.push(template);

@@ -43,6 +43,8 @@ export interface LowdbStateOptions {
   readonly searchKeys?: SearchKeys;
   /** Tests: SIGKILL this process right after its Nth durable write. */
   readonly crashAfterWrites?: number;
+  /** Tests: finished deliveries a send holds in memory before they move to the history (default 10,000). */
+  readonly finishedHeldWhileSending?: number;
 }
 
 interface Meta {
@@ -366,7 +368,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
 
   const releases = new LowReleases(docs, disk, ctx.before);
   const feeds = new LowFeeds(ctx, options.feedEntries ?? 50);
-  const outbox = new LowOutbox(ctx);
+  const outbox = new LowOutbox(ctx, options.finishedHeldWhileSending);
   const subscriptions = new LowSubscriptions(ctx, outbox);
   // Web requests queued while a run held the state are applied before it claims any alert.
   outbox.beforeClaim = () => subscriptions.applyRequests();
