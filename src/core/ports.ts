@@ -111,7 +111,8 @@ export interface SearchIndexStore {
    * key of every clause; of every release when `clauses` is empty; leaving out those whose current
    * text holds any key of `without` (a query's `AND NOT word`). `undefined` when the index does not
    * cover the state (written before the index existed, or by a handle opened without `SearchKeys`):
-   * `rebuild` it, or search without it.
+   * `rebuild` it, or search without it. An engine that keeps no word pairs (`isPairKey`; PostgreSQL)
+   * leaves out a clause naming one, so it may name more releases, never fewer.
    */
   candidates(clauses: readonly (readonly string[])[], without?: readonly string[]): Promise<SearchCandidates | undefined>;
   /** Indexes every stored release anew (durably), so `candidates` answers again. Needs `SearchKeys`. */

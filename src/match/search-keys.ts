@@ -1,11 +1,8 @@
 import type { Release } from "../core/release.js";
 import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
-import { kindKey } from "./trigger-keys.js";
+import { kindKey, pairKey } from "../core/search-key.js";
 
-/** The key of two terms next to each other in one piece of text (terms hold no space, so it is no term). */
-export function pairKey(first: string, second: string): string {
-  return `${first} ${second}`;
-}
+export { pairKey };
 
 /** Written words, and word pairs, the tables keep before they start again (between two releases). */
 const WORDS_KEPT = 1 << 18;

@@ -1,10 +1,8 @@
 import type { QueryNode } from "./query-node.js";
+import { kindKey } from "../core/search-key.js";
 import { normalizeWord } from "./tokenize.js";
 
-/** Index key of a `kind:` value; terms are alphanumeric, so it cannot clash with a term. */
-export function kindKey(value: string): string {
-  return `kind:${value}`;
-}
+export { kindKey };
 
 const STOPWORDS = new Set(
   ("a an and are as at be by for from has have in is it its of on or that the this to was were will with we our " +

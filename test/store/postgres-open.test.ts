@@ -5,13 +5,24 @@ import { isPressroomError } from "../../src/core/errors.js";
 import { migrate, SCHEMA_VERSION } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { upsertReleases } from "../../src/store/postgres/pg-releases.js";
-import { indexReleases } from "../../src/store/postgres/pg-search-index.js";
-import { releaseSearchKeys } from "../../src/match/search-index.js";
+import type { StoredRelease } from "../../src/core/release.js";
+import { isPairKey, kindKey } from "../../src/core/search-key.js";
+import { compileQuery } from "../../src/match/index.js";
+import { newestFirst, releaseSearchKeys } from "../../src/match/search-index.js";
+import { searchStore } from "../../src/match/search-releases.js";
 import { normalizeWord } from "../../src/match/tokenize.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
+
+/** Search rows as schemas 3 to 5 wrote them (indexReleases now writes the columns of schema 6): every key releaseSearchKeys gives, word pairs included. */
+async function insertSchema5SearchRows(c: pg.Client, releases: readonly StoredRelease[]): Promise<void> {
+  await c.query(
+    `insert into search_docs (id, date, updated_at, keys) select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)`,
+    [releases.map((r) => r.id), releases.map((r) => r.date), releases.map((r) => r.updatedAt), releases.map((r) => releaseSearchKeys(r).join("\n"))],
+  );
+}
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
 
 describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", () => {
@@ -86,7 +97,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     try {
       await migrate(c, "test", 3);
       await upsertReleases(c as unknown as pg.PoolClient, releases);
-      await indexReleases(c as unknown as pg.PoolClient, releases, releaseSearchKeys);
+      await insertSchema5SearchRows(c, releases);
       await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
     } finally {
       await c.end();
@@ -107,6 +118,62 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     } finally {
       await after.end();
     }
+  });
+
+  it("migrates a schema 5 search index (word pairs under the GIN index) to words and kind keys compared as bytes, with the same answers", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const releases = Array.from({ length: 60 }, (_, i) =>
+      makeRelease(i % 3 === 0 ? `Facial recognition vans ${i}` : `Recognition of facial injuries ${i}`, `2024-0${1 + (i % 9)}-1${i % 10}`, { kind: i % 4 === 0 ? "news story" : "press-release" }));
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      await migrate(c, "test", 5);
+      await upsertReleases(c as unknown as pg.PoolClient, releases);
+      await insertSchema5SearchRows(c, releases);
+      await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
+      const pairs = await c.query<{ n: string }>("select count(*) as n from search_docs, unnest(keys) k where strpos(k, ' ') > 0 and left(k, 5) <> 'kind:'");
+      expect(Number(pairs.rows[0]!.n)).toBeGreaterThan(500);
+    } finally {
+      await c.end();
+    }
+    const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
+    cleanups.push(() => store.close());
+    const after = new pg.Client({ connectionString: db.url });
+    await after.connect();
+    try {
+      expect((await after.query("select value from pressroom_meta where key = 'schema_version'")).rows).toEqual([{ value: String(SCHEMA_VERSION) }]);
+      expect((await after.query("select collation_name from information_schema.columns where table_name = 'search_docs' and column_name = 'keys'")).rows).toEqual([{ collation_name: "C" }]);
+      expect((await after.query("select indexname from pg_indexes where tablename = 'search_docs' order by indexname")).rows.map((r: { indexname: string }) => r.indexname)).toEqual(["search_docs_keys", "search_docs_newest", "search_docs_pkey"]);
+      // Each row keeps exactly its words and kind key (a kind of two words holds a space and stays).
+      const { rows } = await after.query<{ id: string; keys: string[] }>("select id, keys from search_docs order by id");
+      const byId = new Map(releases.map((r) => [r.id, r]));
+      expect(rows.length).toBe(releases.length);
+      for (const row of rows) expect([...row.keys].sort(), row.id).toEqual(releaseSearchKeys(byId.get(row.id)!).filter((k) => !isPairKey(k)).sort());
+      expect(rows.some((r) => r.keys.includes(kindKey("news story")))).toBe(true);
+      // No pair filter yet (null: any pair may be there) until a row is written again.
+      expect((await after.query("select count(*)::int as n from search_docs where pairs is null")).rows).toEqual([{ n: releases.length }]);
+    } finally {
+      await after.end();
+    }
+    // Search gives what testing every release gives, phrases (no pair keys now) and kinds of two words included.
+    for (const query of ["\"facial recognition\"", "\"recognition vans\" AND NOT kind:\"news story\"", "kind:\"news story\" AND facial", "facial AND NOT vans"]) {
+      const compiled = compileQuery(query);
+      const expected = releases.filter((r) => compiled.matches(r)).sort(newestFirst).map((r) => r.id);
+      expect(expected.length, query).toBeGreaterThan(0);
+      expect((await searchStore(store, compiled, { limit: 100 })).hits.map((r) => r.id), query).toEqual(expected);
+    }
+    // A release committed after the upgrade is indexed without pairs too, and found by its phrase.
+    const late = makeRelease("Facial recognition vans in Croydon", "2025-01-02");
+    await store.commit({ releases: [late] });
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    try {
+      expect((await check.query("select count(*)::int as n from search_docs where pairs is null")).rows).toEqual([{ n: releases.length }]);
+    } finally {
+      await check.end();
+    }
+    expect((await searchStore(store, compileQuery("\"facial recognition\" AND croydon"), { limit: 10 })).hits.map((r) => r.id)).toEqual([late.id]);
   });
 
   it("refuses a database written by a newer Pressroom", async () => {

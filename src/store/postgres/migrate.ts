@@ -131,6 +131,25 @@ const MIGRATIONS: readonly Migration[] = [
     version: 5,
     sql: `select 1;`,
   },
+  {
+    // The search index keeps words and kind keys under the GIN index, and word pairs in a Bloom
+    // filter per row (pg-search-index.ts, pg-pair-filter.ts): pairs were most of the cost of keeping
+    // the GIN index on every commit. Rows written before lose their pairs here and have no filter
+    // (null: any pair may be there) until they are written again; an older Pressroom, which would
+    // look pairs up in the keys, refuses the database. The keys compare as bytes ("C") rather than
+    // by the database's collation. The GIN index is built anew once the rows are rewritten (one bulk
+    // build rather than an update per row).
+    version: 6,
+    sql: `
+      alter table search_docs add column pairs bytea;
+      alter table search_docs alter column pairs set storage external;
+      drop index search_docs_keys;
+      update search_docs set keys = array(select k from unnest(keys) k where strpos(k, ' ') = 0 or left(k, 5) = 'kind:')
+        where exists (select 1 from unnest(keys) k where strpos(k, ' ') > 0 and left(k, 5) <> 'kind:');
+      alter table search_docs alter column keys type text[] collate "C";
+      create index search_docs_keys on search_docs using gin (keys);
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

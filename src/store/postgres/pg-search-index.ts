@@ -1,22 +1,42 @@
 import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
+import { isPairKey } from "../../core/search-key.js";
 import { decodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
+import { mayHoldSql, pairFilter } from "./pg-pair-filter.js";
 
 /*
  * The PostgreSQL engine's search index: one row per release with its keys as an array, under a GIN
  * index (and a b-tree in the order search shows, newest first), written in the transaction that
  * stores the release. `pressroom_meta.search_complete` is false while some release is not indexed
  * (stored before the index existed, or by a handle opened without SearchKeys).
+ *
+ * Only words and `kind:` keys go under the GIN index, not word pairs (`isPairKey`): a release has
+ * about twice as many distinct pairs as words, and keeping them under the GIN index was most of the
+ * cost of storing a release (20,000 releases: 55 s of inserts with pairs, 15 s without). The pairs
+ * go into a Bloom filter per row instead (`pairs`, pg-pair-filter.ts), which the newest-first walk
+ * tests in SQL: a phrase still narrows its candidates to about the releases holding it. The keys
+ * are `collate "C"` (schema 6): the GIN index compares bytes.
  */
 
 const BATCH = 500;
 /** Keys are words and `kind:` values: never a newline. */
 const SEP = "\n";
 
+/** The keys of a release as this engine keeps them: words and `kind:` keys joined by SEP, and the filter of its pairs. */
+function splitKeys(keys: readonly string[]): { words: string; pairs: Buffer } {
+  let words = "";
+  const pairs: string[] = [];
+  for (const key of keys) {
+    if (isPairKey(key)) pairs.push(key);
+    else words = words === "" ? key : words + SEP + key;
+  }
+  return { words, pairs: pairFilter(pairs) };
+}
+
 /**
  * Indexes releases in the caller's transaction, or marks the index out of date when there are no
- * keys to index with. The keys go as they come (`releaseSearchKeys` gives each once; a key twice
+ * keys to index with. The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice
  * in the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
  */
 export async function indexReleases(client: Sql, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
@@ -27,11 +47,12 @@ export async function indexReleases(client: Sql, releases: readonly StoredReleas
   }
   const byId = new Map(releases.map((r) => [r.id, r]));
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
+    const split = part.map((r) => splitKeys(keys(r)));
     await client.query(
-      `insert into search_docs (id, date, updated_at, keys)
-       select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)
-       on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys`,
-      [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), part.map((r) => keys(r).join(SEP))],
+      `insert into search_docs (id, date, updated_at, keys, pairs)
+       select id, date, upd, string_to_array(k, E'\\n'), p from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as t(id, date, upd, k, p)
+       on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys, pairs = excluded.pairs`,
+      [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), split.map((k) => k.words), split.map((k) => k.pairs)],
     );
   }
 }
@@ -117,7 +138,7 @@ class PgCandidates implements SearchCandidates {
       "search the index",
       `select id, date, updated_at, hit, n, total from (
          select id, date, updated_at, ${this.condition || "true"} as hit, row_number() over (order by ${NEWEST}) as n, count(*) over () as total
-         from (select id, date, updated_at, keys from search_docs ${after ? `where ${after}` : ""} order by ${NEWEST} limit $${params.length}) page
+         from (select id, date, updated_at, keys, pairs from search_docs ${after ? `where ${after}` : ""} order by ${NEWEST} limit $${params.length}) page
        ) x where hit or n = total order by n`,
       params,
     );
@@ -143,13 +164,27 @@ export class PgSearchIndex implements SearchIndexStore {
   async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<SearchCandidates | undefined> {
     const { rows } = await this.db.query<{ value: string }>("search the index", "select value from pressroom_meta where key = 'search_complete'");
     if (rows[0]?.value !== "true") return undefined;
-    const params: string[][] = clauses.map((c) => [...new Set(c)]);
-    const conditions = params.map((_, i) => `keys && $${i + 1}::text[]`);
-    if (without.length > 0) {
-      params.push([...new Set(without)]);
-      conditions.push(`not (keys && $${params.length}::text[])`);
+    // Clauses of words and kind keys go to the GIN index; a clause of word pairs is tested against
+    // each row's filter (a row written before schema 6 has none and may hold any pair); a clause
+    // mixing the two is left out, which only adds candidates.
+    const params: string[][] = [];
+    const conditions: string[] = [];
+    for (const clause of clauses) {
+      const pairs = clause.filter(isPairKey);
+      if (pairs.length === 0) {
+        params.push([...new Set(clause)]);
+        conditions.push(`keys && $${params.length}::text[] collate "C"`);
+      } else if (pairs.length === clause.length) {
+        conditions.push(`(pairs is null or ${[...new Set(pairs)].map((p) => `(${mayHoldSql("pairs", p)})`).join(" or ")})`);
+      }
     }
-    return new PgCandidates(this.db, conditions.join(" and "), params, clauses.length > 0);
+    const indexed = params.length > 0;
+    if (without.length > 0) {
+      // `without` holds words and kind keys (a pair here would leave nothing out: none is kept).
+      params.push([...new Set(without)]);
+      conditions.push(`not (keys && $${params.length}::text[] collate "C")`);
+    }
+    return new PgCandidates(this.db, conditions.join(" and "), params, indexed);
   }
 
   async rebuild(): Promise<number> {
