@@ -319,6 +319,7 @@ export class Disk {
     }
     try {
       const length = (await handle.stat()).size;
+      if (length === 0) return false;
       const buffer = Buffer.allocUnsafe(size);
       let end = length;
       let keep = 0;
@@ -334,7 +335,6 @@ export class Disk {
         }
         end = start;
       }
-      if (length === 0) return false;
       await this.letGo(rel);
       await handle.truncate(keep);
       await handle.sync();

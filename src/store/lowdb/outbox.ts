@@ -3,6 +3,7 @@ import type { Delivery } from "../../core/subscription.js";
 import type { Ctx } from "./context.js";
 import { createDeliveryInterner } from "./delivery-interner.js";
 import { corrupt } from "./disk.js";
+import { DoneIndex, type Finished, isFinished } from "./done-index.js";
 import type { LogText } from "./journal.js";
 import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
 
@@ -12,8 +13,6 @@ export type OutboxEvent =
   | { readonly op: "assign"; readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }
   | { readonly op: "ack"; readonly a: OutboxAck }
   | { readonly op: "cancel"; readonly ids: readonly string[]; readonly reason: string };
-
-import { DoneIndex, type Finished, isFinished } from "./done-index.js";
 
 /** A delivery this outbox holds: its own top-level copy, updated in place as events apply (nested parts are shared, never changed). */
 type Held = { -readonly [K in keyof Delivery]: Delivery[K] };
@@ -132,16 +131,17 @@ export class LowOutbox implements OutboxStore {
       }
     }
     this.counts = this.done.counts();
-    const failed = (await disk.readText(OUTBOX_FAILED)) ?? "";
     const seen = new Set<string>();
-    for (const line of failed.split("\n")) {
-      if (!line) continue;
-      try {
-        const d = JSON.parse(line) as Delivery;
-        if (!seen.has(d.id)) this.failures.push(d);
-        seen.add(d.id);
-      } catch {
-        // A torn last line of a crashed append: that record is also in the history.
+    for await (const { lines } of disk.lines(OUTBOX_FAILED)) {
+      for (const line of lines) {
+        if (!line) continue;
+        try {
+          const d = JSON.parse(line) as Delivery;
+          if (!seen.has(d.id)) this.failures.push(d);
+          seen.add(d.id);
+        } catch {
+          // A torn last line of a crashed append: that record is also in the history.
+        }
       }
     }
     // Read a piece at a time: the log of a big digest run is hundreds of megabytes.
