@@ -105,9 +105,9 @@ export async function ingestSource(
     counts.revised += diff.counts.revised;
     counts.unchanged += diff.counts.unchanged;
 
-    const alerting = (!baseline || deps.alertBacklog) && diff.changes.some((c) => c.type !== "unchanged");
-    const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
     const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
+    const alerting = (!baseline || deps.alertBacklog) && changed.length > 0;
+    const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
     const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, entry: entryOf(release) })));
     // All, kinds and archive months (with a new month's neighbours, whose links change) plus topics.
     const plan = planFeeds(changed, { existingMonths: months });
