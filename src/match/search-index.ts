@@ -1,12 +1,13 @@
 import { newestFirst } from "../core/newest-first.js";
 import type { SearchCandidates } from "../core/ports.js";
 import type { Release } from "../core/release.js";
+import { kindKey, pairKey } from "../core/search-key.js";
 import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
 import type { QueryNode } from "./query-node.js";
 import { collectPositiveLeaves } from "./snippet.js";
-import { pairKey, releaseSearchKeys } from "./search-keys.js";
-import { findTriggerClauses, kindKey } from "./trigger-keys.js";
+import { releaseSearchKeys } from "./search-keys.js";
+import { findTriggerClauses } from "./trigger-keys.js";
 
 /** What the index keeps of a release: enough to order hits and to notice a new revision. */
 export interface IndexedRelease {

@@ -1,8 +1,6 @@
 import type { Release } from "../core/release.js";
-import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
 import { kindKey, pairKey } from "../core/search-key.js";
-
-export { pairKey };
+import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
 
 /** Written words, and word pairs, the tables keep before they start again (between two releases). */
 const WORDS_KEPT = 1 << 18;

@@ -1,5 +1,6 @@
 import type { Release } from "../core/release.js";
 import { PressroomError } from "../core/errors.js";
+import { kindKey } from "../core/search-key.js";
 import { type AnalyzedRelease, analyzeRelease } from "./analyze-release.js";
 import { parseQuery } from "./parse-query.js";
 import type { QueryNode } from "./query-node.js";
@@ -7,7 +8,7 @@ import { buildSnippet, collectPositiveLeaves, type Snippet, type TextLeaf } from
 import { evaluateTopicTree, LeafTable, type TopicTree, toTopicTree } from "./topic-tree.js";
 import { ReleaseTerms } from "./release-terms.js";
 import { tokenize } from "./tokenize.js";
-import { findTriggerClauses, kindKey } from "./trigger-keys.js";
+import { findTriggerClauses } from "./trigger-keys.js";
 
 export interface TopicMatch {
   readonly topicId: string;

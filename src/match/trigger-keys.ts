@@ -1,8 +1,6 @@
-import type { QueryNode } from "./query-node.js";
 import { kindKey } from "../core/search-key.js";
+import type { QueryNode } from "./query-node.js";
 import { normalizeWord } from "./tokenize.js";
-
-export { kindKey };
 
 const STOPWORDS = new Set(
   ("a an and are as at be by for from has have in is it its of on or that the this to was were will with we our " +

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Release } from "../../src/core/release.js";
-import { pairKey, releaseSearchKeys } from "../../src/match/search-keys.js";
+import { kindKey, pairKey } from "../../src/core/search-key.js";
+import { releaseSearchKeys } from "../../src/match/search-keys.js";
 import { normalizeWord, scanWordsByRegExp } from "../../src/match/tokenize.js";
-import { kindKey } from "../../src/match/trigger-keys.js";
 import { makeRelease } from "./make-release.js";
 
 /** The keys as defined: each piece's terms (read by the regular expression) and adjacent pairs, and the kind key. */
