@@ -82,6 +82,22 @@ async function noLeftovers(dir: string): Promise<void> {
   expect(files.filter((f) => f.endsWith(".tmp") || f === "journal.json" || f === "index-unsynced.json")).toEqual([]);
 }
 
+/** Sends what is still pending, then checks that all `total` deliveries are sent, each exported once, and no temp file is left. */
+async function sendTheRestOnce(store: StateStore, dir: string, total: number): Promise<void> {
+  for (;;) {
+    const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
+    if (claimed.length === 0) break;
+    await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
+    await store.outbox.releaseClaims("w");
+  }
+  expect(await store.outbox.stats(at(0))).toMatchObject({ sent: total, pending: 0 });
+  const exported = [];
+  for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
+  expect(new Set(exported).size).toBe(total);
+  expect(exported).toHaveLength(total);
+  await noLeftovers(dir);
+}
+
 describe("lowdb crash matrices", () => {
   const dirs: string[] = [];
   beforeAll(async () => { await buildEngine(); }, 120_000);
@@ -306,18 +322,7 @@ describe("lowdb crash matrices", () => {
         expect((await store.outbox.get("m000"))?.status).toBe("sent");
         expect((await store.outbox.get("m599"))?.status).toBe("pending");
         // Finish the rest (another compaction) and count: every delivery sent once.
-        for (;;) {
-          const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
-          if (claimed.length === 0) break;
-          await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
-          await store.outbox.releaseClaims("w");
-        }
-        expect(await store.outbox.stats(at(0))).toMatchObject({ sent: 600, pending: 0 });
-        const exported = [];
-        for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
-        expect(new Set(exported).size).toBe(600);
-        expect(exported).toHaveLength(600);
-        await noLeftovers(dir);
+        await sendTheRestOnce(store, dir, 600);
       } finally {
         await store.close();
       }
@@ -345,18 +350,7 @@ describe("lowdb crash matrices", () => {
         expect(await store.outbox.enqueue(all)).toBe(0);
         if (stats.sent > 0) expect((await store.outbox.get("g000"))?.status).toBe("sent");
         expect((await store.outbox.get("g599"))?.status).toBe("pending");
-        for (;;) {
-          const claimed = await store.outbox.claimDue("w", 60_000, 1_000, at(0));
-          if (claimed.length === 0) break;
-          await store.outbox.ack(claimed.map((d) => ({ id: d.id, status: "sent" as const, sentAt: NOW })));
-          await store.outbox.releaseClaims("w");
-        }
-        expect(await store.outbox.stats(at(0))).toMatchObject({ sent: 600, pending: 0 });
-        const exported = [];
-        for await (const r of store.exportRecords()) if (r.type === "delivery") exported.push(r.delivery.id);
-        expect(new Set(exported).size).toBe(600);
-        expect(exported).toHaveLength(600);
-        await noLeftovers(dir);
+        await sendTheRestOnce(store, dir, 600);
       } finally {
         await store.close();
       }

@@ -16,13 +16,28 @@ import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 
 const clock = fixedClock("2026-11-29T10:00:00Z");
 
-/** Search rows as schemas 3 to 5 wrote them (indexReleases now writes the columns of schema 6): every key releaseSearchKeys gives, word pairs included. */
-async function insertSchema5SearchRows(c: pg.Client, releases: readonly StoredRelease[]): Promise<void> {
-  await c.query(
-    `insert into search_docs (id, date, updated_at, keys) select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)`,
-    [releases.map((r) => r.id), releases.map((r) => r.date), releases.map((r) => r.updatedAt), releases.map((r) => releaseSearchKeys(r).join("\n"))],
-  );
+/**
+ * A database at schema `version` (3 to 5) holding `releases` and their search rows as schemas 3 to 5
+ * wrote them (every key releaseSearchKeys gives, word pairs too, under the GIN index; indexReleases
+ * now writes the columns of schema 6), marked complete; `check` runs before any later migration.
+ */
+async function seedSearchAtSchema(url: string, version: number, releases: readonly StoredRelease[], check?: (c: pg.Client) => Promise<void>): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await migrate(c, "test", version);
+    await upsertReleases(c as unknown as pg.PoolClient, releases);
+    await c.query(
+      `insert into search_docs (id, date, updated_at, keys) select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)`,
+      [releases.map((r) => r.id), releases.map((r) => r.date), releases.map((r) => r.updatedAt), releases.map((r) => releaseSearchKeys(r).join("\n"))],
+    );
+    await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
+    await check?.(c);
+  } finally {
+    await c.end();
+  }
 }
+
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
 
 describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", () => {
@@ -92,16 +107,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     const db = await createTestDatabase();
     cleanups.push(db.drop);
     const releases = Array.from({ length: 300 }, (_, i) => makeRelease(`Knife crime ${i}${i % 40 === 0 ? " glacier" : ""}`, `2024-0${1 + (i % 9)}-1${i % 10}`));
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      await migrate(c, "test", 3);
-      await upsertReleases(c as unknown as pg.PoolClient, releases);
-      await insertSchema5SearchRows(c, releases);
-      await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
-    } finally {
-      await c.end();
-    }
+    await seedSearchAtSchema(db.url, 3, releases);
     const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
     cleanups.push(() => store.close());
     const newest = [...releases].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : 1));
@@ -125,18 +131,10 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     cleanups.push(db.drop);
     const releases = Array.from({ length: 60 }, (_, i) =>
       makeRelease(i % 3 === 0 ? `Facial recognition vans ${i}` : `Recognition of facial injuries ${i}`, `2024-0${1 + (i % 9)}-1${i % 10}`, { kind: i % 4 === 0 ? "news story" : "press-release" }));
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      await migrate(c, "test", 5);
-      await upsertReleases(c as unknown as pg.PoolClient, releases);
-      await insertSchema5SearchRows(c, releases);
-      await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
+    await seedSearchAtSchema(db.url, 5, releases, async (c) => {
       const pairs = await c.query<{ n: string }>("select count(*) as n from search_docs, unnest(keys) k where strpos(k, ' ') > 0 and left(k, 5) <> 'kind:'");
       expect(Number(pairs.rows[0]!.n)).toBeGreaterThan(500);
-    } finally {
-      await c.end();
-    }
+    });
     const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
     cleanups.push(() => store.close());
     const after = new pg.Client({ connectionString: db.url });
