@@ -7,7 +7,8 @@
  * delivery time per release, the time from the run's start to the last
  * acceptance, peak RSS of the run's process over that engine's run (a child process generates and
  * imports the subscriptions beforehand: setting the bench up is not counted); every subscriber's
- * Monday 08:30 digest (daily and weekly), sent once; the concurrent sender against a
+ * Monday 08:30 digest (daily and weekly), queued by a Sunday evening run and sent once by the 08:30
+ * run, each a child process as cron runs are; the concurrent sender against a
  * plain one-connection nodemailer loop; on PostgreSQL, throughput with 1, 2 and 3 senders sharing
  * the outbox. The phases are the ones `runOnce` chains (loadSubscriberMatcher →
  * store.commit({deliveries}) → flushOutbox), called directly so each can be timed.
@@ -329,19 +330,57 @@ async function importChild(targetJson: string, n: number): Promise<void> {
   process.stdout.write(`${JSON.stringify({ importMs, topics })}\n`);
 }
 
-/**
- * Imports the subscriptions in a child process: setting the bench up is not part of the run, and
- * the run's process (this one) then reports its own peak RSS.
- */
-function importInChild(target: StateTarget, n: number): Promise<{ importMs: number; topics: number }> {
+interface DigestQueueFigures {
+  readonly alerts: number;
+  readonly enqueued: number;
+  readonly enqueueMs: number;
+  readonly peakRssMB: number;
+}
+
+interface DigestSendFigures {
+  readonly sent: number;
+  /** Unix ms when the flush started. */
+  readonly startUnix: number;
+  /** Messages a second flush in the same period sent. */
+  readonly again: number;
+  readonly peakRssMB: number;
+}
+
+/** In a child: the Sunday evening run, planning and queueing every digest subscriber's deliveries in one commit. */
+async function digestQueueChild(targetJson: string, subscribers: number): Promise<void> {
+  const store = await openState(JSON.parse(targetJson) as StateTarget, { clock: fixedClock(DIGEST_FOUND), log: silentLogger });
+  const t = performance.now();
+  const planned = digestDeliveries(subscribers);
+  const committed = await store.commit({ releases: DIGEST_RELEASES, deliveries: planned });
+  const figures: DigestQueueFigures = { alerts: planned.length, enqueued: committed.enqueued, enqueueMs: performance.now() - t, peakRssMB: rssMB() };
+  await store.close();
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** In a child: the 08:30 run, reading the queue back and sending the digests, then a second flush in the same period. */
+async function digestSendChild(targetJson: string, smtpUrl: string, connections: number): Promise<void> {
+  const clock = fixedClock(DIGEST_DUE);
+  const store = await openState(JSON.parse(targetJson) as StateTarget, { clock, log: silentLogger });
+  const transport = createMailTransport({ smtpUrl, outboxDir: "/nonexistent", connections });
+  const startUnix = Date.now();
+  const flushed = await flushOutbox({ outbox: store.outbox, owner: "bench-digest", transport, clock, log: silentLogger, compose: COMPOSE, connections });
+  const again = await flushOutbox({ outbox: store.outbox, owner: "bench-digest", transport, clock, log: silentLogger, compose: COMPOSE, connections });
+  const figures: DigestSendFigures = { sent: flushed.sent, startUnix, again: again.messages, peakRssMB: rssMB() };
+  await transport.close();
+  await store.close();
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
+
+/** Runs this file in a child process with `args` and gives the JSON of its last line. */
+function runChild<T>(args: readonly string[]): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "import", JSON.stringify(target), String(n)], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`delivery bench: importing subscriptions failed (exit ${code})`));
-      resolve(JSON.parse(out.trim().split("\n").pop() ?? "{}") as { importMs: number; topics: number });
+      if (code !== 0) return reject(new Error(`delivery bench: the ${args[0]} child exited ${code}`));
+      resolve(JSON.parse(out.trim().split("\n").pop() ?? "{}") as T);
     });
   });
 }
@@ -349,7 +388,9 @@ function importInChild(target: StateTarget, n: number): Promise<{ importMs: numb
 async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, n: number, connections: number, instanceMessages: number, digestSubscribers: number): Promise<EngineFigures> {
   const clock = fixedClock(NOW);
   const open = () => openState(target, { clock, log: silentLogger });
-  const { importMs, topics } = await importInChild(target, n);
+  // Setting the bench up is not part of the run: the subscriptions are imported in a child process,
+  // and the run's process (this one) then reports its own peak RSS.
+  const { importMs, topics } = await runChild<{ importMs: number; topics: number }>(["import", JSON.stringify(target), String(n)]);
   let store: StateStore;
   let t: number;
 
@@ -417,50 +458,31 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
 
   let digests: DigestFigures | undefined;
   if (digestSubscribers > 0) {
-    // A run on Sunday evening queues the digests; the 08:30 flush on Monday sends them, then a
-    // second flush in the same period finds nothing to send.
-    clock.set(DIGEST_FOUND);
-    globalThis.gc?.();
-    resetPeakRss();
-    let planned: Delivery[] | undefined = digestDeliveries(digestSubscribers);
-    const alerts = planned.length;
-    t = performance.now();
-    const committed = await store.commit({ releases: DIGEST_RELEASES, deliveries: planned });
-    const enqueueMs = performance.now() - t;
-    planned = undefined;
-    const enqueuePeakRssMB = rssMB();
-    // The 08:30 run reads the queue back, as a cron run or a restarted daemon does (a process of its
-    // own: nothing of the evening run's is held, so its peak is its own).
+    // The Sunday evening run that queues the digests and the 08:30 run that sends them are cron
+    // runs, each a process of its own: each reports its own peak RSS. (Measured in this process
+    // instead, its RSS after the alerts is the floor: after a gc, 311 MB of it held 43 MB of heap.)
     await store.close();
-    globalThis.gc?.();
-    resetPeakRss();
-    store = await open();
-    clock.set(DIGEST_DUE);
+    const queued = await runChild<DigestQueueFigures>(["digest-queue", JSON.stringify(target), String(digestSubscribers)]);
     await server.reset();
-    const transport = createMailTransport({ smtpUrl: server.url, outboxDir: "/nonexistent", connections });
-    const startUnix = Date.now();
-    const flushed = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
+    const sent = await runChild<DigestSendFigures>(["digest-send", JSON.stringify(target), server.url, String(connections)]);
     const { accepted, lastAt, recipients, repeated } = await server.stats();
-    const again = await flushOutbox({ outbox: store.outbox, owner: `bench-${engine}`, transport, clock, log: silentLogger, compose: COMPOSE, connections });
-    if (committed.enqueued !== alerts || flushed.sent !== alerts || accepted !== digestSubscribers) {
-      throw new Error(`delivery bench: digests: ${alerts} planned, ${committed.enqueued} queued, ${flushed.sent} sent in ${accepted} messages for ${digestSubscribers} subscribers`);
+    if (queued.enqueued !== queued.alerts || sent.sent !== queued.alerts || accepted !== digestSubscribers) {
+      throw new Error(`delivery bench: digests: ${queued.alerts} planned, ${queued.enqueued} queued, ${sent.sent} sent in ${accepted} messages for ${digestSubscribers} subscribers`);
     }
     digests = {
       subscribers: digestSubscribers,
-      alerts,
-      enqueueMs,
-      deliverMs: lastAt - startUnix,
-      perSecond: accepted / ((lastAt - startUnix) / 1000),
+      alerts: queued.alerts,
+      enqueueMs: queued.enqueueMs,
+      deliverMs: lastAt - sent.startUnix,
+      perSecond: accepted / ((lastAt - sent.startUnix) / 1000),
       messages: accepted,
       recipients,
       repeated,
-      again: again.messages,
-      enqueuePeakRssMB,
-      peakRssMB: rssMB(),
+      again: sent.again,
+      enqueuePeakRssMB: queued.peakRssMB,
+      peakRssMB: sent.peakRssMB,
     };
-    await transport.close();
-    clock.set(NOW);
-    globalThis.gc?.();
+    store = await open();
   }
 
   let instances: EngineFigures["instances"];
@@ -515,8 +537,14 @@ export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === "import") {
-  importChild(process.argv[3]!, Number(process.argv[4])).catch((error: unknown) => {
+const children: Record<string, (args: readonly string[]) => Promise<void>> = {
+  import: ([target, n]) => importChild(target!, Number(n)),
+  "digest-queue": ([target, n]) => digestQueueChild(target!, Number(n)),
+  "digest-send": ([target, url, connections]) => digestSendChild(target!, url!, Number(connections)),
+};
+const child = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] ? children[process.argv[2] ?? ""] : undefined;
+if (child) {
+  child(process.argv.slice(3)).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
   });

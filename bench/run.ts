@@ -83,7 +83,7 @@ async function printDelivery(): Promise<void> {
     if (e.digests) {
       const g = e.digests;
       const once = g.recipients === g.subscribers && g.repeated === 0 && g.again === 0;
-      console.log(`    digests: ${n(g.subscribers)} subscribers (half daily, half weekly), ${n(g.alerts)} alerts queued in ${n(g.enqueueMs)} ms; Monday 08:30: ${n(g.messages)} digests in ${fmt(g.deliverMs / 1000)} s (${n(g.perSecond)} emails/s) to ${n(g.recipients)} addresses, ${n(g.repeated)} twice, a second flush sent ${n(g.again)} (exactly once per period: ${verdict(once)}) · peak RSS queueing ${n(g.enqueuePeakRssMB)} MB, reading back and sending ${n(g.peakRssMB)} MB (≤ 400 as for the alerts: ${verdict(Math.max(g.enqueuePeakRssMB, g.peakRssMB) <= 400)})`);
+      console.log(`    digests: ${n(g.subscribers)} subscribers (half daily, half weekly), ${n(g.alerts)} alerts queued in ${n(g.enqueueMs)} ms; Monday 08:30: ${n(g.messages)} digests in ${fmt(g.deliverMs / 1000)} s (${n(g.perSecond)} emails/s) to ${n(g.recipients)} addresses, ${n(g.repeated)} twice, a second flush sent ${n(g.again)} (exactly once per period: ${verdict(once)}) · peak RSS of the evening run queueing them ${n(g.enqueuePeakRssMB)} MB, of the 08:30 run reading back and sending ${n(g.peakRssMB)} MB (each a process of its own; ≤ 400 as for the alerts: ${verdict(Math.max(g.enqueuePeakRssMB, g.peakRssMB) <= 400)})`);
     }
     if (e.instances) {
       const base = e.instances[0]?.perSecond ?? 1;
