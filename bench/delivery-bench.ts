@@ -13,7 +13,7 @@
  * the outbox. The phases are the ones `runOnce` chains (loadSubscriberMatcher →
  * store.commit({deliveries}) → flushOutbox), called directly so each can be timed.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -29,6 +29,7 @@ import type { Delivery, Subscriber, Topic } from "../src/core/subscription.js";
 import { composeAlert, createMailTransport, flushOutbox, type MailTransport, planDeliveries, topicId, type ComposeOptions } from "../src/mail/index.js";
 import { createSubscriberMatcher, loadSubscriberMatcher } from "../src/pipeline/plan-alerts.js";
 import { openState, type StateTarget } from "../src/store/index.js";
+import { runBenchChild } from "./bench-child.js";
 import { createFreshDatabase } from "./fresh-database.js";
 
 const NOW = "2026-11-30T10:00:00Z";
@@ -349,8 +350,8 @@ interface DigestSendFigures {
 /** In a child: the Sunday evening run, planning and queueing every digest subscriber's deliveries in one commit. */
 async function digestQueueChild(targetJson: string, subscribers: number): Promise<void> {
   const store = await openState(JSON.parse(targetJson) as StateTarget, { clock: fixedClock(DIGEST_FOUND), log: silentLogger });
-  const t = performance.now();
   const planned = digestDeliveries(subscribers);
+  const t = performance.now();
   const committed = await store.commit({ releases: DIGEST_RELEASES, deliveries: planned });
   const figures: DigestQueueFigures = { alerts: planned.length, enqueued: committed.enqueued, enqueueMs: performance.now() - t, peakRssMB: rssMB() };
   await store.close();
@@ -372,17 +373,8 @@ async function digestSendChild(targetJson: string, smtpUrl: string, connections:
 }
 
 /** Runs this file in a child process with `args` and gives the JSON of its last line. */
-function runChild<T>(args: readonly string[]): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`delivery bench: the ${args[0]} child exited ${code}`));
-      resolve(JSON.parse(out.trim().split("\n").pop() ?? "{}") as T);
-    });
-  });
+async function runChild<T>(args: readonly string[]): Promise<T> {
+  return (await runBenchChild<T>(fileURLToPath(import.meta.url), args)).value;
 }
 
 async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, server: NullServer, n: number, connections: number, instanceMessages: number, digestSubscribers: number): Promise<EngineFigures> {

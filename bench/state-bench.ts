@@ -8,7 +8,6 @@
  * PostgreSQL: PRESSROOM_BENCH_DATABASE_URL or PRESSROOM_TEST_DATABASE_URL (a role that may create
  * databases); each measurement gets a fresh database, dropped afterwards.
  */
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +25,7 @@ import { runOnce } from "../src/pipeline/run-once.js";
 import { createHttpFetcher } from "../src/sources/index.js";
 import { parseDump } from "../src/sources/dump-parse.js";
 import { openState, type StateTarget } from "../src/store/index.js";
+import { runBenchChild } from "./bench-child.js";
 import { buildDumpOf } from "./parser-bench.js";
 import { benchDatabaseUrl, createFreshDatabase } from "./fresh-database.js";
 
@@ -122,28 +122,10 @@ async function importChild(targetJson: string, files: readonly string[]): Promis
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
-function runChild(args: readonly string[], limitMs: number): Promise<ImportChildResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    let out = "";
-    let stopped = false;
-    const timer = setTimeout(() => {
-      stopped = true;
-      child.kill("SIGKILL");
-    }, limitMs);
-    child.stdout.on("data", (d: Buffer) => { out += d.toString(); });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      if (stopped && out.trim()) return resolvePromise({ ...(JSON.parse(out.trim().split("\n").pop() ?? "") as ImportChildResult), partial: true });
-      if (code !== 0) return reject(new Error(`import child exited ${code}${stopped ? ` (stopped at the ${limitMs / 1000} s limit)` : ""}: ${out}`));
-      try {
-        resolvePromise(JSON.parse(out.trim().split("\n").pop() ?? "") as ImportChildResult);
-      } catch (error) {
-        reject(error);
-      }
-    });
-  });
+/** The import child's result; one stopped at its time limit gives its last report (`partial`). */
+async function runChild(args: readonly string[], limitMs: number): Promise<ImportChildResult> {
+  const { value, stopped } = await runBenchChild<ImportChildResult>(fileURLToPath(import.meta.url), args, limitMs);
+  return stopped ? { ...value, partial: true } : value;
 }
 
 export interface ImportRow {
