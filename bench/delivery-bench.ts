@@ -31,6 +31,7 @@ import { createSubscriberMatcher, loadSubscriberMatcher } from "../src/pipeline/
 import { openState, type StateTarget } from "../src/store/index.js";
 import { runBenchChild } from "./bench-child.js";
 import { createFreshDatabase } from "./fresh-database.js";
+import { limitHeapGrowth } from "../src/cli/heap-growth.js";
 
 const NOW = "2026-11-30T10:00:00Z";
 const COMPOSE: ComposeOptions = {
@@ -536,6 +537,7 @@ const children: Record<string, (args: readonly string[]) => Promise<void>> = {
 };
 const child = process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] ? children[process.argv[2] ?? ""] : undefined;
 if (child) {
+  limitHeapGrowth(); // each child stands for a CLI run, which sets this first
   child(process.argv.slice(3)).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

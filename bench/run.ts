@@ -7,11 +7,14 @@ import { benchGrowth } from "./growth-bench.js";
 import { benchMatch } from "./match-bench.js";
 import { benchParser } from "./parser-bench.js";
 import { benchState } from "./state-bench.js";
+import { limitHeapGrowth } from "../src/cli/heap-growth.js";
 
 const fmt = (n: number, digits = 1) => n.toLocaleString("en-GB", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
 
 async function main(): Promise<void> {
+  // The runs this process stands for (a run's match, enqueue and send) are CLI runs: same heap growth.
+  limitHeapGrowth();
   const only = process.argv[2];
   if (!only || only === "parser") {
     const p = await benchParser();

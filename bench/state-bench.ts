@@ -28,6 +28,7 @@ import { openState, type StateTarget } from "../src/store/index.js";
 import { runBenchChild } from "./bench-child.js";
 import { buildDumpOf } from "./parser-bench.js";
 import { benchDatabaseUrl, createFreshDatabase } from "./fresh-database.js";
+import { limitHeapGrowth } from "../src/cli/heap-growth.js";
 
 export type Engine = "lowdb" | "postgres";
 
@@ -332,6 +333,7 @@ export async function timeMarks(engine: Engine, count: number): Promise<number> 
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv[2] === "import") {
+  limitHeapGrowth(); // the child stands for a CLI import, which sets this first
   importChild(process.argv[3]!, process.argv.slice(4)).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

@@ -12,6 +12,7 @@ const commands = {
   serve: () => import("./commands/serve.js"),
   copyState: () => import("./commands/copy-state.js"),
 };
+import { limitHeapGrowth } from "./heap-growth.js";
 import { readVersion } from "./version.js";
 
 /** Exit codes: 0 ok, 1 a source or check failed, 2 bad usage or config, 3 state problem, 4 other. */
@@ -99,6 +100,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+limitHeapGrowth();
 main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
   process.stderr.write(`pressroom: ${describeError(error)}\n`);
   process.exitCode = 4;
