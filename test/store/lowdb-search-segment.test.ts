@@ -3,15 +3,16 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FeedEntry } from "../../src/core/ports.js";
-import { finishSegment, joinContents, memorySegment, newestFirst, type Segment } from "../../src/store/lowdb/search-segment.js";
+import { pairFilter } from "../../src/store/pair-filter.js";
+import { finishSegment, joinContents, memorySegment, newestFirst, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
 import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
-import { candidatesIn, intersectSorted, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
+import { candidatesIn, intersectSorted, keyPostings, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 
-/** `finishSegment` over a list of [key, ordinals]. */
-const finish = (docs: readonly FeedEntry[], lists: readonly (readonly [string, readonly number[]])[]) => {
+/** `finishSegment` over a list of [key, ordinals] (and the entries' pair filters, in the order of `docs`). */
+const finish = (docs: readonly FeedEntry[], lists: readonly (readonly [string, readonly number[]])[], filters?: readonly Uint8Array[]) => {
   const byKey = new Map(lists);
-  return finishSegment(docs, [...byKey.keys()], (key) => byKey.get(key)!);
+  return finishSegment(docs, [...byKey.keys()], (key) => byKey.get(key)!, filters);
 };
 
 const sortedList = fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
@@ -33,21 +34,37 @@ describe("sorted ordinal lists", () => {
 /** Two ids with one FNV-1a hash (found by search): the entry table must tell them apart by the ids. */
 const COLLIDING = ["tag:pressroom.invalid,2023-01-01:home-office/1wo8-x0", "tag:pressroom.invalid,2023-01-01:home-office/209o-x540"] as const;
 
-function contents(n: number): { docs: FeedEntry[]; lists: [string, number[]][] } {
+/**
+ * Entries, keys and pair filters: one key per tenth, unicode, a key of every entry; "facial" and
+ * "recognition" side by side in every seventh entry (the pair in its filter), and both words but
+ * not that pair in every thirteenth other one. `pairsPosted` gives the pairs as keys instead, as
+ * segments of earlier versions did.
+ */
+function contents(n: number, pairsPosted = false): { docs: FeedEntry[]; lists: [string, number[]][]; filters?: Uint8Array[]; phrase: Set<string> } {
   const docs: FeedEntry[] = Array.from({ length: n }, (_, i) => ({ id: `tag:pressroom.invalid,2023-0${1 + (i % 9)}-1${i % 10}:home-office/r-${i}`, date: `2023-0${1 + (i % 9)}-1${i % 10}`, updatedAt: `2023-12-0${1 + (i % 3)}T00:00:00Z` }));
   docs[5] = { ...docs[5]!, id: COLLIDING[0] };
-  // Keys: one per tenth, a pair key, unicode, and a key of every entry.
   const lists = new Map<string, number[]>();
+  const pairs: string[][] = docs.map(() => []);
   const post = (key: string, ord: number) => lists.set(key, [...(lists.get(key) ?? []), ord]);
-  docs.forEach((_, i) => {
+  const phrase = new Set<string>();
+  docs.forEach((doc, i) => {
     post(`w${i % 10}`, i);
     post("every", i);
-    if (i % 7 === 0) post("facial recognition", i);
+    if (i % 7 === 0 || i % 13 === 0) {
+      post("facial", i);
+      post("recognition", i);
+      pairs[i]!.push(i % 7 === 0 ? "facial recognition" : "recognition facial");
+      if (i % 7 === 0) phrase.add(doc.id);
+    }
     if (i % 11 === 0) post("café", i);
     post(`code${i}`, i);
   });
-  return { docs, lists: [...lists] };
+  if (pairsPosted) docs.forEach((_, i) => pairs[i]!.forEach((pair) => post(pair, i)));
+  return { docs, lists: [...lists], ...(pairsPosted ? {} : { filters: pairs.map((p) => pairFilter(p)) }), phrase };
 }
+
+/** The ids of the entries a segment names for a key. */
+const idsFor = (segment: Segment, key: string) => [...keyPostings(segment, key)].map((ord) => segment.doc(ord).id);
 
 describe("search segment files (.idx)", () => {
   let dir: string;
@@ -59,11 +76,11 @@ describe("search segment files (.idx)", () => {
     await cleanup();
   });
 
-  it("read back piecemeal give what was written: every key's postings, every entry, which releases they hold", async () => {
+  it("read back piecemeal give what was written: every key's postings, every entry, its pair filter, which releases they hold", async () => {
     expect(idHash(COLLIDING[0])).toBe(idHash(COLLIDING[1]));
     // 700 entries, 700+ keys: several dictionary blocks and entry chunks.
-    const { docs, lists } = contents(700);
-    const finished = finish(docs, lists);
+    const { docs, lists, filters, phrase } = contents(700);
+    const finished = finish(docs, lists, filters);
     await writeFile(join(dir, "a.idx"), encodeSegment(finished));
     const file = openFileSegment(join(dir, "a.idx"));
     open.push(file);
@@ -71,6 +88,14 @@ describe("search segment files (.idx)", () => {
     expect(file.size).toBe(700);
     for (const key of [...finished.keys, "absent", "", "w", "zzz", "a"]) expect([...file.postings(key)], key).toEqual([...memory.postings(key)]);
     for (let ord = 0; ord < 700; ord++) expect(file.doc(ord)).toEqual(finished.docs[ord]);
+    for (let ord = 0; ord < 700; ord++) expect([...file.filter(ord)]).toEqual([...finished.filters![ord]!]);
+    // A pair: the entries holding both words whose filter may hold it. Here exactly the phrase's
+    // entries (these hashes give no false positive among the others holding both words).
+    expect(file.filtered).toBe(true);
+    expect(new Set(idsFor(file, "facial recognition"))).toEqual(phrase);
+    expect(idsFor(memory, "facial recognition")).toEqual(idsFor(file, "facial recognition"));
+    expect(idsFor(file, "recognition facial").length).toBe(new Set([...file.postings("facial")].map((o) => file.doc(o).id)).size - phrase.size);
+    expect(idsFor(file, "facial nothing")).toEqual([]);
     // Numbered newest first.
     for (let ord = 1; ord < 700; ord++) expect(newestFirst(file.doc(ord - 1), file.doc(ord))).toBeLessThan(0);
     for (const d of docs) expect(file.holds(d.id)).toBe(true);
@@ -81,6 +106,33 @@ describe("search segment files (.idx)", () => {
     expect(back.docs).toEqual(finished.docs);
     expect([...back.offsets]).toEqual([...finished.offsets]);
     expect([...back.postings]).toEqual([...finished.postings]);
+    expect(back.filters!.map((f) => [...f])).toEqual(finished.filters!.map((f) => [...f]));
+  });
+
+  it("of earlier versions post their word pairs: they still answer them, and merging moves the pairs into filters", async () => {
+    const { docs, lists, phrase } = contents(300, true);
+    const old = finish(docs, lists);
+    expect(old.keys).toContain("facial recognition");
+    // Version 2 of the file: no filter sections, pairs among the keys.
+    await writeFile(join(dir, "v2.idx"), encodeV2(old));
+    const v2 = openFileSegment(join(dir, "v2.idx"));
+    open.push(v2);
+    expect(v2.filtered).toBe(false);
+    expect(new Set(idsFor(v2, "facial recognition"))).toEqual(phrase);
+    expect([...v2.postings("facial recognition")]).toEqual([...memorySegment(old).postings("facial recognition")]);
+    // Its content, as a merge reads it: the pairs leave the keys for the entries' filters.
+    const moved = withPairFilters(await v2.contents());
+    expect(moved.keys).not.toContain("facial recognition");
+    expect(moved.keys).toContain("facial");
+    expect(new Set(idsFor(memorySegment(moved), "facial recognition"))).toEqual(phrase);
+    // Merged with a segment of this version, then written and read back: the same answers.
+    const newer = contents(40);
+    const joined = joinContents([old, finish(newer.docs.map((d) => ({ ...d, id: `${d.id}-new` })), newer.lists, newer.filters)]);
+    await writeFile(join(dir, "joined.idx"), encodeSegment(joined));
+    const file = openFileSegment(join(dir, "joined.idx"));
+    open.push(file);
+    expect(new Set(idsFor(file, "facial recognition"))).toEqual(new Set([...phrase, ...[...newer.phrase].map((id) => `${id}-new`)]));
+    expect(file.size).toBe(340);
   });
 
   it("keep each release's last entry, and a query's candidates merge newest first across segments, skipping superseded entries", async () => {
@@ -110,7 +162,8 @@ describe("search segment files (.idx)", () => {
       [entry("b", "2023-03-01"), entry("a", "2023-02-01"), entry("c", "2023-01-05"), entry("b", "2023-04-01"), entry("d", "2023-02-01", "2023-02-02T00:00:00Z")],
       [["k", [0, 1, 2, 4]], ["other", [3]]],
     );
-    expect({ ...joined, offsets: [...joined.offsets], postings: [...joined.postings] }).toEqual({ ...whole, offsets: [...whole.offsets], postings: [...whole.postings] });
+    const plain = (c: SegmentContents) => ({ docs: c.docs, keys: c.keys, offsets: [...c.offsets], postings: [...c.postings] });
+    expect(plain(joined)).toEqual(plain(whole));
   });
 
   it("merge as finishing every entry at once would (later entries of a release win)", () => {
@@ -141,3 +194,21 @@ describe("search segment files (.idx)", () => {
     );
   });
 });
+
+/**
+ * Version 2 of the `.idx` file ("PRSX2", no filter sections), made from this version's encoding of
+ * content with its pairs among the keys: the same layout, the header listing no filter sections.
+ */
+function encodeV2(contents: SegmentContents): Buffer {
+  const v3 = encodeSegment({ ...contents, filters: contents.docs.map(() => new Uint8Array(16)) });
+  const magic = 6;
+  const header = JSON.parse(v3.toString("utf8", magic + 4, magic + 4 + v3.readUInt32LE(magic))) as { sections: Record<string, [number, number]> };
+  delete header.sections.filterOffsets;
+  delete header.sections.filterBlob;
+  const json = Buffer.from(JSON.stringify(header));
+  const out = Buffer.from(v3);
+  out.write("PRSX2\n", 0, "latin1");
+  out.writeUInt32LE(json.length, magic);
+  json.copy(out, magic + 4);
+  return out;
+}

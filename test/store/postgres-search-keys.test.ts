@@ -6,7 +6,7 @@ import { isPairKey, kindKey, pairKey } from "../../src/core/search-key.js";
 import { releaseSearchKeys } from "../../src/match/search-index.js";
 import { normalizeWord } from "../../src/match/tokenize.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
-import { filterMayHold, pairFilter } from "../../src/store/postgres/pg-pair-filter.js";
+import { filterMayHold, pairFilter } from "../../src/store/pair-filter.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 

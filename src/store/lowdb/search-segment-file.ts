@@ -1,14 +1,14 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { FeedEntry } from "../../core/ports.js";
-import type { Segment, SegmentContents } from "./search-segment.js";
+import { withPairFilters, type Segment, type SegmentContents } from "./search-segment.js";
 
 /*
  * A merged segment of the search index (`search/seg-N.idx`), read piecemeal: opening it reads a
  * header and a sparse dictionary (the first key of every block of 64), and a key's postings cost
  * three small reads (the block's key offsets, its keys, the key's postings). Nothing is read whole.
  *
- *   "PRSX2\n" · u32 header length · header JSON {docs, terms, block, sections: {name: [offset, bytes]}}
+ *   "PRSX3\n" · u32 header length · header JSON {docs, terms, block, sections: {name: [offset, bytes]}}
  *   sections (each starting at a multiple of 4):
  *     docOffsets  u32 × (docs+1)     byte offsets into docBlob
  *     docBlob     per entry, newest first: JSON [id, date, updatedAt]
@@ -20,18 +20,24 @@ import type { Segment, SegmentContents } from "./search-segment.js";
  *     keyBlob     the keys, sorted (JavaScript string order), UTF-8
  *     postOffsets u32 × (terms+1)    offsets (in entries) into postings
  *     postings    u32 ordinals, ascending per key
+ *     filterOffsets u32 × (docs+1)   byte offsets into filterBlob
+ *     filterBlob  per entry, newest first: the filter of its word pairs (src/store/pair-filter.ts)
+ *
+ * Keys are words and `kind:` keys; word pairs are in the filters. Version 2 ("PRSX2\n", still
+ * read) had no filter sections and posted pairs as keys; merging turns them into filters.
  *
  * Reads are synchronous: each is small and served from the page cache, and a query is a few dozen.
  */
 
-const MAGIC = Buffer.from("PRSX2\n");
+const MAGIC = Buffer.from("PRSX3\n");
+const MAGIC_V2 = Buffer.from("PRSX2\n");
 /** Keys per dictionary block. */
 const BLOCK = 64;
 /** Entries decoded per read of the entry table. */
 const DOC_CHUNK = 128;
 const EMPTY = new Uint32Array(0);
 
-const SECTIONS = ["docOffsets", "docBlob", "hashes", "hashOrds", "blockOffsets", "blockKeys", "keyOffsets", "keyBlob", "postOffsets", "postings"] as const;
+const SECTIONS = ["docOffsets", "docBlob", "hashes", "hashOrds", "blockOffsets", "blockKeys", "keyOffsets", "keyBlob", "postOffsets", "postings", "filterOffsets", "filterBlob"] as const;
 type SectionName = (typeof SECTIONS)[number];
 
 interface Header {
@@ -51,21 +57,25 @@ export function idHash(id: string): number {
   return h >>> 0;
 }
 
-/** Byte offsets of UTF-8 pieces laid end to end, and the pieces joined. */
-function packStrings(pieces: readonly string[]): { offsets: Uint32Array; blob: Buffer } {
-  const buffers = pieces.map((p) => Buffer.from(p));
-  const offsets = new Uint32Array(pieces.length + 1);
+/** Byte offsets of pieces laid end to end, and the pieces joined. */
+function packBytes(buffers: readonly Uint8Array[]): { offsets: Uint32Array; blob: Buffer } {
+  const offsets = new Uint32Array(buffers.length + 1);
   buffers.forEach((b, i) => {
     offsets[i + 1] = offsets[i]! + b.length;
   });
   return { offsets, blob: Buffer.concat(buffers) };
 }
 
+/** Byte offsets of UTF-8 pieces laid end to end, and the pieces joined. */
+const packStrings = (pieces: readonly string[]) => packBytes(pieces.map((p) => Buffer.from(p)));
+
 const bytesOf = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
 /** Encodes a segment's content (entries newest first, keys sorted) as an `.idx` file. */
-export function encodeSegment(contents: SegmentContents): Buffer {
+export function encodeSegment(given: SegmentContents): Buffer {
+  const contents = withPairFilters(given);
   const { docs, keys, offsets, postings } = contents;
+  const filterTable = packBytes(contents.filters!);
   const docTable = packStrings(docs.map((d) => JSON.stringify([d.id, d.date, d.updatedAt])));
   const pairs = docs.map((d, ord) => [idHash(d.id), ord] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const blocks = packStrings(keys.filter((_, i) => i % BLOCK === 0));
@@ -81,6 +91,8 @@ export function encodeSegment(contents: SegmentContents): Buffer {
     keyBlob: keyTable.blob,
     postOffsets: bytesOf(offsets),
     postings: bytesOf(postings),
+    filterOffsets: bytesOf(filterTable.offsets),
+    filterBlob: filterTable.blob,
   };
   // The header's length depends on the offsets it lists: lay the sections out from a fixed start.
   const sections = {} as Record<SectionName, [number, number]>;
@@ -99,7 +111,7 @@ export function encodeSegment(contents: SegmentContents): Buffer {
     start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4 + 64;
     header = draft(start);
   }
-  const out = Buffer.alloc(sections.postings[0] + sections.postings[1]);
+  const out = Buffer.alloc(sections.filterBlob[0] + sections.filterBlob[1]);
   MAGIC.copy(out, 0);
   out.writeUInt32LE(header.length, MAGIC.length);
   header.copy(out, MAGIC.length + 4);
@@ -122,13 +134,16 @@ class FileSegment implements Segment {
   private readonly header: Header;
   private readonly blockFirst: string[];
   private readonly chunks = new Map<number, { offsets: Uint32Array; blob: Buffer }>();
+  private readonly filterChunks = new Map<number, { offsets: Uint32Array; blob: Buffer }>();
+  readonly filtered: boolean;
   private hashes: Uint32Array | undefined;
   private hashOrds: Uint32Array | undefined;
   private closed = false;
 
   constructor(private readonly path: string, private readonly fd: number) {
     const head = this.bytes(0, MAGIC.length + 4);
-    if (!head.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error(`${path} is not a search segment`);
+    this.filtered = head.subarray(0, MAGIC.length).equals(MAGIC);
+    if (!this.filtered && !head.subarray(0, MAGIC.length).equals(MAGIC_V2)) throw new Error(`${path} is not a search segment`);
     this.header = JSON.parse(this.bytes(MAGIC.length + 4, head.readUInt32LE(MAGIC.length)).toString("utf8")) as Header;
     const blocks = Math.ceil(this.header.terms / this.header.block);
     const offsets = this.u32("blockOffsets", 0, blocks + 1);
@@ -186,22 +201,32 @@ class FileSegment implements Segment {
     return EMPTY;
   }
 
-  doc(ord: number): FeedEntry {
+  /** The bytes of the entry at `ord` in a per-entry table (offsets and blob sections), read a chunk of entries at a time. */
+  private entryBytes(chunks: Map<number, { offsets: Uint32Array; blob: Buffer }>, offsetSection: SectionName, blobSection: SectionName, ord: number): Buffer {
     const c = Math.floor(ord / DOC_CHUNK);
-    let chunk = this.chunks.get(c);
+    let chunk = chunks.get(c);
     if (!chunk) {
       const from = c * DOC_CHUNK;
       const count = Math.min(DOC_CHUNK, this.header.docs - from);
-      const offsets = this.u32("docOffsets", from, count + 1);
-      const blob = this.bytes(this.header.sections.docBlob[0] + offsets[0]!, offsets[count]! - offsets[0]!);
+      const offsets = this.u32(offsetSection, from, count + 1);
+      const blob = this.bytes(this.header.sections[blobSection][0] + offsets[0]!, offsets[count]! - offsets[0]!);
       // A long walk (every candidate of a common word) keeps only the chunks it is reading.
-      if (this.chunks.size >= 64) this.chunks.clear();
-      this.chunks.set(c, (chunk = { offsets, blob }));
+      if (chunks.size >= 64) chunks.clear();
+      chunks.set(c, (chunk = { offsets, blob }));
     }
     const i = ord - c * DOC_CHUNK;
     const base = chunk.offsets[0]!;
-    const [id, date, updatedAt] = JSON.parse(chunk.blob.toString("utf8", chunk.offsets[i]! - base, chunk.offsets[i + 1]! - base)) as [string, string, string];
+    return chunk.blob.subarray(chunk.offsets[i]! - base, chunk.offsets[i + 1]! - base);
+  }
+
+  doc(ord: number): FeedEntry {
+    const [id, date, updatedAt] = JSON.parse(this.entryBytes(this.chunks, "docOffsets", "docBlob", ord).toString("utf8")) as [string, string, string];
     return { id, date, updatedAt };
+  }
+
+  filter(ord: number): Uint8Array {
+    if (!this.filtered) throw new Error(`store: internal: ${this.path} posts its word pairs (no filters)`);
+    return this.entryBytes(this.filterChunks, "filterOffsets", "filterBlob", ord);
   }
 
   holds(id: string): boolean {
@@ -240,7 +265,13 @@ class FileSegment implements Segment {
     const keyAt = sections.keyBlob[0];
     const keys: string[] = [];
     for (let i = 0; i < terms; i++) keys.push(file.toString("utf8", keyAt + keyOffsets[i]!, keyAt + keyOffsets[i + 1]!));
-    return { docs: entries, keys, offsets: u32("postOffsets"), postings: u32("postings") };
+    const base = { docs: entries, keys, offsets: u32("postOffsets"), postings: u32("postings") };
+    if (!this.filtered) return base;
+    const filterOffsets = u32("filterOffsets");
+    const filterAt = sections.filterBlob[0];
+    // Copies, so the filters do not keep the whole file's buffer alive.
+    const filters = Array.from({ length: docs }, (_, i) => new Uint8Array(file.subarray(filterAt + filterOffsets[i]!, filterAt + filterOffsets[i + 1]!)));
+    return { ...base, filters };
   }
 
   close(): void {

@@ -70,6 +70,10 @@ export async function readV1Segment(path: string): Promise<Segment> {
     },
     doc: (ord) => docs[ord]!,
     holds: (id) => held.has(id),
+    filtered: false,
+    filter: () => {
+      throw new Error("store: internal: a segment of an earlier version posts its word pairs");
+    },
     contents: async () => {
       const keys = Array.from({ length: n }, (_, i) => termAt(i));
       const at = new Map(keys.map((key, i) => [key, i]));

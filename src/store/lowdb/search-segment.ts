@@ -1,6 +1,8 @@
 import { newestFirst } from "../../core/newest-first.js";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
+import { isPairKey } from "../../core/search-key.js";
+import { pairFilter } from "../pair-filter.js";
 
 /*
  * One segment of the persisted search index: some releases and, per key, the releases holding it.
@@ -8,10 +10,18 @@ import type { StoredRelease } from "../../core/release.js";
  * first (ordinal 0 is the segment's newest release), so a key's postings, kept ascending, list its
  * releases newest first: a query reads the front of a few postings, never the whole segment.
  *
+ * Word pairs (`isPairKey`) get no postings: a release has about twice as many distinct pairs as
+ * words, and posting them was most of the index's cost to build and to merge (an import of 20,000
+ * releases merged millions of distinct pair keys at once). Each entry carries the Bloom filter of
+ * its pairs instead (src/store/pair-filter.ts), and a pair's candidates are the releases holding
+ * both its words whose filter may hold it (segment-candidates.ts): a few more, never fewer.
+ * Segments of earlier versions post their pairs (`filtered` false); merging turns their pair
+ * postings into filters (`withPairFilters`).
+ *
  * Three encodings of that content:
  * - small segments written by a commit, inside its unit of work (a journal step is text): JSON
- *   `{"docs": [[id, date, updatedAt]…], "keys": {key: [ordinal…]}}`, in commit order (numbered
- *   newest first when read);
+ *   `{"docs": [[id, date, updatedAt, filter (base64)]…], "keys": {key: [ordinal…]}}`, in commit
+ *   order (numbered newest first when read); earlier versions wrote no filter and posted pairs;
  * - merged segments, `.idx` (search-segment-file.ts): binary, read piecemeal;
  * - `.bin` segments of earlier versions (search-segment-v1.ts): read whole, rewritten as `.idx` by
  *   the next writer.
@@ -26,6 +36,10 @@ export interface Segment {
   doc(ord: number): FeedEntry;
   /** Whether the segment holds an entry of the release. */
   holds(id: string): boolean;
+  /** Whether word pairs are in the entries' filters (`filter`) rather than posted (segments of earlier versions). */
+  readonly filtered: boolean;
+  /** The pair filter of the entry at an ordinal (a filtered segment). */
+  filter(ord: number): Uint8Array;
   /** Every entry (by ordinal) and every key with its postings (merging). */
   contents(): Promise<SegmentContents>;
   /** Releases its file (a file segment keeps it open). */
@@ -35,13 +49,15 @@ export interface Segment {
 /**
  * A segment's content: entries newest first; keys sorted (JavaScript string order), key `i` holding
  * `postings[offsets[i]]…postings[offsets[i + 1] - 1]` (ascending). Flat, so that merging a hundred
- * thousand releases' keys makes no object per key.
+ * thousand releases' keys makes no object per key. `filters` (one per entry) holds the entries'
+ * word pairs, and then `keys` holds none; without it (an earlier version's segment) pairs are keys.
  */
 export interface SegmentContents {
   readonly docs: readonly FeedEntry[];
   readonly keys: readonly string[];
   readonly offsets: Uint32Array;
   readonly postings: Uint32Array;
+  readonly filters?: readonly Uint8Array[];
 }
 
 export { newestFirst };
@@ -49,8 +65,11 @@ export { newestFirst };
 const EMPTY = new Uint32Array(0);
 const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Each release's last entry, numbered newest first: `rank[ordinal]` is its place, -1 for an entry a later one supersedes. */
-export function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]; rank: Int32Array } {
+/**
+ * Each release's last entry, numbered newest first: `rank[ordinal]` is its place, -1 for an entry a
+ * later one supersedes; `order[place]` is the ordinal at a place.
+ */
+export function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]; rank: Int32Array; order: number[] } {
   const last = new Map<string, number>();
   docs.forEach((doc, i) => last.set(doc.id, i));
   const order = [...last.values()].sort((a, b) => newestFirst(docs[a]!, docs[b]!));
@@ -58,7 +77,7 @@ export function rankNewestFirst(docs: readonly FeedEntry[]): { live: FeedEntry[]
   order.forEach((ord, place) => {
     rank[ord] = place;
   });
-  return { live: order.map((ord) => docs[ord]!), rank };
+  return { live: order.map((ord) => docs[ord]!), rank, order };
 }
 
 /** Postings laid end to end: each key's places are appended, sorted and kept once. */
@@ -91,23 +110,56 @@ class PostingsWriter {
     this.offsets.push(this.at);
   }
 
-  finish(docs: FeedEntry[]): SegmentContents {
-    return { docs, keys: this.keys, offsets: Uint32Array.from(this.offsets), postings: this.out.slice(0, this.at) };
+  finish(docs: FeedEntry[], filters: readonly Uint8Array[] | undefined): SegmentContents {
+    return { docs, keys: this.keys, offsets: Uint32Array.from(this.offsets), postings: this.out.slice(0, this.at), ...(filters ? { filters } : {}) };
   }
 }
 
 /**
  * Numbers entries newest first, keeping each release's last entry (a later entry of a release
  * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `keys` are
- * distinct, in any order; `listOf(key)` gives a key's ordinals into `docs`.
+ * distinct, in any order; `listOf(key)` gives a key's ordinals into `docs`; `filters`, when given,
+ * are the entries' pair filters (in the order of `docs`), and then `keys` hold no pair.
  */
-export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>): SegmentContents {
-  const { live, rank } = rankNewestFirst(docs);
+export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>, filters?: readonly Uint8Array[]): SegmentContents {
+  const { live, rank, order } = rankNewestFirst(docs);
   let capacity = 0;
   for (const key of keys) capacity += listOf(key).length;
   const writer = new PostingsWriter(capacity, rank);
   for (const key of [...keys].sort(byString)) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
-  return writer.finish(live);
+  return writer.finish(live, filters && order.map((ord) => filters[ord]!));
+}
+
+/**
+ * The content with its word pairs in per-entry filters: as it is when it has them, otherwise (a
+ * segment of an earlier version) its pair keys taken out and each entry's pairs made into its filter.
+ */
+export function withPairFilters(contents: SegmentContents): SegmentContents {
+  if (contents.filters) return contents;
+  const { keys, offsets, postings } = contents;
+  const pairsOf: string[][] = contents.docs.map(() => []);
+  const kept: string[] = [];
+  const keptOffsets: number[] = [0];
+  const keptPostings: Uint32Array[] = [];
+  let at = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    const own = postings.subarray(offsets[i]!, offsets[i + 1]!);
+    if (isPairKey(key)) {
+      for (const ord of own) pairsOf[ord]!.push(key);
+      continue;
+    }
+    kept.push(key);
+    keptPostings.push(own);
+    keptOffsets.push((at += own.length));
+  }
+  const flat = new Uint32Array(at);
+  let to = 0;
+  for (const own of keptPostings) {
+    flat.set(own, to);
+    to += own.length;
+  }
+  return { docs: contents.docs, keys: kept, offsets: Uint32Array.from(keptOffsets), postings: flat, filters: pairsOf.map((pairs) => pairFilter(pairs)) };
 }
 
 /** A key's postings in a segment's content (by binary search over its sorted keys). */
@@ -129,9 +181,11 @@ function postingsOf(contents: SegmentContents, key: string): Uint32Array {
  * Joins segments' contents (oldest first) into one: a later segment's entry of a release supersedes
  * an earlier one's. Keys are merged in order, a key at a time, so no map of every key is built.
  */
-export function joinContents(parts: readonly SegmentContents[]): SegmentContents {
+export function joinContents(given: readonly SegmentContents[]): SegmentContents {
+  const parts = given.map(withPairFilters);
   const docs = parts.flatMap((p) => p.docs);
-  const { live, rank } = rankNewestFirst(docs);
+  const filters = parts.flatMap((p) => p.filters!);
+  const { live, rank, order } = rankNewestFirst(docs);
   const shifts: number[] = [];
   let shift = 0;
   for (const part of parts) {
@@ -157,17 +211,20 @@ export function joinContents(parts: readonly SegmentContents[]): SegmentContents
     }
     writer.add(key, lists);
   }
-  return writer.finish(live);
+  return writer.finish(live, order.map((ord) => filters[ord]!));
 }
 
 /** A segment held in memory (a JSON segment, or an earlier version's binary one). */
 export function memorySegment(contents: SegmentContents): Segment {
   const ids = new Set(contents.docs.map((d) => d.id));
+  const { filters } = contents;
   return {
     size: contents.docs.length,
     postings: (key) => postingsOf(contents, key),
     doc: (ord) => contents.docs[ord]!,
     holds: (id) => ids.has(id),
+    filtered: filters !== undefined,
+    filter: (ord) => filters![ord]!,
     contents: async () => contents,
     close: () => {},
   };
@@ -176,13 +233,20 @@ export function memorySegment(contents: SegmentContents): Segment {
 /** Docs and postings built in memory, from releases or by merging segments. */
 export class SegmentBuilder {
   readonly docs: FeedEntry[] = [];
-  /** Per key, its ordinals (plain arrays: most keys, word pairs above all, hold one or two). */
+  /** Per entry, the filter of its word pairs. */
+  private readonly filters: Uint8Array[] = [];
+  /** Per key, its ordinals (plain arrays: most keys hold one or two). */
   private readonly lists = new Map<string, number[]>();
 
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
-    for (const key of keys(release)) this.post(key, ord); // a repeated key is posted once (see post)
+    const pairs: string[] = [];
+    for (const key of keys(release)) {
+      if (isPairKey(key)) pairs.push(key);
+      else this.post(key, ord); // a repeated key is posted once (see post)
+    }
+    this.filters.push(pairFilter(pairs));
   }
 
   /** Ordinals must be posted in ascending order per key. */
@@ -196,18 +260,20 @@ export class SegmentBuilder {
   toJson(): string {
     const keys: Record<string, number[]> = {};
     for (const [key, list] of this.lists) keys[key] = list;
-    return JSON.stringify({ docs: this.docs.map((d) => [d.id, d.date, d.updatedAt]), keys });
+    return JSON.stringify({ docs: this.docs.map((d, i) => [d.id, d.date, d.updatedAt, Buffer.from(this.filters[i]!).toString("base64")]), keys });
   }
 
   /** Each release once, newest first. */
   finish(): SegmentContents {
-    return finishSegment(this.docs, [...this.lists.keys()], (key) => this.lists.get(key)!);
+    return finishSegment(this.docs, [...this.lists.keys()], (key) => this.lists.get(key)!, this.filters);
   }
 }
 
-/** A JSON segment (small: read whole). */
+/** A JSON segment (small: read whole); one of an earlier version has no filters and posts its pairs. */
 export function parseJsonSegment(text: string): Segment {
-  const data = JSON.parse(text) as { docs: [string, string, string][]; keys: Record<string, number[]> };
+  const data = JSON.parse(text) as { docs: ([string, string, string] | [string, string, string, string])[]; keys: Record<string, number[]> };
   const docs = data.docs.map(([id, date, updatedAt]) => ({ id, date, updatedAt }));
-  return memorySegment(finishSegment(docs, Object.keys(data.keys), (key) => data.keys[key]!));
+  const filtered = data.docs.length > 0 && data.docs.every((d) => typeof d[3] === "string");
+  const filters = filtered ? data.docs.map((d) => Buffer.from(d[3]!, "base64")) : undefined;
+  return memorySegment(finishSegment(docs, Object.keys(data.keys), (key) => data.keys[key]!, filters));
 }

@@ -1,4 +1,6 @@
 import type { FeedEntry, SearchCandidates } from "../../core/ports.js";
+import { isPairKey } from "../../core/search-key.js";
+import { filterMayHold } from "../pair-filter.js";
 import { newestFirst, type Segment } from "./search-segment.js";
 
 /*
@@ -8,7 +10,8 @@ import { newestFirst, type Segment } from "./search-segment.js";
  * newest first, one entry at a time, as far as the caller reads. An entry is skipped when a later
  * segment holds the same release: only a release's newest entry (its current text) counts, so the
  * candidates are exactly the releases whose current text holds a key of every clause and none of
- * `without`.
+ * `without`, except that a word pair of a filtered segment stands for the releases holding both its
+ * words whose pair filter may hold it (a few more, never fewer: `without` names no pairs).
  */
 
 /** Ascending, without repeats: the ordinals in either list. */
@@ -85,12 +88,25 @@ export function subtractSorted(a: Uint32Array, b: Uint32Array): Uint32Array {
   return out.subarray(0, n);
 }
 
+/**
+ * Ordinals of the entries that may hold a key, ascending: its postings, or for a word pair of a
+ * filtered segment, the entries holding both words whose filter may hold the pair.
+ */
+export function keyPostings(segment: Segment, key: string): Uint32Array {
+  if (!segment.filtered || !isPairKey(key)) return segment.postings(key);
+  const space = key.indexOf(" ");
+  const both = intersectSorted(segment.postings(key.slice(0, space)), segment.postings(key.slice(space + 1)));
+  let n = 0;
+  for (let i = 0; i < both.length; i++) if (filterMayHold(segment.filter(both[i]!), key)) both[n++] = both[i]!;
+  return both.subarray(0, n);
+}
+
 /** Ordinals of one segment's candidates, ascending (newest first). */
 export function candidatesIn(segment: Segment, clauses: readonly (readonly string[])[], without: readonly string[]): Uint32Array {
   let result: Uint32Array | undefined;
   for (const clause of clauses) {
     let union: Uint32Array = new Uint32Array(0);
-    for (const key of new Set(clause)) union = unionSorted(union, segment.postings(key));
+    for (const key of new Set(clause)) union = unionSorted(union, keyPostings(segment, key));
     result = result ? intersectSorted(result, union) : union;
     if (result.length === 0) return result;
   }

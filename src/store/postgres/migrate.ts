@@ -133,7 +133,7 @@ const MIGRATIONS: readonly Migration[] = [
   },
   {
     // The search index keeps words and kind keys under the GIN index, and word pairs in a Bloom
-    // filter per row (pg-search-index.ts, pg-pair-filter.ts): pairs were most of the cost of keeping
+    // filter per row (pg-search-index.ts, src/store/pair-filter.ts): pairs were most of the cost of keeping
     // the GIN index on every commit. Rows written before lose their pairs here and have no filter
     // (null: any pair may be there) until they are written again; an older Pressroom, which would
     // look pairs up in the keys, refuses the database. The keys compare as bytes ("C") rather than

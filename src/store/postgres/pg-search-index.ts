@@ -3,7 +3,8 @@ import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
 import { decodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
-import { mayHoldSql, pairFilter } from "./pg-pair-filter.js";
+import { pairFilter } from "../pair-filter.js";
+import { mayHoldSql } from "./pg-pair-filter.js";
 
 /*
  * The PostgreSQL engine's search index: one row per release with its keys as an array, under a GIN
@@ -14,7 +15,7 @@ import { mayHoldSql, pairFilter } from "./pg-pair-filter.js";
  * Only words and `kind:` keys go under the GIN index, not word pairs (`isPairKey`): a release has
  * about twice as many distinct pairs as words, and keeping them under the GIN index was most of the
  * cost of storing a release (20,000 releases: 55 s of inserts with pairs, 15 s without). The pairs
- * go into a Bloom filter per row instead (`pairs`, pg-pair-filter.ts), which the newest-first walk
+ * go into a Bloom filter per row instead (`pairs`, src/store/pair-filter.ts), which the newest-first walk
  * tests in SQL: a phrase still narrows its candidates to about the releases holding it. The keys
  * are `collate "C"` (schema 6): the GIN index compares bytes.
  */
