@@ -63,11 +63,6 @@ export class Docs {
 
   get<T>(rel: string, init: () => T): Promise<T> {
     let doc = this.held.get(rel) as Promise<T> | undefined;
-    if (this.isBulky(rel)) {
-      this.bulky.delete(rel);
-      this.bulky.set(rel, true);
-      if (this.bulky.size > this.bulkyLimit) this.evict();
-    }
     if (!doc) {
       doc = (async () => {
         const data = await this.read(rel);
@@ -76,6 +71,13 @@ export class Docs {
       })();
       this.held.set(rel, doc);
       doc.catch(() => this.held.delete(rel));
+    }
+    // Counted once held, and never dropped by its own count: before, a document read while the
+    // limit was exceeded was dropped from the count before it was held, and then held for good.
+    if (this.isBulky(rel)) {
+      this.bulky.delete(rel);
+      this.bulky.set(rel, true);
+      if (this.bulky.size > this.bulkyLimit) this.evict(rel);
     }
     return doc;
   }
@@ -105,11 +107,21 @@ export class Docs {
     return out;
   }
 
+  /**
+   * The unit `staged` gave is on disk: its documents may be dropped again, and those beyond the
+   * limit now are. (Until the next unit, they were all kept: an import's chunk that touched forty
+   * months held them, and the next chunk's, at once.)
+   */
+  written(): void {
+    this.writing.clear();
+    if (this.bulky.size > this.bulkyLimit) this.evict();
+  }
+
   /** Drops the least recently used bulky documents beyond the limit that no unit is changing (the disk holds them). */
-  private evict(): void {
+  private evict(keep?: string): void {
     for (const rel of this.bulky.keys()) {
       if (this.bulky.size <= this.bulkyLimit) return;
-      if (this.touched.has(rel) || this.writing.has(rel)) continue;
+      if (rel === keep || this.touched.has(rel) || this.writing.has(rel)) continue;
       this.bulky.delete(rel);
       this.held.delete(rel);
     }

@@ -300,10 +300,13 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     },
     unit: async (unit: Unit) => {
       try {
-        if (!indexSync) return await runUnit(disk, unit);
-        await indexSync.beforeUnit(unit.files);
-        await runUnit(disk, unit, isIndexFile);
-        await indexSync.afterUnit(unit.files);
+        if (!indexSync) await runUnit(disk, unit);
+        else {
+          await indexSync.beforeUnit(unit.files);
+          await runUnit(disk, unit, isIndexFile);
+          await indexSync.afterUnit(unit.files);
+        }
+        docs.written();
       } catch (error) {
         unitFailed = true;
         throw error;
