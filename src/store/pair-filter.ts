@@ -10,6 +10,8 @@
  * changing them needs every filter written again.
  */
 
+import { isPairKey } from "../core/search-key.js";
+
 /** Bits of filter per distinct pair, and bits set per pair (k = 5: about 1% false positives at 10 bits). */
 const BITS_PER_PAIR = 10;
 export const PAIR_PROBES = 5;
@@ -56,4 +58,15 @@ export function filterMayHold(filter: Uint8Array, pair: string): boolean {
     if ((filter[n >>> 3]! & (1 << (n & 7))) === 0) return false;
   }
   return true;
+}
+
+/**
+ * A release's keys as both engines keep them: its words and `kind:` keys, indexed one by one, and
+ * the filter of its word pairs (`isPairKey`), in the order given.
+ */
+export function splitPairs(keys: Iterable<string>): { words: string[]; filter: Buffer } {
+  const words: string[] = [];
+  const pairs: string[] = [];
+  for (const key of keys) (isPairKey(key) ? pairs : words).push(key);
+  return { words, filter: pairFilter(pairs) };
 }

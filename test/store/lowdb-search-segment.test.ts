@@ -4,10 +4,12 @@ import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FeedEntry } from "../../src/core/ports.js";
 import { pairFilter } from "../../src/store/pair-filter.js";
-import { finishSegment, joinContents, memorySegment, newestFirst, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
+import { releaseSearchKeys } from "../../src/match/search-keys.js";
+import { finishSegment, joinContents, memorySegment, newestFirst, parseJsonSegment, SegmentBuilder, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
 import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
 import { candidatesIn, intersectSorted, keyPostings, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
+import { makeRelease } from "./contract/fixtures.js";
 
 /** `finishSegment` over a list of [key, ordinals] (and the entries' pair filters, in the order of `docs`). */
 const finish = (docs: readonly FeedEntry[], lists: readonly (readonly [string, readonly number[]])[], filters?: readonly Uint8Array[]) => {
@@ -107,6 +109,22 @@ describe("search segment files (.idx)", () => {
     expect([...back.offsets]).toEqual([...finished.offsets]);
     expect([...back.postings]).toEqual([...finished.postings]);
     expect(back.filters!.map((f) => [...f])).toEqual(finished.filters!.map((f) => [...f]));
+  });
+
+  it("written by a commit (JSON) keep each release's pair filter and post no pair: a phrase names the releases holding it", () => {
+    const builder = new SegmentBuilder();
+    const adjacent = makeRelease("Police expand facial recognition vans", "2023-10-02");
+    const apart = makeRelease("Recognition for facial injuries compensation", "2023-10-03");
+    const neither = makeRelease("Border fraud charges", "2023-10-04");
+    for (const release of [adjacent, apart, neither]) builder.addRelease(release, releaseSearchKeys);
+    const json = parseJsonSegment(builder.toJson());
+    expect(json.filtered).toBe(true);
+    expect(json.size).toBe(3);
+    for (const segment of [json, memorySegment(builder.finish())]) {
+      expect(idsFor(segment, "facial recognition")).toEqual([adjacent.id]);
+      expect(idsFor(segment, "facial")).toEqual([apart.id, adjacent.id]);
+      expect(idsFor(segment, "border fraud")).toEqual([neither.id]);
+    }
   });
 
   it("of earlier versions post their word pairs: they still answer them, and merging moves the pairs into filters", async () => {

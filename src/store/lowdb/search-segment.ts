@@ -2,7 +2,7 @@ import { newestFirst } from "../../core/newest-first.js";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
-import { pairFilter } from "../pair-filter.js";
+import { pairFilter, splitPairs } from "../pair-filter.js";
 
 /*
  * One segment of the persisted search index: some releases and, per key, the releases holding it.
@@ -241,12 +241,9 @@ export class SegmentBuilder {
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
-    const pairs: string[] = [];
-    for (const key of keys(release)) {
-      if (isPairKey(key)) pairs.push(key);
-      else this.post(key, ord); // a repeated key is posted once (see post)
-    }
-    this.filters.push(pairFilter(pairs));
+    const { words, filter } = splitPairs(keys(release));
+    for (const key of words) this.post(key, ord); // a repeated key is posted once (see post)
+    this.filters.push(filter);
   }
 
   /** Ordinals must be posted in ascending order per key. */

@@ -3,7 +3,7 @@ import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
 import { decodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
-import { pairFilter } from "../pair-filter.js";
+import { splitPairs } from "../pair-filter.js";
 import { mayHoldSql } from "./pg-pair-filter.js";
 
 /*
@@ -26,13 +26,8 @@ const SEP = "\n";
 
 /** The keys of a release as this engine keeps them: words and `kind:` keys joined by SEP, and the filter of its pairs. */
 function splitKeys(keys: readonly string[]): { words: string; pairs: Buffer } {
-  let words = "";
-  const pairs: string[] = [];
-  for (const key of keys) {
-    if (isPairKey(key)) pairs.push(key);
-    else words = words === "" ? key : words + SEP + key;
-  }
-  return { words, pairs: pairFilter(pairs) };
+  const { words, filter } = splitPairs(keys);
+  return { words: words.join(SEP), pairs: filter };
 }
 
 /**
