@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fixedClock } from "../src/core/clock.js";
 import type { StoredRelease } from "../src/core/release.js";
-import { releaseSearchKeys } from "../src/match/search-index.js";
+import { releaseIndexKeys } from "../src/match/search-index.js";
 import { scanTokens } from "../src/match/tokenize.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 import { benchDatabaseUrl, createFreshDatabase } from "./fresh-database.js";
@@ -46,7 +46,7 @@ async function seed(target: StateTarget): Promise<number> {
     if (!store || start % 20_000 === 0) {
       await store?.close();
       // As the CLI opens it: commits keep the search index.
-      store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), searchKeys: releaseSearchKeys });
+      store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), searchKeys: releaseIndexKeys });
     }
     await new Promise((r) => setImmediate(r));
     await store.commit({ releases: Array.from({ length: Math.min(batch, RELEASES - start) }, (_, k) => syntheticRelease(start + k)) });

@@ -23,7 +23,7 @@ import { canonicalId, contentHash } from "../src/core/ids.js";
 import { addDays } from "../src/core/london.js";
 import type { StoredRelease } from "../src/core/release.js";
 import { archiveMonthOf } from "../src/feeds/index.js";
-import { releaseSearchKeys } from "../src/match/search-index.js";
+import { releaseIndexKeys } from "../src/match/search-index.js";
 import { renderFeed } from "../src/pipeline/write-feeds.js";
 import { openState, type StateTarget } from "../src/store/index.js";
 
@@ -67,7 +67,7 @@ const config = parseConfig({ sources: [], feeds: { baseUrl: "http://bench.invali
 /** Seeds the state; returns the month whose archive is served. */
 async function seed(target: StateTarget): Promise<string> {
   // As the CLI opens it: every commit keeps the persisted search index the server answers from.
-  const store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), feedEntries: 50, searchKeys: releaseSearchKeys });
+  const store = await openState(target, { clock: fixedClock("2026-01-01T00:00:00Z"), feedEntries: 50, searchKeys: releaseIndexKeys });
   try {
     // Commits of 5,000: the figures are the server's, and smaller commits only make seeding slow.
     const batch = 5_000;

@@ -20,7 +20,7 @@ import { silentLogger } from "../src/core/logger.js";
 import type { StateStore } from "../src/core/ports.js";
 import type { StoredRelease } from "../src/core/release.js";
 import type { Delivery } from "../src/core/subscription.js";
-import { releaseSearchKeys } from "../src/match/search-index.js";
+import { releaseIndexKeys } from "../src/match/search-index.js";
 import { runOnce } from "../src/pipeline/run-once.js";
 import { createHttpFetcher } from "../src/sources/index.js";
 import { parseDump } from "../src/sources/dump-parse.js";
@@ -105,7 +105,7 @@ async function importChild(targetJson: string, files: readonly string[]): Promis
   const clock = fixedClock("2026-11-29T10:00:00Z");
   const t0 = performance.now();
   // As `pressroom import` opens it: commits keep the search index too.
-  const opened = await openState(target, { clock, feedEntries: config.feeds.entries, command: "pressroom import", searchKeys: releaseSearchKeys });
+  const opened = await openState(target, { clock, feedEntries: config.feeds.entries, command: "pressroom import", searchKeys: releaseIndexKeys });
   const store = process.env.PRESSROOM_BENCH_TRACE ? traced(opened) : opened;
   let added = 0;
   for (const file of files) {
@@ -274,7 +274,7 @@ export async function timeAddOne(engine: Engine, count: number, rounds: number):
       await writeFile(file, dumpWith(r + 1));
       const config = parseConfig({ sources: [{ id: `inbox-${r + 1}`, type: "dump", path: file }], feeds: { topics: [] } });
       const t0 = performance.now();
-      const store = await openState(fresh.target, { clock, feedEntries: config.feeds.entries, searchKeys: releaseSearchKeys });
+      const store = await openState(fresh.target, { clock, feedEntries: config.feeds.entries, searchKeys: releaseIndexKeys });
       await runOnce({ owner: "bench", config, baseDir: fresh.dir, store, http: createHttpFetcher({}), clock, log: silentLogger, compose: COMPOSE });
       await store.close();
       if (r >= 0) times.push(performance.now() - t0);

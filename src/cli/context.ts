@@ -9,7 +9,7 @@ import type { StateStore } from "../core/ports.js";
 import type { ComposeOptions, MailTransport } from "../mail/index.js";
 import type { PipelineDeps } from "../pipeline/pipeline-deps.js";
 import { PressroomError } from "../core/errors.js";
-import { releaseSearchKeys } from "../match/search-index.js";
+import { releaseIndexKeys } from "../match/search-index.js";
 import { openState, redactUrl, type OpenStateOptions, type StateTarget } from "../store/index.js";
 import { createLogger, type LogLevel } from "./logger.js";
 
@@ -62,7 +62,7 @@ export async function openStateFor(
     feedEntries: loaded.config.feeds.entries,
     command: extra.command,
     // Every commit keeps the persisted search index (`pressroom search`, live topic feeds).
-    searchKeys: releaseSearchKeys,
+    searchKeys: releaseIndexKeys,
     ...(extra.mode ? { mode: extra.mode } : {}),
     ...(extra.lockWaitMs !== undefined ? { lockWaitMs: extra.lockWaitMs } : {}),
     ...(extra.log ? { log: extra.log } : {}),

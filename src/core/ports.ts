@@ -1,4 +1,5 @@
 import type { StoredRelease } from "./release.js";
+import type { ReleaseKeys } from "./search-key.js";
 import type { RunSummary, RunTotals } from "./run.js";
 import type { SourceState } from "./source.js";
 import type { Delivery, PendingSubscription, Subscriber, Topic } from "./subscription.js";
@@ -88,7 +89,7 @@ export interface ReleaseStore {
 }
 
 /** The keys (terms, `kind:` keys) a release is found by in search; the engine stores them with the release. */
-export type SearchKeys = (release: StoredRelease) => readonly string[];
+export type SearchKeys = (release: StoredRelease) => ReleaseKeys;
 
 /**
  * A query's candidates from the persisted search index, newest first (London date, latest update,

@@ -6,7 +6,7 @@ import { analyzeRelease } from "./analyze-release.js";
 import type { CompiledQuery } from "./compile-query.js";
 import type { QueryNode } from "./query-node.js";
 import { collectPositiveLeaves } from "./snippet.js";
-import { releaseSearchKeys } from "./search-keys.js";
+import { releaseIndexKeys, releaseSearchKeys } from "./search-keys.js";
 import { findTriggerClauses } from "./trigger-keys.js";
 
 /** What the index keeps of a release: enough to order hits and to notice a new revision. */
@@ -145,7 +145,7 @@ export class SearchIndex {
 }
 
 export { newestFirst };
-export { pairKey, releaseSearchKeys };
+export { pairKey, releaseIndexKeys, releaseSearchKeys };
 
 function isNewestFirst(list: readonly IndexedRelease[]): boolean {
   for (let i = 1; i < list.length; i++) if (newestFirst(list[i - 1]!, list[i]!) > 0) return false;

@@ -1,5 +1,5 @@
 import type { Release } from "../core/release.js";
-import { kindKey, pairKey } from "../core/search-key.js";
+import { kindKey, pairHashes, pairKey, releaseKeysOf, type ReleaseKeys } from "../core/search-key.js";
 import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
 
 /** Written words, and word pairs, the tables keep before they start again (between two releases). */
@@ -29,7 +29,9 @@ class KeyTables {
   private readonly pairFirst = new Int32Array(PAIRS_KEPT);
   private readonly pairSecond = new Int32Array(PAIRS_KEPT);
   private readonly pairStamp = new Int32Array(PAIRS_KEPT);
+  /** Per pair, its key (made when first asked for) and its two `pairHashes` (made once, when it is new). */
   private readonly pairKeys: string[] = [];
+  private readonly pairHash = new Uint32Array(PAIRS_KEPT * 2);
   private pairs = 0;
 
   private generation = 0;
@@ -65,8 +67,8 @@ class KeyTables {
     this.pairs = 0;
   }
 
-  /** Adds the terms of `text` and the pairs of adjacent terms not yet in `out` for this release. */
-  scan(text: string, out: string[]): void {
+  /** Adds the terms of `text` not yet in `terms` for this release, and the numbers of its pairs of adjacent terms not yet in `pairs`. */
+  scan(text: string, terms: string[], pairs: number[]): void {
     const gen = this.generation;
     const s = new WordScanner(text);
     let previous = -1;
@@ -75,13 +77,13 @@ class KeyTables {
       if (term < 0) continue;
       if (this.termStamp[term] !== gen) {
         this.termStamp[term] = gen;
-        out.push(this.terms[term]!);
+        terms.push(this.terms[term]!);
       }
       if (previous >= 0) {
         const pair = this.pair(previous, term);
         if (this.pairStamp[pair] !== gen) {
           this.pairStamp[pair] = gen;
-          out.push(this.pairKeys[pair]!);
+          pairs.push(pair);
         }
       }
       previous = term;
@@ -144,8 +146,26 @@ class KeyTables {
     this.pairSlots[slot] = pair + 1;
     this.pairFirst[pair] = first;
     this.pairSecond[pair] = second;
-    this.pairKeys.push(pairKey(this.terms[first]!, this.terms[second]!));
+    const [h1, h2] = pairHashes(pairKey(this.terms[first]!, this.terms[second]!));
+    this.pairHash[pair * 2] = h1;
+    this.pairHash[pair * 2 + 1] = h2;
     return pair;
+  }
+
+  /** The key of a pair number (`pairKey`). */
+  pairKey(pair: number): string {
+    return (this.pairKeys[pair] ??= pairKey(this.terms[this.pairFirst[pair]!]!, this.terms[this.pairSecond[pair]!]!));
+  }
+
+  /** The `pairHashes` of pair numbers, two numbers a pair. */
+  pairHashes(pairs: readonly number[]): Uint32Array {
+    const out = new Uint32Array(pairs.length * 2);
+    for (let i = 0; i < pairs.length; i++) {
+      const at = pairs[i]! * 2;
+      out[i * 2] = this.pairHash[at]!;
+      out[i * 2 + 1] = this.pairHash[at + 1]!;
+    }
+    return out;
   }
 }
 
@@ -166,26 +186,43 @@ function releaseKindKey(release: Release): string {
   return kindKey(tokenize(release.kind).map((t) => t.term).join(" "));
 }
 
-/** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key; each once. */
-export function releaseSearchKeys(release: Release): string[] {
+/** The terms of a release and the numbers of its pairs, in `tables`; undefined when it is too big for them. */
+function scanRelease(release: Release): { terms: string[]; pairs: number[]; tables: KeyTables } | undefined {
   const pieces = texts(release);
   let chars = 0;
   for (const piece of pieces) chars += piece.length + 1;
   // A word is at least one character and a separator: at most half the characters are new words.
   const words = Math.ceil(chars / 2) + 1;
-  if (!KeyTables.holds(words)) return plainSearchKeys(pieces, release);
+  if (!KeyTables.holds(words)) return undefined;
   tables ??= new KeyTables();
   tables.begin(words);
-  const out: string[] = [];
-  for (const piece of pieces) tables.scan(piece, out);
-  out.push(releaseKindKey(release));
-  return out;
+  const terms: string[] = [];
+  const pairs: number[] = [];
+  for (const piece of pieces) tables.scan(piece, terms, pairs);
+  terms.push(releaseKindKey(release));
+  return { terms, pairs, tables };
+}
+
+/** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key; each once. */
+export function releaseSearchKeys(release: Release): string[] {
+  const scanned = scanRelease(release);
+  if (!scanned) return plainSearchKeys(release);
+  const { terms, pairs, tables: t } = scanned;
+  for (const pair of pairs) terms.push(t.pairKey(pair));
+  return terms;
+}
+
+/** The same keys as the engines keep them: words and the `kind:` key, and the pairs' hashes (no pair key is made). */
+export function releaseIndexKeys(release: Release): ReleaseKeys {
+  const scanned = scanRelease(release);
+  if (!scanned) return releaseKeysOf(plainSearchKeys(release));
+  return { words: scanned.terms, pairs: scanned.tables.pairHashes(scanned.pairs) };
 }
 
 /** The same keys through a set of strings (a release too big for the tables). */
-function plainSearchKeys(pieces: readonly string[], release: Release): string[] {
+function plainSearchKeys(release: Release): string[] {
   const keys = new Set<string>();
-  for (const text of pieces) {
+  for (const text of texts(release)) {
     let previous = "";
     for (const { term } of tokenize(text)) {
       keys.add(term);

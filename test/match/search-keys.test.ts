@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Release } from "../../src/core/release.js";
-import { kindKey, pairKey } from "../../src/core/search-key.js";
-import { releaseSearchKeys } from "../../src/match/search-keys.js";
+import { isPairKey, kindKey, pairHashes, pairKey } from "../../src/core/search-key.js";
+import { releaseIndexKeys, releaseSearchKeys } from "../../src/match/search-keys.js";
 import { normalizeWord, scanWordsByRegExp } from "../../src/match/tokenize.js";
 import { makeRelease } from "./make-release.js";
 
@@ -34,6 +34,12 @@ const expectKeys = (release: Release) => {
   // Each key once, and the same set.
   expect(new Set(keys).size).toBe(keys.length);
   expect([...keys].sort()).toEqual(referenceKeys(release));
+  // The engines' form: the same words, and each pair's hashes (no pair key made), each pair once.
+  const indexed = releaseIndexKeys(release);
+  expect([...indexed.words].sort()).toEqual(keys.filter((k) => !isPairKey(k)).sort());
+  const hashes: string[] = [];
+  for (let i = 0; i < indexed.pairs.length; i += 2) hashes.push(`${indexed.pairs[i]}/${indexed.pairs[i + 1]}`);
+  expect(hashes.sort()).toEqual(keys.filter(isPairKey).map((k) => pairHashes(k).join("/")).sort());
 };
 
 const words = ["Home", "home", "HOMES", "Secretary\u2019s", "don't", "caf\u00e9", "cafe\u0301", "30,000", "1,2", "police", "policing", "x1", "\u2014", "'", "AI-generated", "news", "1990s", "\u00a35,000m", "\u4e2d\u6587", "\u{1D400}b", "\u0301", "a", "I"];

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import type { StoredRelease } from "../../src/core/release.js";
 import { compileQuery } from "../../src/match/index.js";
-import { newestFirst, releaseSearchKeys, scoreRelease } from "../../src/match/search-index.js";
+import { newestFirst, releaseIndexKeys, scoreRelease } from "../../src/match/search-index.js";
 import { searchStore } from "../../src/match/search-releases.js";
 import type { TestState } from "../helpers/state-engines.js";
 import { describeEngines } from "../helpers/state-engines.js";
@@ -42,7 +42,7 @@ describeEngines("search from the persisted index", (engine) => {
   });
 
   it("gives exactly what testing every release gives, newest first and by relevance, after revisions", async () => {
-    s = await engine.fresh({ searchKeys: releaseSearchKeys });
+    s = await engine.fresh({ searchKeys: releaseIndexKeys });
     const releases = corpus();
     for (let at = 0; at < releases.length; at += 7) await s.store.commit({ releases: releases.slice(at, at + 7) });
     // Revisions: new words in, old words out, and a later update time for one of two same-day releases.
@@ -73,7 +73,7 @@ describeEngines("search from the persisted index", (engine) => {
     s = await engine.fresh();
     const releases = corpus().slice(0, 30);
     await s.store.commit({ releases });
-    const keyed = await s.open({ searchKeys: releaseSearchKeys });
+    const keyed = await s.open({ searchKeys: releaseIndexKeys });
     expect(await keyed.search.candidates([])).toBeUndefined();
     let rebuilt = 0;
     const got = await searchStore(keyed, compileQuery("asylum OR hotel"), { limit: 100, onRebuild: () => rebuilt++ });

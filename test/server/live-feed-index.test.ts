@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import { systemClock } from "../../src/core/clock.js";
 import { createMailTransport } from "../../src/mail/index.js";
-import { releaseSearchKeys } from "../../src/match/search-index.js";
+import { releaseIndexKeys } from "../../src/match/search-index.js";
 import { createServer } from "../../src/server/index.js";
 import type { TestState } from "../helpers/state-engines.js";
 import { describeEngines } from "../helpers/state-engines.js";
@@ -27,7 +27,7 @@ describeEngines("live topic feeds from the persisted search index", (engine) => 
   for (const indexed of [true, false]) {
     it(`answers newest first and sees a new release at once (${indexed ? "index kept by the commits" : "index out of date: the server indexes in memory"})`, async () => {
       const temp = await makeTempDir("pressroom-live-index-");
-      s = await engine.fresh(indexed ? { searchKeys: releaseSearchKeys } : {});
+      s = await engine.fresh(indexed ? { searchKeys: releaseIndexKeys } : {});
       await s.store.commit({ releases });
       expect((await (await s.store.search.candidates([]))?.next(1000))?.length).toBe(indexed ? releases.length : undefined);
       const config = testConfig(temp.dir);

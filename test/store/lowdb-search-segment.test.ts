@@ -3,8 +3,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { FeedEntry } from "../../src/core/ports.js";
-import { pairFilter } from "../../src/store/pair-filter.js";
-import { releaseSearchKeys } from "../../src/match/search-keys.js";
+import { pairFilterOfKeys } from "../../src/store/pair-filter.js";
+import { releaseIndexKeys } from "../../src/match/search-keys.js";
 import { finishSegment, joinContents, memorySegment, newestFirst, parseJsonSegment, SegmentBuilder, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
 import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
 import { candidatesIn, intersectSorted, keyPostings, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
@@ -62,7 +62,7 @@ function contents(n: number, pairsPosted = false): { docs: FeedEntry[]; lists: [
     post(`code${i}`, i);
   });
   if (pairsPosted) docs.forEach((_, i) => pairs[i]!.forEach((pair) => post(pair, i)));
-  return { docs, lists: [...lists], ...(pairsPosted ? {} : { filters: pairs.map((p) => pairFilter(p)) }), phrase };
+  return { docs, lists: [...lists], ...(pairsPosted ? {} : { filters: pairs.map((p) => pairFilterOfKeys(p)) }), phrase };
 }
 
 /** The ids of the entries a segment names for a key. */
@@ -116,7 +116,7 @@ describe("search segment files (.idx)", () => {
     const adjacent = makeRelease("Police expand facial recognition vans", "2023-10-02");
     const apart = makeRelease("Recognition for facial injuries compensation", "2023-10-03");
     const neither = makeRelease("Border fraud charges", "2023-10-04");
-    for (const release of [adjacent, apart, neither]) builder.addRelease(release, releaseSearchKeys);
+    for (const release of [adjacent, apart, neither]) builder.addRelease(release, releaseIndexKeys);
     const json = parseJsonSegment(builder.toJson());
     expect(json.filtered).toBe(true);
     expect(json.size).toBe(3);

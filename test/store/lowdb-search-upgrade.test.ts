@@ -5,7 +5,7 @@ import { fixedClock } from "../../src/core/clock.js";
 import type { FeedEntry, StateStore } from "../../src/core/ports.js";
 import type { StoredRelease } from "../../src/core/release.js";
 import { compileQuery } from "../../src/match/index.js";
-import { newestFirst, releaseSearchKeys } from "../../src/match/search-index.js";
+import { newestFirst, releaseIndexKeys, releaseSearchKeys } from "../../src/match/search-index.js";
 import { searchStore } from "../../src/match/search-releases.js";
 import { openLowdbState, type LowdbStateOptions } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -57,7 +57,7 @@ describe("lowdb search index of an earlier version", () => {
   let cleanup: () => Promise<void>;
   const handles: StateStore[] = [];
   const open = async (options: Partial<LowdbStateOptions> = {}) => {
-    const store = await openLowdbState(dir, { clock, searchKeys: releaseSearchKeys, lockWaitMs: 1_000, ...options });
+    const store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 1_000, ...options });
     handles.push(store);
     return store;
   };

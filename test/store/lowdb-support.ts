@@ -37,7 +37,9 @@ async function sourceFiles(dir: string): Promise<string[]> {
  */
 export async function buildEngine(): Promise<string> {
   const hash = createHash("sha1");
-  for (const file of [...(await sourceFiles(join(ROOT, "src/core"))), ...(await sourceFiles(join(ROOT, "src/store/lowdb")))]) {
+  // src/store's own files (shared by both engines) are compiled in too, through the imports.
+  const shared = (await readdir(join(ROOT, "src/store"))).filter((f) => f.endsWith(".ts")).map((f) => join(ROOT, "src/store", f));
+  for (const file of [...(await sourceFiles(join(ROOT, "src/core"))), ...shared.sort(), ...(await sourceFiles(join(ROOT, "src/store/lowdb")))]) {
     hash.update(file).update(await readFile(file));
   }
   const out = join(ROOT, ".tmp", `lowdb-build-${hash.digest("hex").slice(0, 12)}`);

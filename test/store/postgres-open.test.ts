@@ -8,7 +8,7 @@ import { upsertReleases } from "../../src/store/postgres/pg-releases.js";
 import type { StoredRelease } from "../../src/core/release.js";
 import { isPairKey, kindKey } from "../../src/core/search-key.js";
 import { compileQuery } from "../../src/match/index.js";
-import { newestFirst, releaseSearchKeys } from "../../src/match/search-index.js";
+import { newestFirst, releaseIndexKeys, releaseSearchKeys } from "../../src/match/search-index.js";
 import { searchStore } from "../../src/match/search-releases.js";
 import { normalizeWord } from "../../src/match/tokenize.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
@@ -108,7 +108,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     cleanups.push(db.drop);
     const releases = Array.from({ length: 300 }, (_, i) => makeRelease(`Knife crime ${i}${i % 40 === 0 ? " glacier" : ""}`, `2024-0${1 + (i % 9)}-1${i % 10}`));
     await seedSearchAtSchema(db.url, 3, releases);
-    const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
+    const store = await openPostgresState(db.url, { clock, searchKeys: releaseIndexKeys });
     cleanups.push(() => store.close());
     const newest = [...releases].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : 1));
     for (const [word, want] of [["knife", newest], ["glacier", newest.filter((r) => r.title.includes("glacier"))]] as const) {
@@ -135,7 +135,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
       const pairs = await c.query<{ n: string }>("select count(*) as n from search_docs, unnest(keys) k where strpos(k, ' ') > 0 and left(k, 5) <> 'kind:'");
       expect(Number(pairs.rows[0]!.n)).toBeGreaterThan(500);
     });
-    const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
+    const store = await openPostgresState(db.url, { clock, searchKeys: releaseIndexKeys });
     cleanups.push(() => store.close());
     const after = new pg.Client({ connectionString: db.url });
     await after.connect();

@@ -3,10 +3,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import type { SearchCandidates } from "../../src/core/ports.js";
 import { isPairKey, kindKey, pairKey } from "../../src/core/search-key.js";
-import { releaseSearchKeys } from "../../src/match/search-index.js";
+import { releaseIndexKeys, releaseSearchKeys } from "../../src/match/search-index.js";
 import { normalizeWord } from "../../src/match/tokenize.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
-import { filterMayHold, pairFilter } from "../../src/store/pair-filter.js";
+import { filterMayHold, pairFilterOfKeys } from "../../src/store/pair-filter.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
 
@@ -27,13 +27,13 @@ describe.skipIf(!testDatabaseUrl())("postgres search index: words and kind keys 
 
   it("keeps every pair in the filter and holds few others (about 1 in 100)", () => {
     const pairs = Array.from({ length: 800 }, (_, i) => pairKey(`w${i}`, `v${(i * 7) % 301}`));
-    const filter = pairFilter(pairs);
+    const filter = pairFilterOfKeys(pairs);
     expect(filter.length).toBe(1000);
     for (const p of pairs) expect(filterMayHold(filter, p), p).toBe(true);
     let falsePositives = 0;
     for (let i = 0; i < 10_000; i++) if (filterMayHold(filter, pairKey(`x${i}`, `y${i}`))) falsePositives++;
     expect(falsePositives).toBeLessThan(250);
-    expect(filterMayHold(pairFilter([]), pairs[0]!)).toBe(false);
+    expect(filterMayHold(pairFilterOfKeys([]), pairs[0]!)).toBe(false);
   });
 
   it("tells word pairs from words and kind keys (a kind of several words holds a space too)", () => {
@@ -46,7 +46,7 @@ describe.skipIf(!testDatabaseUrl())("postgres search index: words and kind keys 
   it("stores no word pair under the GIN index; a pair clause narrows through the row's pair filter", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
-    const store = await openPostgresState(db.url, { clock, searchKeys: releaseSearchKeys });
+    const store = await openPostgresState(db.url, { clock, searchKeys: releaseIndexKeys });
     cleanups.push(() => store.close());
     const a = makeRelease("Facial recognition vans", "2024-01-01", { kind: "news story" });
     const b = makeRelease("Recognition of facial injuries", "2024-01-02");
@@ -72,7 +72,7 @@ describe.skipIf(!testDatabaseUrl())("postgres search index: words and kind keys 
     // The pair narrows through the row's filter, in SQL exactly as the filter reads here (a filter
     // may hold a pair it was not given, rarely: "knif arch" is one for b's), alone, with words, with
     // a kind, beside a NOT.
-    const filterOf = (r: typeof a) => pairFilter(releaseSearchKeys(r).filter(isPairKey));
+    const filterOf = (r: typeof a) => pairFilterOfKeys(releaseSearchKeys(r).filter(isPairKey));
     const mayHold = (...pairs: string[]) => [a, b, c].filter((r) => pairs.some((p) => filterMayHold(filterOf(r), p))).map((r) => r.id).sort();
     const knifeArch = pairKey(k("knife"), k("arches"));
     expect(mayHold(pair)).toEqual([a.id]);

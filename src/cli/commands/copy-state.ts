@@ -1,4 +1,4 @@
-import { releaseSearchKeys } from "../../match/search-index.js";
+import { releaseIndexKeys } from "../../match/search-index.js";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
 import { PressroomError } from "../../core/errors.js";
@@ -24,7 +24,7 @@ export async function copyStateCommand(options: { from: string; to: string }): P
   }
   const source = await openState(from, { clock: systemClock, mode: "shared", command: "pressroom copy-state" });
   try {
-    const target = await openState(to, { clock: systemClock, command: "pressroom copy-state", searchKeys: releaseSearchKeys });
+    const target = await openState(to, { clock: systemClock, command: "pressroom copy-state", searchKeys: releaseIndexKeys });
     try {
       if (!(await target.isEmpty())) {
         throw new PressroomError("STATE_NOT_EMPTY", `copy-state: ${describeTarget(to)} already holds state; copy into an empty folder or database (nothing was changed).`);

@@ -2,7 +2,7 @@ import { newestFirst } from "../../core/newest-first.js";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
-import { pairFilter, splitPairs } from "../pair-filter.js";
+import { pairFilter, pairFilterOfKeys } from "../pair-filter.js";
 
 /*
  * One segment of the persisted search index: some releases and, per key, the releases holding it.
@@ -159,7 +159,7 @@ export function withPairFilters(contents: SegmentContents): SegmentContents {
     flat.set(own, to);
     to += own.length;
   }
-  return { docs: contents.docs, keys: kept, offsets: Uint32Array.from(keptOffsets), postings: flat, filters: pairsOf.map((pairs) => pairFilter(pairs)) };
+  return { docs: contents.docs, keys: kept, offsets: Uint32Array.from(keptOffsets), postings: flat, filters: pairsOf.map((pairs) => pairFilterOfKeys(pairs)) };
 }
 
 /** A key's postings in a segment's content (by binary search over its sorted keys). */
@@ -241,9 +241,9 @@ export class SegmentBuilder {
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
-    const { words, filter } = splitPairs(keys(release));
+    const { words, pairs } = keys(release);
     for (const key of words) this.post(key, ord); // a repeated key is posted once (see post)
-    this.filters.push(filter);
+    this.filters.push(pairFilter(pairs));
   }
 
   /** Ordinals must be posted in ascending order per key. */

@@ -1,4 +1,5 @@
-import { PAIR_PROBES, pairHashes } from "../pair-filter.js";
+import { pairHashes } from "../../core/search-key.js";
+import { PAIR_PROBES } from "../pair-filter.js";
 
 /**
  * SQL true when the filter in `column` may hold `pair`: the probes as integer literals (made here

@@ -1,9 +1,9 @@
 import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
-import { isPairKey } from "../../core/search-key.js";
+import { isPairKey, type ReleaseKeys } from "../../core/search-key.js";
 import { decodeRelease } from "../release-codec.js";
 import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
-import { splitPairs } from "../pair-filter.js";
+import { pairFilter } from "../pair-filter.js";
 import { mayHoldSql } from "./pg-pair-filter.js";
 
 /*
@@ -25,9 +25,8 @@ const BATCH = 500;
 const SEP = "\n";
 
 /** The keys of a release as this engine keeps them: words and `kind:` keys joined by SEP, and the filter of its pairs. */
-function splitKeys(keys: readonly string[]): { words: string; pairs: Buffer } {
-  const { words, filter } = splitPairs(keys);
-  return { words: words.join(SEP), pairs: filter };
+function splitKeys(keys: ReleaseKeys): { words: string; pairs: Buffer } {
+  return { words: keys.words.join(SEP), pairs: pairFilter(keys.pairs) };
 }
 
 /**

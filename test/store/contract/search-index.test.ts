@@ -1,13 +1,13 @@
 import { afterEach, expect, it } from "vitest";
 import type { FeedEntry, SearchCandidates } from "../../../src/core/ports.js";
 import type { StoredRelease } from "../../../src/core/release.js";
-import { newestFirst, releaseSearchKeys } from "../../../src/match/search-index.js";
+import { newestFirst, releaseIndexKeys, releaseSearchKeys } from "../../../src/match/search-index.js";
 import { normalizeWord } from "../../../src/match/tokenize.js";
 import type { TestState } from "../../helpers/state-engines.js";
 import { describeEngines } from "../../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "./fixtures.js";
 
-const keys = releaseSearchKeys;
+const keys = releaseIndexKeys;
 /** The index key of a word (folded, stemmed). */
 const k = (word: string) => normalizeWord(word);
 /** Every candidate, read in batches of three (so the engines' paging is crossed), in the order given. */
