@@ -193,6 +193,41 @@ describe("lowdb crash matrices", () => {
     console.log(`lowdb big commit crash matrix: ${writes} durable writes`);
   });
 
+  it("a commit writing a month whole (its 8 pieces merged into its file and removed) is all or nothing after a crash at any write", { timeout: 180_000 }, async () => {
+    const october = (n: number) => makeRelease(`October piece release ${n}`, `2023-10-${String(n + 1).padStart(2, "0")}`);
+    const stored = Array.from({ length: 9 }, (_, n) => october(n));
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    for (const r of stored) await prep.commit({ releases: [r] }); // the month file, then 8 pieces
+    await prep.close();
+    const piecesOf = async (dir: string) => (await listFiles(dir, "releases")).filter((f) => /^releases\/2023-10\.\d+\.json$/.test(f));
+    expect(await piecesOf(template)).toHaveLength(8);
+    const added = october(9);
+    const outcomes: boolean[] = [];
+    const writes = await crashMatrix(template, { scenario: "commit", now: NOW, commit: { releases: [added] } }, async (dir) => {
+      const store = await open(dir);
+      try {
+        const visible = (await store.releases.get(added.id)) !== undefined;
+        const ids = (await store.releases.inMonth("2023-10")).map((r) => r.id).sort();
+        expect(ids).toEqual([...stored, ...(visible ? [added] : [])].map((r) => r.id).sort());
+        expect(await store.releases.count()).toBe(visible ? 10 : 9);
+        for (const r of stored) expect((await store.releases.get(r.id))?.title).toBe(r.title);
+        expect(await piecesOf(dir)).toHaveLength(visible ? 0 : 8);
+        outcomes.push(visible);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    expect(writes).toBeGreaterThanOrEqual(3);
+    expect(outcomes).toHaveLength(writes + 1);
+    const firstVisible = outcomes.indexOf(true);
+    expect(firstVisible).toBeGreaterThan(0);
+    expect(outcomes.slice(firstVisible).every(Boolean)).toBe(true);
+    console.log(`lowdb month written whole crash matrix: ${writes} durable writes`);
+  });
+
   it("a commit with many deliveries (their log lines staged in a temp file, not the journal) is all or nothing after a crash at any write", { timeout: 180_000 }, async () => {
     // ~1,500 deliveries: their log lines exceed what the journal carries inline.
     const many = Array.from({ length: 1_500 }, (_, i) => makeDelivery(`m${i}`, `reader${i}@example.org`, iso(-1)));

@@ -114,11 +114,19 @@ describe("lowdb state files", () => {
     const error = await again.releases.get(b.id).catch((e: unknown) => e);
     expect(isPressroomError(error, "STATE_CORRUPT")).toBe(true);
     expect((error as Error).message).toContain(shard);
-    // A commit into that month fails before writing anything, and leaves the file as it was.
-    const commitError = await again.commit({ releases: [makeRelease("Another October release", "2023-10-20")] }).catch((e: unknown) => e);
+    // A commit adding to that month writes a piece beside the file and leaves the file as it was.
+    const c = makeRelease("Another October release", "2023-10-20");
+    await again.commit({ releases: [c] });
+    expect(await readFile(shard, "utf8")).toBe(text);
+    expect((await again.releases.get(c.id))?.title).toBe(c.title);
+    // A commit that must write the month whole (a release dated into another month leaves it)
+    // fails before writing anything, and leaves the file as it was.
+    const moved = { ...a, date: "2023-11-01", updatedAt: "2023-11-01T10:00:00.000Z" };
+    const commitError = await again.commit({ releases: [moved] }).catch((e: unknown) => e);
     expect(isPressroomError(commitError, "STATE_CORRUPT")).toBe(true);
     expect(await readFile(shard, "utf8")).toBe(text);
     expect((await again.releases.get(a.id))?.title).toBe(a.title);
+    expect((await again.releases.get(a.id))?.date).toBe(a.date);
   });
 
   it("reports a corrupt file, never overwrites it, and keeps the rest working", async () => {
@@ -134,9 +142,10 @@ describe("lowdb state files", () => {
     expect(isPressroomError(error, "STATE_CORRUPT")).toBe(true);
     expect((error as Error).message).toContain(shard);
     expect((error as Error).message).toContain("left untouched");
-    // A commit that touches the corrupt month fails and leaves it byte-identical.
-    const b = makeRelease("Another October release", "2023-10-20");
-    const commitError = await again.commit({ releases: [b] }).catch((e: unknown) => e);
+    // A commit that must write the corrupt month whole (its release dated into another month)
+    // fails and leaves it byte-identical.
+    const moved = { ...a, date: "2023-11-01", updatedAt: "2023-11-01T10:00:00.000Z" };
+    const commitError = await again.commit({ releases: [moved] }).catch((e: unknown) => e);
     expect(isPressroomError(commitError, "STATE_CORRUPT")).toBe(true);
     expect(await readFile(shard, "utf8")).toBe(garbage);
     // Other parts still work.

@@ -91,7 +91,7 @@ describe("lowdb schema", () => {
     await again.close();
   });
 
-  it("opens a schema 2 folder, whose releases are written whole, and moves it to schema 3 without rewriting them", async () => {
+  it("opens a schema 2 folder, whose releases are written whole, and moves it to schema 4 without rewriting them", async () => {
     const old = makeRelease("Police urged to double stop and search", "2023-10-31", { earlierTitles: ["Police urged to stop and search"] });
     const first = await openLowdbState(dir, { clock });
     await first.commit({ releases: [old] });
@@ -104,15 +104,20 @@ describe("lowdb schema", () => {
     const store = await openLowdbState(dir, { clock });
     try {
       expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8"))).toEqual({ schemaVersion: SCHEMA_VERSION, createdAt: NOW });
-      expect(SCHEMA_VERSION).toBe(3);
+      expect(SCHEMA_VERSION).toBe(4);
       expect(await store.releases.get(old.id)).toEqual(old);
       expect((await byTitle(store.releases, titleKey("Police urged to stop and search"), "2023-10-30", "2023-11-01")).map((r) => r.id)).toEqual([old.id]);
-      // A new release of that month is written in the shorter form; the old one keeps its text as it was.
+      // A new release of that month is written in the shorter form, in a piece beside the month
+      // file; the old one keeps its text as it was.
+      const before = await readFile(month, "utf8");
       const other = makeRelease("Knife crime crackdown", "2023-10-02");
       await store.commit({ releases: [other] });
-      const text = await readFile(month, "utf8");
-      expect(text.split('"current":true').length - 1).toBe(1);
-      expect(text).toContain(JSON.stringify(old));
+      const piece = await readFile(join(dir, "releases/2023-10.1.json"), "utf8");
+      expect(piece.split('"current":true').length - 1).toBe(1);
+      expect(piece).toContain(JSON.stringify(other.id));
+      expect(await readFile(month, "utf8")).toBe(before);
+      expect(before).toContain(JSON.stringify(old));
+      expect((await store.releases.inMonth("2023-10")).map((r) => r.id).sort()).toEqual([old.id, other.id].sort());
     } finally {
       await store.close();
     }

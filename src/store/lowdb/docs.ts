@@ -29,6 +29,8 @@ export class Docs {
   private readonly touched = new Set<string>();
   /** Documents of the unit being written (staged, maybe not yet on disk): never evicted. */
   private writing = new Set<string>();
+  /** Files the current unit of work removes (`remove`). */
+  private removing = new Set<string>();
   /** Bulky documents held, least recently used first (month files: a long import must not hold every month). */
   private readonly bulky = new Map<string, true>();
 
@@ -82,6 +84,36 @@ export class Docs {
     return doc;
   }
 
+  /**
+   * Holds `value` as the document `rel` without reading the file (a file this unit creates: what
+   * the disk may hold under that name is not part of the state), and marks it changed.
+   */
+  create<T>(rel: string, value: T): T {
+    this.removing.delete(rel);
+    this.held.set(rel, Promise.resolve(value));
+    if (this.isBulky(rel)) {
+      this.bulky.delete(rel);
+      this.bulky.set(rel, true);
+    }
+    this.touch(rel);
+    return value;
+  }
+
+  /** The current unit of work removes the file `rel`; its document is no longer held. */
+  remove(rel: string): void {
+    this.removing.add(rel);
+    this.touched.delete(rel);
+    this.held.delete(rel);
+    this.bulky.delete(rel);
+  }
+
+  /** The files `remove` named since the last call, for the unit being written. */
+  takeRemoves(): string[] {
+    const out = [...this.removing];
+    this.removing.clear();
+    return out;
+  }
+
   /** Whether the document is held (read, or being read) in memory. */
   isHeld(rel: string): boolean {
     return this.held.has(rel);
@@ -133,5 +165,6 @@ export class Docs {
     this.touched.clear();
     this.writing.clear();
     this.bulky.clear();
+    this.removing.clear();
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from "../../core/logger.js";
 import type { StoredRelease } from "../../core/release.js";
 import { decodeRelease } from "../release-codec.js";
 import { type Disk, yieldNow } from "./disk.js";
-import { INDEX_UNSYNCED, keyShardFile, monthOf, titleShardFile } from "./layout.js";
+import { INDEX_UNSYNCED, keyShardFile, monthFileOf, monthOf, titleShardFile } from "./layout.js";
 
 /*
  * The key and title index (`keys/`, `titles/`) can be rebuilt from the month files, so it is not
@@ -112,7 +112,13 @@ export async function rebuildIndex(disk: Disk): Promise<number> {
     return record;
   };
   let releases = 0;
-  for (const file of (await disk.list("releases")).filter((f) => /^\d{4}-\d{2}\.json$/.test(f)).sort()) {
+  // Each month file, then its pieces in order: a piece's copy of a release supersedes the file's.
+  const monthFiles = (await disk.list("releases")).flatMap((f) => {
+    const of = monthFileOf(f);
+    return of ? [{ file: f, ...of }] : [];
+  });
+  monthFiles.sort((a, b) => (a.month === b.month ? a.piece - b.piece : a.month < b.month ? -1 : 1));
+  for (const { file } of monthFiles) {
     const doc = await disk.readJson<{ releases?: Record<string, StoredRelease> }>(`releases/${file}`);
     for (const release of Object.values(doc?.releases ?? {}).map(decodeRelease)) {
       const month = monthOf(release.date);

@@ -14,7 +14,9 @@ import { PressroomError } from "../../core/errors.js";
  *   changes                       hint touched (not fsynced) after every write, for shared-mode readers
  *   secret.key                    unsubscribe-token secret, created once with O_EXCL, 0600
  *   releases/YYYY-MM.json         {releases: {id: StoredRelease}} one London month (release-codec.ts)
- *   releases/months.json          {months: {YYYY-MM: count}}
+ *   releases/YYYY-MM.N.json       piece N (1, 2, …) of a month: releases added or revised since the month
+ *                                 file was last written whole; a later piece supersedes an earlier one
+ *   releases/months.json          {months: {YYYY-MM: count}, pieces: {YYYY-MM: N}}
  *   keys/xx.json                  {keys: {identity key: [id, month]}} 256 SHA-1 shards
  *   titles/xx.json                {titles: {title key: [[id, month, date]]}} 256 SHA-1 shards
  *   feed-index/<name>.json        {name, entries} newest feedEntries of one feed (name URI-encoded)
@@ -32,8 +34,11 @@ import { PressroomError } from "../../core/errors.js";
  *   queue/history/YYYY-MM-DD.jsonl  final records of finished deliveries
  *   queue/failed.jsonl            final records of failed deliveries (recentFailures)
  */
-/** 3: a release's last revision may be written as `current` (release-codec.ts). */
-export const SCHEMA_VERSION = 3;
+/**
+ * 3: a release's last revision may be written as `current` (release-codec.ts).
+ * 4: a month may have pieces (`monthPieceFile`) beside its file, listed in `releases/months.json`.
+ */
+export const SCHEMA_VERSION = 4;
 export const META = "meta.json";
 export const JOURNAL = "journal.json";
 export const GENERATION = "generation";
@@ -45,7 +50,14 @@ export const LOCK = "state.lock";
 export const SECRET = "secret.key";
 export const MONTHS = "releases/months.json";
 export const monthFile = (month: string): string => `releases/${month}.json`;
-export const isMonthFile = (rel: string): boolean => /^releases\/\d{4}-\d{2}\.json$/.test(rel);
+export const monthPieceFile = (month: string, n: number): string => `releases/${month}.${n}.json`;
+/** A month file or one of its pieces. */
+export const isMonthFile = (rel: string): boolean => /^releases\/\d{4}-\d{2}(\.\d+)?\.json$/.test(rel);
+/** The month and piece number (0: the month file itself) of a file name under releases/; undefined for any other file. */
+export function monthFileOf(name: string): { month: string; piece: number } | undefined {
+  const m = /^(\d{4}-\d{2})(?:\.(\d+))?\.json$/.exec(name);
+  return m ? { month: m[1]!, piece: m[2] === undefined ? 0 : Number(m[2]) } : undefined;
+}
 export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
 export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
 /** Stored feed documents: etag, updated, entries, content hash. */

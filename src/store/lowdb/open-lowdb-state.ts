@@ -164,8 +164,9 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     } else if (meta.schemaVersion < 2) {
       await migrateV1(disk, options.clock, log);
     } else if (meta.schemaVersion < SCHEMA_VERSION) {
-      // Schema 3 only adds a shorter way to write a release (release-codec.ts): files of schema 2
-      // read as they are. The number keeps an older Pressroom from misreading the new releases.
+      // Schemas 3 and 4 only add a shorter way to write a release (release-codec.ts) and month
+      // pieces (releases.ts): files of schema 2 and 3 read as they are. The number keeps an older
+      // Pressroom from misreading the new releases, or missing those in pieces.
       await disk.write(META, JSON.stringify({ ...meta, schemaVersion: SCHEMA_VERSION }));
       log.info("state migrated", { from: meta.schemaVersion, to: SCHEMA_VERSION });
     }
@@ -298,7 +299,10 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       chain = result.catch(() => {});
       return result;
     },
-    unit: async (unit: Unit) => {
+    unit: async (given: Unit) => {
+      // Files the documents' changes remove (a month's pieces, once it is written whole) go with them.
+      const removes = docs.takeRemoves();
+      const unit = removes.length ? { ...given, removes: [...(given.removes ?? []), ...removes] } : given;
       try {
         if (!indexSync) await runUnit(disk, unit);
         else {

@@ -6,7 +6,7 @@ import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { corrupt, yieldNow } from "./disk.js";
 import type { Disk } from "./disk.js";
 import type { Docs } from "./docs.js";
-import { isMonthFile, keyShardFile, monthFile, monthOf, MONTHS, titleShardFile } from "./layout.js";
+import { isMonthFile, keyShardFile, monthFile, monthOf, monthPieceFile, MONTHS, titleShardFile } from "./layout.js";
 import { sliceMonth } from "./month-slices.js";
 import { pickReleases } from "./pick-releases.js";
 
@@ -24,6 +24,8 @@ interface TitleShard {
 interface MonthsDoc {
   /** month → number of releases */
   months: Record<string, number>;
+  /** month → pieces written beside its file since it was last written whole (`monthPieceFile` 1…n); absent: none */
+  pieces: Record<string, number>;
 }
 
 /** A release of a held month: its object, its JSON, or both (each made from the other when first needed). */
@@ -38,11 +40,18 @@ interface Slot {
 const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
 /** Releases wanted from a month not held in memory up to which they are picked out of its file rather than the month read, cut and held. */
 const PICK_UP_TO = 32;
+/** A month with this many pieces is written whole (its pieces merged into its file) by the next commit that changes it. */
+const MAX_PIECES = 8;
 
 /**
  * Releases in month shards (`releases/YYYY-MM.json`), reachable by identity key through 256 hash
  * shards (`keys/xx.json`) and by title key through 256 more (`titles/xx.json`), so no lookup scans
- * a month and a commit rewrites only the shards its releases touch. A held month keeps each release's
+ * a month and a commit rewrites only the shards its releases touch. A commit adding or revising
+ * releases of a month that already has some writes them as a new piece of that month
+ * (`releases/YYYY-MM.N.json`) rather than the whole month again: the cost of storing a release does
+ * not grow with the month's history (an import of five dumps over the same years rewrote every
+ * month five times). A later piece supersedes an earlier one; once a month has MAX_PIECES, the next
+ * commit changing it writes it whole and removes its pieces, in the same unit. A held month keeps each release's
  * JSON once made, so writing a month stringifies only the releases that changed. A month is read
  * as each release's JSON text, parsed when that release is first asked for: a reader of a few
  * releases of a month (the server's candidates, a lookup by key) does not build the other 500.
@@ -66,12 +75,14 @@ export class LowReleases implements ReleaseStore {
     return doc;
   }
 
-  private month(month: string) {
-    return this.docs.get<MonthDoc>(monthFile(month), () => ({ releases: {} }));
+  /** The files of a month, oldest first: its file, then its pieces. */
+  private async monthFiles(month: string): Promise<string[]> {
+    const pieces = (await this.monthsDoc()).pieces[month] ?? 0;
+    return [monthFile(month), ...Array.from({ length: pieces }, (_, i) => monthPieceFile(month, i + 1))];
   }
-  /** A held month's releases by id, in file order. */
-  private async monthSlots(month: string): Promise<Map<string, Slot>> {
-    const doc = await this.month(month);
+  /** A held month file's (or piece's) releases by id, in file order. */
+  private async fileSlots(rel: string): Promise<Map<string, Slot>> {
+    const doc = await this.docs.get<MonthDoc>(rel, () => ({ releases: {} }));
     let slots = this.slots.get(doc);
     if (!slots) {
       slots = new Map(Object.entries(doc.releases).map(([id, value]) => [id, { value: decodeRelease(value) }]));
@@ -109,8 +120,60 @@ export class LowReleases implements ReleaseStore {
   private titleShard(key: string) {
     return this.docs.get<TitleShard>(titleShardFile(key), () => ({ titles: {} }));
   }
-  private monthsDoc() {
-    return this.docs.get<MonthsDoc>(MONTHS, () => ({ months: {} }));
+  private async monthsDoc(): Promise<MonthsDoc> {
+    const doc = await this.docs.get<MonthsDoc>(MONTHS, () => ({ months: {}, pieces: {} }));
+    doc.pieces ??= {}; // held by a migration that made it without
+    return doc;
+  }
+  /** A month's releases by id (its file, then each piece superseding), in file order. */
+  private async monthSlots(month: string): Promise<Map<string, Slot>> {
+    const files = await this.monthFiles(month);
+    if (files.length === 1) return this.fileSlots(files[0]!);
+    const merged = new Map<string, Slot>();
+    for (const rel of files) for (const [id, slot] of await this.fileSlots(rel)) merged.set(id, slot);
+    return merged;
+  }
+
+  /**
+   * The month written whole by this unit: its file holds every release of the month (its pieces
+   * merged in), and the pieces are removed in the same unit. Returns its releases, to change.
+   */
+  private async wholeMonth(month: string): Promise<Map<string, Slot>> {
+    const months = await this.monthsDoc();
+    const merged = await this.monthSlots(month);
+    const doc = await this.docs.get<MonthDoc>(monthFile(month), () => ({ releases: {} }));
+    const pieces = months.pieces[month] ?? 0;
+    if (pieces > 0) {
+      this.slots.set(doc, merged);
+      for (let n = 1; n <= pieces; n++) this.docs.remove(monthPieceFile(month, n));
+      delete months.pieces[month];
+      this.docs.touch(MONTHS);
+    }
+    this.docs.touch(monthFile(month));
+    return merged;
+  }
+
+  /**
+   * Where this unit writes a month's new and revised releases: a new piece, when the month already
+   * has releases (and fewer than MAX_PIECES pieces); else the month file, written whole.
+   */
+  private async target(month: string, open: Map<string, Map<string, Slot>>): Promise<Map<string, Slot>> {
+    const held = open.get(month);
+    if (held) return held;
+    const months = await this.monthsDoc();
+    const pieces = months.pieces[month] ?? 0;
+    let slots: Map<string, Slot>;
+    if ((months.months[month] ?? 0) === 0 || pieces >= MAX_PIECES) slots = await this.wholeMonth(month);
+    else {
+      const rel = monthPieceFile(month, pieces + 1);
+      const doc = this.docs.create<MonthDoc>(rel, { releases: {} });
+      slots = new Map();
+      this.slots.set(doc, slots);
+      months.pieces[month] = pieces + 1;
+      this.docs.touch(MONTHS);
+    }
+    open.set(month, slots);
+    return slots;
   }
 
   /**
@@ -119,6 +182,8 @@ export class LowReleases implements ReleaseStore {
    */
   async stage(releases: readonly StoredRelease[]): Promise<void> {
     const months = await this.monthsDoc();
+    /** Per month, where this unit writes its releases (a piece, or the whole month). */
+    const open = new Map<string, Map<string, Slot>>();
     for (const [i, release] of releases.entries()) {
       if (!/^\d{4}-\d{2}-\d{2}$/.test(release.date)) throw new PressroomError("STATE_IO", `store: release ${release.id} has no London date (YYYY-MM-DD): "${release.date}"`);
       const json = JSON.stringify(encodeRelease(release));
@@ -126,23 +191,25 @@ export class LowReleases implements ReleaseStore {
       const idKey = `id:${release.id}`;
       const before = (await this.keyShard(idKey)).keys[idKey];
       if (before && before[1] !== month) {
-        const old = await this.monthSlots(before[1]);
+        // Its date moved it to another month: the old month is written whole, without it.
+        const old = await this.wholeMonth(before[1]);
+        open.set(before[1], old);
         if (old.delete(release.id)) {
           months.months[before[1]] = Math.max(0, (months.months[before[1]] ?? 1) - 1);
           if (months.months[before[1]] === 0) delete months.months[before[1]];
-          this.docs.touch(monthFile(before[1]));
           this.docs.touch(MONTHS);
         }
       }
-      const slots = await this.monthSlots(month);
-      if (!slots.has(release.id)) {
+      // New to this month when its id is not indexed here (the key index names every stored release).
+      const isNew = !before || before[1] !== month;
+      const slots = await this.target(month, open);
+      if (isNew) {
         months.months[month] = (months.months[month] ?? 0) + 1;
         this.docs.touch(MONTHS);
       }
       // Only the JSON is kept: the object's strings may be slices of a source's text (a dump read
       // 2 MB at a time), which a held object would keep alive whole. A read parses it again.
       slots.set(release.id, { json });
-      this.docs.touch(monthFile(month));
       for (const key of storedKeys(release)) {
         const shard = await this.keyShard(key);
         const hit = shard.keys[key];
@@ -165,9 +232,14 @@ export class LowReleases implements ReleaseStore {
     }
   }
 
+  /** A release of a month: in its newest piece holding it, else in the month file. */
   private async inHeldMonth(month: string, id: string): Promise<StoredRelease | undefined> {
-    const slot = (await this.monthSlots(month)).get(id);
-    return slot ? LowReleases.read(slot) : undefined;
+    const files = await this.monthFiles(month);
+    for (let i = files.length - 1; i >= 0; i--) {
+      const slot = (await this.fileSlots(files[i]!)).get(id);
+      if (slot) return LowReleases.read(slot);
+    }
+    return undefined;
   }
 
   private async lookup(key: string): Promise<StoredRelease | undefined> {
@@ -220,9 +292,12 @@ export class LowReleases implements ReleaseStore {
     // A few releases of a month not held (search results across the years) are picked out of its
     // file; a month held, or wanted for many releases, is read whole and held.
     const wanted = new Map<string, string[]>();
+    const files = new Map<string, string[]>();
     for (const id of ids) {
       const month = ID_MONTH.exec(id)?.[1];
-      if (!month || this.docs.isHeld(monthFile(month))) continue;
+      if (!month) continue;
+      if (!files.has(month)) files.set(month, await this.monthFiles(month));
+      if (files.get(month)!.some((rel) => this.docs.isHeld(rel))) continue;
       const list = wanted.get(month);
       if (list) list.push(id);
       else wanted.set(month, [id]);
@@ -230,8 +305,11 @@ export class LowReleases implements ReleaseStore {
     const picked = new Map<string, StoredRelease>();
     for (const [month, list] of wanted) {
       if (list.length > PICK_UP_TO) continue;
-      const bytes = await this.disk.readBytes(monthFile(month));
-      if (bytes) for (const [id, release] of pickReleases(bytes, list)) picked.set(id, release);
+      // Oldest file first: a piece's copy supersedes the month file's.
+      for (const rel of files.get(month)!) {
+        const bytes = await this.disk.readBytes(rel);
+        if (bytes) for (const [id, release] of pickReleases(bytes, list)) picked.set(id, release);
+      }
     }
     const out: StoredRelease[] = [];
     for (const id of ids) {
