@@ -19,7 +19,7 @@ describe("lowdb held documents", () => {
 
   it("keeps a unit's bulky documents while it is written, and drops those beyond the limit once it is on disk", async () => {
     const disk = new Disk(dir);
-    const docs = new Docs(disk, (rel) => rel.startsWith("releases/"), 3);
+    const docs = new Docs(disk, [{ match: (rel) => rel.startsWith("releases/"), limit: 3 }]);
     // One unit changes eight months: more than the limit, all held until written.
     for (let i = 1; i <= 8; i++) {
       const doc = await docs.get<{ n: number }>(month(i), () => ({ n: 0 }));

@@ -6,6 +6,7 @@ import { fixedClock } from "../../src/core/clock.js";
 import { storedKeys, titleKeysOf } from "../../src/core/identity.js";
 import type { StateStore } from "../../src/core/ports.js";
 import { bootId } from "../../src/store/lowdb/index-sync.js";
+import { keyShardFile, titleShardFile } from "../../src/store/lowdb/layout.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
@@ -62,10 +63,11 @@ describe("lowdb index sync", () => {
     const idKey = `id:${releases[0]!.id}`;
     const title = titleKeysOf(releases[1]!)[0]!;
     // As a power loss may leave them: one shard torn, one lost, one with an entry for nothing.
-    await writeFile(join(dir, "keys", `${shard(idKey)}.json`), '{"keys":{"id:tag');
-    await rm(join(dir, "titles", `${shard(title)}.json`));
+    await writeFile(join(dir, keyShardFile(idKey)), '{"keys":{"id:tag');
+    expect(await readFile(join(dir, titleShardFile("2023-10")), "utf8")).toContain(JSON.stringify(title));
+    await rm(join(dir, titleShardFile("2023-10")));
     const stale = "id:tag:pressroom.invalid,2001-01-01:nobody/never";
-    const staleFile = join(dir, "keys", `${shard(stale)}.json`);
+    const staleFile = join(dir, keyShardFile(stale));
     const held = await readFile(staleFile, "utf8").then((t) => JSON.parse(t) as { keys: Record<string, unknown> }, () => ({ keys: {} as Record<string, unknown> }));
     held.keys[stale] = ["never", "2001-01"];
     await writeFile(staleFile, JSON.stringify(held));
@@ -77,7 +79,7 @@ describe("lowdb index sync", () => {
       expect((await reopened.releases.byKeys([stale])).size).toBe(0);
       expect(await reopened.releases.count()).toBe(3);
       expect(await listFiles(dir)).not.toContain(MARKER);
-      expect(JSON.parse(await readFile(join(dir, "keys", `${shard(idKey)}.json`), "utf8")).keys[idKey]).toEqual([releases[0]!.id, "2023-10"]);
+      expect(JSON.parse(await readFile(join(dir, keyShardFile(idKey)), "utf8")).keys[idKey]).toEqual([releases[0]!.id, "2023-10"]);
     } finally {
       await reopened.close();
     }

@@ -1,10 +1,12 @@
 import type { ReleaseStore } from "../../src/core/ports.js";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { titleKey } from "../../src/core/ids.js";
+import { storedKeys, titleKeysOf } from "../../src/core/identity.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { at, iso, makeDelivery, makeRelease, makeRun, makeSource, makeTopic, NOW } from "./contract/fixtures.js";
@@ -124,5 +126,37 @@ describe("lowdb schema", () => {
     const again = await openLowdbState(dir, { clock, mode: "shared" });
     expect(await again.releases.get(old.id)).toEqual(old);
     await again.close();
+  });
+
+  it("moves a schema 3 folder's key and title index (256 hash shards each) to files by month, once", async () => {
+    const a = makeRelease("Police urged to double stop and search", "2023-10-31", { earlierTitles: ["Police urged to stop and search"] });
+    const b = makeRelease("Asylum backlog cleared", "2023-11-02");
+    const first = await openLowdbState(dir, { clock });
+    await first.commit({ releases: [a, b] });
+    await first.close();
+    // As schema 3 kept it: every key and title in a SHA-1 shard.
+    const sha = (key: string) => createHash("sha1").update(key).digest("hex").slice(0, 2);
+    for (const f of await listFiles(dir)) if (/^(keys|titles)\//.test(f)) await rm(join(dir, f));
+    for (const r of [a, b]) {
+      const month = r.date.slice(0, 7);
+      for (const key of storedKeys(r)) await writeFile(join(dir, `keys/${sha(key)}.json`), JSON.stringify({ keys: { [key]: [r.id, month] } }));
+      for (const key of titleKeysOf(r)) await writeFile(join(dir, `titles/${sha(key)}.json`), JSON.stringify({ titles: { [key]: [[r.id, month, r.date]] } }));
+    }
+    await writeFile(join(dir, "meta.json"), JSON.stringify({ schemaVersion: 3, createdAt: NOW }));
+
+    const store = await openLowdbState(dir, { clock });
+    try {
+      expect(JSON.parse(await readFile(join(dir, "meta.json"), "utf8")).schemaVersion).toBe(4);
+      const index = (await listFiles(dir)).filter((f) => /^(keys|titles)\//.test(f)).sort();
+      // Ids and titles by month; the URLs (no month in them) in hash shards; no other shard left.
+      expect(index).toEqual([...new Set(["keys/m-2023-10.json", "keys/m-2023-11.json", ...[a, b].map((r) => `keys/${sha(`url:${r.url}`)}.json`), "titles/m-2023-10.json", "titles/m-2023-11.json"])].sort());
+      for (const r of [a, b]) {
+        expect([...(await store.releases.byKeys(storedKeys(r))).values()].map((h) => h.id)).toEqual(storedKeys(r).map(() => r.id));
+        for (const key of titleKeysOf(r)) expect((await byTitle(store.releases, key, r.date, r.date)).map((h) => h.id)).toEqual([r.id]);
+      }
+      expect((await byTitle(store.releases, titleKey("Police urged to stop and search"), "2023-10-30", "2023-11-02")).map((h) => h.id)).toEqual([a.id]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -19,6 +19,12 @@ function checkShape<T>(file: string, data: unknown, defaults: T): T {
   return record as T;
 }
 
+/** Documents of which at most `limit` are held once no unit is changing them (the rest are read again when needed). */
+export interface BulkyKind {
+  readonly match: (rel: string) => boolean;
+  readonly limit: number;
+}
+
 /**
  * JSON documents of the state folder, each read once and then held in memory (this process is the
  * only writer). Changes are made to the held object, marked with `touch`, and written by the
@@ -31,8 +37,8 @@ export class Docs {
   private writing = new Set<string>();
   /** Files the current unit of work removes (`remove`). */
   private removing = new Set<string>();
-  /** Bulky documents held, least recently used first (month files: a long import must not hold every month). */
-  private readonly bulky = new Map<string, true>();
+  /** Per kind of bulky document, those held, least recently used first (month files: a long import must not hold every month). */
+  private readonly lru: { readonly kind: BulkyKind; readonly held: Map<string, true> }[];
 
   /** Documents read by their own parser from the file's text (undefined from it: parsed as JSON). */
   private readonly readers: { match: (rel: string) => boolean; read: (text: string, file: string) => unknown }[] = [];
@@ -40,7 +46,13 @@ export class Docs {
   /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
   private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => string }[] = [];
 
-  constructor(private readonly disk: Disk, private readonly isBulky: (rel: string) => boolean = () => false, private readonly bulkyLimit = 12) {}
+  constructor(private readonly disk: Disk, bulky: readonly BulkyKind[] = []) {
+    this.lru = bulky.map((kind) => ({ kind, held: new Map() }));
+  }
+
+  private lruOf(rel: string): Map<string, true> | undefined {
+    return this.lru.find((l) => l.kind.match(rel))?.held;
+  }
 
   /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would). */
   serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => string): void {
@@ -76,10 +88,11 @@ export class Docs {
     }
     // Counted once held, and never dropped by its own count: before, a document read while the
     // limit was exceeded was dropped from the count before it was held, and then held for good.
-    if (this.isBulky(rel)) {
-      this.bulky.delete(rel);
-      this.bulky.set(rel, true);
-      if (this.bulky.size > this.bulkyLimit) this.evict(rel);
+    const lru = this.lruOf(rel);
+    if (lru) {
+      lru.delete(rel);
+      lru.set(rel, true);
+      this.evict(rel);
     }
     return doc;
   }
@@ -91,9 +104,10 @@ export class Docs {
   create<T>(rel: string, value: T): T {
     this.removing.delete(rel);
     this.held.set(rel, Promise.resolve(value));
-    if (this.isBulky(rel)) {
-      this.bulky.delete(rel);
-      this.bulky.set(rel, true);
+    const lru = this.lruOf(rel);
+    if (lru) {
+      lru.delete(rel);
+      lru.set(rel, true);
     }
     this.touch(rel);
     return value;
@@ -104,7 +118,7 @@ export class Docs {
     this.removing.add(rel);
     this.touched.delete(rel);
     this.held.delete(rel);
-    this.bulky.delete(rel);
+    this.lruOf(rel)?.delete(rel);
   }
 
   /** The files `remove` named since the last call, for the unit being written. */
@@ -146,16 +160,18 @@ export class Docs {
    */
   written(): void {
     this.writing.clear();
-    if (this.bulky.size > this.bulkyLimit) this.evict();
+    this.evict();
   }
 
   /** Drops the least recently used bulky documents beyond the limit that no unit is changing (the disk holds them). */
   private evict(keep?: string): void {
-    for (const rel of this.bulky.keys()) {
-      if (this.bulky.size <= this.bulkyLimit) return;
-      if (rel === keep || this.touched.has(rel) || this.writing.has(rel)) continue;
-      this.bulky.delete(rel);
-      this.held.delete(rel);
+    for (const { kind, held } of this.lru) {
+      for (const rel of held.keys()) {
+        if (held.size <= kind.limit) break;
+        if (rel === keep || this.touched.has(rel) || this.writing.has(rel)) continue;
+        held.delete(rel);
+        this.held.delete(rel);
+      }
     }
   }
 
@@ -164,7 +180,7 @@ export class Docs {
     this.held.clear();
     this.touched.clear();
     this.writing.clear();
-    this.bulky.clear();
+    for (const { held } of this.lru) held.clear();
     this.removing.clear();
   }
 }

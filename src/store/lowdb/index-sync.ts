@@ -20,7 +20,7 @@ import { INDEX_UNSYNCED, keyShardFile, monthFileOf, monthOf, titleShardFile } fr
  */
 
 /** Index shard files: replaced atomically, fsynced lazily. */
-export const isIndexFile = (rel: string): boolean => /^(keys|titles)\/[0-9a-f]{2}\.json$/.test(rel);
+export const isIndexFile = (rel: string): boolean => /^(keys|titles)\/([0-9a-f]{2}|m-\d{4}-\d{2})\.json$/.test(rel);
 
 /** How long index writes may stay unsynced while a store is open. */
 export const INDEX_SYNC_MS = 60_000;
@@ -124,7 +124,7 @@ export async function rebuildIndex(disk: Disk): Promise<number> {
       const month = monthOf(release.date);
       for (const key of storedKeys(release)) shard(keys, keyShardFile(key))[key] = [release.id, month];
       for (const key of titleKeysOf(release)) {
-        const record = shard(titles, titleShardFile(key));
+        const record = shard(titles, titleShardFile(month));
         record[key] = [...(record[key] ?? []).filter((e) => e[0] !== release.id), [release.id, month, release.date]];
       }
       releases++;

@@ -17,8 +17,9 @@ import { PressroomError } from "../../core/errors.js";
  *   releases/YYYY-MM.N.json       piece N (1, 2, …) of a month: releases added or revised since the month
  *                                 file was last written whole; a later piece supersedes an earlier one
  *   releases/months.json          {months: {YYYY-MM: count}, pieces: {YYYY-MM: N}}
- *   keys/xx.json                  {keys: {identity key: [id, month]}} 256 SHA-1 shards
- *   titles/xx.json                {titles: {title key: [[id, month, date]]}} 256 SHA-1 shards
+ *   keys/m-YYYY-MM.json           {keys: {"id:" key: [id, month]}} of the ids minted in that month
+ *   keys/xx.json                  {keys: {identity key: [id, month]}} every other key: 256 SHA-1 shards
+ *   titles/m-YYYY-MM.json         {titles: {title key: [[id, month, date]]}} of the releases of that month
  *   feed-index/<name>.json        {name, entries} newest feedEntries of one feed (name URI-encoded)
  *   dirty-feeds.json              {dirty: [feed]}
  *   feeds.json                    {docs: {feed: {etag, updated, entries, sha}}}
@@ -58,8 +59,21 @@ export function monthFileOf(name: string): { month: string; piece: number } | un
   const m = /^(\d{4}-\d{2})(?:\.(\d+))?\.json$/.exec(name);
   return m ? { month: m[1]!, piece: m[2] === undefined ? 0 : Number(m[2]) } : undefined;
 }
-export const keyShardFile = (key: string): string => `keys/${shardOf(key)}.json`;
-export const titleShardFile = (titleKey: string): string => `titles/${shardOf(titleKey)}.json`;
+/** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`). */
+const ID_MONTH = /^id:tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
+/**
+ * The index file of an identity key: an `id:` key in the file of the month its id was minted in
+ * (a commit of releases from a few months touches a few files, however many are stored), any other
+ * key (URLs, source item ids: a source's few items a run) in one of 256 hash shards.
+ */
+export function keyShardFile(key: string): string {
+  const month = ID_MONTH.exec(key)?.[1];
+  return month ? `keys/m-${month}.json` : `keys/${shardOf(key)}.json`;
+}
+/** The index file of a title key of a release of `month` (a lookup by title names its dates). */
+export const titleShardFile = (month: string): string => `titles/m-${month}.json`;
+/** The key and title index files of one month: held a few at a time, like month files. */
+export const isMonthIndexFile = (rel: string): boolean => /^(keys|titles)\/m-\d{4}-\d{2}\.json$/.test(rel);
 /** Stored feed documents: etag, updated, entries, content hash. */
 export const FEEDS = "feeds.json";
 /** Feeds waiting to be (re)rendered. */

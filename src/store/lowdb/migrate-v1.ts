@@ -48,10 +48,10 @@ export async function migrateV1(disk: Disk, clock: Clock, log: Logger): Promise<
         docs.touch(keyShardFile(key));
       }
       for (const key of titleKeysOf(release)) {
-        const shard = await docs.get<{ titles: Record<string, [string, string, string][]> }>(titleShardFile(key), () => ({ titles: {} }));
+        const shard = await docs.get<{ titles: Record<string, [string, string, string][]> }>(titleShardFile(monthOf(release.date)), () => ({ titles: {} }));
         const entries = (shard.titles[key] ?? []).filter((e) => e[0] !== release.id);
         shard.titles[key] = [...entries, [release.id, monthOf(release.date), release.date]];
-        docs.touch(titleShardFile(key));
+        docs.touch(titleShardFile(monthOf(release.date)));
       }
       releases++;
     }

@@ -9,9 +9,9 @@ import type { Ctx } from "./context.js";
 import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
 import { LowFeeds } from "./feeds.js";
-import { IndexSync, isIndexFile, settleIndex } from "./index-sync.js";
+import { IndexSync, isIndexFile, rebuildIndex, settleIndex } from "./index-sync.js";
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
-import { CHANGES, GENERATION, isMonthFile, JOURNAL, META, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
+import { CHANGES, GENERATION, isMonthFile, isMonthIndexFile, JOURNAL, META, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
 import { eventText, LowOutbox } from "./outbox.js";
 import { LowReleases } from "./releases.js";
@@ -120,7 +120,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   // The lock holder is the outbox log's only writer: its append handle stays open.
   const disk = new Disk(root, options.crashAfterWrites, mode === "exclusive" ? new Set([OUTBOX_LOG]) : new Set());
   // Month files are the bulk of the state: hold the dozen most recently used, not all history.
-  const docs = new Docs(disk, isMonthFile, 12);
+  // Month files (and pieces) are up to a few MB each; a month's key and title files a few hundred KB.
+  const docs = new Docs(disk, [{ match: isMonthFile, limit: 12 }, { match: isMonthIndexFile, limit: 48 }]);
   const lockOptions = { waitMs, command, ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}) };
 
   let lock: HeldLock | undefined;
@@ -164,9 +165,15 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     } else if (meta.schemaVersion < 2) {
       await migrateV1(disk, options.clock, log);
     } else if (meta.schemaVersion < SCHEMA_VERSION) {
-      // Schemas 3 and 4 only add a shorter way to write a release (release-codec.ts) and month
-      // pieces (releases.ts): files of schema 2 and 3 read as they are. The number keeps an older
-      // Pressroom from misreading the new releases, or missing those in pieces.
+      // Schema 3 only adds a shorter way to write a release (release-codec.ts): files of schema 2
+      // read as they are. Schema 4 adds month pieces (releases.ts), and keeps the key and title
+      // index by month: it is rebuilt from the month files once (the meta is written after, so a
+      // crash in between rebuilds it again). The number keeps an older Pressroom from misreading
+      // the new releases, or missing those in pieces.
+      if (meta.schemaVersion < 4) {
+        const releases = await rebuildIndex(disk);
+        log.info("state index rebuilt by month", { releases });
+      }
       await disk.write(META, JSON.stringify({ ...meta, schemaVersion: SCHEMA_VERSION }));
       log.info("state migrated", { from: meta.schemaVersion, to: SCHEMA_VERSION });
     }

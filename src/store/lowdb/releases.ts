@@ -117,8 +117,8 @@ export class LowReleases implements ReleaseStore {
   private keyShard(key: string) {
     return this.docs.get<KeyShard>(keyShardFile(key), () => ({ keys: {} }));
   }
-  private titleShard(key: string) {
-    return this.docs.get<TitleShard>(titleShardFile(key), () => ({ titles: {} }));
+  private titleShard(month: string) {
+    return this.docs.get<TitleShard>(titleShardFile(month), () => ({ titles: {} }));
   }
   private async monthsDoc(): Promise<MonthsDoc> {
     const doc = await this.docs.get<MonthsDoc>(MONTHS, () => ({ months: {}, pieces: {} }));
@@ -218,7 +218,7 @@ export class LowReleases implements ReleaseStore {
         this.docs.touch(keyShardFile(key));
       }
       for (const key of titleKeysOf(release)) {
-        const shard = await this.titleShard(key);
+        const shard = await this.titleShard(month);
         const list = shard.titles[key] ?? [];
         const at = list.findIndex((e) => e[0] === release.id);
         const entry: [string, string, string] = [release.id, month, release.date];
@@ -226,7 +226,7 @@ export class LowReleases implements ReleaseStore {
         if (at >= 0) list[at] = entry;
         else list.push(entry);
         shard.titles[key] = list;
-        this.docs.touch(titleShardFile(key));
+        this.docs.touch(titleShardFile(month));
       }
       if (i % 200 === 199) await yieldNow();
     }
@@ -270,12 +270,16 @@ export class LowReleases implements ReleaseStore {
   async byTitleKeys(lookups: readonly TitleLookup[]): Promise<StoredRelease[][]> {
     await this.before();
     const answers: StoredRelease[][] = [];
+    const stored = Object.keys((await this.monthsDoc()).months);
     for (const { titleKey, from, to } of lookups) {
       const out: StoredRelease[] = [];
-      for (const [id, month, date] of (await this.titleShard(titleKey)).titles[titleKey] ?? []) {
-        if (date < from || date > to) continue;
-        const release = await this.inHeldMonth(month, id);
-        if (release && release.date >= from && release.date <= to) out.push(release);
+      // The title files of the months the dates span (a release's entry is in its own month's).
+      for (const shardMonth of stored.filter((m) => m >= monthOf(from) && m <= monthOf(to)).sort()) {
+        for (const [id, month, date] of (await this.titleShard(shardMonth)).titles[titleKey] ?? []) {
+          if (date < from || date > to) continue;
+          const release = await this.inHeldMonth(month, id);
+          if (release && release.date >= from && release.date <= to && !out.some((r) => r.id === release.id)) out.push(release);
+        }
       }
       answers.push(out);
     }
