@@ -59,16 +59,45 @@ export async function buildSyntheticDump(minBytes = MIN_BYTES): Promise<string> 
  * `firstCopy` ranges hold different releases. Chronological like a real archive: `copiesPerMonth`
  * copies of the sample's 10 releases share a month (12: 120 a month, the Home Office's ~1,400 a year).
  */
-export async function buildDumpOf(releases: number, firstCopy = 0, copiesPerMonth = 12): Promise<string> {
+export async function buildDumpOf(releases: number, firstCopy = 0, copiesPerMonth = 12, vocabulary: "sample" | "wide" = "wide"): Promise<string> {
   const { head, blocks } = await readSample();
   const parts: string[] = [head];
   let left = releases;
   for (let copy = firstCopy; left > 0; copy++) {
     const take = blocks.slice(0, Math.min(left, blocks.length));
-    parts.push(varySample(take.join(""), copy, Math.floor(copy / copiesPerMonth)));
+    const text = varySample(take.join(""), copy, Math.floor(copy / copiesPerMonth));
+    parts.push(vocabulary === "wide" ? widenVocabulary(text, copy) : text);
     left -= take.length;
   }
   return parts.join("");
+}
+
+const SUFFIXES = "abcdefghijklmnopqrstuvwx";
+
+/**
+ * Copies of one sample repeat its words and word pairs: the search index of 20,000 such releases
+ * holds a few thousand words and about 4 new pairs a release, where real releases bring hundreds.
+ * This gives half the body words of four letters or more one of 24 suffixes (deterministically, by
+ * copy), so words and pairs repeat about as rarely as in real text: 2,000 releases hold about 50,000
+ * distinct words of four letters or more, against 2,000 in plain copies. Headers, date lines and
+ * titles are left as they are.
+ */
+function widenVocabulary(text: string, copy: number): string {
+  let seed = (copy * 2654435761 + 12345) >>> 0;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  let afterHeader = false;
+  return text
+    .split("\n")
+    .map((line) => {
+      const header = line.includes("PRESS RELEASE :");
+      // The header, the title repeated on the line after it, blank and date lines stay as they are.
+      const keep = header || (afterHeader && line.trim() !== "") || line.trim() === "" || line.startsWith("The press release issued") || line.startsWith("Tag:");
+      if (header) afterHeader = true;
+      else if (line.trim() !== "") afterHeader = false;
+      if (keep) return line;
+      return line.replace(/[A-Za-z]{4,}/g, (word) => (random() < 0.5 ? `${word}x${SUFFIXES[Math.floor(random() * 24)]}` : word));
+    })
+    .join("\n");
 }
 
 /** Release blocks in one copy of the sample. */
