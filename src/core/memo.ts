@@ -13,7 +13,11 @@ export function memoizeBounded<R>(fn: (input: string) => R, cap: number): (input
   };
 }
 
-/** A fresh copy of a string, sharing no storage with the text it may be a slice of. */
+/**
+ * A fresh copy of a string, sharing no storage with the text it may be a slice of. (V8 copies a
+ * slice shorter than 13 characters anyway: those are returned as they are.)
+ */
 export function detached(input: string): string {
+  if (input.length < 13) return input;
   return Buffer.from(input, "utf16le").toString("utf16le");
 }

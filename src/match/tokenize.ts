@@ -1,3 +1,4 @@
+import { detached } from "../core/memo.js";
 import { foldText } from "../core/text.js";
 import { stemWord } from "./stem.js";
 
@@ -38,7 +39,8 @@ export function normalizeWord(word: string): string {
   }
   const term = folded === "" ? "" : stemWord(folded);
   if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(word, term);
+  // Copies: a word cut from a dump's text (and a term that may be that word) would keep the text alive.
+  cache.set(detached(word), detached(term));
   return term;
 }
 
