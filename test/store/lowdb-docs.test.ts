@@ -37,4 +37,31 @@ describe("lowdb held documents", () => {
     expect(docs.isHeld(month(2))).toBe(true);
     expect(docs.isHeld(month(6))).toBe(false);
   });
+
+  it("keeps each kind of bulky document to its own limit, and a created one is written without being read", async () => {
+    const disk = new Disk(dir);
+    const index = (i: number) => `keys/m-2023-${String(i).padStart(2, "0")}.json`;
+    const docs = new Docs(disk, [
+      { match: (rel) => rel.startsWith("releases/"), limit: 2 },
+      { match: (rel) => rel.startsWith("keys/m-"), limit: 4 },
+    ]);
+    await disk.write(month(1), JSON.stringify({ n: 99 }));
+    for (let i = 1; i <= 6; i++) {
+      docs.create(month(i), { n: i });
+      (await docs.get<{ n: number }>(index(i), () => ({ n: 0 }))).n = i;
+      docs.touch(index(i));
+    }
+    const files = await docs.staged();
+    await runUnit(disk, { files });
+    docs.written();
+    expect(Array.from({ length: 6 }, (_, i) => docs.isHeld(month(i + 1)))).toEqual([false, false, false, false, true, true]);
+    expect(Array.from({ length: 6 }, (_, i) => docs.isHeld(index(i + 1)))).toEqual([false, false, true, true, true, true]);
+    // What the file held before the unit created it is not read: the unit's value is written.
+    expect((await docs.get<{ n: number }>(month(1), () => ({ n: 0 }))).n).toBe(1);
+    // A removed document is named for the unit once, and no longer held.
+    docs.remove(month(6));
+    expect(docs.isHeld(month(6))).toBe(false);
+    expect(docs.takeRemoves()).toEqual([month(6)]);
+    expect(docs.takeRemoves()).toEqual([]);
+  });
 });

@@ -54,6 +54,15 @@ export class Docs {
     return this.lru.find((l) => l.kind.match(rel))?.held;
   }
 
+  /** Moves a bulky document to the most recently used end of its kind's list; false when it is not bulky. */
+  private used(rel: string): boolean {
+    const lru = this.lruOf(rel);
+    if (!lru) return false;
+    lru.delete(rel);
+    lru.set(rel, true);
+    return true;
+  }
+
   /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would). */
   serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => string): void {
     this.serializers.push({ match, serialize: serialize as (doc: unknown) => string });
@@ -88,12 +97,7 @@ export class Docs {
     }
     // Counted once held, and never dropped by its own count: before, a document read while the
     // limit was exceeded was dropped from the count before it was held, and then held for good.
-    const lru = this.lruOf(rel);
-    if (lru) {
-      lru.delete(rel);
-      lru.set(rel, true);
-      this.evict(rel);
-    }
+    if (this.used(rel)) this.evict(rel);
     return doc;
   }
 
@@ -104,11 +108,7 @@ export class Docs {
   create<T>(rel: string, value: T): T {
     this.removing.delete(rel);
     this.held.set(rel, Promise.resolve(value));
-    const lru = this.lruOf(rel);
-    if (lru) {
-      lru.delete(rel);
-      lru.set(rel, true);
-    }
+    this.used(rel);
     this.touch(rel);
     return value;
   }

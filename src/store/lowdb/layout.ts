@@ -59,15 +59,16 @@ export function monthFileOf(name: string): { month: string; piece: number } | un
   const m = /^(\d{4}-\d{2})(?:\.(\d+))?\.json$/.exec(name);
   return m ? { month: m[1]!, piece: m[2] === undefined ? 0 : Number(m[2]) } : undefined;
 }
-/** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`). */
-const ID_MONTH = /^id:tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
+const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
+/** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`): where its release most likely is. */
+export const idMonth = (id: string): string | undefined => ID_MONTH.exec(id)?.[1];
 /**
  * The index file of an identity key: an `id:` key in the file of the month its id was minted in
  * (a commit of releases from a few months touches a few files, however many are stored), any other
  * key (URLs, source item ids: a source's few items a run) in one of 256 hash shards.
  */
 export function keyShardFile(key: string): string {
-  const month = ID_MONTH.exec(key)?.[1];
+  const month = key.startsWith("id:") ? idMonth(key.slice(3)) : undefined;
   return month ? `keys/m-${month}.json` : `keys/${shardOf(key)}.json`;
 }
 /** The index file of a title key of a release of `month` (a lookup by title names its dates). */

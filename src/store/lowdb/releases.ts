@@ -6,7 +6,7 @@ import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { corrupt, yieldNow } from "./disk.js";
 import type { Disk } from "./disk.js";
 import type { Docs } from "./docs.js";
-import { isMonthFile, keyShardFile, monthFile, monthOf, monthPieceFile, MONTHS, titleShardFile } from "./layout.js";
+import { idMonth, isMonthFile, keyShardFile, monthFile, monthOf, monthPieceFile, MONTHS, titleShardFile } from "./layout.js";
 import { sliceMonth } from "./month-slices.js";
 import { pickReleases } from "./pick-releases.js";
 
@@ -36,8 +36,6 @@ interface Slot {
   file?: string;
 }
 
-/** The month a canonical id was minted in (`tag:authority,YYYY-MM-DD:…`): where the release most likely is. */
-const ID_MONTH = /^tag:[^,]*,(\d{4}-\d{2})-\d{2}:/;
 /** Releases wanted from a month not held in memory up to which they are picked out of its file rather than the month read, cut and held. */
 const PICK_UP_TO = 32;
 /** A month with this many pieces is written whole (its pieces merged into its file) by the next commit that changes it. */
@@ -253,7 +251,7 @@ export class LowReleases implements ReleaseStore {
    * date was revised into another month).
    */
   private async byId(id: string): Promise<StoredRelease | undefined> {
-    const month = ID_MONTH.exec(id)?.[1];
+    const month = idMonth(id);
     return (month ? await this.inHeldMonth(month, id) : undefined) ?? this.lookup(`id:${id}`);
   }
 
@@ -270,11 +268,11 @@ export class LowReleases implements ReleaseStore {
   async byTitleKeys(lookups: readonly TitleLookup[]): Promise<StoredRelease[][]> {
     await this.before();
     const answers: StoredRelease[][] = [];
-    const stored = Object.keys((await this.monthsDoc()).months);
+    const stored = Object.keys((await this.monthsDoc()).months).sort();
     for (const { titleKey, from, to } of lookups) {
       const out: StoredRelease[] = [];
       // The title files of the months the dates span (a release's entry is in its own month's).
-      for (const shardMonth of stored.filter((m) => m >= monthOf(from) && m <= monthOf(to)).sort()) {
+      for (const shardMonth of stored.filter((m) => m >= monthOf(from) && m <= monthOf(to))) {
         for (const [id, month, date] of (await this.titleShard(shardMonth)).titles[titleKey] ?? []) {
           if (date < from || date > to) continue;
           const release = await this.inHeldMonth(month, id);
@@ -298,7 +296,7 @@ export class LowReleases implements ReleaseStore {
     const wanted = new Map<string, string[]>();
     const files = new Map<string, string[]>();
     for (const id of ids) {
-      const month = ID_MONTH.exec(id)?.[1];
+      const month = idMonth(id);
       if (!month) continue;
       if (!files.has(month)) files.set(month, await this.monthFiles(month));
       if (files.get(month)!.some((rel) => this.docs.isHeld(rel))) continue;
