@@ -28,23 +28,48 @@ export interface ReleaseKeys {
   readonly pairs: Uint32Array;
 }
 
-/**
- * Two 32-bit hashes of a pair key's UTF-16 code units (FNV-1a and a multiply-xorshift), the second
- * odd. Both engines store filters made from them: changing them needs every filter written again.
- */
-export function pairHashes(key: string): [number, number] {
-  let a = 0x811c9dc5 | 0;
-  let b = 0x9747b28c | 0;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 13;
-  }
+/** The two hashes' states before the first code unit (`pairHashes`). */
+export const PAIR_HASH_SEED_A = 0x811c9dc5 | 0;
+export const PAIR_HASH_SEED_B = 0x9747b28c | 0;
+
+/** The first hash's state after one more code unit. */
+export function pairHashStepA(a: number, c: number): number {
+  return Math.imul(a ^ c, 0x01000193);
+}
+
+/** The second hash's state after one more code unit. */
+export function pairHashStepB(b: number, c: number): number {
+  const m = Math.imul(b ^ c, 0x5bd1e995);
+  return m ^ (m >>> 13);
+}
+
+/** The first hash of a key from its state after the key's last code unit. */
+export function pairHashEndA(a: number): number {
   a ^= a >>> 16;
   a = Math.imul(a, 0x85ebca6b);
   a ^= a >>> 13;
-  return [a >>> 0, (b | 1) >>> 0];
+  return a >>> 0;
+}
+
+/** The second hash (odd) from its state after the key's last code unit. */
+export function pairHashEndB(b: number): number {
+  return (b | 1) >>> 0;
+}
+
+/**
+ * Two 32-bit hashes of a pair key's UTF-16 code units (FNV-1a and a multiply-xorshift), the second
+ * odd. Both engines store filters made from them: changing them needs every filter written again.
+ * (In steps above, so the key tables of src/match can hash many pairs sharing a first term.)
+ */
+export function pairHashes(key: string): [number, number] {
+  let a = PAIR_HASH_SEED_A;
+  let b = PAIR_HASH_SEED_B;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    a = pairHashStepA(a, c);
+    b = pairHashStepB(b, c);
+  }
+  return [pairHashEndA(a), pairHashEndB(b)];
 }
 
 /** `ReleaseKeys` from keys given as strings (word pairs as `pairKey`), in the order given. */

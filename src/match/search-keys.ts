@@ -1,75 +1,107 @@
 import { detached } from "../core/memo.js";
 import type { Release } from "../core/release.js";
-import { kindKey, pairHashes, pairKey, releaseKeysOf, type ReleaseKeys } from "../core/search-key.js";
+import {
+  kindKey,
+  PAIR_HASH_SEED_A,
+  PAIR_HASH_SEED_B,
+  pairHashEndA,
+  pairHashEndB,
+  pairHashStepA,
+  pairHashStepB,
+  pairKey,
+  releaseKeysOf,
+  type ReleaseKeys,
+} from "../core/search-key.js";
 import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
 
-/** Written words, and word pairs, the tables keep before they start again (between two releases). */
+/** Written words the tables keep before they start again (between two releases). */
 const WORDS_KEPT = 1 << 18;
-const PAIRS_KEPT = 1 << 19;
+/** A space: the separator of a pair key (`pairKey`). */
+const SPACE = 32;
+
+/** Fields of a written word's entry. */
+const WORD_FIELDS = 4;
+/** A pair found in one release: its two `pairHashes`, and its two term numbers. */
+const PAIR_FIELDS = 4;
 
 /**
  * The keys of releases, one release after another, without a string made or hashed per word: words
  * as written are looked up in an open-addressing table by their characters in the text (a word
- * seen before costs a hash of its characters and one comparison), each maps to a term number, each
- * pair of adjacent term numbers to a pair number, and a key is kept once per release by stamping
- * its number. The strings (terms, pair keys) are made once and handed out again for every release
- * that holds them, so the caller's maps find their hashes already computed.
+ * seen before costs a hash of its characters and a comparison with a copy of them in a character
+ * pool), each maps to a term number, and a key is kept once per release by stamping its number.
+ *
+ * A word pair needs no table of its own: each term keeps the state of `pairHashes` after reading
+ * `term + " "`, so a pair's hashes are that state carried over the second term's characters (also
+ * pooled). A release's pairs are kept once each in a small table of their hashes, emptied per
+ * release by a stamp. Terms are made once and handed out again for every release that holds them.
  */
 class KeyTables {
   private readonly wordSlots = new Int32Array(WORDS_KEPT * 2);
-  private readonly wordHash = new Int32Array(WORDS_KEPT);
-  private readonly wordTerm = new Int32Array(WORDS_KEPT);
-  private readonly wordText: string[] = [];
+  /** Per word, side by side (one read of memory): its hash, length, place in the pool and term number. */
+  private readonly wordEntries = new Int32Array(WORDS_KEPT * WORD_FIELDS);
   private words = 0;
+  /** The word being looked up, copied as it is hashed. */
+  private word = new Uint16Array(256);
 
   private readonly termIds = new Map<string, number>();
   private readonly terms: string[] = [];
   private readonly termStamp = new Int32Array(WORDS_KEPT);
+  /** Per term: `pairHashes`' two states after `term + " "`, and where its characters sit in the pool. */
+  private readonly termStateA = new Int32Array(WORDS_KEPT);
+  private readonly termStateB = new Int32Array(WORDS_KEPT);
+  private readonly termStart = new Int32Array(WORDS_KEPT);
+  private readonly termLength = new Int32Array(WORDS_KEPT);
 
-  private readonly pairSlots = new Int32Array(PAIRS_KEPT * 2);
-  private readonly pairFirst = new Int32Array(PAIRS_KEPT);
-  private readonly pairSecond = new Int32Array(PAIRS_KEPT);
-  private readonly pairStamp = new Int32Array(PAIRS_KEPT);
-  /** Per pair, its key (made when first asked for) and its two `pairHashes` (made once, when it is new). */
-  private readonly pairKeys: string[] = [];
-  private readonly pairHash = new Uint32Array(PAIRS_KEPT * 2);
+  /** The characters of the words and terms kept, one after another. */
+  private chars = new Uint16Array(1 << 20);
+  private used = 0;
+
+  /** The pairs of the release being read: a table of their first hash's slots, stamped, and the pairs found in order. */
+  private seenSlots = new Int32Array(1 << 12);
+  private seenStamp = new Int32Array(1 << 12);
+  private seenMask = 0;
+  private found = new Uint32Array(1 << 12);
   private pairs = 0;
 
   private generation = 0;
 
   static holds(words: number): boolean {
-    return words <= WORDS_KEPT && words <= PAIRS_KEPT;
+    return words <= WORDS_KEPT;
   }
 
   /**
    * Starts a release of at most `words` words (a release's words are at most half its characters):
-   * makes room for them (forgetting the pairs, or everything, when they might not fit), and keeps
-   * each key once from here on.
+   * makes room for them (forgetting every word and term when they might not fit), and keeps each
+   * key once from here on.
    */
   begin(words: number): void {
     if (this.words + words > WORDS_KEPT || this.generation >= 0x7fffffff) {
       this.wordSlots.fill(0);
-      this.wordText.length = 0;
       this.words = 0;
       this.termIds.clear();
       this.terms.length = 0;
       this.termStamp.fill(0);
+      this.seenStamp.fill(0);
+      this.used = 0;
       this.generation = 0;
-      this.forgetPairs();
-    } else if (this.pairs + words > PAIRS_KEPT) this.forgetPairs();
+    }
     this.generation++;
-  }
-
-  /** Pairs refer to term numbers: they go when the terms go, and alone when they fill their table. */
-  private forgetPairs(): void {
-    this.pairSlots.fill(0);
-    this.pairStamp.fill(0);
-    this.pairKeys.length = 0;
+    // At most one pair per word: a table at most half full, and room for each pair's fields.
+    let size = this.seenSlots.length;
+    while (size < words * 2) size *= 2;
+    if (size > this.seenSlots.length) {
+      this.seenSlots = new Int32Array(size);
+      this.seenStamp = new Int32Array(size);
+    }
+    let mask = 63;
+    while (mask + 1 < words * 2) mask = mask * 2 + 1;
+    this.seenMask = mask;
+    if (this.found.length < words * PAIR_FIELDS) this.found = new Uint32Array(words * PAIR_FIELDS);
     this.pairs = 0;
   }
 
-  /** Adds the terms of `text` not yet in `terms` for this release, and the numbers of its pairs of adjacent terms not yet in `pairs`. */
-  scan(text: string, terms: string[], pairs: number[]): void {
+  /** Adds the terms of `text` not yet in `terms` for this release, and its pairs of adjacent terms not yet found. */
+  scan(text: string, terms: string[]): void {
     const gen = this.generation;
     const s = new WordScanner(text);
     let previous = -1;
@@ -80,93 +112,133 @@ class KeyTables {
         this.termStamp[term] = gen;
         terms.push(this.terms[term]!);
       }
-      if (previous >= 0) {
-        const pair = this.pair(previous, term);
-        if (this.pairStamp[pair] !== gen) {
-          this.pairStamp[pair] = gen;
-          pairs.push(pair);
-        }
-      }
+      if (previous >= 0) this.pair(previous, term);
       previous = term;
     }
   }
 
   /** The term number of the word `text[start, end)`; -1 when its term is empty (no token). */
   private term(text: string, start: number, end: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
     const length = end - start;
+    if (length > this.word.length) this.word = new Uint16Array(length);
+    const word = this.word;
+    let h = 0x811c9dc5 | 0;
+    for (let k = 0; k < length; k++) {
+      const c = text.charCodeAt(start + k);
+      word[k] = c;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    const chars = this.chars;
+    const entries = this.wordEntries;
     const mask = this.wordSlots.length - 1;
     let slot = h & mask;
     for (;;) {
       const at = this.wordSlots[slot]!;
       if (at === 0) break;
-      if (this.wordHash[at - 1] === h) {
-        const word = this.wordText[at - 1]!;
-        if (word.length === length) {
-          let k = 0;
-          while (k < length && word.charCodeAt(k) === text.charCodeAt(start + k)) k++;
-          if (k === length) return this.wordTerm[at - 1]!;
-        }
+      const e = (at - 1) * WORD_FIELDS;
+      if (entries[e] === h && entries[e + 1] === length) {
+        const from = entries[e + 2]!;
+        let k = 0;
+        while (k < length && chars[from + k] === word[k]) k++;
+        if (k === length) return entries[e + 3]!;
       }
       slot = (slot + 1) & mask;
-    }
-    // A copy: the tables outlive the release, and a slice would keep the text it came from alive
-    // (a dump is read 2 MB at a time: 256K words held every piece of ten thousand releases).
-    const word = detached(text.slice(start, end));
-    const term = normalizeWord(word);
-    let id = -1;
-    if (term !== "") {
-      id = this.termIds.get(term) ?? -1;
-      if (id < 0) {
-        id = this.terms.length;
-        this.terms.push(term);
-        this.termIds.set(term, id);
-      }
     }
     const entry = this.words++;
     this.wordSlots[slot] = entry + 1;
-    this.wordHash[entry] = h;
-    this.wordTerm[entry] = id;
-    this.wordText.push(word);
+    const e = entry * WORD_FIELDS;
+    entries[e] = h;
+    entries[e + 1] = length;
+    entries[e + 2] = this.pool(text, start, end);
+    // No slice of the text is kept: it would keep the dump piece it came from alive.
+    const term = normalizeWord(text.slice(start, end));
+    let id = -1;
+    if (term !== "") {
+      id = this.termIds.get(term) ?? -1;
+      if (id < 0) id = this.newTerm(term);
+    }
+    entries[e + 3] = id;
     return id;
   }
 
-  /** The pair number of two adjacent term numbers. */
-  private pair(first: number, second: number): number {
-    let h = Math.imul(first, 0x9e3779b1) ^ second;
-    h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
-    h ^= h >>> 13;
-    const mask = this.pairSlots.length - 1;
-    let slot = h & mask;
+  private newTerm(term: string): number {
+    const id = this.terms.length;
+    const kept = detached(term);
+    this.terms.push(kept);
+    this.termIds.set(kept, id);
+    let a = PAIR_HASH_SEED_A;
+    let b = PAIR_HASH_SEED_B;
+    for (let k = 0; k < term.length; k++) {
+      const c = term.charCodeAt(k);
+      a = pairHashStepA(a, c);
+      b = pairHashStepB(b, c);
+    }
+    this.termStateA[id] = pairHashStepA(a, SPACE);
+    this.termStateB[id] = pairHashStepB(b, SPACE);
+    this.termStart[id] = this.pool(term, 0, term.length);
+    this.termLength[id] = term.length;
+    return id;
+  }
+
+  /** Copies `text[start, end)` into the character pool; where it starts. */
+  private pool(text: string, start: number, end: number): number {
+    const at = this.used;
+    if (at + end - start > this.chars.length) {
+      const bigger = new Uint16Array(Math.max(this.chars.length * 2, at + end - start));
+      bigger.set(this.chars.subarray(0, at));
+      this.chars = bigger;
+    }
+    for (let k = start; k < end; k++) this.chars[this.used++] = text.charCodeAt(k);
+    return at;
+  }
+
+  /** Keeps the pair of two adjacent term numbers, once per release. */
+  private pair(first: number, second: number): void {
+    const chars = this.chars;
+    let a = this.termStateA[first]!;
+    let b = this.termStateB[first]!;
+    const from = this.termStart[second]!;
+    const to = from + this.termLength[second]!;
+    for (let k = from; k < to; k++) {
+      const c = chars[k]!;
+      a = pairHashStepA(a, c);
+      b = pairHashStepB(b, c);
+    }
+    const h1 = pairHashEndA(a);
+    const h2 = pairHashEndB(b);
+    const gen = this.generation;
+    const found = this.found;
+    const mask = this.seenMask;
+    let slot = h1 & mask;
     for (;;) {
-      const at = this.pairSlots[slot]!;
-      if (at === 0) break;
-      if (this.pairFirst[at - 1] === first && this.pairSecond[at - 1] === second) return at - 1;
+      if (this.seenStamp[slot] !== gen) break;
+      const at = this.seenSlots[slot]! * PAIR_FIELDS;
+      if (found[at] === h1 && found[at + 1] === h2 && found[at + 2] === first && found[at + 3] === second) return;
       slot = (slot + 1) & mask;
     }
     const pair = this.pairs++;
-    this.pairSlots[slot] = pair + 1;
-    this.pairFirst[pair] = first;
-    this.pairSecond[pair] = second;
-    const [h1, h2] = pairHashes(pairKey(this.terms[first]!, this.terms[second]!));
-    this.pairHash[pair * 2] = h1;
-    this.pairHash[pair * 2 + 1] = h2;
-    return pair;
+    this.seenStamp[slot] = gen;
+    this.seenSlots[slot] = pair;
+    const at = pair * PAIR_FIELDS;
+    found[at] = h1;
+    found[at + 1] = h2;
+    found[at + 2] = first;
+    found[at + 3] = second;
   }
 
-  /** The key of a pair number (`pairKey`). */
-  pairKey(pair: number): string {
-    return (this.pairKeys[pair] ??= pairKey(this.terms[this.pairFirst[pair]!]!, this.terms[this.pairSecond[pair]!]!));
+  /** The pairs found in the release being read, as keys (`pairKey`). */
+  pairKeys(): string[] {
+    const out: string[] = [];
+    for (let at = 0; at < this.pairs * PAIR_FIELDS; at += PAIR_FIELDS) out.push(pairKey(this.terms[this.found[at + 2]!]!, this.terms[this.found[at + 3]!]!));
+    return out;
   }
 
-  /** The `pairHashes` of pair numbers, two numbers a pair. */
-  pairHashes(pairs: readonly number[]): Uint32Array {
-    const out = new Uint32Array(pairs.length * 2);
-    for (let i = 0; i < pairs.length; i++) {
-      const at = pairs[i]! * 2;
-      out[i * 2] = this.pairHash[at]!;
-      out[i * 2 + 1] = this.pairHash[at + 1]!;
+  /** The `pairHashes` of the pairs found in the release being read, two numbers a pair. */
+  pairHashes(): Uint32Array {
+    const out = new Uint32Array(this.pairs * 2);
+    for (let p = 0; p < this.pairs; p++) {
+      out[p * 2] = this.found[p * PAIR_FIELDS]!;
+      out[p * 2 + 1] = this.found[p * PAIR_FIELDS + 1]!;
     }
     return out;
   }
@@ -189,8 +261,8 @@ function releaseKindKey(release: Release): string {
   return kindKey(tokenize(release.kind).map((t) => t.term).join(" "));
 }
 
-/** The terms of a release and the numbers of its pairs, in `tables`; undefined when it is too big for them. */
-function scanRelease(release: Release): { terms: string[]; pairs: number[]; tables: KeyTables } | undefined {
+/** The terms of a release, its pairs found in `tables`; undefined when it is too big for them. */
+function scanRelease(release: Release): { terms: string[]; tables: KeyTables } | undefined {
   const pieces = texts(release);
   let chars = 0;
   for (const piece of pieces) chars += piece.length + 1;
@@ -200,26 +272,23 @@ function scanRelease(release: Release): { terms: string[]; pairs: number[]; tabl
   tables ??= new KeyTables();
   tables.begin(words);
   const terms: string[] = [];
-  const pairs: number[] = [];
-  for (const piece of pieces) tables.scan(piece, terms, pairs);
+  for (const piece of pieces) tables.scan(piece, terms);
   terms.push(releaseKindKey(release));
-  return { terms, pairs, tables };
+  return { terms, tables };
 }
 
 /** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key; each once. */
 export function releaseSearchKeys(release: Release): string[] {
   const scanned = scanRelease(release);
   if (!scanned) return plainSearchKeys(release);
-  const { terms, pairs, tables: t } = scanned;
-  for (const pair of pairs) terms.push(t.pairKey(pair));
-  return terms;
+  return [...scanned.terms, ...scanned.tables.pairKeys()];
 }
 
 /** The same keys as the engines keep them: words and the `kind:` key, and the pairs' hashes (no pair key is made). */
 export function releaseIndexKeys(release: Release): ReleaseKeys {
   const scanned = scanRelease(release);
   if (!scanned) return releaseKeysOf(plainSearchKeys(release));
-  return { words: scanned.terms, pairs: scanned.tables.pairHashes(scanned.pairs) };
+  return { words: scanned.terms, pairs: scanned.tables.pairHashes() };
 }
 
 /** The same keys through a set of strings (a release too big for the tables). */
