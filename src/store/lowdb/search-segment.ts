@@ -63,7 +63,6 @@ export interface SegmentContents {
 export { newestFirst };
 
 const EMPTY = new Uint32Array(0);
-const byString = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Each release's last entry, numbered newest first: `rank[ordinal]` is its place, -1 for an entry a
@@ -126,7 +125,8 @@ export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[
   let capacity = 0;
   for (const key of keys) capacity += listOf(key).length;
   const writer = new PostingsWriter(capacity, rank);
-  for (const key of [...keys].sort(byString)) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
+  // The default sort orders strings by UTF-16 code units, as `<` does, and faster than a comparator.
+  for (const key of [...keys].sort()) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
   return writer.finish(live, filters && order.map((ord) => filters[ord]!));
 }
 
