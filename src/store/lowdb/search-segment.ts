@@ -230,13 +230,21 @@ export function memorySegment(contents: SegmentContents): Segment {
   };
 }
 
-/** Docs and postings built in memory, from releases or by merging segments. */
+/** Docs and postings built in memory, from releases. */
 export class SegmentBuilder {
   readonly docs: FeedEntry[] = [];
   /** Per entry, the filter of its word pairs. */
   private readonly filters: Uint8Array[] = [];
-  /** Per key, its ordinals (plain arrays: most keys hold one or two). */
-  private readonly lists = new Map<string, number[]>();
+  /** Per key, its number (in the order first posted); per number, the key and the entry it was last posted to. */
+  private readonly numbers = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private lastOrd = new Int32Array(1 << 12);
+  /**
+   * Every posting as it came, a key's number and an entry's ordinal side by side: no list per key
+   * (a unit of an import posts half a million keys, most of them to one or two entries).
+   */
+  private posts = new Int32Array(1 << 16);
+  private count = 0;
 
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
@@ -248,22 +256,58 @@ export class SegmentBuilder {
 
   /** Ordinals must be posted in ascending order per key. */
   post(key: string, ord: number): void {
-    const list = this.lists.get(key);
-    if (!list) this.lists.set(key, [ord]);
-    else if (list[list.length - 1] !== ord) list.push(ord);
+    let k = this.numbers.get(key);
+    if (k === undefined) {
+      k = this.keys.length;
+      this.keys.push(key);
+      this.numbers.set(key, k);
+      if (k === this.lastOrd.length) this.lastOrd = grown(this.lastOrd);
+    } else if (this.lastOrd[k] === ord) return;
+    this.lastOrd[k] = ord;
+    if (this.count * 2 === this.posts.length) this.posts = grown(this.posts);
+    this.posts[this.count * 2] = k;
+    this.posts[this.count * 2 + 1] = ord;
+    this.count++;
+  }
+
+  /** Each key's ordinals, ascending: `ords[starts[k]]…ords[starts[k + 1] - 1]` for key number k (postings grouped by a counting sort). */
+  private grouped(): { starts: Int32Array; ords: Int32Array } {
+    const { posts, count } = this;
+    const starts = new Int32Array(this.keys.length + 1);
+    for (let i = 0; i < count; i++) starts[posts[i * 2]! + 1]!++;
+    for (let k = 0; k < this.keys.length; k++) starts[k + 1]! += starts[k]!;
+    const fill = starts.slice(0, this.keys.length);
+    const ords = new Int32Array(count);
+    // Postings came in ascending ordinal order, so each key's stay ascending.
+    for (let i = 0; i < count; i++) ords[fill[posts[i * 2]!]!++] = posts[i * 2 + 1]!;
+    return { starts, ords };
   }
 
   /** The JSON encoding (a commit's segment), entries in the order added. */
   toJson(): string {
+    const { starts, ords } = this.grouped();
     const keys: Record<string, number[]> = {};
-    for (const [key, list] of this.lists) keys[key] = list;
+    this.keys.forEach((key, k) => {
+      keys[key] = Array.from(ords.subarray(starts[k]!, starts[k + 1]!));
+    });
     return JSON.stringify({ docs: this.docs.map((d, i) => [d.id, d.date, d.updatedAt, Buffer.from(this.filters[i]!).toString("base64")]), keys });
   }
 
   /** Each release once, newest first. */
   finish(): SegmentContents {
-    return finishSegment(this.docs, [...this.lists.keys()], (key) => this.lists.get(key)!, this.filters);
+    const { starts, ords } = this.grouped();
+    return finishSegment(this.docs, this.keys, (key) => {
+      const k = this.numbers.get(key)!;
+      return ords.subarray(starts[k]!, starts[k + 1]!);
+    }, this.filters);
   }
+}
+
+/** A copy of `a` twice as long. */
+function grown(a: Int32Array): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(a.length * 2);
+  out.set(a);
+  return out;
 }
 
 /** A JSON segment (small: read whole); one of an earlier version has no filters and posts its pairs. */
