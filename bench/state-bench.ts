@@ -349,8 +349,12 @@ const verdict = (ok: boolean) => (ok ? "PASS" : "MISS");
 
 /** `npm run bench -- state`: prints as it goes (a full run takes minutes). */
 export async function benchState(options: { quick?: boolean; only?: string } = {}): Promise<void> {
-  const engines: Engine[] = benchDatabaseUrl() ? ["lowdb", "postgres"] : ["lowdb"];
-  if (engines.length === 1) console.log("state    no PRESSROOM_BENCH_DATABASE_URL or PRESSROOM_TEST_DATABASE_URL: lowdb only (PostgreSQL not measured)");
+  const available: Engine[] = benchDatabaseUrl() ? ["lowdb", "postgres"] : ["lowdb"];
+  if (available.length === 1) console.log("state    no PRESSROOM_BENCH_DATABASE_URL or PRESSROOM_TEST_DATABASE_URL: lowdb only (PostgreSQL not measured)");
+  // PRESSROOM_BENCH_ENGINE=lowdb|postgres measures one engine (a full run of both takes half an hour).
+  const chosen = process.env.PRESSROOM_BENCH_ENGINE;
+  const engines = chosen ? available.filter((e) => e === chosen) : available;
+  if (engines.length === 0) throw new Error(`PRESSROOM_BENCH_ENGINE=${chosen}: not one of ${available.join(", ")}`);
   const want = (part: string) => !options.only || options.only === part;
   if (want("import")) {
     const dumps = await writeDumps(5);
