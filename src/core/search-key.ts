@@ -62,14 +62,20 @@ export function pairHashEndB(b: number): number {
  * (In steps above, so the key tables of src/match can hash many pairs sharing a first term.)
  */
 export function pairHashes(key: string): [number, number] {
+  const [a, b] = pairHashStates(key);
+  return [pairHashEndA(a), pairHashEndB(b)];
+}
+
+/** The two hashes' states after reading `text` (not yet ended). */
+export function pairHashStates(text: string): [number, number] {
   let a = PAIR_HASH_SEED_A;
   let b = PAIR_HASH_SEED_B;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
     a = pairHashStepA(a, c);
     b = pairHashStepB(b, c);
   }
-  return [pairHashEndA(a), pairHashEndB(b)];
+  return [a, b];
 }
 
 /** `ReleaseKeys` from keys given as strings (word pairs as `pairKey`), in the order given. */

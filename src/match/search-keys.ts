@@ -2,10 +2,9 @@ import { detached } from "../core/memo.js";
 import type { Release } from "../core/release.js";
 import {
   kindKey,
-  PAIR_HASH_SEED_A,
-  PAIR_HASH_SEED_B,
   pairHashEndA,
   pairHashEndB,
+  pairHashStates,
   pairHashStepA,
   pairHashStepB,
   pairKey,
@@ -86,16 +85,14 @@ class KeyTables {
       this.generation = 0;
     }
     this.generation++;
-    // At most one pair per word: a table at most half full, and room for each pair's fields.
-    let size = this.seenSlots.length;
+    // At most one pair per word: the release's part of the table at most half full, and room for each pair's fields.
+    let size = 64;
     while (size < words * 2) size *= 2;
     if (size > this.seenSlots.length) {
       this.seenSlots = new Int32Array(size);
       this.seenStamp = new Int32Array(size);
     }
-    let mask = 63;
-    while (mask + 1 < words * 2) mask = mask * 2 + 1;
-    this.seenMask = mask;
+    this.seenMask = size - 1;
     if (this.found.length < words * PAIR_FIELDS) this.found = new Uint32Array(words * PAIR_FIELDS);
     this.pairs = 0;
   }
@@ -166,13 +163,7 @@ class KeyTables {
     const kept = detached(term);
     this.terms.push(kept);
     this.termIds.set(kept, id);
-    let a = PAIR_HASH_SEED_A;
-    let b = PAIR_HASH_SEED_B;
-    for (let k = 0; k < term.length; k++) {
-      const c = term.charCodeAt(k);
-      a = pairHashStepA(a, c);
-      b = pairHashStepB(b, c);
-    }
+    const [a, b] = pairHashStates(term);
     this.termStateA[id] = pairHashStepA(a, SPACE);
     this.termStateB[id] = pairHashStepB(b, SPACE);
     this.termStart[id] = this.pool(term, 0, term.length);
