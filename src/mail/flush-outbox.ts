@@ -143,14 +143,16 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   try {
     for (;;) {
       const results = await Promise.allSettled(Array.from({ length: connections }, worker));
+      // Read before settling: settling after a cut starts the rounds afresh (and forgets the cut).
+      const cut = rounds.cut;
       await rounds.settle();
       if (dead) throw dead;
       const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failure) throw failure.reason;
-      if (unreachable || !rounds.cut) break;
-      // A round cut at half its lease: nothing is in flight; give its rest back and claim afresh.
+      if (unreachable || !cut) break;
+      // A round cut at half its lease: nothing is in flight (a claim made ahead was awaited by
+      // settling); give the rest back and claim afresh, so the run goes on sending.
       await outbox.releaseClaims(owner);
-      await rounds.settle();
     }
   } catch (error) {
     if (error instanceof Death) throw error.error;

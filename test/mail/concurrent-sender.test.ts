@@ -66,7 +66,7 @@ describeEngines("concurrent sender", (engine) => {
   async function run(extra: Partial<FlushDeps> = {}) {
     const inner = createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml"), timeoutMs: 5_000, connections: extra.connections ?? 4 });
     let inFlight = 0;
-    const watch = { maxInFlight: 0, ackWrites: [] as number[], assignWrites: 0 };
+    const watch = { maxInFlight: 0, ackWrites: [] as number[], assignWrites: 0, claims: 0 };
     const transport: MailTransport = {
       kind: inner.kind,
       async send(message, options) {
@@ -89,7 +89,11 @@ describeEngines("concurrent sender", (engine) => {
       watch.assignWrites++;
       return store.outbox.assignBatches(batches);
     };
-    outbox.claimDue = store.outbox.claimDue.bind(store.outbox);
+    outbox.claimDue = async (...args) => {
+      const claimed = await store.outbox.claimDue(...args);
+      if (claimed.length > 0) watch.claims++;
+      return claimed;
+    };
     outbox.releaseClaims = store.outbox.releaseClaims.bind(store.outbox);
     outbox.stats = store.outbox.stats.bind(store.outbox);
     try {
@@ -112,6 +116,16 @@ describeEngines("concurrent sender", (engine) => {
     expect(watch.ackWrites.length).toBeLessThan(24);
     expect(Math.max(...watch.ackWrites)).toBeGreaterThan(1);
     expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(24);
+  });
+
+  it("goes on sending when a claim reaches half its lease: gives the rest back, claims again, and ends with nothing pending", async () => {
+    await enqueue(many(4)); // 8 immediate alerts, one message each
+    sink.slow(150);
+    // Half of a 500 ms lease is about two 150 ms messages on one connection: the run must claim again.
+    const { result, watch } = await run({ connections: 1, leaseMs: 500 });
+    expect(result).toMatchObject({ sent: 8, messages: 8, failed: 0, retrying: 0, pending: 8 });
+    expect(watch.claims).toBeGreaterThan(1);
+    expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(8);
   });
 
   it("keeps to mail.ratePerSecond", async () => {
