@@ -26,21 +26,38 @@ export async function renderFeed(config: Config, store: StateStore, name: string
   return { name, xml: renderAtomFeed(meta, releases), entries: Math.min(releases.length, config.feeds.entries) };
 }
 
-/** Feeds rendered per publish: bounded memory however many feeds a big import dirtied. */
+/**
+ * Feeds rendered per publish, at most: bounded memory however many feeds a big import dirtied. A
+ * publish also comes once the documents rendered hold PUBLISH_CHARS: an archive feed holds its whole
+ * month, and twenty months of a 100,000-release import held 200 MB of documents at once.
+ */
 const PUBLISH_BATCH = 20;
+const PUBLISH_CHARS = 8 * 1024 * 1024;
 
 /** Renders the dirty feeds and publishes them; the store keeps a feed whose bytes did not change. */
-export async function writeDirtyFeeds(config: Config, store: StateStore, onProgress?: (done: number, total: number) => void): Promise<FeedWritten[]> {
+export async function writeDirtyFeeds(
+  config: Config,
+  store: StateStore,
+  onProgress?: (done: number, total: number) => void,
+  limits: { readonly feeds: number; readonly chars: number } = { feeds: PUBLISH_BATCH, chars: PUBLISH_CHARS },
+): Promise<FeedWritten[]> {
   const dirty = await store.feeds.dirty();
   const months = await store.releases.months();
   const written: FeedWritten[] = [];
-  for (let i = 0; i < dirty.length; i += PUBLISH_BATCH) {
-    const names = dirty.slice(i, i + PUBLISH_BATCH);
-    const renders: FeedRender[] = [];
-    for (const name of names) renders.push(await renderFeed(config, store, name, months));
-    const changed = new Set(await store.feeds.publish(renders, names));
+  let renders: FeedRender[] = [];
+  let chars = 0;
+  const publish = async (done: number) => {
+    const changed = new Set(await store.feeds.publish(renders, renders.map((r) => r.name)));
     for (const r of renders) if (changed.has(r.name)) written.push({ name: r.name, file: `feeds/${feedFileFor(r.name)}`, entries: r.entries });
-    onProgress?.(i + names.length, dirty.length);
+    renders = [];
+    chars = 0;
+    onProgress?.(done, dirty.length);
+  };
+  for (let i = 0; i < dirty.length; i++) {
+    const render = await renderFeed(config, store, dirty[i]!, months);
+    renders.push(render);
+    chars += render.xml.length;
+    if (renders.length >= limits.feeds || chars >= limits.chars || i === dirty.length - 1) await publish(i + 1);
   }
   return written;
 }
