@@ -445,11 +445,40 @@ async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
     for (let at = 0; at < bytes.length; ) at += (await handle.write(bytes, at, bytes.length - at)).bytesWritten;
     written += bytes.length;
   };
-  if (typeof data === "string") await write(Buffer.from(data, "utf8"));
-  else if (Symbol.asyncIterator in data) for await (const bytes of data) await write(bytes);
-  else for (const chunk of data) await write(Buffer.from(chunk, "utf8"));
+  if (typeof data !== "string" && Symbol.asyncIterator in data) {
+    for await (const bytes of data) await write(bytes);
+    return written;
+  }
+  const scratch = SCRATCH.pop() ?? Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  try {
+    for (const text of typeof data === "string" ? [data] : data) {
+      for (let at = 0; at < text.length; ) {
+        let end = Math.min(text.length, at + SCRATCH_CHARS);
+        // A surrogate pair is never split between two pieces (each half alone would encode as U+FFFD).
+        const last = text.charCodeAt(end - 1);
+        if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+        const bytes = scratch.write(at === 0 && end === text.length ? text : text.slice(at, end), 0, "utf8");
+        await write(scratch.subarray(0, bytes));
+        at = end;
+      }
+    }
+  } finally {
+    if (SCRATCH.length < SCRATCH_KEPT) SCRATCH.push(scratch);
+  }
   return written;
 }
+
+/**
+ * Text is encoded for writing a piece at a time into a reused buffer, never into a buffer the size
+ * of the file: an import writes tens of megabytes of month files, feeds and index shards per unit,
+ * and those buffers lived outside V8's heap until a full collection came, 150 MB and more at once.
+ */
+const SCRATCH_BYTES = 1 << 20;
+/** UTF-16 code units that always fit in a scratch buffer (at most 3 bytes each in UTF-8). */
+const SCRATCH_CHARS = Math.floor(SCRATCH_BYTES / 3);
+/** Scratch buffers kept for the next writes (writes of a unit run 8 at a time). */
+const SCRATCH_KEPT = 8;
+const SCRATCH: Buffer[] = [];
 
 /** Appends up to this many characters go through the O_DSYNC handle (`appendHeld`). */
 const SMALL_APPEND = 64 * 1024;

@@ -143,17 +143,16 @@ export class LowFeeds implements FeedStore {
       const changed: string[] = [];
       const now = this.ctx.clock.now().toISOString();
       const updates: { render: FeedRender; hash: string }[] = [];
-      const writes: { file: string; xml: Buffer }[] = [];
+      const writes: { file: string; xml: string }[] = [];
       for (const render of renders) {
         const file = feedXmlFile(render.name);
-        // Encoded once: hashed and written from the same bytes.
-        const bytes = Buffer.from(render.xml, "utf8");
-        const hash = sha(bytes);
+        // Hashed as UTF-8, as it is written (a piece at a time, with no buffer of the whole document).
+        const hash = sha(render.xml);
         const old = doc.docs[render.name];
         // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
         const present = old?.sha === hash && (await this.ctx.disk.exists(file));
         if (present && old.entries === render.entries) continue;
-        if (!present) writes.push({ file, xml: bytes });
+        if (!present) writes.push({ file, xml: render.xml });
         updates.push({ render, hash });
       }
       // Documents are written (several at once, then fsynced together) before their metadata: after
