@@ -5,7 +5,7 @@ import type { Ctx } from "./context.js";
 import { yieldNow } from "./disk.js";
 import type { LowReleases } from "./releases.js";
 import { joinContents, parseJsonSegment, SegmentBuilder, type Segment, type SegmentContents } from "./search-segment.js";
-import { encodeSegment, openFileSegment } from "./search-segment-file.js";
+import { openFileSegment, segmentPieces } from "./search-segment-file.js";
 import { readV1Segment } from "./search-segment-v1.js";
 import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
 
@@ -40,6 +40,11 @@ interface Manifest {
   /** Number of the next segment file. */
   next: number;
   segments: { file: string; docs: number }[];
+}
+
+/** Buffers to write one after another, as the disk takes them. */
+async function* piecesOf(pieces: Buffer[]): AsyncGenerator<Buffer> {
+  yield* pieces;
 }
 
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 3);
@@ -87,7 +92,7 @@ export class LowSearchIndex implements SearchIndexStore {
       // nowhere; a crash leaves it unlisted, and the next commit writes over it (`next` did not move).
       const file = segmentFile(m.next, "idx");
       const contents = builder.finish();
-      await this.ctx.disk.write(file, encodeSegment(contents));
+      await this.ctx.disk.write(file, piecesOf(segmentPieces(contents)));
       const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: contents.docs.length }] };
       return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
     }
@@ -129,7 +134,7 @@ export class LowSearchIndex implements SearchIndexStore {
     }
     const merged = joinContents(parts);
     const file = segmentFile(m.next, "idx");
-    await this.ctx.disk.write(file, encodeSegment(merged));
+    await this.ctx.disk.write(file, piecesOf(segmentPieces(merged)));
     const next: Manifest = { complete: m.complete, next: m.next + 1, segments: [...m.segments.slice(0, from), { file, docs: merged.docs.length }, ...m.segments.slice(to)] };
     await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(next));
     for (const input of inputs) {
@@ -237,7 +242,7 @@ export class LowSearchIndex implements SearchIndexStore {
       const next = old?.next ?? 1;
       const file = segmentFile(next, "idx");
       const contents = builder.finish();
-      await this.ctx.disk.write(file, encodeSegment(contents));
+      await this.ctx.disk.write(file, piecesOf(segmentPieces(contents)));
       await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] } satisfies Manifest));
       // Segments of the old manifest, and any a crash left unlisted.
       for (const name of await this.ctx.disk.list("search")) {

@@ -73,6 +73,15 @@ const bytesOf = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, 
 
 /** Encodes a segment's content (entries newest first, keys sorted) as an `.idx` file. */
 export function encodeSegment(given: SegmentContents): Buffer {
+  return Buffer.concat(segmentPieces(given));
+}
+
+/**
+ * The bytes of an `.idx` file as pieces to write one after another (the header, then each section
+ * after its padding): a merge writes tens of megabytes, and a copy of them all in one buffer would
+ * stand beside the sections it was made from.
+ */
+export function segmentPieces(given: SegmentContents): Buffer[] {
   const contents = withPairFilters(given);
   const { docs, keys, offsets, postings } = contents;
   const filterTable = packBytes(contents.filters!);
@@ -111,12 +120,19 @@ export function encodeSegment(given: SegmentContents): Buffer {
     start = Math.ceil((MAGIC.length + 4 + header.length) / 4) * 4 + 64;
     header = draft(start);
   }
-  const out = Buffer.alloc(sections.filterBlob[0] + sections.filterBlob[1]);
-  MAGIC.copy(out, 0);
-  out.writeUInt32LE(header.length, MAGIC.length);
-  header.copy(out, MAGIC.length + 4);
-  for (const name of SECTIONS) parts[name].copy(out, sections[name][0]);
-  return out;
+  const head = Buffer.alloc(start);
+  MAGIC.copy(head, 0);
+  head.writeUInt32LE(header.length, MAGIC.length);
+  header.copy(head, MAGIC.length + 4);
+  const pieces: Buffer[] = [head];
+  let at = start;
+  for (const name of SECTIONS) {
+    const [from] = sections[name];
+    if (from > at) pieces.push(Buffer.alloc(from - at));
+    pieces.push(parts[name]);
+    at = from + parts[name].length;
+  }
+  return pieces;
 }
 
 /** Opens an `.idx` segment: reads its header and sparse dictionary; the rest on demand. */
@@ -248,8 +264,11 @@ class FileSegment implements Segment {
   async contents(): Promise<SegmentContents> {
     const file = await readFile(this.path);
     const { docs, terms, sections } = this.header;
+    // Sections start at multiples of 4: read in place (the postings are most of the file), copied
+    // only if the buffer itself is not aligned.
     const u32 = (name: SectionName) => {
       const [at, bytes] = sections[name];
+      if ((file.byteOffset + at) % 4 === 0) return new Uint32Array(file.buffer, file.byteOffset + at, bytes / 4);
       const out = new Uint32Array(bytes / 4);
       Buffer.from(out.buffer).set(file.subarray(at, at + bytes));
       return out;
