@@ -142,6 +142,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
 
   try {
     for (;;) {
+      const settledBefore = settled;
       const results = await Promise.allSettled(Array.from({ length: connections }, worker));
       // Read before settling: settling after a cut starts the rounds afresh (and forgets the cut).
       const cut = rounds.cut;
@@ -150,6 +151,11 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
       const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failure) throw failure.reason;
       if (unreachable || !cut) break;
+      if (settled === settledBefore) {
+        // Claiming took half the lease before a message could start: claiming again would do the same.
+        log.warn("claim lease too short to send: the rest waits for the next run (raise mail.claimLeaseSeconds)", { leaseMs });
+        break;
+      }
       // A round cut at half its lease: nothing is in flight (a claim made ahead was awaited by
       // settling); give the rest back and claim afresh, so the run goes on sending.
       await outbox.releaseClaims(owner);

@@ -128,6 +128,18 @@ describeEngines("concurrent sender", (engine) => {
     expect(new Set(sink.messages.map((m) => m.messageId)).size).toBe(8);
   });
 
+  it("stops, saying why, when claiming alone takes half the lease (claiming again would only do the same)", async () => {
+    await enqueue(many(2));
+    const log = memoryLogger();
+    const { result, watch } = await run({ connections: 1, leaseMs: 1, log });
+    expect(result).toMatchObject({ sent: 0, messages: 0, pending: 8 });
+    expect(watch.claims).toBe(1);
+    expect(log.entries.some((e) => e.level === "warn" && /claim lease too short/.test(e.message))).toBe(true);
+    // Nothing was lost: a run with a sane lease sends them all.
+    const again = await run({ connections: 1 });
+    expect(again.result).toMatchObject({ sent: 4, messages: 4 });
+  });
+
   it("keeps to mail.ratePerSecond", async () => {
     await enqueue(many(3)); // 6 immediate alerts
     const t0 = performance.now();
