@@ -275,6 +275,8 @@ export type StateRecord =
 
 export interface StateStore {
   readonly engine: "lowdb" | "postgres";
+  /** Items the pipeline commits per unit of work: the engine's balance of memory against time per commit. */
+  readonly itemsPerUnit: number;
   /** Where the state lives, for messages (`state folder /srv/pressroom/state`, `postgres://host/db`); no password. */
   readonly location: string;
   readonly releases: ReleaseStore;

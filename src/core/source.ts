@@ -58,17 +58,16 @@ export interface SourceContext {
   readonly cursor: SourceCursor;
   /** Optional progress callback for long work (bytes or items). */
   readonly onProgress?: (done: number, total: number) => void;
+  /** Items a streamed read hands over at a time: the state's unit of work (default ITEMS_PER_UNIT). */
+  readonly itemsPerUnit?: number;
 }
 
 /**
- * Items per unit of work: a streamed read hands them over in batches of this size, and the pipeline
- * commits the same. A unit's working set (its items and the next batch's, their stored JSON, its
- * files) is most of an import's memory: 2,000 peaked at 504 MB importing 40,000 releases into lowdb,
- * 1,000 at 379 MB, for the same CPU time. With a realistic vocabulary, 100,000 releases into lowdb
- * (five dumps of 20,000, one process) peaked at 447 MB with 1,000 and 345 MB with 500, for about
- * 10-15% more CPU (each unit sorts its own search segment's keys, and there are more merges).
+ * Items per unit of work when the state does not say (`StateStore.itemsPerUnit`): a streamed read
+ * hands them over in batches of this size, and the pipeline commits the same. A unit's working set
+ * (its items and the next batch's, their stored JSON, its files) is most of an import's memory.
  */
-export const ITEMS_PER_UNIT = 500;
+export const ITEMS_PER_UNIT = 1_000;
 
 /** Items a large read hands over while it reads (see `SourceResult.batches`), with its progress in bytes. */
 export interface SourceBatch {

@@ -42,14 +42,14 @@ export class SourceReadFailure extends Error {
 }
 
 /** The read's items a unit of work at a time, with progress: its batches as they come, or slices of `items`. */
-async function* chunksOf(read: SourceResult): AsyncGenerator<SourceBatch> {
+async function* chunksOf(read: SourceResult, size: number): AsyncGenerator<SourceBatch> {
   if (read.batches) {
     yield* read.batches;
     return;
   }
   const total = read.items.length;
-  for (let start = 0; start < total || start === 0; start += ITEMS_PER_UNIT) {
-    yield { items: read.items.slice(start, start + ITEMS_PER_UNIT), done: Math.min(total, start + ITEMS_PER_UNIT), total };
+  for (let start = 0; start < total || start === 0; start += size) {
+    yield { items: read.items.slice(start, start + size), done: Math.min(total, start + size), total };
   }
 }
 
@@ -78,7 +78,7 @@ export async function ingestSource(
   let enqueued = 0;
   let seen = 0;
   let months = await store.releases.months();
-  const chunks = chunksOf(read);
+  const chunks = chunksOf(read, store.itemsPerUnit || ITEMS_PER_UNIT);
   const pull = async (): Promise<SourceBatch | undefined> => {
     try {
       const next = await chunks.next();

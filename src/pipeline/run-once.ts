@@ -86,6 +86,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
         log,
         baseDir: deps.baseDir,
         cursor: state.cursor,
+        itemsPerUnit: store.itemsPerUnit,
         ...(deps.onProgress ? { onProgress: (done: number, total: number) => deps.onProgress?.(source.id, done, total, "reading") } : {}),
       });
       // Warnings are redacted where they are logged and kept (a streamed read's come in while it is stored).

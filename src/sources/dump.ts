@@ -85,7 +85,7 @@ async function readFileSource(config: DumpSourceConfig, file: DumpFileInfo, cont
     display: file.path,
     name: file.name,
     department: config.department,
-    batchSize: ITEMS_PER_UNIT,
+    batchSize: context.itemsPerUnit ?? ITEMS_PER_UNIT,
     warnings,
     ...(expectedHash === undefined ? {} : { expectedHash }),
     onHash: (read) => { hash = read; },
