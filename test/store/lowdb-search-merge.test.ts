@@ -11,7 +11,7 @@ import { makeTempDir } from "../helpers/temp-dir.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
 
 /*
- * The lowdb search index merges eight segments of one size class into one, but never into one of
+ * The lowdb search index merges four segments of one size class into one, but never into one of
  * more than MAX_MERGED_DOCS releases (a merge holds its inputs and output in memory): past that,
  * segments stay as they are, and a query reads each.
  */
@@ -44,23 +44,32 @@ describe("lowdb search index merges", () => {
     return out.length;
   };
 
-  it("merges eight segments of one size class into one", { timeout: 120_000 }, async () => {
+  it("merges four segments of one size class into one", { timeout: 120_000 }, async () => {
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    for (let c = 0; c < 8; c++) await store.commit({ releases: batch(c * 300, 300) });
+    for (let c = 0; c < 4; c++) await store.commit({ releases: batch(c * 300, 300) });
     await store.close();
     // The merge runs after the unit; a reopen waits for nothing, so read what is on disk now.
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    expect((await segments(dir)).map((s) => s.docs)).toEqual([2_400]);
-    expect(await glaciers(store)).toBe(24);
+    expect((await segments(dir)).map((s) => s.docs)).toEqual([1_200]);
+    expect(await glaciers(store)).toBe(12);
+  });
+
+  it("merges level after level: sixteen units of 125 become one segment of 2,000", { timeout: 120_000 }, async () => {
+    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
+    for (let c = 0; c < 16; c++) await store.commit({ releases: batch(c * 125, 125) });
+    await store.close();
+    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
+    expect((await segments(dir)).map((s) => s.docs)).toEqual([2_000]);
+    expect(await glaciers(store)).toBe(20);
   });
 
   it("leaves segments unmerged past MAX_MERGED_DOCS releases, and a query reads them all", { timeout: 300_000 }, async () => {
-    const per = Math.ceil(MAX_MERGED_DOCS / 8) + 100;
+    const per = Math.ceil(MAX_MERGED_DOCS / 4) + 100;
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    for (let c = 0; c < 8; c++) await store.commit({ releases: batch(c * per, per) });
+    for (let c = 0; c < 4; c++) await store.commit({ releases: batch(c * per, per) });
     await store.close();
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    expect((await segments(dir)).map((s) => s.docs)).toEqual(Array.from({ length: 8 }, () => per));
-    expect(await glaciers(store)).toBe(Math.ceil((8 * per) / 100));
+    expect((await segments(dir)).map((s) => s.docs)).toEqual(Array.from({ length: 4 }, () => per));
+    expect(await glaciers(store)).toBe(Math.ceil((4 * per) / 100));
   });
 });

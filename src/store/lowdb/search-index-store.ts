@@ -13,7 +13,7 @@ import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
  * The lowdb engine's search index: segments under `search/`, listed oldest first by
  * `search/manifest.json`. A commit of releases adds one small JSON segment and the new manifest to
  * its own unit of work (so the index never disagrees with the releases); a big commit (an import)
- * writes its segment as `.idx` just before its unit, which adds the manifest listing it. Afterwards, when eight
+ * writes its segment as `.idx` just before its unit, which adds the manifest listing it. Afterwards, when four
  * segments of one size class pile up at the tail, they are merged into one `.idx` segment (a
  * derived file: written, then the manifest, then the inputs removed; a crash in between leaves
  * only an unlisted file), up to MAX_MERGED_DOCS releases a segment. Work per release stays
@@ -23,7 +23,12 @@ import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
  */
 
 export const SEARCH_MANIFEST = "search/manifest.json";
-const MERGE_FANIN = 8;
+/**
+ * Segments of one size class (a factor of 4 in releases) merged at once. An import's units of 500
+ * become segments of 2,000, then of 8,000; with eight of a factor of 8, 500 became 4,000 and then
+ * nothing more (eight of those would pass MAX_MERGED_DOCS), leaving twice as many segments to read.
+ */
+const MERGE_FANIN = 4;
 /**
  * Segments are not merged into one of more releases than this: a merge holds its inputs and its
  * output in memory, and merging eight segments of 8,000 releases (169 MB on disk) took an import of
@@ -47,7 +52,7 @@ async function* piecesOf(pieces: Buffer[]): AsyncGenerator<Buffer> {
   yield* pieces;
 }
 
-const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 3);
+const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 2);
 const segmentFile = (n: number, ext: "json" | "idx") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
 /** A segment of an earlier version, rewritten by the next writer. */
 const isOldSegment = (file: string) => file.endsWith(".bin");
