@@ -27,7 +27,8 @@ const HINT_EVERY_MS = 100;
  * Items per unit of work (see StateStore.itemsPerUnit). Each unit holds its releases' JSON, the
  * month files it rewrites and its search segment: 100,000 realistic releases imported in one
  * process peaked at 449 MB of RSS with units of 1,000 and 343 MB with 500 (`npm run bench -- state
- * import`), for about 5% more time (each unit sorts its own segment's keys, and there are more merges).
+ * import`), for about 10% more CPU (each unit sorts its own segment's keys, and there are more
+ * merges); 393 MB once merges went four at a time (search-index-store.ts), for segments of 8,000.
  */
 const LOWDB_ITEMS_PER_UNIT = 500;
 
