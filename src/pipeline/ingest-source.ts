@@ -3,7 +3,7 @@ import { findExisting } from "../core/identity.js";
 import { redactUrls } from "../core/redact-url.js";
 import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
-import { ITEMS_PER_UNIT, type SourceBatch, type SourceItem, type SourceResult, type SourceState } from "../core/source.js";
+import { type SourceBatch, type SourceItem, type SourceResult, type SourceState } from "../core/source.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
@@ -78,7 +78,7 @@ export async function ingestSource(
   let enqueued = 0;
   let seen = 0;
   let months = await store.releases.months();
-  const chunks = chunksOf(read, store.itemsPerUnit || ITEMS_PER_UNIT);
+  const chunks = chunksOf(read, store.itemsPerUnit);
   const pull = async (): Promise<SourceBatch | undefined> => {
     try {
       const next = await chunks.next();

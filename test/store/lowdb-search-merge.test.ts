@@ -44,32 +44,31 @@ describe("lowdb search index merges", () => {
     return out.length;
   };
 
-  it("merges four segments of one size class into one", { timeout: 120_000 }, async () => {
+  /** Commits `units` units of `per` releases each (a commit merges once its unit is on disk), then reopens. */
+  async function commitUnits(units: number, per: number): Promise<StateStore> {
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    for (let c = 0; c < 4; c++) await store.commit({ releases: batch(c * 300, 300) });
+    for (let c = 0; c < units; c++) await store.commit({ releases: batch(c * per, per) });
     await store.close();
-    // The merge runs after the unit; a reopen waits for nothing, so read what is on disk now.
     store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    expect((await segments(dir)).map((s) => s.docs)).toEqual([1_200]);
-    expect(await glaciers(store)).toBe(12);
+    return store;
+  }
+
+  it("merges four segments of one size class into one", { timeout: 120_000 }, async () => {
+    const s = await commitUnits(4, 300);
+    expect((await segments(dir)).map((x) => x.docs)).toEqual([1_200]);
+    expect(await glaciers(s)).toBe(12);
   });
 
   it("merges level after level: sixteen units of 125 become one segment of 2,000", { timeout: 120_000 }, async () => {
-    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    for (let c = 0; c < 16; c++) await store.commit({ releases: batch(c * 125, 125) });
-    await store.close();
-    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    expect((await segments(dir)).map((s) => s.docs)).toEqual([2_000]);
-    expect(await glaciers(store)).toBe(20);
+    const s = await commitUnits(16, 125);
+    expect((await segments(dir)).map((x) => x.docs)).toEqual([2_000]);
+    expect(await glaciers(s)).toBe(20);
   });
 
   it("leaves segments unmerged past MAX_MERGED_DOCS releases, and a query reads them all", { timeout: 300_000 }, async () => {
     const per = Math.ceil(MAX_MERGED_DOCS / 4) + 100;
-    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    for (let c = 0; c < 4; c++) await store.commit({ releases: batch(c * per, per) });
-    await store.close();
-    store = await openLowdbState(dir, { clock, searchKeys: releaseIndexKeys, lockWaitMs: 2_000 });
-    expect((await segments(dir)).map((s) => s.docs)).toEqual(Array.from({ length: 4 }, () => per));
-    expect(await glaciers(store)).toBe(Math.ceil((4 * per) / 100));
+    const s = await commitUnits(4, per);
+    expect((await segments(dir)).map((x) => x.docs)).toEqual(Array.from({ length: 4 }, () => per));
+    expect(await glaciers(s)).toBe(Math.ceil((4 * per) / 100));
   });
 });

@@ -47,11 +47,6 @@ interface Manifest {
   segments: { file: string; docs: number }[];
 }
 
-/** Buffers to write one after another, as the disk takes them. */
-async function* piecesOf(pieces: Buffer[]): AsyncGenerator<Buffer> {
-  yield* pieces;
-}
-
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 2);
 const segmentFile = (n: number, ext: "json" | "idx") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
 /** A segment of an earlier version, rewritten by the next writer. */
@@ -70,6 +65,14 @@ export class LowSearchIndex implements SearchIndexStore {
   private readonly retiring = new Set<{ segment: Segment; timer: NodeJS.Timeout }>();
 
   constructor(private readonly ctx: Ctx, private readonly releases: LowReleases, private readonly keys: SearchKeys | undefined, private readonly log: Logger) {}
+
+  /** Writes a segment as `.idx`, durably, its pieces one after another (no copy of the whole file). */
+  private async writeSegment(file: string, contents: SegmentContents): Promise<void> {
+    const pieces = segmentPieces(contents);
+    await this.ctx.disk.write(file, (async function* () {
+      yield* pieces;
+    })());
+  }
 
   private async manifest(): Promise<Manifest | undefined> {
     return this.ctx.disk.readJson<Manifest>(SEARCH_MANIFEST);
@@ -97,7 +100,7 @@ export class LowSearchIndex implements SearchIndexStore {
       // nowhere; a crash leaves it unlisted, and the next commit writes over it (`next` did not move).
       const file = segmentFile(m.next, "idx");
       const contents = builder.finish();
-      await this.ctx.disk.write(file, piecesOf(segmentPieces(contents)));
+      await this.writeSegment(file, contents);
       const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: contents.docs.length }] };
       return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
     }
@@ -139,7 +142,7 @@ export class LowSearchIndex implements SearchIndexStore {
     }
     const merged = joinContents(parts);
     const file = segmentFile(m.next, "idx");
-    await this.ctx.disk.write(file, piecesOf(segmentPieces(merged)));
+    await this.writeSegment(file, merged);
     const next: Manifest = { complete: m.complete, next: m.next + 1, segments: [...m.segments.slice(0, from), { file, docs: merged.docs.length }, ...m.segments.slice(to)] };
     await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(next));
     for (const input of inputs) {
@@ -247,7 +250,7 @@ export class LowSearchIndex implements SearchIndexStore {
       const next = old?.next ?? 1;
       const file = segmentFile(next, "idx");
       const contents = builder.finish();
-      await this.ctx.disk.write(file, piecesOf(segmentPieces(contents)));
+      await this.writeSegment(file, contents);
       await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] } satisfies Manifest));
       // Segments of the old manifest, and any a crash left unlisted.
       for (const name of await this.ctx.disk.list("search")) {
