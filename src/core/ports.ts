@@ -88,8 +88,12 @@ export interface ReleaseStore {
   all(): AsyncIterable<StoredRelease>;
 }
 
-/** The keys (terms, `kind:` keys) a release is found by in search; the engine stores them with the release. */
-export type SearchKeys = (release: StoredRelease) => ReleaseKeys;
+/**
+ * The keys (terms, `kind:` keys) a release is found by in search; the engine stores them with the
+ * release. `from` says where a worker thread can import the same function (a module's URL and the
+ * export's name), so an engine may make keys off the main thread; without it keys are made in-thread.
+ */
+export type SearchKeys = ((release: StoredRelease) => ReleaseKeys) & { readonly from?: { readonly module: string; readonly name: string } };
 
 /**
  * A query's candidates from the persisted search index, newest first (London date, latest update,

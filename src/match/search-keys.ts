@@ -14,7 +14,7 @@ import {
 import { normalizeWord, tokenize, WordScanner } from "./tokenize.js";
 
 /** Written words the tables keep before they start again (between two releases). */
-const WORDS_KEPT = 1 << 18;
+const WORDS_KEPT = 1 << 17;
 /** A space: the separator of a pair key (`pairKey`). */
 const SPACE = 32;
 
@@ -281,6 +281,8 @@ export function releaseIndexKeys(release: Release): ReleaseKeys {
   if (!scanned) return releaseKeysOf(plainSearchKeys(release));
   return { words: scanned.terms, pairs: scanned.tables.pairHashes() };
 }
+/** Where a worker thread finds this function (`SearchKeys.from`): an engine may make keys there. */
+releaseIndexKeys.from = { module: import.meta.url, name: "releaseIndexKeys" };
 
 /** The same keys through a set of strings (a release too big for the tables). */
 function plainSearchKeys(release: Release): string[] {
