@@ -398,7 +398,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
   const sources = new LowSources(ctx);
   const runs = new LowRuns(ctx);
   parts = { feeds, outbox, subscriptions };
-  const search = new LowSearchIndex(ctx, releases, options.searchKeys, log);
+  // Only a process holding the state for itself builds segments on a worker: it lets go of the state only after the builds.
+  const search = new LowSearchIndex(ctx, releases, options.searchKeys, log, mode === "exclusive");
 
   const commit = (change: StateCommit): Promise<CommitResult> =>
     ctx.write(async () => {
@@ -582,6 +583,8 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     async close() {
       if (closed) return;
       await chain.catch(() => {});
+      // The worker's last segments are written, and listed as built, before the lock goes.
+      await search.finish().catch((error: unknown) => log.warn("search index builds not finished at close", { error: String(error) }));
       await flushHint();
       closed = true;
       search.close();

@@ -5,9 +5,10 @@ import type { Ctx } from "./context.js";
 import { yieldNow } from "./disk.js";
 import type { LowReleases } from "./releases.js";
 import { joinContents, parseJsonSegment, SegmentBuilder, type Segment, type SegmentContents } from "./search-segment.js";
-import { openFileSegment, segmentPieces } from "./search-segment-file.js";
+import { openFileSegment, writeSegmentFile } from "./search-segment-file.js";
 import { readV1Segment } from "./search-segment-v1.js";
 import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
+import { SegmentWorker, workerCanBuild } from "./segment-worker.js";
 
 /*
  * The lowdb engine's search index: segments under `search/`, listed oldest first by
@@ -20,6 +21,14 @@ import { candidatesIn, mergeCandidates } from "./segment-candidates.js";
  * logarithmic: nothing rewrites the whole index to record one release. A query opens each segment cheaply and reads only the postings of its
  * keys, newest first (segment-candidates.ts). `.bin` segments of earlier versions still answer,
  * read whole, until the next writer rewrites them as `.idx`.
+ *
+ * A process holding the state for itself (an import, a run) builds its big commits' segments on a
+ * worker thread (segment-worker.ts) while it goes on storing: the unit lists the segment as
+ * `pending`, and the worker writes the file (atomically) a little later. A pending segment whose
+ * file is there is whole. Queries of this process wait for its builds; the next manifest written
+ * drops the flag; merges take only segments that are built; closing the store waits for every
+ * build. A pending segment whose file never came (a crash, or a failed build) leaves the index
+ * incomplete: search rebuilds it, as for a state from before the index.
  */
 
 export const SEARCH_MANIFEST = "search/manifest.json";
@@ -38,13 +47,28 @@ const MERGE_FANIN = 4;
 export const MAX_MERGED_DOCS = 16_384;
 /** Releases from which a commit writes its segment in the binary form (a JSON segment of earlier versions that big is rewritten). */
 const BINARY_FROM = 256;
+/**
+ * Segments being built on the worker at once: a commit waits for the oldest beyond these. Each holds
+ * its releases twice (here, for a build in this thread should the worker fail, and in the worker);
+ * a second build in flight cost about 90 MB of peak RSS in a traced import for little time.
+ */
+const BUILDS_IN_FLIGHT = 1;
+/** How long a query of another process waits for a pending segment's file before it calls the index incomplete. */
+const PENDING_WAIT_MS = 2_000;
+
+interface ManifestSegment {
+  file: string;
+  docs: number;
+  /** Listed before its file is written (by a worker thread); whole once the file is there. */
+  pending?: true;
+}
 
 interface Manifest {
-  /** False once a release was stored without being indexed (an old state, a handle without SearchKeys). */
+  /** False once a release was stored without being indexed (an old state, a handle without SearchKeys, a lost build). */
   complete: boolean;
   /** Number of the next segment file. */
   next: number;
-  segments: { file: string; docs: number }[];
+  segments: ManifestSegment[];
 }
 
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 2);
@@ -64,14 +88,75 @@ export class LowSearchIndex implements SearchIndexStore {
   /** Segments dropped from the manifest, closed a while later (a query may still be reading one). */
   private readonly retiring = new Set<{ segment: Segment; timer: NodeJS.Timeout }>();
 
-  constructor(private readonly ctx: Ctx, private readonly releases: LowReleases, private readonly keys: SearchKeys | undefined, private readonly log: Logger) {}
+  /** The worker thread building big commits' segments; undefined when they are built in-thread. */
+  private readonly worker: SegmentWorker | undefined;
+  /** Segments being built, by file; each settles (never rejects) once its file is durable or its build failed. */
+  private readonly building = new Map<string, Promise<void>>();
+  /** Entries of segments built since their manifest entry was last settled, by file. */
+  private readonly built = new Map<string, number>();
+  /** Segments whose build failed: their releases are in no segment. */
+  private readonly failed = new Set<string>();
 
-  /** Writes a segment as `.idx`, durably, its pieces one after another (no copy of the whole file). */
+  /**
+   * `exclusive`: this process holds the state for itself (nobody else builds segments meanwhile), so
+   * it builds big commits' segments on a worker thread when the keys allow, and settles pending
+   * segments it finds (`settled`).
+   */
+  constructor(private readonly ctx: Ctx, private readonly releases: LowReleases, private readonly keys: SearchKeys | undefined, private readonly log: Logger, private readonly exclusive = false) {
+    this.worker = exclusive && workerCanBuild(keys) ? new SegmentWorker({ root: ctx.disk.root, keys: keys.from }) : undefined;
+  }
+
+  /** Writes a segment as `.idx`, durably. */
   private async writeSegment(file: string, contents: SegmentContents): Promise<void> {
-    const pieces = segmentPieces(contents);
-    await this.ctx.disk.write(file, (async function* () {
-      yield* pieces;
-    })());
+    await writeSegmentFile(this.ctx.disk, file, contents);
+  }
+
+  /**
+   * Starts building `file` on the worker, after waiting for the oldest builds beyond
+   * BUILDS_IN_FLIGHT. A build that fails (the worker cannot start, runs out of its heap) leaves the
+   * index incomplete, so the next search rebuilds it; the releases are not held here for a second try.
+   */
+  private async startBuild(worker: SegmentWorker, file: string, releases: readonly StoredRelease[]): Promise<void> {
+    while (this.building.size >= BUILDS_IN_FLIGHT) await Promise.race(this.building.values());
+    // A crash may have left a file of this name that no manifest lists (the worker wrote it before its unit).
+    await this.ctx.disk.remove(file);
+    this.failed.delete(file);
+    const job = worker
+      .build(file, releases)
+      .then(
+        (docs) => {
+          this.built.set(file, docs);
+        },
+        (error: unknown) => {
+          this.failed.add(file);
+          this.log.warn("search worker failed: the index misses this segment until search rebuilds it", { file, error: String(error) });
+        },
+      )
+      .finally(() => this.building.delete(file));
+    this.building.set(file, job);
+  }
+
+  /**
+   * The manifest with its pending segments settled where their builds ended: a built one loses its
+   * flag; one whose build failed, or whose file a crash lost (not building here, no file), is
+   * dropped and the index becomes incomplete. Only a process holding the state for itself calls this.
+   */
+  private async settled(m: Manifest): Promise<Manifest> {
+    if (!m.segments.some((s) => s.pending)) return m;
+    let complete = m.complete;
+    const segments: ManifestSegment[] = [];
+    for (const s of m.segments) {
+      if (!s.pending || this.building.has(s.file)) segments.push(s);
+      else if (!this.failed.has(s.file) && (await this.ctx.disk.exists(s.file))) segments.push({ file: s.file, docs: this.built.get(s.file) ?? s.docs });
+      else complete = false;
+      this.built.delete(s.file);
+    }
+    return { ...m, complete, segments };
+  }
+
+  /** Waits for every build of this process to end. */
+  private async builds(): Promise<void> {
+    while (this.building.size > 0) await Promise.all(this.building.values());
   }
 
   private async manifest(): Promise<Manifest | undefined> {
@@ -86,14 +171,21 @@ export class LowSearchIndex implements SearchIndexStore {
     const none = { files: [], after: async () => {} };
     if (releases.length === 0) return none;
     const held = await this.manifest();
-    const m: Manifest = held ?? { complete: (await this.releases.count()) === 0, next: 1, segments: [] };
+    const m: Manifest = held ? await this.settledHere(held) : { complete: (await this.releases.count()) === 0, next: 1, segments: [] };
     if (!this.keys || !m.complete) {
       if (held && !held.complete) return none;
       return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify({ ...m, complete: false }) }], after: none.after };
     }
+    const after = (next: Manifest) => () => this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) }));
+    if (this.worker && releases.length >= BINARY_FROM) {
+      // The worker writes the file while this process goes on; the unit lists it as pending.
+      const file = segmentFile(m.next, "idx");
+      await this.startBuild(this.worker, file, releases);
+      const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: releases.length, pending: true }] };
+      return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
+    }
     const builder = new SegmentBuilder();
     for (const release of releases) builder.addRelease(release, this.keys);
-    const after = (next: Manifest) => () => this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) }));
     if (builder.docs.length >= BINARY_FROM) {
       // A big commit (a chunk of an import): its segment is written as `.idx` now, durably, and the
       // unit adds only the manifest that lists it. Until the unit is durable the file is listed
@@ -115,13 +207,15 @@ export class LowSearchIndex implements SearchIndexStore {
    * while it holds MERGE_FANIN segments of one size class.
    */
   private async mergeDue(m: Manifest): Promise<void> {
-    let manifest = m;
+    let manifest = await this.settledHere(m);
     for (let i = 0; i < manifest.segments.length; i++) if (isOldSegment(manifest.segments[i]!.file)) manifest = await this.merge(manifest, i, i + 1);
     const count = manifest.segments.length;
     const last = manifest.segments[count - 1];
     if (last && last.file.endsWith(".json") && last.docs >= BINARY_FROM) manifest = await this.merge(manifest, count - 1, count);
     for (;;) {
-      const tail = manifest.segments;
+      // Segments still being built (at the end) wait for a later merge.
+      const ready = manifest.segments.findIndex((s) => s.pending);
+      const tail = ready < 0 ? manifest.segments : manifest.segments.slice(0, ready);
       if (tail.length < MERGE_FANIN) return;
       const last = sizeClass(tail[tail.length - 1]!.docs);
       let from = tail.length;
@@ -130,6 +224,11 @@ export class LowSearchIndex implements SearchIndexStore {
       if (tail.slice(from).reduce((n, s) => n + s.docs, 0) > MAX_MERGED_DOCS) return;
       manifest = await this.merge(manifest, from, tail.length);
     }
+  }
+
+  /** `settled`, in a process holding the state for itself (others leave pending segments to the process building them). */
+  private async settledHere(m: Manifest): Promise<Manifest> {
+    return this.exclusive ? this.settled(m) : m;
   }
 
   /** Replaces segments `from`…`to - 1` of the manifest by one `.idx` segment in their place. */
@@ -215,11 +314,24 @@ export class LowSearchIndex implements SearchIndexStore {
       }
       if (!m.complete) return undefined;
     }
+    for (const s of m.segments) if (s.pending && !(await this.pendingWritten(s.file))) return undefined;
     const segments: Segment[] = [];
     for (const s of m.segments) segments.push(await this.segment(s.file));
     const listed = new Set(m.segments.map((s) => s.file));
     for (const file of [...this.segments.keys()]) if (!listed.has(file)) this.retire(file);
     return segments;
+  }
+
+  /** Whether a pending segment's file is written: this process's build awaited, another's waited for a while. */
+  private async pendingWritten(file: string): Promise<boolean> {
+    const job = this.building.get(file);
+    if (job) await job;
+    if (this.failed.has(file)) return false;
+    for (let waited = 0; ; waited += 50) {
+      if (await this.ctx.disk.exists(file)) return true;
+      if (this.exclusive || waited >= PENDING_WAIT_MS) return false;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async candidates(clauses: readonly (readonly string[])[], without: readonly string[] = []): Promise<SearchCandidates | undefined> {
@@ -240,6 +352,8 @@ export class LowSearchIndex implements SearchIndexStore {
     const keys = this.keys;
     if (!keys) throw new Error("store: the search index cannot be rebuilt by a handle opened without search keys");
     return this.ctx.write(async () => {
+      // No build of this process writes a file after the old ones are removed.
+      await this.builds();
       const old = await this.manifest();
       const builder = new SegmentBuilder();
       let n = 0;
@@ -262,6 +376,27 @@ export class LowSearchIndex implements SearchIndexStore {
       }
       return contents.docs.length;
     });
+  }
+
+  /**
+   * Waits for this process's builds, writes the manifest without their pending flags (and merges
+   * what is due), and stops the worker. Before the store lets go of the state.
+   */
+  async finish(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await this.builds();
+    try {
+      await this.ctx.write(async () => {
+        const m = await this.manifest();
+        if (!m?.segments.some((s) => s.pending)) return;
+        const next = await this.settled(m);
+        await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(next));
+        await this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) }));
+      });
+    } finally {
+      await worker.close();
+    }
   }
 
   /** Closes the segments' files. */

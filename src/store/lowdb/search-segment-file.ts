@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { FeedEntry } from "../../core/ports.js";
+import type { Disk } from "./disk.js";
 import { withPairFilters, type Segment, type SegmentContents } from "./search-segment.js";
 
 /*
@@ -298,4 +299,12 @@ class FileSegment implements Segment {
     this.closed = true;
     closeSync(this.fd);
   }
+}
+
+/** Writes a segment as `.idx` through `disk`, durably, its pieces one after another (no copy of the whole file). */
+export async function writeSegmentFile(disk: Disk, file: string, contents: SegmentContents): Promise<void> {
+  const pieces = segmentPieces(contents);
+  await disk.write(file, (async function* () {
+    yield* pieces;
+  })());
 }

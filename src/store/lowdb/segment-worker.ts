@@ -1,0 +1,106 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { SearchKeys } from "../../core/ports.js";
+import type { StoredRelease } from "../../core/release.js";
+
+/*
+ * Builds lowdb search segments on a worker thread (search-worker.ts), so an import's second core
+ * makes the index while the first stores releases: the search index was half an import's time.
+ * Only for keys that say where they live (`SearchKeys.from`) and a build of JavaScript (from
+ * TypeScript sources, under vitest, there is no worker file: segments are then built in-thread).
+ */
+
+export interface SegmentWorkerData {
+  readonly root: string;
+  readonly keys: { readonly module: string; readonly name: string };
+}
+
+/** Build the segment of `releases` and write it as `file` (relative to the state folder). */
+export interface SegmentJob {
+  readonly id: number;
+  readonly file: string;
+  readonly releases: readonly StoredRelease[];
+}
+
+export type SegmentJobDone = { readonly id: number; readonly docs: number } | { readonly id: number; readonly error: string };
+
+const ENTRY = new URL("./search-worker.js", import.meta.url);
+/**
+ * The worker's heap. A build of 500 releases holds about 30 MB. Without a limit the worker's heap
+ * grew by 170 MB before V8 collected it; at 32 MB of old space it spent more time collecting than
+ * building. Past the limit a build fails (the index is then rebuilt by the next search).
+ */
+const WORKER_OLD_SPACE_MB = 48;
+const WORKER_YOUNG_SPACE_MB = 4;
+/**
+ * An idle worker stops after this long, and starts again with the next build: its heap is not held
+ * while the run renders its feeds at the end of an import, nor by a daemon between imports.
+ */
+const IDLE_MS = 10_000;
+
+/** Whether segments for these keys can be built on a worker thread. */
+export function workerCanBuild(keys: SearchKeys | undefined): keys is SearchKeys & { from: SegmentWorkerData["keys"] } {
+  if (!keys?.from) return false;
+  const module = new URL(keys.from.module);
+  return module.protocol === "file:" && /\.m?js$/.test(module.pathname) && existsSync(fileURLToPath(ENTRY));
+}
+
+export class SegmentWorker {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  /** Jobs sent and not answered, with the worker each was sent to. */
+  private readonly waiting = new Map<number, { worker: Worker; resolve: (docs: number) => void; reject: (error: Error) => void }>();
+  private idle: NodeJS.Timeout | undefined;
+
+  constructor(private readonly data: SegmentWorkerData) {}
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(ENTRY, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB } });
+    // Its jobs fail with it; a worker started after it (once this one was stopped while idle) keeps its own.
+    const failAll = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const [id, job] of this.waiting) {
+        if (job.worker !== worker) continue;
+        this.waiting.delete(id);
+        job.reject(error);
+      }
+    };
+    worker.on("message", (done: SegmentJobDone) => {
+      const job = this.waiting.get(done.id);
+      this.waiting.delete(done.id);
+      if (this.waiting.size === 0) {
+        // Idle, the worker does not keep the process alive, and stops after a while.
+        worker.unref();
+        this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
+      }
+      if ("error" in done) job?.reject(new Error(done.error));
+      else job?.resolve(done.docs);
+    });
+    worker.on("error", (error) => failAll(error));
+    worker.on("exit", (code) => failAll(new Error(`the search worker stopped (exit code ${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** The number of entries of the segment written as `file`, once it is durable. */
+  build(file: string, releases: readonly StoredRelease[]): Promise<number> {
+    clearTimeout(this.idle);
+    const id = this.nextId++;
+    const worker = this.started();
+    return new Promise<number>((resolve, reject) => {
+      this.waiting.set(id, { worker, resolve, reject });
+      worker.ref();
+      // Keys come from the current text; earlier revisions are not sent.
+      worker.postMessage({ id, file, releases: releases.map((r) => ({ ...r, revisions: [] })) } satisfies SegmentJob);
+    });
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.idle);
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}
