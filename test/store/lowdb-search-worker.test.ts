@@ -172,7 +172,7 @@ describe("lowdb search segments built on a worker thread", () => {
       const store = await openLowdbState(dir, { clock, lockWaitMs: 2_000, searchKeys: keys.wordKeys });
       try {
         expect(await store.releases.count()).toBe(900);
-        // The third commit waited for the first build; the child died with the other two running (3 s of work).
+        // Each commit waited for the build before it (one at a time); the child died with the third running (1.5 s of work).
         expect(await ids(store, "glacier")).toBeUndefined();
         expect(await store.search.rebuild()).toBe(900);
         expect(await ids(store, "glacier")).toEqual(releases.map((r) => r.id).sort());
