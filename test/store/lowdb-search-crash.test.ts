@@ -7,7 +7,7 @@ import type { StoredRelease } from "../../src/core/release.js";
 import { releaseKeysOf } from "../../src/core/search-key.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
-import { buildEngine, enginePath, listFiles, runChild, tempDir } from "./lowdb-support.js";
+import { buildEngine, candidateIds, enginePath, listFiles, runChild, tempDir } from "./lowdb-support.js";
 
 /*
  * A big commit (an import's chunk: 300 releases) writes its search segment as `.idx` before its
@@ -25,14 +25,6 @@ const open = (dir: string): Promise<StateStore> => openLowdbState(dir, { clock, 
 
 const old = makeRelease("Knife crime action plan", "2023-09-12");
 const chunk = Array.from({ length: 300 }, (_, i) => makeRelease(`Imported glacier report ${i}`, `2023-10-${String((i % 28) + 1).padStart(2, "0")}`));
-
-async function candidateIds(store: StateStore, key: string): Promise<string[] | undefined> {
-  const found = await store.search.candidates([[key]]);
-  if (!found) return undefined;
-  const out: string[] = [];
-  for (let batch = await found.next(100); batch.length > 0; batch = await found.next(100)) out.push(...batch.map((e) => e.id));
-  return out.sort();
-}
 
 /** Every segment file under search/ is one the manifest lists (a crash may leave one unlisted until the next commit). */
 async function unlistedSegments(dir: string): Promise<string[]> {

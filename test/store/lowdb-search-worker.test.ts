@@ -1,4 +1,4 @@
-import { readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { memoryLogger, type Logger } from "../../src/core/logger.js";
 import type { SearchKeys, StateStore } from "../../src/core/ports.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
-import { buildEngine, enginePath, listFiles, ROOT, runChild, tempDir } from "./lowdb-support.js";
+import { buildEngine, candidateIds, enginePath, listFiles, ROOT, runChild, tempDir } from "./lowdb-support.js";
 
 /*
  * An import's big commits (300 releases and more) have their search segments built on a worker
@@ -25,14 +25,6 @@ type Keys = Record<"wordKeys" | "slowOnWorker" | "failOnWorker" | "missingModule
 
 const chunk = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRelease(`Imported glacier report ${from + i}`, `2023-10-${String(((from + i) % 28) + 1).padStart(2, "0")}`));
 
-async function ids(store: StateStore, key: string): Promise<string[] | undefined> {
-  const found = await store.search.candidates([[key]]);
-  if (!found) return undefined;
-  const out: string[] = [];
-  for (let batch = await found.next(500); batch.length > 0; batch = await found.next(500)) out.push(...batch.map((e) => e.id));
-  return out.sort();
-}
-
 const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as { complete: boolean; segments: { file: string; docs: number; pending?: true }[] };
 
 describe("lowdb search segments built on a worker thread", () => {
@@ -45,6 +37,19 @@ describe("lowdb search segments built on a worker thread", () => {
     return dir;
   };
   const open = (dir: string, searchKeys: SearchKeys, log?: Logger) => built(dir, { clock, lockWaitMs: 2_000, searchKeys, ...(log ? { log } : {}) });
+  /** A state of two commits of 300 on the worker, its last segment then listed as pending again (its file still there). */
+  const twoCommitsLastPending = async () => {
+    const dir = await fresh();
+    const store = await open(dir, keys.wordKeys);
+    const releases = chunk(600);
+    await store.commit({ releases: releases.slice(0, 300) });
+    await store.commit({ releases: releases.slice(300) });
+    await store.close();
+    const manifest = await manifestOf(dir);
+    const last = manifest.segments[manifest.segments.length - 1]!;
+    await writeFile(join(dir, "search/manifest.json"), JSON.stringify({ ...manifest, segments: [...manifest.segments.slice(0, -1), { ...last, pending: true }] }));
+    return { dir, releases, last };
+  };
 
   beforeAll(async () => {
     built = ((await import(pathToFileURL(await buildEngine()).href)) as { openLowdbState: Open }).openLowdbState;
@@ -67,11 +72,11 @@ describe("lowdb search segments built on a worker thread", () => {
         const listed = (await manifestOf(dir)).segments;
         expect(listed[listed.length - 1]!.pending).toBe(true);
         // Asked at once, the index already names this commit's releases (the query waits for the build).
-        expect(await ids(store, "glacier")).toEqual([...all].sort());
+        expect(await candidateIds(store, "glacier")).toEqual([...all].sort());
       }
-      expect(await ids(store, "built:worker")).toEqual([...all].sort());
-      expect(await ids(store, "built:main")).toEqual([]);
-      expect(await ids(store, "450")).toEqual([chunk(1, 450)[0]!.id]);
+      expect(await candidateIds(store, "built:worker")).toEqual([...all].sort());
+      expect(await candidateIds(store, "built:main")).toEqual([]);
+      expect(await candidateIds(store, "450")).toEqual([chunk(1, 450)[0]!.id]);
     } finally {
       await store.close();
     }
@@ -84,7 +89,7 @@ describe("lowdb search segments built on a worker thread", () => {
     // The TypeScript engine (no worker) reads what the worker wrote.
     const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
     try {
-      expect(await ids(again, "glacier")).toEqual([...all].sort());
+      expect(await candidateIds(again, "glacier")).toEqual([...all].sort());
     } finally {
       await again.close();
     }
@@ -100,7 +105,7 @@ describe("lowdb search segments built on a worker thread", () => {
         await store.commit({ releases });
         // The releases are stored; the index does not pretend to hold them.
         expect(await store.releases.count()).toBe(300);
-        expect(await ids(store, "glacier")).toBeUndefined();
+        expect(await candidateIds(store, "glacier")).toBeUndefined();
         expect(log.entries.some((e) => e.level === "warn" && e.message.startsWith("search worker failed"))).toBe(true);
       } finally {
         await store.close();
@@ -110,8 +115,8 @@ describe("lowdb search segments built on a worker thread", () => {
       try {
         // Search's own answer to an incomplete index: a rebuild, on this thread.
         expect(await again.search.rebuild()).toBe(300);
-        expect(await ids(again, "glacier")).toEqual(releases.map((r) => r.id).sort());
-        expect(await ids(again, "built:main")).toEqual(releases.map((r) => r.id).sort());
+        expect(await candidateIds(again, "glacier")).toEqual(releases.map((r) => r.id).sort());
+        expect(await candidateIds(again, "built:main")).toEqual(releases.map((r) => r.id).sort());
       } finally {
         await again.close();
       }
@@ -123,38 +128,61 @@ describe("lowdb search segments built on a worker thread", () => {
     const store = await open(dir, keys.wordKeys);
     try {
       await store.commit({ releases: chunk(300) });
-      expect(await ids(store, "built:worker")).toHaveLength(300);
-      // Past the worker's idle time (10 s): it has stopped.
+      expect(await candidateIds(store, "built:worker")).toHaveLength(300);
+      // Past the worker's idle time (10 s): it has stopped, and the next build starts another thread.
       await new Promise((resolve) => setTimeout(resolve, 10_500));
       await store.commit({ releases: chunk(300, 300) });
-      expect(await ids(store, "built:worker")).toEqual(chunk(600).map((r) => r.id).sort());
+      expect(await candidateIds(store, "built:worker")).toEqual(chunk(600).map((r) => r.id).sort());
+      // The thread each release was built on (`thread:<threadId>`): one for each commit.
+      const byThread: string[][] = [];
+      for (let id = 1; id <= 100; id++) {
+        const held = await candidateIds(store, `thread:${id}`);
+        if (held?.length) byThread.push(held);
+      }
+      expect(byThread).toEqual([chunk(300).map((r) => r.id).sort(), chunk(300, 300).map((r) => r.id).sort()]);
     } finally {
       await store.close();
     }
   });
 
+  it("a reader beside the writer takes a pending segment whose file is there, and waits a while for one whose file is not", { timeout: 60_000 }, async () => {
+    // As a reader sees the state while the writer's worker builds the last segment.
+    const { dir, releases, last } = await twoCommitsLastPending();
+    const all = releases.map((r) => r.id).sort();
+    const reader = await openLowdbState(dir, { clock, mode: "shared", searchKeys: keys.wordKeys });
+    try {
+      // Its file is there: the segment is whole.
+      expect(await candidateIds(reader, "glacier")).toEqual(all);
+      // Not written yet: the reader waits, and takes it once it comes.
+      await rename(join(dir, last.file), join(dir, "later.idx"));
+      const asked = candidateIds(reader, "glacier");
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await rename(join(dir, "later.idx"), join(dir, last.file));
+      expect(await asked).toEqual(all);
+      // Never written: after waiting, the index does not cover the state.
+      await rename(join(dir, last.file), join(dir, "later.idx"));
+      const started = performance.now();
+      expect(await candidateIds(reader, "glacier")).toBeUndefined();
+      expect(performance.now() - started).toBeGreaterThanOrEqual(1_900);
+    } finally {
+      await reader.close();
+    }
+  });
+
   it("a pending segment whose file was lost leaves the index incomplete, and a rebuild makes it whole", async () => {
-    const dir = await fresh();
-    const first = await open(dir, keys.wordKeys);
-    const releases = chunk(600);
-    await first.commit({ releases: releases.slice(0, 300) });
-    await first.commit({ releases: releases.slice(300) });
-    await first.close();
     // As a crash leaves it: the unit listed the last segment, its build never wrote the file.
-    const manifest = await manifestOf(dir);
-    const last = manifest.segments[manifest.segments.length - 1]!;
-    await writeFile(join(dir, "search/manifest.json"), JSON.stringify({ ...manifest, segments: [...manifest.segments.slice(0, -1), { ...last, pending: true }] }));
+    const { dir, last } = await twoCommitsLastPending();
     await unlink(join(dir, last.file));
 
     const store = await open(dir, keys.wordKeys);
     try {
-      expect(await ids(store, "glacier")).toBeUndefined();
+      expect(await candidateIds(store, "glacier")).toBeUndefined();
       // The next commit records that the index misses releases, and does not index on top of it.
       await store.commit({ releases: chunk(300, 600) });
       expect((await manifestOf(dir)).complete).toBe(false);
-      expect(await ids(store, "glacier")).toBeUndefined();
+      expect(await candidateIds(store, "glacier")).toBeUndefined();
       expect(await store.search.rebuild()).toBe(900);
-      expect(await ids(store, "glacier")).toEqual(chunk(900).map((r) => r.id).sort());
+      expect(await candidateIds(store, "glacier")).toEqual(chunk(900).map((r) => r.id).sort());
     } finally {
       await store.close();
     }
@@ -173,13 +201,13 @@ describe("lowdb search segments built on a worker thread", () => {
       try {
         expect(await store.releases.count()).toBe(900);
         // Each commit waited for the build before it (one at a time); the child died with the third running (1.5 s of work).
-        expect(await ids(store, "glacier")).toBeUndefined();
+        expect(await candidateIds(store, "glacier")).toBeUndefined();
         expect(await store.search.rebuild()).toBe(900);
-        expect(await ids(store, "glacier")).toEqual(releases.map((r) => r.id).sort());
+        expect(await candidateIds(store, "glacier")).toEqual(releases.map((r) => r.id).sort());
         // Whatever the crash left, the next commit lists no segment as pending any more.
         await store.commit({ releases: chunk(300, 900) });
         expect((await manifestOf(dir)).segments.filter((s) => s.pending)).toEqual([]);
-        expect(await ids(store, "glacier")).toEqual(chunk(1200).map((r) => r.id).sort());
+        expect(await candidateIds(store, "glacier")).toEqual(chunk(1200).map((r) => r.id).sort());
       } finally {
         await store.close();
       }

@@ -5,6 +5,7 @@ import { cp, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:fs/p
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import type { StateStore } from "../../src/core/ports.js";
 
 /* Support for the lowdb-only tests: the built engine for child processes, and running them. */
 
@@ -110,5 +111,14 @@ export async function listFiles(dir: string, prefix = ""): Promise<string[]> {
     if (entry.isDirectory()) out.push(...(await listFiles(dir, rel)));
     else out.push(rel);
   }
+  return out.sort();
+}
+
+/** The ids (sorted) of a search index's candidates for one key; undefined when the index does not cover the state. */
+export async function candidateIds(store: StateStore, key: string): Promise<string[] | undefined> {
+  const found = await store.search.candidates([[key]]);
+  if (!found) return undefined;
+  const out: string[] = [];
+  for (let batch = await found.next(500); batch.length > 0; batch = await found.next(500)) out.push(...batch.map((e) => e.id));
   return out.sort();
 }

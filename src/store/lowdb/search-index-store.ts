@@ -48,9 +48,9 @@ export const MAX_MERGED_DOCS = 16_384;
 /** Releases from which a commit writes its segment in the binary form (a JSON segment of earlier versions that big is rewritten). */
 const BINARY_FROM = 256;
 /**
- * Segments being built on the worker at once: a commit waits for the oldest beyond these. Each holds
- * its releases twice (here, for a build in this thread should the worker fail, and in the worker);
- * a second build in flight cost about 90 MB of peak RSS in a traced import for little time.
+ * Segments being built on the worker at once: a commit waits for the oldest beyond these. A second
+ * build in flight (its releases sent to the worker while it builds the first) cost about 90 MB of
+ * peak RSS in a traced import for little time.
  */
 const BUILDS_IN_FLIGHT = 1;
 /** How long a query of another process waits for a pending segment's file before it calls the index incomplete. */
@@ -90,12 +90,14 @@ export class LowSearchIndex implements SearchIndexStore {
 
   /** The worker thread building big commits' segments; undefined when they are built in-thread. */
   private readonly worker: SegmentWorker | undefined;
-  /** Segments being built, by file; each settles (never rejects) once its file is durable or its build failed. */
+  /**
+   * Segments being built, by file; each settles (never rejects) once its file is durable or its
+   * build failed. A failed build leaves no file (any file of that name was removed before it began),
+   * so whether a segment was built is whether its file is there.
+   */
   private readonly building = new Map<string, Promise<void>>();
   /** Entries of segments built since their manifest entry was last settled, by file. */
   private readonly built = new Map<string, number>();
-  /** Segments whose build failed: their releases are in no segment. */
-  private readonly failed = new Set<string>();
 
   /**
    * `exclusive`: this process holds the state for itself (nobody else builds segments meanwhile), so
@@ -120,7 +122,6 @@ export class LowSearchIndex implements SearchIndexStore {
     while (this.building.size >= BUILDS_IN_FLIGHT) await Promise.race(this.building.values());
     // A crash may have left a file of this name that no manifest lists (the worker wrote it before its unit).
     await this.ctx.disk.remove(file);
-    this.failed.delete(file);
     const job = worker
       .build(file, releases)
       .then(
@@ -128,7 +129,6 @@ export class LowSearchIndex implements SearchIndexStore {
           this.built.set(file, docs);
         },
         (error: unknown) => {
-          this.failed.add(file);
           this.log.warn("search worker failed: the index misses this segment until search rebuilds it", { file, error: String(error) });
         },
       )
@@ -147,7 +147,7 @@ export class LowSearchIndex implements SearchIndexStore {
     const segments: ManifestSegment[] = [];
     for (const s of m.segments) {
       if (!s.pending || this.building.has(s.file)) segments.push(s);
-      else if (!this.failed.has(s.file) && (await this.ctx.disk.exists(s.file))) segments.push({ file: s.file, docs: this.built.get(s.file) ?? s.docs });
+      else if (await this.ctx.disk.exists(s.file)) segments.push({ file: s.file, docs: this.built.get(s.file) ?? s.docs });
       else complete = false;
       this.built.delete(s.file);
     }
@@ -326,7 +326,6 @@ export class LowSearchIndex implements SearchIndexStore {
   private async pendingWritten(file: string): Promise<boolean> {
     const job = this.building.get(file);
     if (job) await job;
-    if (this.failed.has(file)) return false;
     for (let waited = 0; ; waited += 50) {
       if (await this.ctx.disk.exists(file)) return true;
       if (this.exclusive || waited >= PENDING_WAIT_MS) return false;
