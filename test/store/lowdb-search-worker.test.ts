@@ -95,6 +95,92 @@ describe("lowdb search segments built on a worker thread", () => {
     }
   });
 
+  it("a commit that finds the worker busy builds its segment on its own thread instead of waiting", async () => {
+    const dir = await fresh();
+    const store = await open(dir, keys.slowOnWorker);
+    const releases = chunk(900);
+    try {
+      // Back to back: the first build takes the worker 1.5 s; the second waits behind it, and the third
+      // finds two jobs there.
+      for (let c = 0; c < 3; c++) await store.commit({ releases: releases.slice(c * 300, c * 300 + 300) });
+      expect((await manifestOf(dir)).segments.map((s) => s.pending ?? false)).toEqual([true, true, false]);
+      expect(await candidateIds(store, "built:worker")).toEqual(releases.slice(0, 600).map((r) => r.id).sort());
+      expect(await candidateIds(store, "built:main")).toEqual(releases.slice(600).map((r) => r.id).sort());
+      // Once the worker is free again, the next commit's segment goes to it.
+      await store.commit({ releases: chunk(300, 900) });
+      expect(await candidateIds(store, "built:worker")).toEqual([...releases.slice(0, 600), ...chunk(300, 900)].map((r) => r.id).sort());
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("merges built segments on the worker, behind its builds; queries stay exact meanwhile; close leaves the merged segments and no other file", async () => {
+    const dir = await fresh();
+    const log = memoryLogger();
+    const store = await open(dir, keys.wordKeys, log);
+    const all: string[] = [];
+    try {
+      for (let c = 0; c < 9; c++) {
+        const releases = chunk(300, c * 300);
+        all.push(...releases.map((r) => r.id));
+        await store.commit({ releases });
+        expect(await candidateIds(store, "glacier")).toEqual([...all].sort());
+      }
+    } finally {
+      await store.close();
+    }
+    // Four segments of 300 became one of 1,200, twice, each merged on the worker; the last commit's stays.
+    const merged = log.entries.filter((e) => e.message === "search segments merged on the worker");
+    expect(merged.map((e) => e.fields?.docs)).toEqual([1_200, 1_200]);
+    const manifest = await manifestOf(dir);
+    expect(manifest.segments.map((s) => s.docs)).toEqual([1_200, 1_200, 300]);
+    expect(manifest.segments.slice(0, 2).map((s) => s.file)).toEqual(merged.map((e) => e.fields?.file));
+    // The inputs are gone: the folder holds the segments listed and nothing else.
+    const files = (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
+    expect(files.sort()).toEqual(manifest.segments.map((s) => s.file).sort());
+    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
+    try {
+      expect(await candidateIds(again, "glacier")).toEqual([...all].sort());
+      expect(await candidateIds(again, "2650")).toEqual([chunk(1, 2_650)[0]!.id]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("killed while a merge runs on the worker, the state reopens whole; the next close removes the files the crash left unlisted", { timeout: 120_000 }, async () => {
+    const work = await fresh();
+    const releases = chunk(1_200);
+    const payloadFile = join(work, "payload.json");
+    let orphans = 0;
+    // The fourth commit starts merging the four segments on the worker (about 0.1 s); the child dies
+    // at once, or a while later: before the merged file is written, after it, or once it is listed.
+    for (const killAfterMs of [0, 20, 50, 100, 200, 400]) {
+      await writeFile(payloadFile, JSON.stringify({ scenario: "commit-worker-kill", now: NOW, keysModule: pathToFileURL(KEYS).href, keysName: "wordKeys", engine: enginePath(), killAfterMs, commits: [0, 1, 2, 3].map((c) => ({ releases: releases.slice(c * 300, c * 300 + 300) })) }));
+      const dir = join(work, `k${killAfterMs}`);
+      const result = await runChild(dir, payloadFile, 0);
+      expect(result.signal, result.stderr).toBe("SIGKILL");
+      const listed = new Set((await manifestOf(dir)).segments.map((s) => s.file));
+      orphans += (await listFiles(dir, "search")).filter((f) => f.includes("seg-") && !listed.has(f)).length;
+      const store = await open(dir, keys.wordKeys);
+      try {
+        expect(await store.releases.count()).toBe(1_200);
+        // Whole, or incomplete (a build lost) and then rebuilt: never wrong.
+        if ((await candidateIds(store, "glacier")) === undefined) expect(await store.search.rebuild()).toBe(1_200);
+        expect(await candidateIds(store, "glacier")).toEqual(releases.map((r) => r.id).sort());
+        await store.commit({ releases: chunk(300, 1_200) });
+        expect(await candidateIds(store, "glacier")).toEqual(chunk(1_500).map((r) => r.id).sort());
+      } finally {
+        await store.close();
+      }
+      const manifest = await manifestOf(dir);
+      expect(manifest.segments.filter((s) => s.pending)).toEqual([]);
+      const files = (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
+      expect(files.sort(), `killed after ${killAfterMs} ms`).toEqual(manifest.segments.map((s) => s.file).sort());
+    }
+    // At least one crash left a segment file no manifest listed (the merged one, or its inputs).
+    expect(orphans).toBeGreaterThan(0);
+  });
+
   it("a build that fails on the worker, or a worker that cannot start, leaves the index incomplete and says so; a rebuild makes it whole", async () => {
     for (const name of ["failOnWorker", "missingModule"] as const) {
       const dir = await fresh();
@@ -200,7 +286,8 @@ describe("lowdb search segments built on a worker thread", () => {
       const store = await openLowdbState(dir, { clock, lockWaitMs: 2_000, searchKeys: keys.wordKeys });
       try {
         expect(await store.releases.count()).toBe(900);
-        // Each commit waited for the build before it (one at a time); the child died with the third running (1.5 s of work).
+        // The first commit's build (1.5 s of work on the worker) was still running when the child died,
+        // the second's waiting behind it; the third found the worker busy and was built on the child's own thread.
         expect(await candidateIds(store, "glacier")).toBeUndefined();
         expect(await store.search.rebuild()).toBe(900);
         expect(await candidateIds(store, "glacier")).toEqual(releases.map((r) => r.id).sort());

@@ -1,14 +1,15 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { SearchKeys } from "../../core/ports.js";
+import type { StoredRelease } from "../../core/release.js";
 import { Disk } from "./disk.js";
-import { SegmentBuilder } from "./search-segment.js";
-import { writeSegmentFile } from "./search-segment-file.js";
+import { joinContents, SegmentBuilder, type SegmentContents } from "./search-segment.js";
+import { openFileSegment, writeSegmentFile } from "./search-segment-file.js";
 import type { SegmentJob, SegmentJobDone, SegmentWorkerData } from "./segment-worker.js";
 
 /*
  * The worker thread of segment-worker.ts: builds the search segment of a big commit's releases
- * (their keys, postings and pair filters) and writes it as `.idx`, durably, one job at a time, while
- * the main thread goes on storing the next releases. It imports the store's keys function from
+ * (their keys, postings and pair filters), or merges built segments into one, and writes it as
+ * `.idx`, durably, one job at a time, while the main thread goes on storing the next releases. It imports the store's keys function from
  * where `SearchKeys.from` says it lives.
  */
 
@@ -23,9 +24,7 @@ port.on("message", (job: SegmentJob) => {
   queue = queue.then(async () => {
     let done: SegmentJobDone;
     try {
-      const builder = new SegmentBuilder();
-      for (const release of job.releases) builder.addRelease(release, keys);
-      const contents = builder.finish();
+      const contents = "merge" in job ? await joined(job.merge) : built(job.releases);
       await writeSegmentFile(disk, job.file, contents);
       done = { id: job.id, docs: contents.docs.length };
     } catch (error) {
@@ -34,3 +33,22 @@ port.on("message", (job: SegmentJob) => {
     port.postMessage(done);
   });
 });
+
+function built(releases: readonly StoredRelease[]): SegmentContents {
+  const builder = new SegmentBuilder();
+  for (const release of releases) builder.addRelease(release, keys);
+  return builder.finish();
+}
+
+async function joined(inputs: readonly string[]): Promise<SegmentContents> {
+  const parts: SegmentContents[] = [];
+  for (const file of inputs) {
+    const segment = openFileSegment(disk.path(file));
+    try {
+      parts.push(await segment.contents());
+    } finally {
+      segment.close();
+    }
+  }
+  return joinContents(parts);
+}

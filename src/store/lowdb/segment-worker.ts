@@ -16,12 +16,11 @@ export interface SegmentWorkerData {
   readonly keys: { readonly module: string; readonly name: string };
 }
 
-/** Build the segment of `releases` and write it as `file` (relative to the state folder). */
-export interface SegmentJob {
-  readonly id: number;
-  readonly file: string;
-  readonly releases: readonly StoredRelease[];
-}
+/**
+ * Build the segment of `releases`, or merge the segments `merge` (`.idx` files, oldest first), and
+ * write it as `file` (paths relative to the state folder).
+ */
+export type SegmentJob = { readonly id: number; readonly file: string } & ({ readonly releases: readonly StoredRelease[] } | { readonly merge: readonly string[] });
 
 export type SegmentJobDone = { readonly id: number; readonly docs: number } | { readonly id: number; readonly error: string };
 
@@ -84,16 +83,26 @@ export class SegmentWorker {
     return worker;
   }
 
-  /** The number of entries of the segment written as `file`, once it is durable. */
+  /** The number of entries of the segment of `releases` written as `file`, once it is durable. */
   build(file: string, releases: readonly StoredRelease[]): Promise<number> {
+    // Keys come from the current text; earlier revisions are not sent.
+    return this.send((id) => ({ id, file, releases: releases.map((r) => ({ ...r, revisions: [] })) }));
+  }
+
+  /** The number of entries of the segment joining `inputs` (`.idx` files, oldest first) written as `file`, once it is durable. */
+  merge(file: string, inputs: readonly string[]): Promise<number> {
+    return this.send((id) => ({ id, file, merge: inputs }));
+  }
+
+  /** Jobs run one after another, in the order sent. */
+  private send(job: (id: number) => SegmentJob): Promise<number> {
     clearTimeout(this.idle);
     const id = this.nextId++;
     const worker = this.started();
     return new Promise<number>((resolve, reject) => {
       this.waiting.set(id, { worker, resolve, reject });
       worker.ref();
-      // Keys come from the current text; earlier revisions are not sent.
-      worker.postMessage({ id, file, releases: releases.map((r) => ({ ...r, revisions: [] })) } satisfies SegmentJob);
+      worker.postMessage(job(id));
     });
   }
 
