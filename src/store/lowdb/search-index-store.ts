@@ -60,6 +60,12 @@ const BINARY_FROM = 256;
  * import took 226 s for the same CPU (358–364 s), all three in one noisy hour.
  */
 const JOBS_IN_FLIGHT = 2;
+/**
+ * Merges into more releases than this are done in-thread: the worker's heap is capped (see
+ * segment-worker.ts), and a merge holds its inputs and its output. Merges of 4 × 2,000 into 8,000
+ * of the bench's releases ran on the worker without failing.
+ */
+const WORKER_MERGE_DOCS = 8_192;
 /** How long a query of another process waits for a pending segment's file before it calls the index incomplete. */
 const PENDING_WAIT_MS = 2_000;
 
@@ -110,6 +116,8 @@ export class LowSearchIndex implements SearchIndexStore {
    * (`docs`) or the merge failed (`docs` undefined; the inputs then simply stay).
    */
   private readonly merges = new Map<string, { inputs: readonly string[]; ended: boolean; docs?: number }>();
+  /** Set once a merge failed on the worker (it may have run out of its heap): merges are then done in-thread. */
+  private mergesInThread = false;
 
   /**
    * `exclusive`: this process holds the state for itself (nobody else builds segments meanwhile), so
@@ -161,7 +169,8 @@ export class LowSearchIndex implements SearchIndexStore {
           this.log.debug("search segments merged on the worker", { file, docs, inputs: inputs.length });
         },
         (error: unknown) => {
-          this.log.warn("search index merge failed: its segments stay as they are", { file, error: String(error) });
+          this.mergesInThread = true;
+          this.log.warn("search index merge failed on the worker: its segments stay as they are, and later merges run in-thread", { file, error: String(error) });
         },
       )
       .finally(() => {
@@ -299,12 +308,13 @@ export class LowSearchIndex implements SearchIndexStore {
       while (from > 0 && sizeClass(tail[from - 1]!.docs) === last) from--;
       if (tail.length - from < MERGE_FANIN) return;
       if (tail.slice(from).reduce((n, s) => n + s.docs, 0) > MAX_MERGED_DOCS) return;
-      if (this.worker && tail.slice(from).every((s) => s.file.endsWith(".idx"))) {
+      const inputs = tail.slice(from);
+      if (this.worker && !this.mergesInThread && inputs.every((s) => s.file.endsWith(".idx")) && inputs.reduce((n, s) => n + s.docs, 0) <= WORKER_MERGE_DOCS) {
         // The worker merges behind its builds; the manifest only reserves the file's number now.
         const file = segmentFile(manifest.next, "idx");
         manifest = { ...manifest, next: manifest.next + 1 };
         await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(manifest));
-        this.startMerge(this.worker, file, tail.slice(from).map((s) => s.file));
+        this.startMerge(this.worker, file, inputs.map((s) => s.file));
       } else manifest = await this.merge(manifest, from, tail.length);
     }
   }
