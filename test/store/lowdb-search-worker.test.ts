@@ -147,25 +147,6 @@ describe("lowdb search segments built on a worker thread", () => {
     }
   });
 
-  it("merges into more than 8,192 releases stay on the main thread (the worker's heap is capped)", { timeout: 60_000 }, async () => {
-    const dir = await fresh();
-    const log = memoryLogger();
-    const store = await open(dir, keys.wordKeys, log);
-    try {
-      for (let c = 0; c < 4; c++) await store.commit({ releases: chunk(2_100, c * 2_100) });
-    } finally {
-      await store.close();
-    }
-    expect((await manifestOf(dir)).segments.map((s) => s.docs)).toEqual([8_400]);
-    expect(log.entries.filter((e) => e.message === "search segments merged on the worker")).toEqual([]);
-    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
-    try {
-      expect(await candidateIds(again, "glacier")).toHaveLength(8_400);
-    } finally {
-      await again.close();
-    }
-  });
-
   it("killed while a merge runs on the worker, the state reopens whole; the next close removes the files the crash left unlisted", { timeout: 120_000 }, async () => {
     const work = await fresh();
     const releases = chunk(1_200);

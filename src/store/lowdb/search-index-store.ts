@@ -39,17 +39,19 @@ import { SegmentWorker, workerCanBuild } from "./segment-worker.js";
 export const SEARCH_MANIFEST = "search/manifest.json";
 /**
  * Segments of one size class (a factor of 4 in releases) merged at once. An import's units of 500
- * become segments of 2,000, then of 8,000; with eight of a factor of 8, 500 became 4,000 and then
- * nothing more (eight of those would pass MAX_MERGED_DOCS), leaving twice as many segments to read.
+ * become segments of 2,000 to 3,000 (MAX_MERGED_DOCS stops them there).
  */
 const MERGE_FANIN = 4;
 /**
  * Segments are not merged into one of more releases than this: a merge holds its inputs and its
- * output in memory, and merging eight segments of 8,000 releases (169 MB on disk) took an import of
- * 100,000 from 393 to 802 MB of peak RSS. Past this size segments pile up instead, one per about
- * 8,000 releases, and a query reads each.
+ * output in memory (whole files, then the postings, then the file's pieces). Merges into 8,500–11,000
+ * of the bench's releases (segments of 30–34 MB) lifted external memory by about 170 MB each, and
+ * an import of 100,000 peaked at 459–507 MB of RSS; at this cap, 372 MB, in the same time (118 s
+ * against 122–146 s). Past it segments pile up, one per 2,000–4,000 releases (44 at 100,000, against
+ * 14), and a query reads each: `pressroom search` answered in 385–714 ms against 435–804 ms.
+ * A streaming merge would lift the cap without the memory.
  */
-export const MAX_MERGED_DOCS = 16_384;
+export const MAX_MERGED_DOCS = 4_096;
 /** Releases from which a commit writes its segment in the binary form (a JSON segment of earlier versions that big is rewritten). */
 const BINARY_FROM = 256;
 /**
@@ -60,12 +62,6 @@ const BINARY_FROM = 256;
  * import took 226 s for the same CPU (358–364 s), all three in one noisy hour.
  */
 const JOBS_IN_FLIGHT = 2;
-/**
- * Merges into more releases than this are done in-thread: the worker's heap is capped (see
- * segment-worker.ts), and a merge holds its inputs and its output. Merges of 4 × 2,000 into 8,000
- * of the bench's releases ran on the worker without failing.
- */
-const WORKER_MERGE_DOCS = 8_192;
 /** How long a query of another process waits for a pending segment's file before it calls the index incomplete. */
 const PENDING_WAIT_MS = 2_000;
 
@@ -309,7 +305,7 @@ export class LowSearchIndex implements SearchIndexStore {
       if (tail.length - from < MERGE_FANIN) return;
       if (tail.slice(from).reduce((n, s) => n + s.docs, 0) > MAX_MERGED_DOCS) return;
       const inputs = tail.slice(from);
-      if (this.worker && !this.mergesInThread && inputs.every((s) => s.file.endsWith(".idx")) && inputs.reduce((n, s) => n + s.docs, 0) <= WORKER_MERGE_DOCS) {
+      if (this.worker && !this.mergesInThread && inputs.every((s) => s.file.endsWith(".idx"))) {
         // The worker merges behind its builds; the manifest only reserves the file's number now.
         const file = segmentFile(manifest.next, "idx");
         manifest = { ...manifest, next: manifest.next + 1 };

@@ -110,7 +110,10 @@ class PostingsWriter {
   }
 
   finish(docs: FeedEntry[], filters: readonly Uint8Array[] | undefined): SegmentContents {
-    return { docs, keys: this.keys, offsets: Uint32Array.from(this.offsets), postings: this.out.slice(0, this.at), ...(filters ? { filters } : {}) };
+    // The buffer itself when it is full (a merge whose entries all stay): a copy of a merge's
+    // postings, most of its file, would stand beside them until both are written.
+    const postings = this.at === this.out.length ? this.out : this.out.slice(0, this.at);
+    return { docs, keys: this.keys, offsets: Uint32Array.from(this.offsets), postings, ...(filters ? { filters } : {}) };
   }
 }
 
