@@ -26,6 +26,18 @@ type Keys = Record<"wordKeys" | "slowOnWorker" | "failOnWorker" | "missingModule
 const chunk = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRelease(`Imported glacier report ${from + i}`, `2023-10-${String(((from + i) % 28) + 1).padStart(2, "0")}`));
 
 const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as { complete: boolean; segments: { file: string; docs: number; pending?: true }[] };
+const segmentFilesIn = async (dir: string) => (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
+
+/** The folder holds the segment files the manifest lists, and no other. */
+const expectOnlyListedSegments = async (dir: string, message?: string) => {
+  const manifest = await manifestOf(dir);
+  expect((await segmentFilesIn(dir)).sort(), message).toEqual(manifest.segments.map((s) => s.file).sort());
+  return manifest;
+};
+
+/** A payload for the crash child: `releases` committed 300 at a time with the fixture keys `keysName`, then SIGKILL (`killAfterMs` later). */
+const writeKillPayload = (payloadFile: string, keysName: keyof Keys, releases: readonly unknown[], killAfterMs = 0) =>
+  writeFile(payloadFile, JSON.stringify({ scenario: "commit-worker-kill", now: NOW, keysModule: pathToFileURL(KEYS).href, keysName, engine: enginePath(), killAfterMs, commits: Array.from({ length: Math.ceil(releases.length / 300) }, (_, c) => ({ releases: releases.slice(c * 300, c * 300 + 300) })) }));
 
 describe("lowdb search segments built on a worker thread", () => {
   let built: Open;
@@ -80,12 +92,10 @@ describe("lowdb search segments built on a worker thread", () => {
     } finally {
       await store.close();
     }
-    const manifest = await manifestOf(dir);
+    const manifest = await expectOnlyListedSegments(dir);
     expect(manifest.complete).toBe(true);
     expect(manifest.segments.filter((s) => s.pending)).toEqual([]);
     expect(manifest.segments.reduce((n, s) => n + s.docs, 0)).toBe(900);
-    const files = (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
-    expect(files.sort()).toEqual(manifest.segments.map((s) => s.file).sort());
     // The TypeScript engine (no worker) reads what the worker wrote.
     const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
     try {
@@ -132,12 +142,10 @@ describe("lowdb search segments built on a worker thread", () => {
     // Four segments of 300 became one of 1,200, twice, each merged on the worker; the last commit's stays.
     const merged = log.entries.filter((e) => e.message === "search segments merged on the worker");
     expect(merged.map((e) => e.fields?.docs)).toEqual([1_200, 1_200]);
-    const manifest = await manifestOf(dir);
+    // The inputs are gone: the folder holds the segments listed and nothing else.
+    const manifest = await expectOnlyListedSegments(dir);
     expect(manifest.segments.map((s) => s.docs)).toEqual([1_200, 1_200, 300]);
     expect(manifest.segments.slice(0, 2).map((s) => s.file)).toEqual(merged.map((e) => e.fields?.file));
-    // The inputs are gone: the folder holds the segments listed and nothing else.
-    const files = (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
-    expect(files.sort()).toEqual(manifest.segments.map((s) => s.file).sort());
     const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
     try {
       expect(await candidateIds(again, "glacier")).toEqual([...all].sort());
@@ -145,6 +153,37 @@ describe("lowdb search segments built on a worker thread", () => {
     } finally {
       await again.close();
     }
+  });
+
+  it("after a merge fails on the worker, its segments stay listed and later merges run in-thread", { timeout: 60_000 }, async () => {
+    const dir = await fresh();
+    const log = memoryLogger();
+    const store = await open(dir, keys.slowOnWorker, log);
+    const all = chunk(1_800);
+    try {
+      // Four segments of 300, each built on the worker (the query waits for it).
+      for (let c = 0; c < 4; c++) {
+        await store.commit({ releases: all.slice(c * 300, c * 300 + 300) });
+        await candidateIds(store, "glacier");
+      }
+      const first = (await manifestOf(dir)).segments[0]!.file;
+      // The fifth commit's build keeps the worker busy 1.5 s; its merge of the four waits behind it,
+      // and finds the first input gone.
+      await store.commit({ releases: all.slice(1_200, 1_500) });
+      await rename(join(dir, first), join(dir, "hidden.idx"));
+      while (!log.entries.some((e) => e.level === "warn" && e.message.startsWith("search index merge failed on the worker"))) await new Promise((resolve) => setTimeout(resolve, 20));
+      await rename(join(dir, "hidden.idx"), join(dir, first));
+      // The next commit lists nothing of the failed merge; the segments are then merged on this thread.
+      await store.commit({ releases: all.slice(1_500) });
+      expect(await candidateIds(store, "glacier")).toEqual(all.map((r) => r.id).sort());
+    } finally {
+      await store.close();
+    }
+    expect(log.entries.filter((e) => e.message === "search segments merged on the worker")).toEqual([]);
+    const manifest = await expectOnlyListedSegments(dir);
+    expect(manifest.complete).toBe(true);
+    // The five segments built before the sixth commit's (pending then) were merged on this thread.
+    expect(manifest.segments.map((s) => s.docs)).toEqual([1_500, 300]);
   });
 
   it("killed while a merge runs on the worker, the state reopens whole; the next close removes the files the crash left unlisted", { timeout: 120_000 }, async () => {
@@ -155,12 +194,12 @@ describe("lowdb search segments built on a worker thread", () => {
     // The fourth commit starts merging the four segments on the worker (about 0.1 s); the child dies
     // at once, or a while later: before the merged file is written, after it, or once it is listed.
     for (const killAfterMs of [0, 20, 50, 100, 200, 400]) {
-      await writeFile(payloadFile, JSON.stringify({ scenario: "commit-worker-kill", now: NOW, keysModule: pathToFileURL(KEYS).href, keysName: "wordKeys", engine: enginePath(), killAfterMs, commits: [0, 1, 2, 3].map((c) => ({ releases: releases.slice(c * 300, c * 300 + 300) })) }));
+      await writeKillPayload(payloadFile, "wordKeys", releases, killAfterMs);
       const dir = join(work, `k${killAfterMs}`);
       const result = await runChild(dir, payloadFile, 0);
       expect(result.signal, result.stderr).toBe("SIGKILL");
       const listed = new Set((await manifestOf(dir)).segments.map((s) => s.file));
-      orphans += (await listFiles(dir, "search")).filter((f) => f.includes("seg-") && !listed.has(f)).length;
+      orphans += (await segmentFilesIn(dir)).filter((f) => !listed.has(f)).length;
       const store = await open(dir, keys.wordKeys);
       try {
         expect(await store.releases.count()).toBe(1_200);
@@ -172,10 +211,8 @@ describe("lowdb search segments built on a worker thread", () => {
       } finally {
         await store.close();
       }
-      const manifest = await manifestOf(dir);
+      const manifest = await expectOnlyListedSegments(dir, `killed after ${killAfterMs} ms`);
       expect(manifest.segments.filter((s) => s.pending)).toEqual([]);
-      const files = (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
-      expect(files.sort(), `killed after ${killAfterMs} ms`).toEqual(manifest.segments.map((s) => s.file).sort());
     }
     // At least one crash left a segment file no manifest listed (the merged one, or its inputs).
     expect(orphans).toBeGreaterThan(0);
@@ -278,7 +315,7 @@ describe("lowdb search segments built on a worker thread", () => {
     const work = await fresh();
     const releases = chunk(900);
     const payloadFile = join(work, "payload.json");
-    await writeFile(payloadFile, JSON.stringify({ scenario: "commit-worker-kill", now: NOW, keysModule: pathToFileURL(KEYS).href, keysName: "slowOnWorker", engine: enginePath(), commits: [0, 1, 2].map((c) => ({ releases: releases.slice(c * 300, c * 300 + 300) })) }));
+    await writeKillPayload(payloadFile, "slowOnWorker", releases);
     for (let round = 0; round < 2; round++) {
       const dir = join(work, `r${round}`);
       const result = await runChild(dir, payloadFile, 0);

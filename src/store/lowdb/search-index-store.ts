@@ -108,10 +108,10 @@ export class LowSearchIndex implements SearchIndexStore {
   /** Entries of segments built since their manifest entry was last settled, by file. */
   private readonly built = new Map<string, number>();
   /**
-   * Merges on the worker not yet in the manifest, by output file: `ended` once the file is durable
-   * (`docs`) or the merge failed (`docs` undefined; the inputs then simply stay).
+   * Merges on the worker not yet in the manifest, by output file. One no longer `building` has
+   * ended: its file is durable (`docs`), or it failed (`docs` undefined; the inputs then simply stay).
    */
-  private readonly merges = new Map<string, { inputs: readonly string[]; ended: boolean; docs?: number }>();
+  private readonly merges = new Map<string, { inputs: readonly string[]; docs?: number }>();
   /** Set once a merge failed on the worker (it may have run out of its heap): merges are then done in-thread. */
   private mergesInThread = false;
 
@@ -130,8 +130,9 @@ export class LowSearchIndex implements SearchIndexStore {
   }
 
   /**
-   * Starts building `file` on the worker. A build that fails (the worker cannot start, runs out of its heap) leaves the
-   * index incomplete, so the next search rebuilds it; the releases are not held here for a second try.
+   * Starts building `file` on the worker. A build that fails (the worker cannot start, runs out of
+   * its heap) leaves the index incomplete, so the next search rebuilds it; the releases are not held
+   * here for a second try.
    */
   private async startBuild(worker: SegmentWorker, file: string, releases: readonly StoredRelease[]): Promise<void> {
     // A crash may have left a file of this name that no manifest lists (the worker wrote it before its unit).
@@ -155,7 +156,7 @@ export class LowSearchIndex implements SearchIndexStore {
    * jobs; the next mergeDue after it ends lists it in their place.
    */
   private startMerge(worker: SegmentWorker, file: string, inputs: readonly string[]): void {
-    const merge: { inputs: readonly string[]; ended: boolean; docs?: number } = { inputs, ended: false };
+    const merge: { inputs: readonly string[]; docs?: number } = { inputs };
     this.merges.set(file, merge);
     const job = worker
       .merge(file, inputs)
@@ -169,10 +170,7 @@ export class LowSearchIndex implements SearchIndexStore {
           this.log.warn("search index merge failed on the worker: its segments stay as they are, and later merges run in-thread", { file, error: String(error) });
         },
       )
-      .finally(() => {
-        merge.ended = true;
-        this.building.delete(file);
-      });
+      .finally(() => this.building.delete(file));
     this.building.set(file, job);
   }
 
@@ -185,7 +183,7 @@ export class LowSearchIndex implements SearchIndexStore {
     let segments = m.segments;
     const remove: string[] = [];
     for (const [file, merge] of this.merges) {
-      if (!merge.ended) continue;
+      if (this.building.has(file)) continue;
       this.merges.delete(file);
       const from = segments.findIndex((s) => s.file === merge.inputs[0]);
       const inPlace = from >= 0 && merge.inputs.every((input, i) => segments[from + i]?.file === input && !segments[from + i]!.pending);
@@ -456,12 +454,10 @@ export class LowSearchIndex implements SearchIndexStore {
       await this.writeSegment(file, contents);
       await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] } satisfies Manifest));
       // Segments of the old manifest, and any a crash left unlisted.
-      for (const name of await this.ctx.disk.list("search")) {
-        const rel = `search/${name}`;
-        if (rel !== file && rel !== SEARCH_MANIFEST && /^seg-\d+\.(json|bin|idx)$/.test(name)) {
-          await this.ctx.disk.remove(rel);
-          this.retire(rel);
-        }
+      for (const rel of await this.segmentFiles()) {
+        if (rel === file) continue;
+        await this.ctx.disk.remove(rel);
+        this.retire(rel);
       }
       return contents.docs.length;
     });
@@ -497,10 +493,12 @@ export class LowSearchIndex implements SearchIndexStore {
     const m = await this.manifest();
     if (!m) return;
     const listed = new Set(m.segments.map((s) => s.file));
-    for (const name of await this.ctx.disk.list("search")) {
-      const rel = `search/${name}`;
-      if (!listed.has(rel) && !this.building.has(rel) && /^seg-\d+\.(json|bin|idx)$/.test(name)) await this.ctx.disk.remove(rel);
-    }
+    for (const rel of await this.segmentFiles()) if (!listed.has(rel) && !this.building.has(rel)) await this.ctx.disk.remove(rel);
+  }
+
+  /** Every segment file under `search/`, listed or not (paths relative to the state folder). */
+  private async segmentFiles(): Promise<string[]> {
+    return (await this.ctx.disk.list("search")).filter((name) => /^seg-\d+\.(json|bin|idx)$/.test(name)).map((name) => `search/${name}`);
   }
 
   /** Closes the segments' files. */

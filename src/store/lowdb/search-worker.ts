@@ -9,8 +9,8 @@ import type { SegmentJob, SegmentJobDone, SegmentWorkerData } from "./segment-wo
 /*
  * The worker thread of segment-worker.ts: builds the search segment of a big commit's releases
  * (their keys, postings and pair filters), or merges built segments into one, and writes it as
- * `.idx`, durably, one job at a time, while the main thread goes on storing the next releases. It imports the store's keys function from
- * where `SearchKeys.from` says it lives.
+ * `.idx`, durably, one job at a time, while the main thread goes on storing the next releases. It
+ * imports the store's keys function from where `SearchKeys.from` says it lives.
  */
 
 const data = workerData as SegmentWorkerData;
