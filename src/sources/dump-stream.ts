@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import { isPressroomError, PressroomError } from "../core/errors.js";
 import type { SourceBatch, SourceItem } from "../core/source.js";
 import { unreadable } from "./dump-files.js";
@@ -20,7 +19,7 @@ export interface DumpStreamOptions {
   readonly warnings: string[];
   /** The file's hash, when it was worked out before: the text read must have it. */
   readonly expectedHash?: string;
-  /** Bytes parsed at a time, at least (default 1 MiB); tests make it small to split a dump everywhere. */
+  /** Bytes parsed at a time, at least (default 32 KiB); tests make it small to split a dump everywhere. */
   readonly pieceBytes?: number;
   /** Bytes read at a time (default 1 MiB). */
   readonly readBytes?: number;
@@ -30,8 +29,15 @@ export interface DumpStreamOptions {
   readonly onHash?: (hash: string) => void;
 }
 
-/** Bytes parsed at a time: whole releases, from about this much text. */
-const PIECE_BYTES = 1 << 20;
+/**
+ * Bytes parsed at a time: whole releases, from about this much text. Small, so that each piece's
+ * text is an ordinary string: V8 puts a string of 128 KiB and more in fresh pages of its own, and on
+ * a virtual machine a fresh page costs about 10 µs to touch. Decoding a dump a megabyte at a time
+ * took 430 ms per 64 MB here, against 75 ms in pieces of 64 KiB.
+ */
+const PIECE_BYTES = 1 << 15;
+/** Bytes read at a time, into one buffer kept for the whole file. */
+const READ_BYTES = 1 << 20;
 
 /**
  * Reads a dump file a piece at a time and yields its releases in batches, in file order, exactly
@@ -49,7 +55,6 @@ export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerato
   } catch (error) {
     throw unreadable(path, error);
   }
-  let carry: Buffer = Buffer.alloc(0);
   let nextLine = 1;
   let nonBlank = false;
   let found = 0;
@@ -67,23 +72,36 @@ export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerato
     nextLine += countLines(bytes);
   };
 
-  // Pieces are cut in bytes, just before a header line (an ASCII line break, so never inside a
-  // character), and each is decoded once: no text is copied or re-scanned as it grows.
+  // The file is read into one buffer, kept for the whole file: what is not yet parsed (less than a
+  // piece, or one release longer than a piece) moves to its front before the next read. Pieces are
+  // cut in bytes, just before a header line (an ASCII line break, so never inside a character),
+  // and each is decoded once: no text is copied or re-scanned as it grows.
   const pieceBytes = options.pieceBytes ?? PIECE_BYTES;
-  const stream = createReadStream(path, { highWaterMark: options.readBytes ?? 1 << 20 });
+  const readBytes = options.readBytes ?? READ_BYTES;
+  let buffer = Buffer.allocUnsafeSlow(Math.max(2 * readBytes, pieceBytes + readBytes));
+  let held = 0;
+  let handle: FileHandle | undefined;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      hash.update(chunk);
-      done += chunk.length;
-      options.onProgress?.(done, total);
-      const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
-      const cut = bytes.length < pieceBytes ? -1 : lastHeaderByte(bytes);
-      if (cut <= 0) {
-        carry = bytes; // one release longer than a piece: read on
-        continue;
+    handle = await open(path, "r");
+    for (;;) {
+      if (held + readBytes > buffer.length) {
+        const bigger = Buffer.allocUnsafeSlow(Math.max(buffer.length * 2, held + readBytes));
+        buffer.copy(bigger, 0, 0, held);
+        buffer = bigger;
       }
-      parse(bytes.subarray(0, cut));
-      carry = bytes.subarray(cut);
+      const { bytesRead } = await handle.read(buffer, held, readBytes, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(held, held + bytesRead));
+      held += bytesRead;
+      done += bytesRead;
+      options.onProgress?.(done, total);
+      let start = 0;
+      for (let cut = headerAfter(buffer, start + pieceBytes, held); cut > 0; cut = headerAfter(buffer, start + pieceBytes, held)) {
+        parse(buffer.subarray(start, cut));
+        start = cut;
+      }
+      buffer.copyWithin(0, start, held);
+      held -= start;
       // A batch goes out only when another is known to follow or the file ends, never empty.
       while (batch.length >= batchSize) {
         yield { items: batch.slice(0, batchSize), done, total };
@@ -94,10 +112,9 @@ export async function* streamDumpFile(options: DumpStreamOptions): AsyncGenerato
     if (isPressroomError(error)) throw error;
     throw unreadable(path, error);
   } finally {
-    stream.destroy();
+    await handle?.close();
   }
-  parse(carry);
-  carry = Buffer.alloc(0);
+  parse(buffer.subarray(0, held));
   if (found === 0) {
     throw nonBlank ? noReleaseFound(display, warnings) : new PressroomError("DUMP_EMPTY", `${display}: file is empty (expected lines like ${JSON.stringify(DUMP_HEADER_EXAMPLE)})`);
   }
@@ -123,12 +140,17 @@ const LF = 0x0a;
 /** A line break, two spaces and a bullet: what starts a release header line (see `isHeaderAt`). */
 const HEADER = Buffer.from("\n  \u2022", "utf8");
 
-/** Where the last release header in `bytes` starts (after its line break), or -1. */
-function lastHeaderByte(bytes: Buffer): number {
-  for (let at = bytes.lastIndexOf(HEADER); at > 0; at = bytes.lastIndexOf(HEADER, at - 1)) {
+/**
+ * Where the first release header line at or after `from` starts, in `bytes[0, end)` (just after its
+ * line break); -1 when none is known yet (one cut off at `end` is found after the next read).
+ */
+function headerAfter(buffer: Buffer, from: number, end: number): number {
+  if (from >= end) return -1;
+  const bytes = buffer.subarray(0, end);
+  for (let at = bytes.indexOf(HEADER, Math.max(from - 1, 0)); at !== -1 && at + HEADER.length < end; at = bytes.indexOf(HEADER, at + 1)) {
     const next = bytes[at + HEADER.length];
     // The bullet must be followed by a blank: a space, a tab, a CR, or a no-break space (C2 A0).
-    if (next === 0x20 || next === 0x09 || next === 0x0d || (next === 0xc2 && bytes[at + HEADER.length + 1] === 0xa0)) return at + 1;
+    if (next === 0x20 || next === 0x09 || next === 0x0d || (next === 0xc2 && at + HEADER.length + 1 < end && bytes[at + HEADER.length + 1] === 0xa0)) return at + 1;
   }
   return -1;
 }
