@@ -40,4 +40,15 @@ describe("lowdb disk: writing text", () => {
       expect((await readFile(join(dir, "c.json"))).equals(Buffer.from(`${text}|${text}`, "utf8"))).toBe(true);
     });
   }
+
+  it("writes thousands of small pieces, packed several to a write, as exactly the UTF-8 of the pieces joined", async () => {
+    // A month file's shape: thousands of pieces, together several scratch buffers long, with
+    // three- and four-byte characters falling on every kind of edge.
+    const pieces = Array.from({ length: 10_000 }, (_, i) => (i % 2 === 0 ? `,"r${i}":` : `{"t":"€😀${"x".repeat(i % 997)}é"}`));
+    const disk = new Disk(dir);
+    await disk.write("m.json", pieces);
+    const expected = Buffer.from(pieces.join(""), "utf8");
+    expect(expected.length).toBeGreaterThan(2 << 20);
+    expect((await readFile(join(dir, "m.json"))).equals(expected)).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { corrupt, type Disk } from "./disk.js";
+import { corrupt, type Disk, type DocText } from "./disk.js";
 
 const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
 
@@ -44,7 +44,7 @@ export class Docs {
   private readonly readers: { match: (rel: string) => boolean; read: (text: string, file: string) => unknown }[] = [];
 
   /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
-  private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => string }[] = [];
+  private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => DocText }[] = [];
 
   constructor(private readonly disk: Disk, bulky: readonly BulkyKind[] = []) {
     this.lru = bulky.map((kind) => ({ kind, held: new Map() }));
@@ -63,9 +63,9 @@ export class Docs {
     return true;
   }
 
-  /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would). */
-  serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => string): void {
-    this.serializers.push({ match, serialize: serialize as (doc: unknown) => string });
+  /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would, whole or in pieces). */
+  serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => DocText): void {
+    this.serializers.push({ match, serialize: serialize as (doc: unknown) => DocText });
   }
 
   /**
@@ -139,8 +139,8 @@ export class Docs {
   }
 
   /** The changed documents, serialised, and forgets the marks. */
-  async staged(): Promise<{ path: string; data: string }[]> {
-    const out: { path: string; data: string }[] = [];
+  async staged(): Promise<{ path: string; data: DocText }[]> {
+    const out: { path: string; data: DocText }[] = [];
     for (const rel of [...this.touched].sort()) {
       const doc = this.held.get(rel);
       if (!doc) throw new Error(`store: internal: ${rel} was changed but is no longer held`);

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
-import { type Disk, inParallel, yieldNow } from "./disk.js";
+import { type Disk, type DocText, inParallel, textLength, wholeText, yieldNow } from "./disk.js";
 import { JOURNAL, OUTBOX_LOG } from "./layout.js";
 
 /** One unit of work on the state folder: whole files replaced or removed, and lines appended to the outbox log. */
 export interface Unit {
-  readonly files: readonly { readonly path: string; readonly data: string }[];
+  readonly files: readonly { readonly path: string; readonly data: DocText }[];
   readonly removes?: readonly string[];
   /** JSON lines for the outbox log (its events are idempotent, so appending twice is harmless). */
   readonly log?: string | LogText;
@@ -27,7 +27,8 @@ const INLINE_EVENTS = 256;
  * copied into the journal and hashed.
  */
 interface JournalBody {
-  readonly files: readonly { readonly path: string; readonly data: string }[];
+  /** Inline files (strings, once in the journal); a unit of one step applies its file as it is. */
+  readonly files: readonly { readonly path: string; readonly data: DocText }[];
   readonly renames?: readonly (readonly [string, string])[];
   readonly removes?: readonly string[];
   readonly log?: string;
@@ -93,11 +94,11 @@ export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boo
   }
   const staged = new Set<Unit["files"][number]>();
   let budget = INLINE_BUDGET;
-  for (const file of [...unit.files].sort((a, b) => a.data.length - b.data.length)) {
-    if (file.data.length <= budget) budget -= file.data.length;
+  for (const { file, length } of unit.files.map((f) => ({ file: f, length: textLength(f.data) })).sort((a, b) => a.length - b.length)) {
+    if (length <= budget) budget -= length;
     else staged.add(file);
   }
-  const inline = unit.files.filter((f) => !staged.has(f));
+  const inline = unit.files.filter((f) => !staged.has(f)).map((f) => ({ path: f.path, data: wholeText(f.data) }));
   const big = unit.files.filter((f) => staged.has(f));
   const renames: [string, string][] = [];
   // Many log lines (50,000 deliveries are ~50 MB) go to a temp file like a big file, not into the journal.

@@ -4,7 +4,7 @@ import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { corrupt, yieldNow } from "./disk.js";
-import type { Disk } from "./disk.js";
+import type { Disk, DocText } from "./disk.js";
 import type { Docs } from "./docs.js";
 import { idMonth, isMonthFile, keyShardFile, monthFile, monthOf, monthPieceFile, MONTHS, titleShardFile } from "./layout.js";
 import { sliceMonth } from "./month-slices.js";
@@ -88,19 +88,20 @@ export class LowReleases implements ReleaseStore {
     }
     return slots;
   }
-  /** What JSON.stringify(doc) would give, reusing each release's JSON. */
-  private serializeMonth(doc: MonthDoc): string {
+  /** What JSON.stringify(doc) would give, reusing each release's JSON: in pieces, never joined (see `DocText`). */
+  private serializeMonth(doc: MonthDoc): DocText {
     const slots = this.slots.get(doc);
     if (!slots || Object.keys(doc).length !== 1) return JSON.stringify(doc);
-    const parts: string[] = [];
+    const parts: string[] = ['{"releases":{'];
     for (const [id, slot] of slots) {
       // A release read from the file and never parsed is checked before its text is written again:
       // a corrupt month is reported and left as it is, never rewritten.
       if (slot.value === undefined && slot.file !== undefined) LowReleases.read(slot);
       slot.json ??= JSON.stringify(encodeRelease(slot.value!));
-      parts.push(`${JSON.stringify(id)}:${slot.json}`);
+      parts.push(`${parts.length > 1 ? "," : ""}${JSON.stringify(id)}:`, slot.json);
     }
-    return `{"releases":{${parts.join(",")}}}`;
+    parts.push("}}");
+    return parts;
   }
   private static read(slot: Slot): StoredRelease {
     if (slot.value === undefined) {
