@@ -119,8 +119,27 @@ async function importChild(targetJson: string, files: readonly string[]): Promis
   await store.close();
   const ms = performance.now() - t0;
   const result: ImportChildResult = { ms, maxRssMB: process.resourceUsage().maxRSS / 1024, added };
+  await checkSearchIndex(target, added);
   if (process.env.PRESSROOM_BENCH_TRACE) for (const [k, v] of [...spent].sort((a, b) => b[1].ms - a[1].ms)) process.stderr.write(`${k} ${Math.round(v.ms)} ms ${v.calls} calls\n`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * After the timing: the import's search index must name every release it added. (A search worker
+ * that died, say of its heap limit, leaves the index incomplete with only a warning, and an import
+ * that skipped that work would look fast.)
+ */
+async function checkSearchIndex(target: StateTarget, added: number): Promise<void> {
+  const store = await openState(target, { clock: fixedClock("2026-11-29T10:00:00Z"), command: "pressroom bench check" });
+  try {
+    const all = await store.search.candidates([]);
+    if (!all) throw new Error("bench: the import left the search index incomplete");
+    let named = 0;
+    for (let batch = await all.next(10_000); batch.length > 0; batch = await all.next(10_000)) named += batch.length;
+    if (named !== added) throw new Error(`bench: the import's search index names ${named} releases, not the ${added} added`);
+  } finally {
+    await store.close();
+  }
 }
 
 /** The import child's result; one stopped at its time limit gives its last report (`partial`). */
