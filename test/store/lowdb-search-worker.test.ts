@@ -21,7 +21,7 @@ import { buildEngine, candidateIds, enginePath, listFiles, ROOT, runChild, tempD
 const KEYS = join(ROOT, "test/fixtures/lowdb/search-keys.mjs");
 const clock = fixedClock(NOW);
 type Open = typeof openLowdbState;
-type Keys = Record<"wordKeys" | "slowOnWorker" | "failOnWorker" | "missingModule", SearchKeys>;
+type Keys = Record<"wordKeys" | "slowOnWorker" | "failOnWorker" | "missingModule" | "exitOnWorker", SearchKeys>;
 
 const chunk = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRelease(`Imported glacier report ${from + i}`, `2023-10-${String(((from + i) % 28) + 1).padStart(2, "0")}`));
 
@@ -69,6 +69,23 @@ describe("lowdb search segments built on a worker thread", () => {
   }, 120_000);
   afterAll(async () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+
+  it("sends the worker one job at a time, so jobs not yet sent outlive a worker that dies", async () => {
+    // Before, every job was posted at once: the worker's heap held all their releases, and a worker
+    // that died failed every job queued behind the one it was running.
+    const dir = await fresh();
+    const { SegmentWorker } = (await import(new URL("./segment-worker.js", pathToFileURL(enginePath())).href)) as typeof import("../../src/store/lowdb/segment-worker.js");
+    const worker = new SegmentWorker({ root: dir, keys: keys.exitOnWorker.from! });
+    try {
+      const dying = worker.build("search/seg-00000001.idx", chunk(5).map((r) => ({ ...r, title: `${r.title} worker-exit` })));
+      const after = [worker.build("search/seg-00000002.idx", chunk(5, 5)), worker.build("search/seg-00000003.idx", chunk(7, 10))];
+      await expect(dying).rejects.toThrow(/search worker stopped/);
+      expect(await Promise.all(after)).toEqual([5, 7]);
+      expect((await segmentFilesIn(dir)).sort()).toEqual(["search/seg-00000002.idx", "search/seg-00000003.idx"]);
+    } finally {
+      await worker.close();
+    }
   });
 
   it("builds an import's segments on the worker; queries wait for them; close leaves every segment built and listed", async () => {

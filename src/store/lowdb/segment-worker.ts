@@ -45,11 +45,23 @@ export function workerCanBuild(keys: SearchKeys | undefined): keys is SearchKeys
   return module.protocol === "file:" && /\.m?js$/.test(module.pathname) && existsSync(fileURLToPath(ENTRY));
 }
 
+interface Pending {
+  readonly job: (id: number) => SegmentJob;
+  readonly resolve: (docs: number) => void;
+  readonly reject: (error: Error) => void;
+}
+
 export class SegmentWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  /** Jobs sent and not answered, with the worker each was sent to. */
+  /** Jobs sent and not answered, with the worker each was sent to (one at a time). */
   private readonly waiting = new Map<number, { worker: Worker; resolve: (docs: number) => void; reject: (error: Error) => void }>();
+  /**
+   * Jobs not yet sent, oldest first. A job is posted only when the worker has none: a worker
+   * receives every message posted to it at once, and its heap held the releases of all of them
+   * (with six jobs queued, builds failed at its heap limit).
+   */
+  private readonly pending: Pending[] = [];
   private idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly data: SegmentWorkerData) {}
@@ -69,6 +81,7 @@ export class SegmentWorker {
     worker.on("message", (done: SegmentJobDone) => {
       const job = this.waiting.get(done.id);
       this.waiting.delete(done.id);
+      this.postNext();
       if (this.waiting.size === 0) {
         // Idle, the worker does not keep the process alive, and stops after a while.
         worker.unref();
@@ -77,8 +90,15 @@ export class SegmentWorker {
       if ("error" in done) job?.reject(new Error(done.error));
       else job?.resolve(done.docs);
     });
-    worker.on("error", (error) => failAll(error));
-    worker.on("exit", (code) => failAll(new Error(`the search worker stopped (exit code ${code})`)));
+    // Jobs not yet sent go to the next worker.
+    worker.on("error", (error) => {
+      failAll(error);
+      this.postNext();
+    });
+    worker.on("exit", (code) => {
+      failAll(new Error(`the search worker stopped (exit code ${code})`));
+      this.postNext();
+    });
     this.worker = worker;
     return worker;
   }
@@ -97,17 +117,36 @@ export class SegmentWorker {
   /** Jobs run one after another, in the order sent. */
   private send(job: (id: number) => SegmentJob): Promise<number> {
     clearTimeout(this.idle);
-    const id = this.nextId++;
-    const worker = this.started();
     return new Promise<number>((resolve, reject) => {
-      this.waiting.set(id, { worker, resolve, reject });
-      worker.ref();
-      worker.postMessage(job(id));
+      this.pending.push({ job, resolve, reject });
+      this.postNext();
     });
   }
 
+  /** Posts the oldest job not yet sent, when the worker has none. */
+  private postNext(): void {
+    if (this.waiting.size > 0) return;
+    const next = this.pending.shift();
+    if (!next) return;
+    const id = this.nextId++;
+    let worker: Worker;
+    let message: SegmentJob;
+    try {
+      worker = this.started();
+      message = next.job(id);
+    } catch (error) {
+      next.reject(error as Error);
+      return this.postNext();
+    }
+    this.waiting.set(id, { worker, resolve: next.resolve, reject: next.reject });
+    worker.ref();
+    worker.postMessage(message);
+  }
+
+  /** Stops the worker; jobs not yet sent fail. (A store closes it once its builds are done.) */
   async close(): Promise<void> {
     clearTimeout(this.idle);
+    for (const job of this.pending.splice(0)) job.reject(new Error("the search worker was closed"));
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
