@@ -4,7 +4,8 @@ import { sliceMonth } from "../../src/store/lowdb/month-slices.js";
 
 /** What parsing the whole file gives: each release's id and value, in file order. */
 const whole = (text: string) => Object.entries((JSON.parse(text) as { releases: Record<string, unknown> }).releases);
-const cut = (text: string) => [...(sliceMonth(text) ?? [])].map(([id, json]) => [id, JSON.parse(json)] as const);
+const slices = (text: string) => sliceMonth(Buffer.from(text, "utf8"));
+const cut = (text: string) => [...(slices(text) ?? [])].map(([id, json]) => [id, JSON.parse(json)] as const);
 
 // Strings full of what a scanner can trip on: quotes, backslashes, braces, brackets, unicode.
 const nasty = fc.string({ unit: fc.constantFrom("\"", "\\", "{", "}", "[", "]", ",", ":", " ", "\n", "a", "é", "\u2028", "💥", "\u0000") , maxLength: 12 });
@@ -33,6 +34,12 @@ describe("month files cut into releases without parsing them", () => {
     expect(cut(text)).toEqual([["a", { n: 3 }], ["b", { n: 2 }]]);
   });
 
+  it("decodes each release as the whole file's text would decode it, invalid UTF-8 included", () => {
+    const bytes = Buffer.concat([Buffer.from('{"releases":{"a":{"t":"caf'), Buffer.from([0xc3, 0xa9, 0xff, 0xe2, 0x80]), Buffer.from('"},"b":{"t":"’"}}}')]);
+    const wholeText = bytes.toString("utf8");
+    expect([...(sliceMonth(bytes) ?? [])].map(([k, json]) => [k, JSON.parse(json)])).toEqual(whole(wholeText));
+  });
+
   it("reads ids written with escapes", () => {
     const text = '{"releases":{"tag:x\\u002c\\"q\\"":{"title":"a \\"}\\" b"}}}';
     expect(cut(text)).toEqual([['tag:x,"q"', { title: 'a "}" b' }]]);
@@ -56,8 +63,8 @@ describe("month files cut into releases without parsing them", () => {
       '{"releases":{"a":{"n":1}}}}',
       '{"releases":{a:{"n":1}}}',
       '{"releases":{"a\\x":{"n":1}}}',
-    ]) expect([text, sliceMonth(text)]).toEqual([text, undefined]);
-    expect(sliceMonth('{"releases":{}}')).toEqual(new Map());
-    expect(sliceMonth(' \n{ "releases" : { } }\n')).toEqual(new Map());
+    ]) expect([text, slices(text)]).toEqual([text, undefined]);
+    expect(slices('{"releases":{}}')).toEqual(new Map());
+    expect(slices(' \n{ "releases" : { } }\n')).toEqual(new Map());
   });
 });

@@ -375,8 +375,8 @@ export class Disk {
 
   /**
    * A file's text, or undefined when absent. Read as bytes and decoded at once: `readFile(…, "utf8")`
-   * decodes piece by piece into a rope of strings, which the first character scan of a month file
-   * (`sliceMonth`) then flattens, about 15× the cost of the scan itself.
+   * decodes piece by piece into a rope of strings, which the first character scan then flattens.
+   * (Month files are not read as text at all: `sliceMonth` cuts their bytes.)
    */
   async readText(rel: string): Promise<string | undefined> {
     try {

@@ -40,8 +40,8 @@ export class Docs {
   /** Per kind of bulky document, those held, least recently used first (month files: a long import must not hold every month). */
   private readonly lru: { readonly kind: BulkyKind; readonly held: Map<string, true> }[];
 
-  /** Documents read by their own parser from the file's text (undefined from it: parsed as JSON). */
-  private readonly readers: { match: (rel: string) => boolean; read: (text: string, file: string) => unknown }[] = [];
+  /** Documents read by their own parser from the file's bytes (undefined from it: parsed as JSON). */
+  private readonly readers: { match: (rel: string) => boolean; read: (bytes: Buffer, file: string) => unknown }[] = [];
 
   /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
   private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => DocText }[] = [];
@@ -69,19 +69,19 @@ export class Docs {
   }
 
   /**
-   * Documents matching `match` are read by `read(text, file)`; when it gives undefined the text is
-   * parsed as JSON (a corrupt file is then reported as usual).
+   * Documents matching `match` are read by `read(bytes, file)`; when it gives undefined the file's
+   * text is parsed as JSON (a corrupt file is then reported as usual).
    */
-  readWith<T>(match: (rel: string) => boolean, read: (text: string, file: string) => T | undefined): void {
+  readWith<T>(match: (rel: string) => boolean, read: (bytes: Buffer, file: string) => T | undefined): void {
     this.readers.push({ match, read });
   }
 
   private async read(rel: string): Promise<unknown> {
     const reader = this.readers.find((r) => r.match(rel));
     if (!reader) return this.disk.readJson<unknown>(rel);
-    const text = await this.disk.readText(rel);
-    if (text === undefined) return undefined;
-    return reader.read(text, this.disk.path(rel)) ?? this.disk.parseJson(rel, text);
+    const bytes = await this.disk.readBytes(rel);
+    if (bytes === undefined) return undefined;
+    return reader.read(bytes, this.disk.path(rel)) ?? this.disk.parseJson(rel, bytes.toString("utf8"));
   }
 
   get<T>(rel: string, init: () => T): Promise<T> {

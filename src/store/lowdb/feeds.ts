@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import { sha256OfText } from "../text-sha.js";
 import type { Ctx } from "./context.js";
 import { inParallel } from "./disk.js";
 import { checkFeedName, DIRTY, feedIndexFile, FEEDS, feedXmlFile } from "./layout.js";
@@ -45,7 +45,7 @@ function placeEntry(doc: FeedIndexDoc, entry: FeedEntry, cap: number): boolean {
   return true;
 }
 
-const sha = (xml: string | Buffer): string => createHash("sha256").update(xml).digest("hex");
+const sha = sha256OfText;
 
 /**
  * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks

@@ -59,12 +59,12 @@ export class LowReleases implements ReleaseStore {
 
   constructor(private readonly docs: Docs, private readonly disk: Disk, private readonly before: () => Promise<void>) {
     docs.serializeWith<MonthDoc>(isMonthFile, (doc) => this.serializeMonth(doc));
-    docs.readWith<MonthDoc>(isMonthFile, (text, file) => this.readMonth(text, file));
+    docs.readWith<MonthDoc>(isMonthFile, (bytes, file) => this.readMonth(bytes, file));
   }
 
   /** A month file's releases as unparsed slots (undefined: not the plain frame, parse it whole). */
-  private readMonth(text: string, file: string): MonthDoc | undefined {
-    const cut = sliceMonth(text);
+  private readMonth(bytes: Buffer, file: string): MonthDoc | undefined {
+    const cut = sliceMonth(bytes);
     if (!cut) return undefined;
     const doc: MonthDoc = { releases: {} };
     const slots = new Map<string, Slot>();

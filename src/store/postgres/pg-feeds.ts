@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
 import type { Clock } from "../../core/clock.js";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import { sha256OfText } from "../text-sha.js";
 import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
 /** Channel notified (payload: JSON array of names, or `*` when too long) when feed bytes change. */
@@ -71,7 +71,7 @@ export async function placeEntries(client: Sql, placements: readonly { readonly 
 
 /** Strong ETag of a feed's bytes. */
 export function etagOf(xml: string): string {
-  return `"${createHash("sha256").update(xml, "utf8").digest("hex")}"`;
+  return `"${sha256OfText(xml)}"`;
 }
 
 export class PgFeedStore implements FeedStore {

@@ -1,0 +1,22 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { sha256OfText } from "../../src/store/text-sha.js";
+
+/* Feed ETags hash a document a piece at a time (16,384 UTF-16 units): the hash must be that of the whole text's UTF-8 bytes, whatever falls on a piece's edge. */
+describe("sha256OfText", () => {
+  const piece = 1 << 14;
+  const texts: [string, string][] = [
+    ["empty", ""],
+    ["short", "Facial recognition vans — £1m"],
+    ["a pair on the first edge", `${"a".repeat(piece - 1)}😀${"b".repeat(10)}`],
+    ["pairs over many pieces", "x😀".repeat(piece * 3)],
+    ["three-byte characters over many pieces", "€".repeat(piece * 2 + 7)],
+    ["a lone high surrogate on an edge", `${"c".repeat(piece - 1)}\uD83D${"d".repeat(5)}`],
+    ["a lone low surrogate after an edge", `${"c".repeat(piece)}\uDE00`],
+  ];
+  for (const [name, text] of texts) {
+    it(`hashes ${name} as its UTF-8 bytes`, () => {
+      expect(sha256OfText(text)).toBe(createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex"));
+    });
+  }
+});
