@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { canonicalText, cleanText, escapeXml, foldText, slugify, stripXmlInvalid } from "../../src/core/text.js";
+import { canonicalText, cleanText, escapeXml, foldText, needsCleaning, slugify, stripXmlInvalid } from "../../src/core/text.js";
 
 /** The definition slugify's fast path must agree with. */
 const slowSlug = (input: string, max = 120) =>
@@ -46,5 +46,23 @@ describe("text fast paths give what the full normalisation gives", () => {
       }),
       { numRuns: 3000, seed: 20261202 },
     );
+  });
+});
+
+describe("needsCleaning", () => {
+  // The expression it stands in for: whitespace other than a plain space, two spaces, a zero-width mark.
+  const reference = /[^\S ]| {2}|[\u200B-\u200D\u2060\uFEFF]/;
+
+  it("agrees with the reference expression on every UTF-16 code unit, alone, between letters and beside a space", () => {
+    const disagree: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [ch, `a${ch}b`, ` ${ch}`]) if (needsCleaning(text) !== reference.test(text)) disagree.push(c);
+    }
+    expect(disagree).toEqual([]);
+  });
+
+  it("agrees with the reference expression on arbitrary text", () => {
+    fc.assert(fc.property(fc.string({ unit: fc.constantFrom("a", " ", "\t", "\n", "\u00a0", "\u200b", "\u2060", "\ufeff", "\u3000", "\u2028", "\u180e", "\u200e", "’") }), (text) => needsCleaning(text) === reference.test(text)), { numRuns: 2000 });
   });
 });
