@@ -26,6 +26,12 @@ export function isPairKey(key: string): boolean {
 export interface ReleaseKeys {
   readonly words: readonly string[];
   readonly pairs: Uint32Array;
+  /**
+   * Optionally, a number per word (-1: none) from a numbering of terms that holds while `space` is
+   * the same object: a builder that has seen a term's number finds the term's place by it, without
+   * looking the string up (src/match numbers its terms so).
+   */
+  readonly numbers?: { readonly ids: Int32Array; readonly space: object };
 }
 
 /** The two hashes' states before the first code unit (`pairHashes`). */

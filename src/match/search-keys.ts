@@ -63,6 +63,8 @@ class KeyTables {
   private pairs = 0;
 
   private generation = 0;
+  /** The numbering of terms handed out (`ReleaseKeys.numbers`): a new object each time the terms are forgotten. */
+  space: object = {};
 
   static holds(words: number): boolean {
     return words <= WORDS_KEPT;
@@ -83,6 +85,7 @@ class KeyTables {
       this.seenStamp.fill(0);
       this.used = 0;
       this.generation = 0;
+      this.space = {};
     }
     this.generation++;
     // At most one pair per word: the release's part of the table at most half full, and room for each pair's fields.
@@ -97,8 +100,8 @@ class KeyTables {
     this.pairs = 0;
   }
 
-  /** Adds the terms of `text` not yet in `terms` for this release, and its pairs of adjacent terms not yet found. */
-  scan(text: string, terms: string[]): void {
+  /** Adds the terms of `text` not yet in `terms` (their numbers to `ids`) for this release, and its pairs of adjacent terms not yet found. */
+  scan(text: string, terms: string[], ids: number[]): void {
     const gen = this.generation;
     const s = new WordScanner(text);
     let previous = -1;
@@ -108,6 +111,7 @@ class KeyTables {
       if (this.termStamp[term] !== gen) {
         this.termStamp[term] = gen;
         terms.push(this.terms[term]!);
+        ids.push(term);
       }
       if (previous >= 0) this.pair(previous, term);
       previous = term;
@@ -253,7 +257,7 @@ function releaseKindKey(release: Release): string {
 }
 
 /** The terms of a release, its pairs found in `tables`; undefined when it is too big for them. */
-function scanRelease(release: Release): { terms: string[]; tables: KeyTables } | undefined {
+function scanRelease(release: Release): { terms: string[]; ids: number[]; tables: KeyTables } | undefined {
   const pieces = texts(release);
   let chars = 0;
   for (const piece of pieces) chars += piece.length + 1;
@@ -263,9 +267,11 @@ function scanRelease(release: Release): { terms: string[]; tables: KeyTables } |
   tables ??= new KeyTables();
   tables.begin(words);
   const terms: string[] = [];
-  for (const piece of pieces) tables.scan(piece, terms);
+  const ids: number[] = [];
+  for (const piece of pieces) tables.scan(piece, terms, ids);
   terms.push(releaseKindKey(release));
-  return { terms, tables };
+  ids.push(-1);
+  return { terms, ids, tables };
 }
 
 /** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key; each once. */
@@ -279,7 +285,7 @@ export function releaseSearchKeys(release: Release): string[] {
 export function releaseIndexKeys(release: Release): ReleaseKeys {
   const scanned = scanRelease(release);
   if (!scanned) return releaseKeysOf(plainSearchKeys(release));
-  return { words: scanned.terms, pairs: scanned.tables.pairHashes() };
+  return { words: scanned.terms, pairs: scanned.tables.pairHashes(), numbers: { ids: Int32Array.from(scanned.ids), space: scanned.tables.space } };
 }
 /** Where a worker thread finds this function (`SearchKeys.from`): an engine may make keys there. */
 releaseIndexKeys.from = { module: import.meta.url, name: "releaseIndexKeys" };

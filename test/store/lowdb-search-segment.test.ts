@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { FeedEntry } from "../../src/core/ports.js";
+import type { FeedEntry, SearchKeys } from "../../src/core/ports.js";
 import { pairFilterOfKeys } from "../../src/store/pair-filter.js";
 import { releaseIndexKeys } from "../../src/match/search-keys.js";
 import { finishSegment, joinContents, memorySegment, newestFirst, parseJsonSegment, SegmentBuilder, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
@@ -125,6 +125,40 @@ describe("search segment files (.idx)", () => {
       expect(idsFor(segment, "facial")).toEqual([apart.id, adjacent.id]);
       expect(idsFor(segment, "border fraud")).toEqual([neither.id]);
     }
+  });
+
+  it("built from numbered keys, as from the same keys as strings, when the numbering restarts and numbers come back as other terms", () => {
+    // Keys numbered as src/match numbers them, its numbering restarted (a new `space`) every third
+    // release with the numbers handed out again to other terms; and the same keys without numbers.
+    const releases = Array.from({ length: 12 }, (_, i) => makeRelease(`Release ${i} on policing ${["fraud", "asylum", "knife crime"][i % 3]} and borders`, `2023-10-${String(i + 1).padStart(2, "0")}`));
+    let space = {};
+    let ids = new Map<string, number>();
+    const numbered: SearchKeys = (release) => {
+      const keys = releaseIndexKeys(release);
+      if (releases.indexOf(release as (typeof releases)[number]) % 3 === 0) {
+        space = {};
+        ids = new Map();
+      }
+      // Numbers taken in reverse order of first sight, so a number means another term after a restart.
+      const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, 1000 - ids.size).get(w)!));
+      return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
+    };
+    const plain: SearchKeys = (release) => {
+      const { words, pairs } = releaseIndexKeys(release);
+      return { words, pairs };
+    };
+    const withNumbers = new SegmentBuilder();
+    const withStrings = new SegmentBuilder();
+    for (const release of releases) {
+      withNumbers.addRelease(release, numbered);
+      withStrings.addRelease(release, plain);
+    }
+    const a = withNumbers.finish();
+    const b = withStrings.finish();
+    expect(a.keys).toEqual(b.keys);
+    expect([...a.offsets]).toEqual([...b.offsets]);
+    expect([...a.postings]).toEqual([...b.postings]);
+    expect(a.keys).toContain("fraud");
   });
 
   it("of earlier versions post their word pairs: they still answer them, and merging moves the pairs into filters", async () => {

@@ -121,12 +121,13 @@ class PostingsWriter {
  * Numbers entries newest first, keeping each release's last entry (a later entry of a release
  * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `keys` are
  * distinct, in any order; `listOf(key)` gives a key's ordinals into `docs`; `filters`, when given,
- * are the entries' pair filters (in the order of `docs`), and then `keys` hold no pair.
+ * are the entries' pair filters (in the order of `docs`), and then `keys` hold no pair. `postings`,
+ * when the caller knows it, is the sum of the lists' lengths (otherwise each list is asked for twice).
  */
-export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>, filters?: readonly Uint8Array[]): SegmentContents {
+export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>, filters?: readonly Uint8Array[], postings?: number): SegmentContents {
   const { live, rank, order } = rankNewestFirst(docs);
-  let capacity = 0;
-  for (const key of keys) capacity += listOf(key).length;
+  let capacity = postings ?? 0;
+  if (postings === undefined) for (const key of keys) capacity += listOf(key).length;
   const writer = new PostingsWriter(capacity, rank);
   // The default sort orders strings by UTF-16 code units, as `<` does, and faster than a comparator.
   for (const key of [...keys].sort()) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
@@ -248,25 +249,58 @@ export class SegmentBuilder {
    */
   private posts = new Int32Array(1 << 16);
   private count = 0;
+  /**
+   * Per term number of the keys' numbering (`ReleaseKeys.numbers`), its key's number + 1 (0: not
+   * known yet): most posts find their key so, not through `numbers` (whose lookups, and its growth
+   * to tens of thousands of keys per segment, were a fifth of a build).
+   */
+  private byTerm = new Int32Array(0);
+  private space: object | undefined;
 
   addRelease(release: StoredRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
-    const { words, pairs } = keys(release);
-    for (const key of words) this.post(key, ord); // a repeated key is posted once (see post)
+    const { words, pairs, numbers } = keys(release);
+    if (numbers && numbers.space !== this.space) {
+      this.space = numbers.space;
+      this.byTerm.fill(0);
+    }
+    // A repeated key is posted once (see post).
+    if (!numbers) for (const key of words) this.post(key, ord);
+    else {
+      for (let i = 0; i < words.length; i++) {
+        const id = numbers.ids[i]!;
+        if (id < 0) {
+          this.post(words[i]!, ord);
+          continue;
+        }
+        if (id >= this.byTerm.length) this.byTerm = grownTo(this.byTerm, id + 1);
+        const known = this.byTerm[id]!;
+        if (known > 0) this.postNumber(known - 1, ord);
+        else this.byTerm[id] = this.post(words[i]!, ord) + 1;
+      }
+    }
     this.filters.push(pairFilter(pairs));
   }
 
-  /** Ordinals must be posted in ascending order per key. */
-  post(key: string, ord: number): void {
+  /** Ordinals must be posted in ascending order per key. Returns the key's number. */
+  post(key: string, ord: number): number {
     let k = this.numbers.get(key);
     if (k === undefined) {
       k = this.keys.length;
       this.keys.push(key);
       this.numbers.set(key, k);
       if (k === this.lastOrd.length) this.lastOrd = grown(this.lastOrd);
-    } else if (this.lastOrd[k] === ord) return;
-    this.lastOrd[k] = ord;
+    }
+    this.postNumber(k, ord);
+    return k;
+  }
+
+  /** Posts the key numbered `k`, once per entry. */
+  private postNumber(k: number, ord: number): void {
+    // `lastOrd` holds the entry a key was last posted to, + 1 (0: never).
+    if (this.lastOrd[k] === ord + 1) return;
+    this.lastOrd[k] = ord + 1;
     if (this.count * 2 === this.posts.length) this.posts = grown(this.posts);
     this.posts[this.count * 2] = k;
     this.posts[this.count * 2 + 1] = ord;
@@ -302,13 +336,18 @@ export class SegmentBuilder {
     return finishSegment(this.docs, this.keys, (key) => {
       const k = this.numbers.get(key)!;
       return ords.subarray(starts[k]!, starts[k + 1]!);
-    }, this.filters);
+    }, this.filters, ords.length);
   }
 }
 
 /** A copy of `a` twice as long. */
 function grown(a: Int32Array): Int32Array<ArrayBuffer> {
-  const out = new Int32Array(a.length * 2);
+  return grownTo(a, a.length * 2);
+}
+
+/** A copy of `a` at least `length` long (at least twice as long as it was). */
+function grownTo(a: Int32Array, length: number): Int32Array<ArrayBuffer> {
+  const out = new Int32Array(Math.max(length, a.length * 2, 1024));
   out.set(a);
   return out;
 }
