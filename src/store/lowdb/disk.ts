@@ -3,6 +3,7 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
+import { pieceEnd } from "../text-sha.js";
 
 /** Mode of every state file (addresses, tokens) and of every state folder. */
 export const FILE_MODE = 0o600;
@@ -477,10 +478,7 @@ async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
   try {
     for (const text of typeof data === "string" ? [data] : data) {
       for (let at = 0; at < text.length; ) {
-        let end = Math.min(text.length, at + SCRATCH_CHARS);
-        // A surrogate pair is never split between two pieces (each half alone would encode as U+FFFD).
-        const last = text.charCodeAt(end - 1);
-        if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
+        const end = pieceEnd(text, at, SCRATCH_CHARS);
         if (used + (end - at) * 3 > SCRATCH_BYTES) {
           await write(scratch.subarray(0, used));
           used = 0;
