@@ -3,6 +3,7 @@ import type { ReleaseKeys } from "./search-key.js";
 import type { RunSummary, RunTotals } from "./run.js";
 import type { SourceState } from "./source.js";
 import type { Delivery, PendingSubscription, Subscriber, Topic } from "./subscription.js";
+import type { TextPieces } from "./text-pieces.js";
 
 /*
  * The whole state of Pressroom, as one port with two engines: `store/lowdb` (the embedded
@@ -35,7 +36,8 @@ export interface FeedDocument {
 /** A feed to publish: its rendered bytes. The store keeps the old document when the bytes are equal. */
 export interface FeedRender {
   readonly name: string;
-  readonly xml: string;
+  /** The document, whole or in pieces (`TextPieces`: an archive feed is rendered as its entries, never joined unless a store needs one string). */
+  readonly xml: TextPieces;
   readonly entries: number;
 }
 

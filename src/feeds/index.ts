@@ -18,4 +18,4 @@ export {
 export { allFeedMeta, archiveFeedMeta, kindFeedMeta, topicFeedMeta, type FeedSite } from "./feed-set.js";
 export { renderHtmlBody } from "./html-body.js";
 export { planFeeds, type FeedPlan } from "./plan-feeds.js";
-export { entryIdFor, GENERATOR, releasePageUrl, renderAtomFeed } from "./render-atom.js";
+export { entryIdFor, GENERATOR, releasePageUrl, renderAtomFeed, renderAtomFeedPieces } from "./render-atom.js";

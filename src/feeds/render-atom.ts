@@ -27,6 +27,14 @@ export function releasePageUrl(baseUrl: string, releaseId: string): string {
  * Entries newest first (`sortForFeed`). Pure and deterministic: the same input gives the same bytes.
  */
 export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[]): string {
+  return renderAtomFeedPieces(meta, releases).join("");
+}
+
+/**
+ * `renderAtomFeed` as pieces, one after another (its head, each entry, its end), never joined: an
+ * archive feed holds its whole month, a megabyte or two (see `TextPieces`).
+ */
+export function renderAtomFeedPieces(meta: FeedMeta, releases: readonly StoredRelease[]): string[] {
   const sorted = sortForFeed(releases);
   const entries = meta.maxEntries === undefined ? sorted : sorted.slice(0, Math.max(0, meta.maxEntries));
   // `feed` writes the document and its head; the entries, the bulk of the bytes, are printed
@@ -36,9 +44,10 @@ export function renderAtomFeed(meta: FeedMeta, releases: readonly StoredRelease[
   const pageBase = meta.releasePageBase;
   const linkOf = (release: StoredRelease) => (pageBase === undefined ? undefined : releasePageUrl(pageBase, release.id));
   const end = head.lastIndexOf("\n</feed>");
-  let body = "";
-  for (const release of entries) body += renderAtomEntry(release, fallback, linkOf, entryIdFor(release.id));
-  return head.slice(0, end) + body + head.slice(end);
+  const pieces = [head.slice(0, end)];
+  for (const release of entries) pieces.push(renderAtomEntry(release, fallback, linkOf, entryIdFor(release.id)));
+  pieces.push(head.slice(end));
+  return pieces;
 }
 
 /** The `feed` document of a feed's metadata, without entries: id, title, updated, author, links. */

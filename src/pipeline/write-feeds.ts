@@ -1,7 +1,8 @@
 import type { Config } from "../config/schema.js";
 import type { FeedRender, StateStore } from "../core/ports.js";
 import type { FeedWritten } from "../core/run.js";
-import { ALL_FEED, allFeedMeta, archiveFeedMeta, feedFileFor, type FeedSite, kindFeedMeta, renderAtomFeed, topicFeedMeta } from "../feeds/index.js";
+import { piecesLength } from "../core/text-pieces.js";
+import { ALL_FEED, allFeedMeta, archiveFeedMeta, feedFileFor, type FeedSite, kindFeedMeta, renderAtomFeedPieces, topicFeedMeta } from "../feeds/index.js";
 
 /** Site-wide feed settings from config. */
 function siteOf(config: Config): FeedSite {
@@ -16,14 +17,14 @@ export async function renderFeed(config: Config, store: StateStore, name: string
   const [group, rest = ""] = name.split("/", 2) as [string, string?];
   if (group === "archive") {
     const releases = await store.releases.inMonth(rest);
-    return { name, xml: renderAtomFeed(archiveFeedMeta(site, rest, [...allMonths], releases), releases), entries: releases.length };
+    return { name, xml: renderAtomFeedPieces(archiveFeedMeta(site, rest, [...allMonths], releases), releases), entries: releases.length };
   }
   const releases = await store.releases.getMany((await store.feeds.entries(name)).map((e) => e.id));
   const meta =
     name === ALL_FEED ? allFeedMeta(site, releases, [...allMonths])
     : group === "kinds" ? kindFeedMeta(site, rest, releases)
     : topicFeedMeta(site, config.feeds.topics.find((t) => t.name === rest) ?? { name: rest, query: rest }, releases);
-  return { name, xml: renderAtomFeed(meta, releases), entries: Math.min(releases.length, config.feeds.entries) };
+  return { name, xml: renderAtomFeedPieces(meta, releases), entries: Math.min(releases.length, config.feeds.entries) };
 }
 
 /**
@@ -56,7 +57,7 @@ export async function writeDirtyFeeds(
   for (let i = 0; i < dirty.length; i++) {
     const render = await renderFeed(config, store, dirty[i]!, months);
     renders.push(render);
-    chars += render.xml.length;
+    chars += piecesLength(render.xml);
     if (renders.length >= limits.feeds || chars >= limits.chars || i === dirty.length - 1) await publish(i + 1);
   }
   return written;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { StateStore } from "../core/ports.js";
+import { joinPieces } from "../core/text-pieces.js";
 import { ALL_FEED, topicFeedName } from "../feeds/feed-names.js";
 import { renderFeed } from "../pipeline/write-feeds.js";
 import { HttpError } from "./http-errors.js";
@@ -29,7 +30,7 @@ async function loadFeed(ctx: ServerContext, name: string, version: string, previ
   const store = ctx.store;
   if (!(await feedExists(ctx, store, name))) return undefined;
   const doc = await store.feeds.get(name);
-  const xml = doc ? doc.xml : (await renderFeed(ctx.config, store, name)).xml;
+  const xml = doc ? doc.xml : joinPieces((await renderFeed(ctx.config, store, name)).xml);
   const body = Buffer.from(xml, "utf8");
   const lastModified = doc ? new Date(doc.updated) : feedUpdated(xml);
   if (previous && previous.body.equals(body) && previous.lastModified?.getTime() === lastModified?.getTime()) return { ...previous, version };

@@ -51,4 +51,10 @@ describe("lowdb disk: writing text", () => {
     expect(expected.length).toBeGreaterThan(2 << 20);
     expect((await readFile(join(dir, "m.json"))).equals(expected)).toBe(true);
   });
+
+  it("writes a surrogate pair split between two pieces as the pair, not as two replacement characters", async () => {
+    const disk = new Disk(dir);
+    await disk.write("p.json", ["a\uD83D", "\uDE00b", "\uD83D"]);
+    expect((await readFile(join(dir, "p.json"))).equals(Buffer.from("a😀b\uD83D", "utf8"))).toBe(true);
+  });
 });

@@ -19,4 +19,12 @@ describe("sha256OfText", () => {
       expect(sha256OfText(text)).toBe(createHash("sha256").update(Buffer.from(text, "utf8")).digest("hex"));
     });
   }
+
+  it("hashes a text in pieces as the pieces joined, a surrogate pair split between two pieces included", () => {
+    const whole = `${"€".repeat(piece)}😀${"x😀".repeat(piece)}`;
+    const cuts = [0, 5, piece, piece + 1, piece * 2 + 3, whole.length];
+    const pieces = cuts.slice(1).map((end, i) => whole.slice(cuts[i], end));
+    expect(pieces.join("")).toBe(whole);
+    expect(sha256OfText(pieces)).toBe(createHash("sha256").update(Buffer.from(whole, "utf8")).digest("hex"));
+  });
 });

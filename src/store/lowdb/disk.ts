@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
-import { pieceEnd } from "../text-sha.js";
+import { encodablePieces, type TextPieces } from "../../core/text-pieces.js";
 
 /** Mode of every state file (addresses, tokens) and of every state folder. */
 export const FILE_MODE = 0o600;
@@ -440,25 +440,11 @@ export class Disk {
 export type Text = string | Iterable<string> | AsyncIterable<Buffer>;
 
 /**
- * A document's text, whole or as pieces written one after another: a month file of 500 releases is
- * its releases' JSON side by side, never joined into one string. (A string of 128 KiB or more gets
- * fresh pages of its own from V8, and on this kind of virtual machine a fresh page costs about 10 µs
- * to touch: joining month files, then flattening them to write, was a tenth of an import's faults.)
+ * A document's text, whole or as pieces written one after another (`TextPieces`): a month file of
+ * 500 releases is its releases' JSON side by side, never joined into one string (joining month
+ * files, then flattening them to write, was a tenth of an import's page faults).
  */
-export type DocText = string | readonly string[];
-
-/** The UTF-16 length of a document's text. */
-export function textLength(text: DocText): number {
-  if (typeof text === "string") return text.length;
-  let n = 0;
-  for (const piece of text) n += piece.length;
-  return n;
-}
-
-/** A document's text as one string (a small one, carried inside the journal). */
-export function wholeText(text: DocText): string {
-  return typeof text === "string" ? text : text.join("");
-}
+export type DocText = TextPieces;
 
 /** Writes `data` at the handle's position, piece by piece; returns the bytes written. */
 async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
@@ -476,16 +462,12 @@ async function writeChunks(handle: FileHandle, data: Text): Promise<number> {
   // might not fit (a month file's 500 releases are a few writes, not 500).
   let used = 0;
   try {
-    for (const text of typeof data === "string" ? [data] : data) {
-      for (let at = 0; at < text.length; ) {
-        const end = pieceEnd(text, at, SCRATCH_CHARS);
-        if (used + (end - at) * 3 > SCRATCH_BYTES) {
-          await write(scratch.subarray(0, used));
-          used = 0;
-        }
-        used += scratch.write(at === 0 && end === text.length ? text : text.slice(at, end), used, "utf8");
-        at = end;
+    for (const piece of encodablePieces(data, SCRATCH_CHARS)) {
+      if (used + piece.length * 3 > SCRATCH_BYTES) {
+        await write(scratch.subarray(0, used));
+        used = 0;
       }
+      used += scratch.write(piece, used, "utf8");
     }
     if (used > 0) await write(scratch.subarray(0, used));
   } finally {

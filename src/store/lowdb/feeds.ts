@@ -1,4 +1,5 @@
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import type { TextPieces } from "../../core/text-pieces.js";
 import { sha256OfText } from "../text-sha.js";
 import type { Ctx } from "./context.js";
 import { inParallel } from "./disk.js";
@@ -143,7 +144,7 @@ export class LowFeeds implements FeedStore {
       const changed: string[] = [];
       const now = this.ctx.clock.now().toISOString();
       const updates: { render: FeedRender; hash: string }[] = [];
-      const writes: { file: string; xml: string }[] = [];
+      const writes: { file: string; xml: TextPieces }[] = [];
       for (const render of renders) {
         const file = feedXmlFile(render.name);
         // Hashed as UTF-8, as it is written (a piece at a time, with no buffer of the whole document).

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
-import { type Disk, type DocText, inParallel, textLength, wholeText, yieldNow } from "./disk.js";
+import { joinPieces, piecesLength } from "../../core/text-pieces.js";
+import { type Disk, type DocText, inParallel, yieldNow } from "./disk.js";
 import { JOURNAL, OUTBOX_LOG } from "./layout.js";
 
 /** One unit of work on the state folder: whole files replaced or removed, and lines appended to the outbox log. */
@@ -94,11 +95,11 @@ export async function runUnit(disk: Disk, unit: Unit, lazy: (rel: string) => boo
   }
   const staged = new Set<Unit["files"][number]>();
   let budget = INLINE_BUDGET;
-  for (const { file, length } of unit.files.map((f) => ({ file: f, length: textLength(f.data) })).sort((a, b) => a.length - b.length)) {
+  for (const { file, length } of unit.files.map((f) => ({ file: f, length: piecesLength(f.data) })).sort((a, b) => a.length - b.length)) {
     if (length <= budget) budget -= length;
     else staged.add(file);
   }
-  const inline = unit.files.filter((f) => !staged.has(f)).map((f) => ({ path: f.path, data: wholeText(f.data) }));
+  const inline = unit.files.filter((f) => !staged.has(f)).map((f) => ({ path: f.path, data: joinPieces(f.data) }));
   const big = unit.files.filter((f) => staged.has(f));
   const renames: [string, string][] = [];
   // Many log lines (50,000 deliveries are ~50 MB) go to a temp file like a big file, not into the journal.

@@ -1,5 +1,6 @@
 import type { Clock } from "../../core/clock.js";
 import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import { joinPieces } from "../../core/text-pieces.js";
 import { sha256OfText } from "../text-sha.js";
 import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
@@ -113,7 +114,10 @@ export class PgFeedStore implements FeedStore {
            on conflict (name) do update set xml = excluded.xml, etag = excluded.etag, updated = excluded.updated, entries = excluded.entries
            where feed_documents.etag is distinct from excluded.etag
            returning name`,
-          part.flatMap((r) => [r.name, r.xml, etagOf(r.xml), updated, r.entries]),
+          part.flatMap((r) => {
+            const xml = joinPieces(r.xml);
+            return [r.name, xml, etagOf(xml), updated, r.entries];
+          }),
         );
         changed.push(...rows.map((r) => r.name));
       }
