@@ -252,7 +252,7 @@ export class SegmentBuilder {
   /**
    * Per term number of the keys' numbering (`ReleaseKeys.numbers`), its key's number + 1 (0: not
    * known yet): most posts find their key so, not through `numbers` (whose lookups, and its growth
-   * to tens of thousands of keys per segment, were a fifth of a build).
+   * to tens of thousands of keys per segment, were about a sixth of a build).
    */
   private byTerm = new Int32Array(0);
   private space: object | undefined;
