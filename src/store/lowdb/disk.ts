@@ -3,7 +3,7 @@ import { constants } from "node:fs";
 import { type FileHandle, mkdir, open, readFile, readdir, rename, stat, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { PressroomError } from "../../core/errors.js";
-import { encodablePieces, type TextPieces } from "../../core/text-pieces.js";
+import { encodablePieces } from "../../core/text-pieces.js";
 
 /** Mode of every state file (addresses, tokens) and of every state folder. */
 export const FILE_MODE = 0o600;
@@ -438,13 +438,6 @@ export class Disk {
  * them all): chunks of text made as they are asked for, or bytes read from another file (`pieces`).
  */
 export type Text = string | Iterable<string> | AsyncIterable<Buffer>;
-
-/**
- * A document's text, whole or as pieces written one after another (`TextPieces`): a month file of
- * 500 releases is its releases' JSON side by side, never joined into one string (joining month
- * files, then flattening them to write, was a tenth of an import's page faults).
- */
-export type DocText = TextPieces;
 
 /** Writes `data` at the handle's position, piece by piece; returns the bytes written. */
 async function writeChunks(handle: FileHandle, data: Text): Promise<number> {

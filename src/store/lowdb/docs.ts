@@ -1,4 +1,5 @@
-import { corrupt, type Disk, type DocText } from "./disk.js";
+import type { TextPieces } from "../../core/text-pieces.js";
+import { corrupt, type Disk } from "./disk.js";
 
 const kindOf = (value: unknown): string => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
 
@@ -44,7 +45,7 @@ export class Docs {
   private readonly readers: { match: (rel: string) => boolean; read: (bytes: Buffer, file: string) => unknown }[] = [];
 
   /** Documents that serialise themselves (month files keep their releases' JSON, so unchanged releases are not stringified again). */
-  private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => DocText }[] = [];
+  private readonly serializers: { match: (rel: string) => boolean; serialize: (doc: unknown) => TextPieces }[] = [];
 
   constructor(private readonly disk: Disk, bulky: readonly BulkyKind[] = []) {
     this.lru = bulky.map((kind) => ({ kind, held: new Map() }));
@@ -64,8 +65,8 @@ export class Docs {
   }
 
   /** Documents matching `match` are written as `serialize(doc)` (it must give what JSON.stringify would, whole or in pieces). */
-  serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => DocText): void {
-    this.serializers.push({ match, serialize: serialize as (doc: unknown) => DocText });
+  serializeWith<T>(match: (rel: string) => boolean, serialize: (doc: T) => TextPieces): void {
+    this.serializers.push({ match, serialize: serialize as (doc: unknown) => TextPieces });
   }
 
   /**
@@ -139,8 +140,8 @@ export class Docs {
   }
 
   /** The changed documents, serialised, and forgets the marks. */
-  async staged(): Promise<{ path: string; data: DocText }[]> {
-    const out: { path: string; data: DocText }[] = [];
+  async staged(): Promise<{ path: string; data: TextPieces }[]> {
+    const out: { path: string; data: TextPieces }[] = [];
     for (const rel of [...this.touched].sort()) {
       const doc = this.held.get(rel);
       if (!doc) throw new Error(`store: internal: ${rel} was changed but is no longer held`);

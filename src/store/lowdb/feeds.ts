@@ -46,8 +46,6 @@ function placeEntry(doc: FeedIndexDoc, entry: FeedEntry, cap: number): boolean {
   return true;
 }
 
-const sha = sha256OfText;
-
 /**
  * Feed entry lists (`feed-index/<name>.json`, newest `cap` entries), dirty marks
  * (`dirty-feeds.json`), document metadata (`feeds.json`), and the rendered documents themselves as plain files
@@ -148,7 +146,7 @@ export class LowFeeds implements FeedStore {
       for (const render of renders) {
         const file = feedXmlFile(render.name);
         // Hashed as UTF-8, as it is written (a piece at a time, with no buffer of the whole document).
-        const hash = sha(render.xml);
+        const hash = sha256OfText(render.xml);
         const old = doc.docs[render.name];
         // Equal bytes are known by their hash (the file is only checked to still be there), never reread.
         const present = old?.sha === hash && (await this.ctx.disk.exists(file));
@@ -190,7 +188,7 @@ export class LowFeeds implements FeedStore {
     const xml = await this.ctx.disk.readText(feedXmlFile(name));
     if (xml === undefined) return undefined;
     // Bytes written by a publish that crashed before its metadata: the ETag still names these bytes.
-    const hash = sha(xml);
+    const hash = sha256OfText(xml);
     if (hash !== meta.sha) return { name, xml, etag: `"${hash}"`, updated: meta.updated, entries: meta.entries };
     return { name, xml, etag: meta.etag, updated: meta.updated, entries: meta.entries };
   }
@@ -213,7 +211,7 @@ export class LowFeeds implements FeedStore {
   async importDocument(document: FeedDocument): Promise<void> {
     await this.ctx.disk.write(feedXmlFile(document.name), document.xml);
     const doc = await this.feedsDoc();
-    doc.docs[document.name] = { etag: document.etag, updated: document.updated, entries: document.entries, sha: sha(document.xml) };
+    doc.docs[document.name] = { etag: document.etag, updated: document.updated, entries: document.entries, sha: sha256OfText(document.xml) };
     this.ctx.docs.touch(FEEDS);
     await this.ctx.unit({ files: await this.ctx.docs.staged() });
   }

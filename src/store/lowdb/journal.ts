@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import type { Logger } from "../../core/logger.js";
-import { joinPieces, piecesLength } from "../../core/text-pieces.js";
-import { type Disk, type DocText, inParallel, yieldNow } from "./disk.js";
+import { joinPieces, piecesLength, type TextPieces } from "../../core/text-pieces.js";
+import { type Disk, inParallel, yieldNow } from "./disk.js";
 import { JOURNAL, OUTBOX_LOG } from "./layout.js";
 
 /** One unit of work on the state folder: whole files replaced or removed, and lines appended to the outbox log. */
 export interface Unit {
-  readonly files: readonly { readonly path: string; readonly data: DocText }[];
+  readonly files: readonly { readonly path: string; readonly data: TextPieces }[];
   readonly removes?: readonly string[];
   /** JSON lines for the outbox log (its events are idempotent, so appending twice is harmless). */
   readonly log?: string | LogText;
@@ -29,7 +29,7 @@ const INLINE_EVENTS = 256;
  */
 interface JournalBody {
   /** Inline files (strings, once in the journal); a unit of one step applies its file as it is. */
-  readonly files: readonly { readonly path: string; readonly data: DocText }[];
+  readonly files: readonly { readonly path: string; readonly data: TextPieces }[];
   readonly renames?: readonly (readonly [string, string])[];
   readonly removes?: readonly string[];
   readonly log?: string;

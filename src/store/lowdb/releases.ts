@@ -4,7 +4,8 @@ import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { decodeRelease, encodeRelease } from "../release-codec.js";
 import { corrupt, yieldNow } from "./disk.js";
-import type { Disk, DocText } from "./disk.js";
+import type { TextPieces } from "../../core/text-pieces.js";
+import type { Disk } from "./disk.js";
 import type { Docs } from "./docs.js";
 import { idMonth, isMonthFile, keyShardFile, monthFile, monthOf, monthPieceFile, MONTHS, titleShardFile } from "./layout.js";
 import { sliceMonth } from "./month-slices.js";
@@ -88,8 +89,8 @@ export class LowReleases implements ReleaseStore {
     }
     return slots;
   }
-  /** What JSON.stringify(doc) would give, reusing each release's JSON: in pieces, never joined (see `DocText`). */
-  private serializeMonth(doc: MonthDoc): DocText {
+  /** What JSON.stringify(doc) would give, reusing each release's JSON: in pieces, never joined (see `TextPieces`: joining month files, then flattening them to write, was a tenth of an import's page faults). */
+  private serializeMonth(doc: MonthDoc): TextPieces {
     const slots = this.slots.get(doc);
     if (!slots || Object.keys(doc).length !== 1) return JSON.stringify(doc);
     const parts: string[] = ['{"releases":{'];

@@ -54,8 +54,8 @@ interface Pending {
 export class SegmentWorker {
   private worker: Worker | undefined;
   private nextId = 1;
-  /** Jobs sent and not answered, with the worker each was sent to (one at a time). */
-  private readonly waiting = new Map<number, { worker: Worker; resolve: (docs: number) => void; reject: (error: Error) => void }>();
+  /** The job sent and not answered (one at a time), with the worker it was sent to. */
+  private sent: (Pending & { readonly id: number; readonly worker: Worker }) | undefined;
   /**
    * Jobs not yet sent, oldest first. A job is posted only when the worker has none: a worker
    * receives every message posted to it at once, and its heap held the releases of all of them
@@ -69,36 +69,32 @@ export class SegmentWorker {
   private started(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(ENTRY, { workerData: this.data, resourceLimits: { maxOldGenerationSizeMb: WORKER_OLD_SPACE_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_SPACE_MB } });
-    // Its jobs fail with it; a worker started after it (once this one was stopped while idle) keeps its own.
-    const failAll = (error: Error) => {
+    // Its job fails with it; jobs not yet sent go to the next worker. (A worker started after it,
+    // once this one was stopped while idle, keeps its own job.)
+    const failed = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
-      for (const [id, job] of this.waiting) {
-        if (job.worker !== worker) continue;
-        this.waiting.delete(id);
+      const job = this.sent;
+      if (job?.worker === worker) {
+        this.sent = undefined;
         job.reject(error);
       }
+      this.postNext();
     };
     worker.on("message", (done: SegmentJobDone) => {
-      const job = this.waiting.get(done.id);
-      this.waiting.delete(done.id);
+      const job = this.sent;
+      if (job?.id !== done.id) return;
+      this.sent = undefined;
       this.postNext();
-      if (this.waiting.size === 0) {
+      if (!this.sent) {
         // Idle, the worker does not keep the process alive, and stops after a while.
         worker.unref();
         this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
       }
-      if ("error" in done) job?.reject(new Error(done.error));
-      else job?.resolve(done.docs);
+      if ("error" in done) job.reject(new Error(done.error));
+      else job.resolve(done.docs);
     });
-    // Jobs not yet sent go to the next worker.
-    worker.on("error", (error) => {
-      failAll(error);
-      this.postNext();
-    });
-    worker.on("exit", (code) => {
-      failAll(new Error(`the search worker stopped (exit code ${code})`));
-      this.postNext();
-    });
+    worker.on("error", (error) => failed(error));
+    worker.on("exit", (code) => failed(new Error(`the search worker stopped (exit code ${code})`)));
     this.worker = worker;
     return worker;
   }
@@ -125,7 +121,7 @@ export class SegmentWorker {
 
   /** Posts the oldest job not yet sent, when the worker has none. */
   private postNext(): void {
-    if (this.waiting.size > 0) return;
+    if (this.sent) return;
     const next = this.pending.shift();
     if (!next) return;
     const id = this.nextId++;
@@ -138,7 +134,7 @@ export class SegmentWorker {
       next.reject(error as Error);
       return this.postNext();
     }
-    this.waiting.set(id, { worker, resolve: next.resolve, reject: next.reject });
+    this.sent = { ...next, id, worker };
     worker.ref();
     worker.postMessage(message);
   }
