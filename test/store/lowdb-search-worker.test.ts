@@ -172,6 +172,33 @@ describe("lowdb search segments built on a worker thread", () => {
     }
   });
 
+  it("close waits for the builds and lists them, but starts no merge: the next writer's commit merges them", { timeout: 60_000 }, async () => {
+    const dir = await fresh();
+    const log = memoryLogger();
+    const all = chunk(1_500);
+    const store = await open(dir, keys.slowOnWorker, log);
+    try {
+      // No query between commits: the worker's builds (1.5 s each) are still running at the last one.
+      for (let c = 0; c < 4; c++) await store.commit({ releases: all.slice(c * 300, c * 300 + 300) });
+      expect((await manifestOf(dir)).segments.some((s) => s.pending)).toBe(true);
+    } finally {
+      await store.close();
+    }
+    let manifest = await expectOnlyListedSegments(dir);
+    expect(manifest.segments.map((s) => [s.docs, s.pending ?? false])).toEqual([[300, false], [300, false], [300, false], [300, false]]);
+    expect(log.entries.filter((e) => e.message === "search segments merged on the worker")).toEqual([]);
+    const again = await open(dir, keys.slowOnWorker, log);
+    try {
+      await again.commit({ releases: all.slice(1_200) });
+      expect(await candidateIds(again, "glacier")).toEqual(all.map((r) => r.id).sort());
+    } finally {
+      await again.close();
+    }
+    manifest = await expectOnlyListedSegments(dir);
+    expect(manifest.segments.map((s) => s.docs)).toEqual([1_200, 300]);
+    expect(log.entries.filter((e) => e.message === "search segments merged on the worker").map((e) => e.fields?.docs)).toEqual([1_200]);
+  });
+
   it("after a merge fails on the worker, its segments stay listed and later merges run in-thread", { timeout: 60_000 }, async () => {
     const dir = await fresh();
     const log = memoryLogger();
