@@ -71,18 +71,19 @@ describe("lowdb search segments built on a worker thread", () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it("sends the worker one job at a time, so jobs not yet sent outlive a worker that dies", async () => {
+  it("posts the worker at most two jobs at once, and the jobs behind the one it runs outlive a worker that dies", async () => {
     // Before, every job was posted at once: the worker's heap held all their releases, and a worker
-    // that died failed every job queued behind the one it was running.
+    // that died failed every job queued behind the one it was running. Now the job waiting on the
+    // worker, and those not yet posted, go to the next worker.
     const dir = await fresh();
     const { SegmentWorker } = (await import(new URL("./segment-worker.js", pathToFileURL(enginePath())).href)) as typeof import("../../src/store/lowdb/segment-worker.js");
     const worker = new SegmentWorker({ root: dir, keys: keys.exitOnWorker.from! });
     try {
       const dying = worker.build("search/seg-00000001.idx", chunk(5).map((r) => ({ ...r, title: `${r.title} worker-exit` })));
-      const after = [worker.build("search/seg-00000002.idx", chunk(5, 5)), worker.build("search/seg-00000003.idx", chunk(7, 10))];
+      const after = [worker.build("search/seg-00000002.idx", chunk(5, 5)), worker.build("search/seg-00000003.idx", chunk(7, 10)), worker.build("search/seg-00000004.idx", chunk(3, 20))];
       await expect(dying).rejects.toThrow(/search worker stopped/);
-      expect(await Promise.all(after)).toEqual([5, 7]);
-      expect((await segmentFilesIn(dir)).sort()).toEqual(["search/seg-00000002.idx", "search/seg-00000003.idx"]);
+      expect(await Promise.all(after)).toEqual([5, 7, 3]);
+      expect((await segmentFilesIn(dir)).sort()).toEqual(["search/seg-00000002.idx", "search/seg-00000003.idx", "search/seg-00000004.idx"]);
     } finally {
       await worker.close();
     }
