@@ -82,6 +82,23 @@ interface Manifest {
 }
 
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 2);
+
+/**
+ * The last run of at least MERGE_FANIN segments side by side of one size class, holding at most
+ * MAX_MERGED_DOCS releases in all; undefined when there is none. Not only a run at the end: an
+ * import leaves its last segments unmerged at close, and a later small commit then ends the list.
+ */
+function lastDueRun(segments: readonly { readonly docs: number }[]): { from: number; to: number } | undefined {
+  for (let to = segments.length; to > 0; ) {
+    const size = sizeClass(segments[to - 1]!.docs);
+    let from = to;
+    let docs = 0;
+    while (from > 0 && sizeClass(segments[from - 1]!.docs) === size) docs += segments[--from]!.docs;
+    if (to - from >= MERGE_FANIN && docs <= MAX_MERGED_DOCS) return { from, to };
+    to = from;
+  }
+  return undefined;
+}
 const segmentFile = (n: number, ext: "json" | "idx") => `search/seg-${String(n).padStart(8, "0")}.${ext}`;
 /** A segment of an earlier version, rewritten by the next writer. */
 const isOldSegment = (file: string) => file.endsWith(".bin");
@@ -277,8 +294,8 @@ export class LowSearchIndex implements SearchIndexStore {
 
   /**
    * Segments of an earlier version are rewritten as `.idx`; a big JSON segment (a large import) is
-   * rewritten at once, so that a query reads only the postings it needs; then the tail is merged
-   * while it holds MERGE_FANIN segments of one size class.
+   * rewritten at once, so that a query reads only the postings it needs; then, while the built
+   * segments hold MERGE_FANIN side by side of one size class, the last such run is merged.
    */
   private async mergeDue(m: Manifest, startMerges = true): Promise<void> {
     const ended = this.mergesEnded(await this.settledHere(m));
@@ -298,20 +315,16 @@ export class LowSearchIndex implements SearchIndexStore {
       const planned = this.withMergesRunning(manifest.segments);
       const ready = planned.findIndex((s) => s.pending);
       const tail = ready < 0 ? planned : planned.slice(0, ready);
-      if (tail.length < MERGE_FANIN) return;
-      const last = sizeClass(tail[tail.length - 1]!.docs);
-      let from = tail.length;
-      while (from > 0 && sizeClass(tail[from - 1]!.docs) === last) from--;
-      if (tail.length - from < MERGE_FANIN) return;
-      if (tail.slice(from).reduce((n, s) => n + s.docs, 0) > MAX_MERGED_DOCS) return;
-      const inputs = tail.slice(from);
+      const due = lastDueRun(tail);
+      if (!due) return;
+      const inputs = tail.slice(due.from, due.to);
       if (this.worker && !this.mergesInThread && inputs.every((s) => s.file.endsWith(".idx"))) {
         // The worker merges behind its builds; the manifest only reserves the file's number now.
         const file = segmentFile(manifest.next, "idx");
         manifest = { ...manifest, next: manifest.next + 1 };
         await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(manifest));
         this.startMerge(this.worker, file, inputs.map((s) => s.file));
-      } else manifest = await this.merge(manifest, from, tail.length);
+      } else manifest = await this.merge(manifest, due.from, due.to);
     }
   }
 
