@@ -81,6 +81,9 @@ describe("lowdb search segments built on a worker thread", () => {
     try {
       const dying = worker.build("search/seg-00000001.idx", chunk(5).map((r) => ({ ...r, title: `${r.title} worker-exit` })));
       const after = [worker.build("search/seg-00000002.idx", chunk(5, 5)), worker.build("search/seg-00000003.idx", chunk(7, 10)), worker.build("search/seg-00000004.idx", chunk(3, 20))];
+      // Two posted (the first running, one waiting on the worker), two held here: the bound is what
+      // keeps the worker's heap to two jobs' releases, and nothing else shows it.
+      expect([worker["sent"].length, worker["pending"].length]).toEqual([2, 2]);
       await expect(dying).rejects.toThrow(/search worker stopped/);
       expect(await Promise.all(after)).toEqual([5, 7, 3]);
       expect((await segmentFilesIn(dir)).sort()).toEqual(["search/seg-00000002.idx", "search/seg-00000003.idx", "search/seg-00000004.idx"]);

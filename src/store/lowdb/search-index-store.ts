@@ -293,19 +293,27 @@ export class LowSearchIndex implements SearchIndexStore {
   }
 
   /**
-   * Segments of an earlier version are rewritten as `.idx`; a big JSON segment (a large import) is
-   * rewritten at once, so that a query reads only the postings it needs; then, while the built
-   * segments hold MERGE_FANIN side by side of one size class, the last such run is merged.
+   * Writes the manifest with the builds and merges that ended settled in it (`settledHere`,
+   * `mergesEnded`), removes the files they leave unlisted, and returns it.
    */
-  private async mergeDue(m: Manifest, startMerges = true): Promise<void> {
+  private async settle(m: Manifest): Promise<Manifest> {
     const ended = this.mergesEnded(await this.settledHere(m));
-    let manifest = ended.manifest;
-    if (JSON.stringify(manifest) !== JSON.stringify(m)) await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(manifest));
+    if (JSON.stringify(ended.manifest) !== JSON.stringify(m)) await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(ended.manifest));
     for (const file of ended.remove) {
       await this.ctx.disk.remove(file);
       this.retire(file);
     }
-    if (!startMerges) return;
+    return ended.manifest;
+  }
+
+  /**
+   * After `settle`: segments of an earlier version are rewritten as `.idx`; a big JSON segment (a
+   * large import) is rewritten at once, so that a query reads only the postings it needs; then,
+   * while the built segments hold MERGE_FANIN side by side of one size class, the last such run is
+   * merged.
+   */
+  private async mergeDue(m: Manifest): Promise<void> {
+    let manifest = await this.settle(m);
     for (let i = 0; i < manifest.segments.length; i++) if (isOldSegment(manifest.segments[i]!.file)) manifest = await this.merge(manifest, i, i + 1);
     const count = manifest.segments.length;
     const last = manifest.segments[count - 1];
@@ -492,7 +500,7 @@ export class LowSearchIndex implements SearchIndexStore {
       await this.builds();
       await this.ctx.write(async () => {
         const m = await this.manifest();
-        if (m) await this.mergeDue(m, false).catch((error: unknown) => this.log.warn("search index not settled", { error: String(error) }));
+        if (m) await this.settle(m).catch((error: unknown) => this.log.warn("search index not settled", { error: String(error) }));
         await this.sweep();
       });
     } finally {

@@ -86,24 +86,24 @@ export class SegmentWorker {
     const failed = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
       // Jobs run in the order sent: the oldest was running and fails; the others go to the next worker.
-      const lost = this.sent.filter((job) => job.worker === worker);
+      const [running, ...behind] = this.sent.filter((job) => job.worker === worker);
       this.sent.splice(0, this.sent.length, ...this.sent.filter((job) => job.worker !== worker));
-      lost[0]?.reject(error);
-      this.pending.unshift(...lost.slice(1));
+      running?.reject(error);
+      this.pending.unshift(...behind);
       this.postNext();
     };
     worker.on("message", (done: SegmentJobDone) => {
       const at = this.sent.findIndex((job) => job.id === done.id && job.worker === worker);
       if (at < 0) return;
-      const [job] = this.sent.splice(at, 1);
+      const job = this.sent.splice(at, 1)[0]!;
       this.postNext();
       if (this.sent.length === 0) {
         // Idle, the worker does not keep the process alive, and stops after a while.
         worker.unref();
         this.idle = setTimeout(() => void this.close(), IDLE_MS).unref();
       }
-      if ("error" in done) job!.reject(new Error(done.error));
-      else job!.resolve(done.docs);
+      if ("error" in done) job.reject(new Error(done.error));
+      else job.resolve(done.docs);
     });
     worker.on("error", (error) => failed(error));
     worker.on("exit", (code) => failed(new Error(`the search worker stopped (exit code ${code})`)));
