@@ -29,7 +29,8 @@ export interface ReleaseKeys {
   /**
    * Optionally, a number per word (-1: none) from a numbering of terms that holds while `space` is
    * the same object: a builder that has seen a term's number finds the term's place by it, without
-   * looking the string up (src/match numbers its terms so).
+   * looking the string up (src/match numbers its terms so). Within one `space`, a word has one
+   * number, and no unnumbered word equals a numbered one.
    */
   readonly numbers?: { readonly ids: Int32Array; readonly space: object };
 }

@@ -39,8 +39,6 @@ class KeyTables {
   /** Per word, side by side (one read of memory): its hash, length, place in the pool and term number. */
   private readonly wordEntries = new Int32Array(WORDS_KEPT * WORD_FIELDS);
   private words = 0;
-  /** The word being looked up, copied as it is hashed. */
-  private word = new Uint16Array(256);
 
   private readonly termIds = new Map<string, number>();
   private readonly terms: string[] = [];
@@ -121,14 +119,8 @@ class KeyTables {
   /** The term number of the word `text[start, end)`; -1 when its term is empty (no token). */
   private term(text: string, start: number, end: number): number {
     const length = end - start;
-    if (length > this.word.length) this.word = new Uint16Array(length);
-    const word = this.word;
     let h = 0x811c9dc5 | 0;
-    for (let k = 0; k < length; k++) {
-      const c = text.charCodeAt(start + k);
-      word[k] = c;
-      h = Math.imul(h ^ c, 0x01000193);
-    }
+    for (let k = start; k < end; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
     const chars = this.chars;
     const entries = this.wordEntries;
     const mask = this.wordSlots.length - 1;
@@ -140,7 +132,7 @@ class KeyTables {
       if (entries[e] === h && entries[e + 1] === length) {
         const from = entries[e + 2]!;
         let k = 0;
-        while (k < length && chars[from + k] === word[k]) k++;
+        while (k < length && chars[from + k] === text.charCodeAt(start + k)) k++;
         if (k === length) return entries[e + 3]!;
       }
       slot = (slot + 1) & mask;

@@ -161,6 +161,36 @@ describe("search segment files (.idx)", () => {
     expect(a.keys).toContain("fraud");
   });
 
+  it("built from numbered keys and from releases with no numbering in one segment, as from the keys as strings", () => {
+    const releases = Array.from({ length: 9 }, (_, i) => makeRelease(`Release ${i} on ${["fraud", "asylum", "knife crime"][i % 3]} and borders`, `2023-10-${String(i + 1).padStart(2, "0")}`));
+    const space = {};
+    const ids = new Map<string, number>();
+    // Every third release comes without numbers; the others keep one numbering throughout.
+    const mixed: SearchKeys = (release) => {
+      const keys = releaseIndexKeys(release);
+      if (releases.indexOf(release as (typeof releases)[number]) % 3 === 1) return { words: keys.words, pairs: keys.pairs };
+      const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, ids.size).get(w)!));
+      return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
+    };
+    const plain: SearchKeys = (release) => {
+      const { words, pairs } = releaseIndexKeys(release);
+      return { words, pairs };
+    };
+    const a = new SegmentBuilder();
+    const b = new SegmentBuilder();
+    for (const release of releases) {
+      a.addRelease(release, mixed);
+      b.addRelease(release, plain);
+    }
+    const x = a.finish();
+    const y = b.finish();
+    expect(x.keys).toEqual(y.keys);
+    expect(new Set(x.keys).size).toBe(x.keys.length);
+    expect([...x.offsets]).toEqual([...y.offsets]);
+    expect([...x.postings]).toEqual([...y.postings]);
+    expect(x.keys).toContain("border");
+  });
+
   it("of earlier versions post their word pairs: they still answer them, and merging moves the pairs into filters", async () => {
     const { docs, lists, phrase } = contents(300, true);
     const old = finish(docs, lists);

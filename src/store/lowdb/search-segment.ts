@@ -3,6 +3,7 @@ import type { FeedEntry, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
 import { pairFilter, pairFilterOfKeys } from "../pair-filter.js";
+import { stringOrder } from "./key-order.js";
 
 /*
  * One segment of the persisted search index: some releases and, per key, the releases holding it.
@@ -100,7 +101,11 @@ class PostingsWriter {
       }
     }
     if (this.at === from) return;
-    const own = this.out.subarray(from, this.at).sort();
+    const own = this.out.subarray(from, this.at);
+    // Most keys come in order (one list, numbered as its entries are ranked): sort only the others.
+    let ascending = true;
+    for (let i = 1; i < own.length && ascending; i++) ascending = own[i - 1]! < own[i]!;
+    if (!ascending) own.sort();
     // A key listed twice for one entry (a hand-made file) is kept once.
     let n = 1;
     for (let i = 1; i < own.length; i++) if (own[i] !== own[n - 1]) own[n++] = own[i]!;
@@ -120,17 +125,16 @@ class PostingsWriter {
 /**
  * Numbers entries newest first, keeping each release's last entry (a later entry of a release
  * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `keys` are
- * distinct, in any order; `listOf(key)` gives a key's ordinals into `docs`; `filters`, when given,
+ * distinct, in any order; `listOf(key, k)` gives the ordinals into `docs` of the key `keys[k]`; `filters`, when given,
  * are the entries' pair filters (in the order of `docs`), and then `keys` hold no pair. `postings`,
  * when the caller knows it, is the sum of the lists' lengths (otherwise each list is asked for twice).
  */
-export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string) => ArrayLike<number>, filters?: readonly Uint8Array[], postings?: number): SegmentContents {
+export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string, k: number) => ArrayLike<number>, filters?: readonly Uint8Array[], postings?: number): SegmentContents {
   const { live, rank, order } = rankNewestFirst(docs);
   let capacity = postings ?? 0;
-  if (postings === undefined) for (const key of keys) capacity += listOf(key).length;
+  if (postings === undefined) keys.forEach((key, k) => (capacity += listOf(key, k).length));
   const writer = new PostingsWriter(capacity, rank);
-  // The default sort orders strings by UTF-16 code units, as `<` does, and faster than a comparator.
-  for (const key of [...keys].sort()) writer.add(key, [{ ords: listOf(key), shift: 0 }]);
+  for (const k of stringOrder(keys)) writer.add(keys[k]!, [{ ords: listOf(keys[k]!, k), shift: 0 }]);
   return writer.finish(live, filters && order.map((ord) => filters[ord]!));
 }
 
@@ -239,10 +243,16 @@ export class SegmentBuilder {
   readonly docs: FeedEntry[] = [];
   /** Per entry, the filter of its word pairs. */
   private readonly filters: Uint8Array[] = [];
-  /** Per key, its number (in the order first posted); per number, the key and the entry it was last posted to. */
-  private readonly numbers = new Map<string, number>();
+  /** Per key number (in the order first posted), the key; per key number, the entry it was last posted to. */
   private readonly keys: string[] = [];
   private lastOrd = new Int32Array(1 << 12);
+  /**
+   * Key numbers by key, for the keys not found through `byTerm`: unnumbered words (the `kind:`
+   * key), and, once a segment's releases came in two numberings or none (`mixed`), every key.
+   */
+  private readonly numbers = new Map<string, number>();
+  /** Whether every key is in `numbers` (see `mix`). */
+  private mixed = false;
   /**
    * Every posting as it came, a key's number and an entry's ordinal side by side: no list per key
    * (a unit of an import posts half a million keys, most of them to one or two entries).
@@ -251,8 +261,8 @@ export class SegmentBuilder {
   private count = 0;
   /**
    * Per term number of the keys' numbering (`ReleaseKeys.numbers`), its key's number + 1 (0: not
-   * known yet): most posts find their key so, not through `numbers` (whose lookups, and its growth
-   * to tens of thousands of keys per segment, were about a sixth of a build).
+   * known yet): a key is found so, not looked up by its string (a map of tens of thousands of keys
+   * per segment, growing as they came, was a quarter of a build).
    */
   private byTerm = new Int32Array(0);
   private space: object | undefined;
@@ -261,6 +271,7 @@ export class SegmentBuilder {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
     const { words, pairs, numbers } = keys(release);
+    if (!numbers || (this.space !== undefined && numbers.space !== this.space)) this.mix();
     if (numbers && numbers.space !== this.space) {
       this.space = numbers.space;
       this.byTerm.fill(0);
@@ -277,22 +288,49 @@ export class SegmentBuilder {
         if (id >= this.byTerm.length) this.byTerm = grownTo(this.byTerm, id + 1);
         const known = this.byTerm[id]!;
         if (known > 0) this.postNumber(known - 1, ord);
-        else this.byTerm[id] = this.post(words[i]!, ord) + 1;
+        else this.byTerm[id] = (this.mixed ? this.post(words[i]!, ord) : this.postNew(words[i]!, ord)) + 1;
       }
     }
     this.filters.push(pairFilter(pairs));
+  }
+
+  /**
+   * From here on every key is found by its string: the keys numbered so far join `numbers`. A
+   * numbering holds for one `space` only (a word numbered in one may come again in another), and a
+   * release without one names its keys by string alone.
+   */
+  private mix(): void {
+    if (this.mixed) return;
+    this.mixed = true;
+    this.keys.forEach((key, k) => this.numbers.set(key, k));
   }
 
   /** Ordinals must be posted in ascending order per key. Returns the key's number. */
   post(key: string, ord: number): number {
     let k = this.numbers.get(key);
     if (k === undefined) {
-      k = this.keys.length;
-      this.keys.push(key);
+      k = this.newKey(key);
       this.numbers.set(key, k);
-      if (k === this.lastOrd.length) this.lastOrd = grown(this.lastOrd);
     }
     this.postNumber(k, ord);
+    return k;
+  }
+
+  /**
+   * Posts a numbered word not posted before under its numbering: within one numbering a word has
+   * one number, and no unnumbered word equals a numbered one, so it is new to the segment.
+   */
+  private postNew(key: string, ord: number): number {
+    const k = this.newKey(key);
+    this.postNumber(k, ord);
+    return k;
+  }
+
+  /** The number of a key not yet in the segment. */
+  private newKey(key: string): number {
+    const k = this.keys.length;
+    this.keys.push(key);
+    if (k === this.lastOrd.length) this.lastOrd = grown(this.lastOrd);
     return k;
   }
 
@@ -333,10 +371,7 @@ export class SegmentBuilder {
   /** Each release once, newest first. */
   finish(): SegmentContents {
     const { starts, ords } = this.grouped();
-    return finishSegment(this.docs, this.keys, (key) => {
-      const k = this.numbers.get(key)!;
-      return ords.subarray(starts[k]!, starts[k + 1]!);
-    }, this.filters, ords.length);
+    return finishSegment(this.docs, this.keys, (_, k) => ords.subarray(starts[k]!, starts[k + 1]!), this.filters, ords.length);
   }
 }
 
