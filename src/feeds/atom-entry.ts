@@ -40,14 +40,16 @@ export function renderAtomEntry(release: StoredRelease, fallback: Date, linkOf: 
   const summary = escapeHtml(release.summary).trim();
   const content = renderHtmlBody(release.body) || `<p>${summary || escapeHtml(release.title)}</p>`;
   const department = text(stripXmlInvalid(release.department).trim());
-  let out = `\n    <entry>${I2}<title type="html">${cdata(escapeHtml(release.title))}</title>`;
-  out += `${I2}<id>${text(new URL(entryId).toString())}</id>`;
-  if (link !== undefined) out += `${I2}<link rel="alternate" href="${attribute(new URL(link).toString())}"/>`;
-  out += `${I2}<updated>${updatedOf(release, fallback).toISOString()}</updated>`;
-  if (summary) out += `${I2}<summary type="html">${cdata(summary)}</summary>`;
-  out += `${I2}<content type="html">${cdata(content)}</content>`;
-  out += `${I2}<author>${I3}${department ? `<name>${department}</name>` : "<name/>"}${I2}</author>`;
-  out += `${I2}<category label="${attribute(kindLabel(release.kind))}" term="${attribute(kindSlug(release.kind))}"/>`;
-  out += `${I2}<published>${formatLondonIso(publishedOf(release, fallback))}</published>\n    </entry>`;
-  return out;
+  // Parts joined once: a string grown by `+=` is a tree of pieces, copied flat again by whatever
+  // reads it next (hashing the feed, then writing it).
+  const out = [`\n    <entry>${I2}<title type="html">${cdata(escapeHtml(release.title))}</title>`];
+  out.push(`${I2}<id>${text(new URL(entryId).toString())}</id>`);
+  if (link !== undefined) out.push(`${I2}<link rel="alternate" href="${attribute(new URL(link).toString())}"/>`);
+  out.push(`${I2}<updated>${updatedOf(release, fallback).toISOString()}</updated>`);
+  if (summary) out.push(`${I2}<summary type="html">${cdata(summary)}</summary>`);
+  out.push(`${I2}<content type="html">${cdata(content)}</content>`);
+  out.push(`${I2}<author>${I3}${department ? `<name>${department}</name>` : "<name/>"}${I2}</author>`);
+  out.push(`${I2}<category label="${attribute(kindLabel(release.kind))}" term="${attribute(kindSlug(release.kind))}"/>`);
+  out.push(`${I2}<published>${formatLondonIso(publishedOf(release, fallback))}</published>\n    </entry>`);
+  return out.join("");
 }
