@@ -67,8 +67,19 @@ function packBytes(buffers: readonly Uint8Array[]): { offsets: Uint32Array; blob
   return { offsets, blob: Buffer.concat(buffers) };
 }
 
-/** Byte offsets of UTF-8 pieces laid end to end, and the pieces joined. */
-const packStrings = (pieces: readonly string[]) => packBytes(pieces.map((p) => Buffer.from(p)));
+/**
+ * Byte offsets of UTF-8 pieces laid end to end, and the pieces joined: encoded once, joined (a
+ * buffer per key was a tenth of the search worker's time). When the pieces are ASCII, as keys and
+ * entries mostly are, their byte offsets are their lengths.
+ */
+function packStrings(pieces: readonly string[]): { offsets: Uint32Array; blob: Buffer } {
+  const joined = pieces.join("");
+  const blob = Buffer.from(joined);
+  if (blob.length !== joined.length) return packBytes(pieces.map((p) => Buffer.from(p)));
+  const offsets = new Uint32Array(pieces.length + 1);
+  for (let i = 0; i < pieces.length; i++) offsets[i + 1] = offsets[i]! + pieces[i]!.length;
+  return { offsets, blob };
+}
 
 const bytesOf = (a: Uint32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 
