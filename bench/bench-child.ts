@@ -7,7 +7,9 @@ import { spawn } from "node:child_process";
  */
 export function runBenchChild<T>(script: string, args: readonly string[], limitMs?: number): Promise<{ value: T; stopped: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    // As bin/pressroom starts the CLI: glibc's malloc held to two arenas unless the caller chose.
+    const env = { ...process.env, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2" };
+    const child = spawn(process.execPath, [script, ...args], { stdio: ["ignore", "pipe", "inherit"], env });
     let out = "";
     let stopped = false;
     const timer = limitMs === undefined ? undefined : setTimeout(() => {
