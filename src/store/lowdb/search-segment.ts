@@ -125,9 +125,10 @@ class PostingsWriter {
 /**
  * Numbers entries newest first, keeping each release's last entry (a later entry of a release
  * supersedes its earlier ones, whose postings are dropped), and renumbers the postings. `keys` are
- * distinct, in any order; `listOf(key, k)` gives the ordinals into `docs` of the key `keys[k]`; `filters`, when given,
- * are the entries' pair filters (in the order of `docs`), and then `keys` hold no pair. `postings`,
- * when the caller knows it, is the sum of the lists' lengths (otherwise each list is asked for twice).
+ * distinct, in any order; `listOf(key, k)` gives the ordinals into `docs` of the key `keys[k]`;
+ * `filters`, when given, are the entries' pair filters (in the order of `docs`), and then `keys`
+ * hold no pair. `postings`, when the caller knows it, is the sum of the lists' lengths (otherwise
+ * each list is asked for twice).
  */
 export function finishSegment(docs: readonly FeedEntry[], keys: readonly string[], listOf: (key: string, k: number) => ArrayLike<number>, filters?: readonly Uint8Array[], postings?: number): SegmentContents {
   const { live, rank, order } = rankNewestFirst(docs);
