@@ -35,39 +35,53 @@ function codeOf(c: number): number {
   return ABOVE_LETTERS;
 }
 
-/** Set by `prefixOf`: how its prefix ended. */
-const MORE = 0;
-const ENDED = 1;
-const STOPPED = 2;
-let ending = MORE;
+/** Whether a code is a character's own (a digit or a letter a-z), not one shared by a range of them. */
+const isOwnCode = (code: number) => code !== BELOW_DIGITS && code !== BETWEEN && code !== ABOVE_LETTERS;
 
 /**
  * The coded characters `from`… of a key: a number below 2^30 whose order is consistent with the
- * keys' (equal for keys it cannot tell apart). Sets `ending`: ENDED when the key ended within them,
- * STOPPED when a character with no code of its own stopped them, MORE otherwise.
+ * keys' (equal for keys it cannot tell apart).
  */
 function prefixOf(key: string, from: number): number {
   let out = 0;
-  ending = MORE;
+  let stopped = false;
   for (let i = from; i < from + PREFIX_CHARS; i++) {
     let code = 0;
-    if (ending === MORE) {
-      if (i >= key.length) ending = ENDED;
-      else {
-        code = codeOf(key.charCodeAt(i));
-        if (code === BELOW_DIGITS || code === BETWEEN || code === ABOVE_LETTERS) ending = STOPPED;
-      }
+    if (!stopped && i < key.length) {
+      code = codeOf(key.charCodeAt(i));
+      stopped = !isOwnCode(code);
     }
     out = out * 64 + code;
   }
   return out;
 }
 
-const byString = (keys: readonly string[]) => (a: number, b: number) => {
-  const x = keys[a]!;
-  const y = keys[b]!;
-  return x < y ? -1 : x > y ? 1 : a - b;
-};
+/**
+ * How keys sharing a coded prefix may still differ: not at all (they ended within it), by what
+ * follows a character with no code of its own (compared as strings), or by their next characters.
+ */
+type Rest = "equal" | "compare" | "next";
+
+function restOf(prefix: number): Rest {
+  for (let shift = 64 ** (PREFIX_CHARS - 1); shift >= 1; shift /= 64) {
+    const code = Math.floor(prefix / shift) % 64;
+    if (code === 0) return "equal";
+    if (!isOwnCode(code)) return "compare";
+  }
+  return "next";
+}
+
+/** Puts `order[from, to)` in string order by comparing the keys (equal keys by index). */
+function compareRange(keys: readonly string[], order: Uint32Array, from: number, to: number): void {
+  order.set(
+    Array.from(order.subarray(from, to)).sort((a, b) => {
+      const x = keys[a]!;
+      const y = keys[b]!;
+      return x < y ? -1 : x > y ? 1 : a - b;
+    }),
+    from,
+  );
+}
 
 /**
  * Puts `order[from, to)` (indices of keys that agree on their first `depth` characters) in string
@@ -76,34 +90,20 @@ const byString = (keys: readonly string[]) => (a: number, b: number) => {
  */
 function sortRange(keys: readonly string[], order: Uint32Array, from: number, to: number, depth: number): void {
   const n = to - from;
-  if (n <= SMALL_RANGE) {
-    order.set(Array.from(order.subarray(from, to)).sort(byString(keys)), from);
-    return;
-  }
+  if (n <= SMALL_RANGE) return compareRange(keys, order, from, to);
   const coded = new Float64Array(n);
-  /** Per key in the range (by its place in it), how its prefix ended. */
-  const ends = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    coded[i] = prefixOf(keys[order[from + i]!]!, depth) * INDEX_SPAN + i;
-    ends[i] = ending;
-  }
+  for (let i = 0; i < n; i++) coded[i] = prefixOf(keys[order[from + i]!]!, depth) * INDEX_SPAN + i;
   coded.sort();
   const given = order.slice(from, to);
-  const runEnds = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const place = coded[i]! % INDEX_SPAN;
-    order[from + i] = given[place]!;
-    runEnds[i] = ends[place]!;
-  }
+  for (let i = 0; i < n; i++) order[from + i] = given[coded[i]! % INDEX_SPAN]!;
   let runStart = 0;
   for (let i = 1; i <= n; i++) {
-    if (i < n && Math.floor(coded[i]! / INDEX_SPAN) === Math.floor(coded[runStart]! / INDEX_SPAN)) continue;
-    // Keys that agree on these characters too: equal keys when they ended here, otherwise told
-    // apart by what follows (the next digit, or a comparison of the strings after a stop).
+    const prefix = Math.floor(coded[runStart]! / INDEX_SPAN);
+    if (i < n && Math.floor(coded[i]! / INDEX_SPAN) === prefix) continue;
     if (i - runStart > 1) {
-      const ended = runEnds[runStart];
-      if (ended === MORE) sortRange(keys, order, from + runStart, from + i, depth + PREFIX_CHARS);
-      else if (ended === STOPPED) order.set(Array.from(order.subarray(from + runStart, from + i)).sort(byString(keys)), from + runStart);
+      const rest = restOf(prefix);
+      if (rest === "next") sortRange(keys, order, from + runStart, from + i, depth + PREFIX_CHARS);
+      else if (rest === "compare") compareRange(keys, order, from + runStart, from + i);
       else order.subarray(from + runStart, from + i).sort();
     }
     runStart = i;
@@ -113,9 +113,9 @@ function sortRange(keys: readonly string[], order: Uint32Array, from: number, to
 /** The indices of `keys` in the keys' string order (equal keys by index). */
 export function stringOrder(keys: readonly string[]): Uint32Array {
   const n = keys.length;
-  if (n >= INDEX_SPAN) return Uint32Array.from(Array.from(keys.keys()).sort(byString(keys)));
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
-  sortRange(keys, order, 0, n, 0);
+  if (n >= INDEX_SPAN) compareRange(keys, order, 0, n);
+  else sortRange(keys, order, 0, n, 0);
   return order;
 }

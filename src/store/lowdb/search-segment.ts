@@ -101,11 +101,7 @@ class PostingsWriter {
       }
     }
     if (this.at === from) return;
-    const own = this.out.subarray(from, this.at);
-    // Most keys come in order (one list, numbered as its entries are ranked): sort only the others.
-    let ascending = true;
-    for (let i = 1; i < own.length && ascending; i++) ascending = own[i - 1]! < own[i]!;
-    if (!ascending) own.sort();
+    const own = this.out.subarray(from, this.at).sort();
     // A key listed twice for one entry (a hand-made file) is kept once.
     let n = 1;
     for (let i = 1; i < own.length; i++) if (own[i] !== own[n - 1]) own[n++] = own[i]!;
