@@ -1,23 +1,12 @@
-import { spawn } from "node:child_process";
 import { chmod, mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { makeTempDir } from "../helpers/temp-dir.js";
-import { REPO } from "../helpers/run-cli.js";
+import { REPO, runProcess } from "../helpers/run-cli.js";
 
 const LAUNCHER = resolve(REPO, "bin/pressroom");
 
-function run(command: string, args: readonly string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(command, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => done({ code, stdout, stderr }));
-  });
-}
+const run = (command: string, args: readonly string[], env: Record<string, string | undefined>) => runProcess(command, args, { env });
 
 describe("the pressroom launcher (bin/pressroom, the package's bin and `npm start`)", () => {
   let dir: { dir: string; cleanup(): Promise<void> };

@@ -10,12 +10,12 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the built CLI (`npm test` builds it first) as a real child process. */
-export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+/** Runs a program as a real child process, collecting what it prints. */
+export function runProcess(command: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? REPO,
-      env: { ...process.env, PRESSROOM_SMTP_URL: undefined, ...options.env },
+      env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -25,4 +25,9 @@ export function runCli(args: readonly string[], options: { cwd?: string; env?: R
     child.on("error", reject);
     child.on("close", (code) => resolvePromise({ code, stdout, stderr }));
   });
+}
+
+/** Runs the built CLI (`npm test` builds it first) as a real child process. */
+export function runCli(args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
+  return runProcess(process.execPath, [CLI, ...args], { ...options, env: { PRESSROOM_SMTP_URL: undefined, ...options.env } });
 }

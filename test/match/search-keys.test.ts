@@ -40,7 +40,34 @@ const expectKeys = (release: Release) => {
   const hashes: string[] = [];
   for (let i = 0; i < indexed.pairs.length; i += 2) hashes.push(`${indexed.pairs[i]}/${indexed.pairs[i + 1]}`);
   expect(hashes.sort()).toEqual(keys.filter(isPairKey).map((k) => pairHashes(k).join("/")).sort());
+  if (indexed.numbers) expectNumbering(indexed.words, indexed.numbers);
 };
+
+/** Per numbering seen so far (`space`): each numbered word's number, each number's word, and the words given no number. */
+const numberings = new WeakMap<object, { byWord: Map<string, number>; byNumber: Map<number, string>; unnumbered: Set<string> }>();
+
+/**
+ * What a segment builder relies on (src/core/search-key.ts): within one numbering a word keeps one
+ * number and a number one word, across releases, and no unnumbered word equals a numbered one.
+ */
+function expectNumbering(words: readonly string[], numbers: { readonly ids: Int32Array; readonly space: object }): void {
+  expect(numbers.ids.length).toBe(words.length);
+  let seen = numberings.get(numbers.space);
+  if (!seen) numberings.set(numbers.space, (seen = { byWord: new Map(), byNumber: new Map(), unnumbered: new Set() }));
+  words.forEach((word, i) => {
+    const id = numbers.ids[i]!;
+    if (id < 0) {
+      expect(seen.byWord.has(word)).toBe(false);
+      seen.unnumbered.add(word);
+      return;
+    }
+    expect(seen.unnumbered.has(word)).toBe(false);
+    expect(seen.byWord.get(word) ?? id).toBe(id);
+    expect(seen.byNumber.get(id) ?? word).toBe(word);
+    seen.byWord.set(word, id);
+    seen.byNumber.set(id, word);
+  });
+}
 
 const words = ["Home", "home", "HOMES", "Secretary\u2019s", "don't", "caf\u00e9", "cafe\u0301", "30,000", "1,2", "police", "policing", "x1", "\u2014", "'", "AI-generated", "news", "1990s", "\u00a35,000m", "\u4e2d\u6587", "\u{1D400}b", "\u0301", "a", "I"];
 

@@ -17,6 +17,12 @@ const finish = (docs: readonly FeedEntry[], lists: readonly (readonly [string, r
   return finishSegment(docs, [...byKey.keys()], (key) => byKey.get(key)!, filters);
 };
 
+/** A release's keys as strings alone, without the numbering src/match gives them. */
+const plain: SearchKeys = (release) => {
+  const { words, pairs } = releaseIndexKeys(release);
+  return { words, pairs };
+};
+
 const sortedList = fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
 
 describe("sorted ordinal lists", () => {
@@ -143,10 +149,6 @@ describe("search segment files (.idx)", () => {
       const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, 1000 - ids.size).get(w)!));
       return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
     };
-    const plain: SearchKeys = (release) => {
-      const { words, pairs } = releaseIndexKeys(release);
-      return { words, pairs };
-    };
     const withNumbers = new SegmentBuilder();
     const withStrings = new SegmentBuilder();
     for (const release of releases) {
@@ -171,10 +173,6 @@ describe("search segment files (.idx)", () => {
       if (releases.indexOf(release as (typeof releases)[number]) % 3 === 1) return { words: keys.words, pairs: keys.pairs };
       const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, ids.size).get(w)!));
       return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
-    };
-    const plain: SearchKeys = (release) => {
-      const { words, pairs } = releaseIndexKeys(release);
-      return { words, pairs };
     };
     const a = new SegmentBuilder();
     const b = new SegmentBuilder();
