@@ -1,4 +1,4 @@
-import type { StoredRelease } from "./release.js";
+import type { ReleaseText, StoredRelease } from "./release.js";
 import type { ReleaseKeys } from "./search-key.js";
 import type { RunSummary, RunTotals } from "./run.js";
 import type { SourceState } from "./source.js";
@@ -95,7 +95,7 @@ export interface ReleaseStore {
  * release. `from` says where a worker thread can import the same function (a module's URL and the
  * export's name), so an engine may make keys off the main thread; without it keys are made in-thread.
  */
-export type SearchKeys = ((release: StoredRelease) => ReleaseKeys) & { readonly from?: { readonly module: string; readonly name: string } };
+export type SearchKeys = ((release: ReleaseText) => ReleaseKeys) & { readonly from?: { readonly module: string; readonly name: string } };
 
 /**
  * A query's candidates from the persisted search index, newest first (London date, latest update,

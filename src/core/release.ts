@@ -58,6 +58,9 @@ export interface Revision {
   readonly changeNote?: string;
 }
 
+/** What a release is found by in search: its text and its kind, nothing else. */
+export type ReleaseText = Pick<Release, "title" | "summary" | "body" | "kind">;
+
 /** A release as the store holds it: the current text plus its history. */
 export interface StoredRelease extends Release {
   /** UTC instant of the first revision. */

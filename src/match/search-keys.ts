@@ -1,5 +1,5 @@
 import { detached } from "../core/memo.js";
-import type { Release } from "../core/release.js";
+import type { ReleaseText } from "../core/release.js";
 import {
   kindKey,
   pairHashEndA,
@@ -234,7 +234,7 @@ class KeyTables {
 let tables: KeyTables | undefined;
 
 /** The pieces of text a release's terms come from (a phrase never spans two). */
-function texts(release: Release): string[] {
+function texts(release: ReleaseText): string[] {
   const out = [release.title, release.summary];
   for (const block of release.body) {
     if (block.type === "paragraph") out.push(block.text);
@@ -244,12 +244,12 @@ function texts(release: Release): string[] {
 }
 
 /** The `kind:` key of a release. */
-function releaseKindKey(release: Release): string {
+function releaseKindKey(release: ReleaseText): string {
   return kindKey(tokenize(release.kind).map((t) => t.term).join(" "));
 }
 
 /** The terms of a release, its pairs found in `tables`; undefined when it is too big for them. */
-function scanRelease(release: Release): { terms: string[]; ids: number[]; tables: KeyTables } | undefined {
+function scanRelease(release: ReleaseText): { terms: string[]; ids: number[]; tables: KeyTables } | undefined {
   const pieces = texts(release);
   let chars = 0;
   for (const piece of pieces) chars += piece.length + 1;
@@ -267,14 +267,14 @@ function scanRelease(release: Release): { terms: string[]; ids: number[]; tables
 }
 
 /** The keys a release is found by: every term of its title, summary and body, every pair of adjacent terms (`pairKey`), and its `kind:` key; each once. */
-export function releaseSearchKeys(release: Release): string[] {
+export function releaseSearchKeys(release: ReleaseText): string[] {
   const scanned = scanRelease(release);
   if (!scanned) return plainSearchKeys(release);
   return [...scanned.terms, ...scanned.tables.pairKeys()];
 }
 
 /** The same keys as the engines keep them: words and the `kind:` key, and the pairs' hashes (no pair key is made). */
-export function releaseIndexKeys(release: Release): ReleaseKeys {
+export function releaseIndexKeys(release: ReleaseText): ReleaseKeys {
   const scanned = scanRelease(release);
   if (!scanned) return releaseKeysOf(plainSearchKeys(release));
   return { words: scanned.terms, pairs: scanned.tables.pairHashes(), numbers: { ids: Int32Array.from(scanned.ids), space: scanned.tables.space } };
@@ -283,7 +283,7 @@ export function releaseIndexKeys(release: Release): ReleaseKeys {
 releaseIndexKeys.from = { module: import.meta.url, name: "releaseIndexKeys" };
 
 /** The same keys through a set of strings (a release too big for the tables). */
-function plainSearchKeys(release: Release): string[] {
+function plainSearchKeys(release: ReleaseText): string[] {
   const keys = new Set<string>();
   for (const text of texts(release)) {
     let previous = "";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
-import type { StoredRelease } from "../../src/core/release.js";
+import type { ReleaseText } from "../../src/core/release.js";
 import { releaseKeysOf } from "../../src/core/search-key.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
@@ -20,7 +20,7 @@ import { buildEngine, candidateIds, enginePath, listFiles, runChild, tempDir } f
 
 const clock = fixedClock(NOW);
 /** The crash child's keys (test/fixtures/lowdb/crash-child.mjs, scenario "commit-indexed"). */
-const searchKeys = (r: StoredRelease) => releaseKeysOf(new Set(`${r.title} ${r.summary}`.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)));
+const searchKeys = (r: ReleaseText) => releaseKeysOf(new Set(`${r.title} ${r.summary}`.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean)));
 const open = (dir: string): Promise<StateStore> => openLowdbState(dir, { clock, lockWaitMs: 2_000, searchKeys });
 
 const old = makeRelease("Knife crime action plan", "2023-09-12");

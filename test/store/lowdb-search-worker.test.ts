@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { memoryLogger, type Logger } from "../../src/core/logger.js";
 import type { SearchKeys, StateStore } from "../../src/core/ports.js";
+import type { StoredRelease } from "../../src/core/release.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { makeRelease, NOW } from "./contract/fixtures.js";
 import { buildEngine, candidateIds, enginePath, listFiles, ROOT, runChild, tempDir } from "./lowdb-support.js";
@@ -21,7 +22,7 @@ import { buildEngine, candidateIds, enginePath, listFiles, ROOT, runChild, tempD
 const KEYS = join(ROOT, "test/fixtures/lowdb/search-keys.mjs");
 const clock = fixedClock(NOW);
 type Open = typeof openLowdbState;
-type Keys = Record<"wordKeys" | "slowOnWorker" | "failOnWorker" | "missingModule" | "exitOnWorker", SearchKeys>;
+type Keys = Record<"wordKeys" | "textKeys" | "slowOnWorker" | "failOnWorker" | "missingModule" | "exitOnWorker", SearchKeys>;
 
 const chunk = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRelease(`Imported glacier report ${from + i}`, `2023-10-${String(((from + i) % 28) + 1).padStart(2, "0")}`));
 
@@ -89,6 +90,39 @@ describe("lowdb search segments built on a worker thread", () => {
       expect((await segmentFilesIn(dir)).sort()).toEqual(["search/seg-00000002.idx", "search/seg-00000003.idx", "search/seg-00000004.idx"]);
     } finally {
       await worker.close();
+    }
+  });
+
+  it("finds releases by every text the worker was sent: bodies, list items, kinds, text beyond ASCII, and a title with a lone surrogate", async () => {
+    // The worker gets releases' texts packed as UTF-8 (packed-releases.ts); a commit holding a lone
+    // surrogate, which UTF-8 cannot carry, is sent as objects.
+    const withText = (from: number, extra: (i: number) => Partial<StoredRelease>) => chunk(300, from).map((r, i) => ({ ...r, ...extra(i) }));
+    const packed = withText(0, (i) => ({
+      kind: i % 2 ? "speech" : "press release",
+      body: [
+        { type: "paragraph", text: `Paragraph número ${i} café ✓ 😀 警察` },
+        { type: "list", items: [`item alpha${i}`, `item beta${i} naïve`] },
+      ],
+    }));
+    const unpackable = withText(300, (i) => (i === 7 ? { title: `Lone \ud800 surrogate title`, body: [{ type: "paragraph", text: "loneword" }] } : {}));
+    const dir = await fresh();
+    const store = await open(dir, keys.textKeys);
+    try {
+      await store.commit({ releases: packed });
+      await store.commit({ releases: unpackable });
+      const ids = (rs: readonly StoredRelease[]) => rs.map((r) => r.id).sort();
+      expect(await candidateIds(store, "built:worker")).toEqual(ids([...packed, ...unpackable]));
+      expect(await candidateIds(store, "built:main")).toEqual([]);
+      expect(await candidateIds(store, "警察")).toEqual(ids(packed));
+      expect(await candidateIds(store, "café")).toEqual(ids(packed));
+      expect(await candidateIds(store, "naïve")).toEqual(ids(packed));
+      expect(await candidateIds(store, "speech")).toEqual(ids(packed.filter((_, i) => i % 2)));
+      expect(await candidateIds(store, "alpha17")).toEqual([packed[17]!.id]);
+      expect(await candidateIds(store, "beta299")).toEqual([packed[299]!.id]);
+      expect(await candidateIds(store, "loneword")).toEqual([unpackable[7]!.id]);
+      expect(await candidateIds(store, "surrogate")).toEqual([unpackable[7]!.id]);
+    } finally {
+      await store.close();
     }
   });
 

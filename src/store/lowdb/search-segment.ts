@@ -1,9 +1,9 @@
 import { newestFirst } from "../../core/newest-first.js";
 import type { FeedEntry, SearchKeys } from "../../core/ports.js";
-import type { StoredRelease } from "../../core/release.js";
 import { isPairKey } from "../../core/search-key.js";
 import { pairFilter, pairFilterOfKeys } from "../pair-filter.js";
 import { stringOrder } from "./key-order.js";
+import type { IndexedRelease } from "./packed-releases.js";
 
 /*
  * One segment of the persisted search index: some releases and, per key, the releases holding it.
@@ -264,7 +264,7 @@ export class SegmentBuilder {
   private byTerm = new Int32Array(0);
   private space: object | undefined;
 
-  addRelease(release: StoredRelease, keys: SearchKeys): void {
+  addRelease(release: IndexedRelease, keys: SearchKeys): void {
     const ord = this.docs.length;
     this.docs.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
     const { words, pairs, numbers } = keys(release);

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { SearchKeys } from "../../core/ports.js";
-import type { StoredRelease } from "../../core/release.js";
 import { Disk } from "./disk.js";
 import { joinContents, SegmentBuilder, type SegmentContents } from "./search-segment.js";
+import { type IndexedRelease, unpackReleases } from "./packed-releases.js";
 import { openFileSegment, writeSegmentFile } from "./search-segment-file.js";
 import type { SegmentJob, SegmentJobDone, SegmentWorkerData } from "./segment-worker.js";
 
@@ -24,7 +24,7 @@ port.on("message", (job: SegmentJob) => {
   queue = queue.then(async () => {
     let done: SegmentJobDone;
     try {
-      const contents = "merge" in job ? await joined(job.merge) : built(job.releases);
+      const contents = "merge" in job ? await joined(job.merge) : built("packed" in job ? unpackReleases(job.packed) : job.releases);
       await writeSegmentFile(disk, job.file, contents);
       done = { id: job.id, docs: contents.docs.length };
     } catch (error) {
@@ -34,7 +34,7 @@ port.on("message", (job: SegmentJob) => {
   });
 });
 
-function built(releases: readonly StoredRelease[]): SegmentContents {
+function built(releases: readonly IndexedRelease[]): SegmentContents {
   const builder = new SegmentBuilder();
   for (const release of releases) builder.addRelease(release, keys);
   return builder.finish();

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { SearchKeys } from "../../core/ports.js";
-import type { StoredRelease } from "../../core/release.js";
+import { type IndexedRelease, type PackedReleases, packReleases } from "./packed-releases.js";
 
 /*
  * Builds lowdb search segments on a worker thread (search-worker.ts), so an import's second core
@@ -20,7 +20,17 @@ export interface SegmentWorkerData {
  * Build the segment of `releases`, or merge the segments `merge` (`.idx` files, oldest first), and
  * write it as `file` (paths relative to the state folder).
  */
-export type SegmentJob = { readonly id: number; readonly file: string } & ({ readonly releases: readonly StoredRelease[] } | { readonly merge: readonly string[] });
+export type SegmentJob = { readonly id: number; readonly file: string } & (
+  | { readonly packed: PackedReleases }
+  | { readonly releases: readonly IndexedRelease[] }
+  | { readonly merge: readonly string[] }
+);
+
+/** A job as posted: the message, and the buffers it hands over to the worker (`PackedReleases`). */
+interface Posted {
+  readonly message: SegmentJob;
+  readonly transfer?: ArrayBuffer[];
+}
 
 export type SegmentJobDone = { readonly id: number; readonly docs: number } | { readonly id: number; readonly error: string };
 
@@ -54,7 +64,7 @@ export function workerCanBuild(keys: SearchKeys | undefined): keys is SearchKeys
 }
 
 interface Pending {
-  readonly job: (id: number) => SegmentJob;
+  readonly job: (id: number) => Posted;
   readonly resolve: (docs: number) => void;
   readonly reject: (error: Error) => void;
 }
@@ -112,18 +122,22 @@ export class SegmentWorker {
   }
 
   /** The number of entries of the segment of `releases` written as `file`, once it is durable. */
-  build(file: string, releases: readonly StoredRelease[]): Promise<number> {
-    // Keys come from the current text; earlier revisions are not sent.
-    return this.send((id) => ({ id, file, releases: releases.map((r) => ({ ...r, revisions: [] })) }));
+  build(file: string, releases: readonly IndexedRelease[]): Promise<number> {
+    // Keys come from the current text and kind; nothing else is sent.
+    return this.send((id): Posted => {
+      const packed = packReleases(releases);
+      if (packed) return { message: { id, file, packed: packed.packed }, transfer: packed.transfer };
+      return { message: { id, file, releases: releases.map((r) => ({ id: r.id, date: r.date, updatedAt: r.updatedAt, kind: r.kind, title: r.title, summary: r.summary, body: r.body })) } };
+    });
   }
 
   /** The number of entries of the segment joining `inputs` (`.idx` files, oldest first) written as `file`, once it is durable. */
   merge(file: string, inputs: readonly string[]): Promise<number> {
-    return this.send((id) => ({ id, file, merge: inputs }));
+    return this.send((id) => ({ message: { id, file, merge: inputs } }));
   }
 
   /** Jobs run one after another, in the order sent. */
-  private send(job: (id: number) => SegmentJob): Promise<number> {
+  private send(job: (id: number) => Posted): Promise<number> {
     clearTimeout(this.idle);
     return new Promise<number>((resolve, reject) => {
       this.pending.push({ job, resolve, reject });
@@ -138,17 +152,17 @@ export class SegmentWorker {
     if (!next) return;
     const id = this.nextId++;
     let worker: Worker;
-    let message: SegmentJob;
+    let posted: Posted;
     try {
       worker = this.started();
-      message = next.job(id);
+      posted = next.job(id);
     } catch (error) {
       next.reject(error as Error);
       return this.postNext();
     }
     this.sent.push({ ...next, id, worker });
     worker.ref();
-    worker.postMessage(message);
+    worker.postMessage(posted.message, posted.transfer);
     this.postNext();
   }
 
