@@ -5,6 +5,7 @@ import { isPressroomError } from "../../src/core/errors.js";
 import { migrate, SCHEMA_VERSION } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { upsertReleases } from "../../src/store/postgres/pg-releases.js";
+import { QueryQueue } from "../../src/store/postgres/pg-db.js";
 import type { StoredRelease } from "../../src/core/release.js";
 import { isPairKey, kindKey } from "../../src/core/search-key.js";
 import { compileQuery } from "../../src/match/index.js";
@@ -26,7 +27,9 @@ async function seedSearchAtSchema(url: string, version: number, releases: readon
   await c.connect();
   try {
     await migrate(c, "test", version);
-    await upsertReleases(c as unknown as pg.PoolClient, releases);
+    const writes = new QueryQueue(c as unknown as pg.PoolClient);
+    upsertReleases(writes, releases);
+    await writes.done();
     await c.query(
       `insert into search_docs (id, date, updated_at, keys) select id, date, upd, string_to_array(k, E'\\n') from unnest($1::text[], $2::text[], $3::text[], $4::text[]) as t(id, date, upd, k)`,
       [releases.map((r) => r.id), releases.map((r) => r.date), releases.map((r) => r.updatedAt), releases.map((r) => releaseSearchKeys(r).join("\n"))],

@@ -1,5 +1,5 @@
 import type { CommitResult, SearchKeys, StateCommit } from "../../core/ports.js";
-import { bumpGeneration, type Db } from "./pg-db.js";
+import { bumpGeneration, type Db, QueryQueue } from "./pg-db.js";
 import { ensureFeeds, markDirty, placeEntries } from "./pg-feeds.js";
 import { insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
@@ -9,8 +9,11 @@ import { putSources } from "./pg-sources.js";
 /** One unit of work in one transaction: releases, placements, feeds, deliveries, the source's state. */
 export async function commitChange(db: Db, change: StateCommit, feedEntries: number, searchKeys?: SearchKeys): Promise<CommitResult> {
   return db.tx("commit", async (client) => {
-    await upsertReleases(client, change.releases ?? []);
-    await indexReleases(client, change.releases ?? [], searchKeys);
+    // Queued: the server writes the releases while the search keys are made.
+    const writes = new QueryQueue(client);
+    upsertReleases(writes, change.releases ?? []);
+    indexReleases(writes, change.releases ?? [], searchKeys);
+    await writes.done();
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);
     await markDirty(client, change.dirty ?? []);

@@ -5,7 +5,7 @@ import type { StoredRelease } from "../../core/release.js";
 import type { RunSummary, RunTotals } from "../../core/run.js";
 import type { SourceState } from "../../core/source.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
-import { bumpGeneration, chunk, storeError, type Db } from "./pg-db.js";
+import { bumpGeneration, chunk, QueryQueue, storeError, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
 import { insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
@@ -109,8 +109,10 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
 
 async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number, searchKeys?: SearchKeys): Promise<void> {
   const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
-  await upsertReleases(client, of("release").map((r) => r.release));
-  await indexReleases(client, of("release").map((r) => r.release), searchKeys);
+  const writes = new QueryQueue(client);
+  upsertReleases(writes, of("release").map((r) => r.release));
+  indexReleases(writes, of("release").map((r) => r.release), searchKeys);
+  await writes.done();
   for (const r of of("feed-entries")) {
     await ensureFeeds(client, [r.feed]);
     const entries = r.entries.slice(0, feedEntries);

@@ -113,6 +113,32 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * Statements sent on one connection without waiting for each answer: node-postgres runs a
+ * connection's queries one after another in the order given, so the server executes one while this
+ * process prepares the next (a commit's search keys and release JSON were computed while the server
+ * sat idle, and the other way round). `done` waits for every statement and throws the first failure
+ * (once one fails in a transaction, the rest fail behind it).
+ */
+export class QueryQueue {
+  private readonly sent: Promise<unknown>[] = [];
+
+  constructor(private readonly client: pg.PoolClient) {}
+
+  query(text: string, values?: unknown[]): void {
+    const answer = this.client.query(text, values);
+    // Settled in `done`; not an unhandled rejection before then.
+    answer.catch(() => {});
+    this.sent.push(answer);
+  }
+
+  async done(): Promise<void> {
+    const results = await Promise.allSettled(this.sent.splice(0));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+}
+
 /** Bumps the generation counter; run last in a transaction (the row lock is held until commit). */
 export async function bumpGeneration(client: Sql): Promise<void> {
   await client.query("update pressroom_meta set value = (value::bigint + 1)::text where key = 'generation'");

@@ -2,26 +2,29 @@ import { storedKeys, titleKeysOf } from "../../core/identity.js";
 import type { ReleaseStore, TitleLookup } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { decodeRelease, encodeRelease } from "../release-codec.js";
-import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
+import { byCode, chunk, type Db, type QueryQueue } from "./pg-db.js";
 
 const BATCH = 500;
 
-/** Writes releases with their identity keys and title keys (a release's old keys and titles are replaced). */
-export async function upsertReleases(client: Sql, releases: readonly StoredRelease[]): Promise<void> {
+/**
+ * Queues the writes of releases with their identity keys and title keys (a release's old keys and
+ * titles are replaced); they are done once the queue is.
+ */
+export function upsertReleases(client: QueryQueue, releases: readonly StoredRelease[]): void {
   const byId = new Map(releases.map((r) => [r.id, r]));
   // Rows are written in id order, so two instances committing the same releases cannot deadlock.
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const ids = part.map((r) => r.id);
     // One parameter per value (a multi-row VALUES): big documents are sent as they are, not escaped
     // into an array literal the server must then take apart.
-    await client.query(
+    client.query(
       `insert into releases (id, month, date, data)
        values ${part.map((_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4}::json)`).join(", ")}
        on conflict (id) do update set month = excluded.month, date = excluded.date, data = excluded.data`,
       part.flatMap((r) => [r.id, r.date.slice(0, 7), r.date, JSON.stringify(encodeRelease(r))]),
     );
-    await client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
-    await client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
+    client.query("delete from release_keys where release_id = any($1::text[])", [ids]);
+    client.query("delete from release_titles where release_id = any($1::text[])", [ids]);
     const keys = new Map<string, string>();
     const titles: { k: string; d: string; r: string }[] = [];
     for (const r of part) {
@@ -29,12 +32,12 @@ export async function upsertReleases(client: Sql, releases: readonly StoredRelea
       for (const k of titleKeysOf(r)) titles.push({ k, d: r.date, r: r.id });
     }
     const sortedKeys = [...keys].sort(([a], [b]) => byCode(a, b));
-    await client.query(
+    client.query(
       `insert into release_keys (key, release_id) select * from unnest($1::text[], $2::text[])
        on conflict (key) do update set release_id = excluded.release_id`,
       [sortedKeys.map(([k]) => k), sortedKeys.map(([, id]) => id)],
     );
-    await client.query(
+    client.query(
       `insert into release_titles (title_key, date, release_id) select * from unnest($1::text[], $2::text[], $3::text[]) on conflict do nothing`,
       [titles.map((t) => t.k), titles.map((t) => t.d), titles.map((t) => t.r)],
     );

@@ -2,7 +2,7 @@ import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "
 import type { StoredRelease } from "../../core/release.js";
 import { isPairKey, type ReleaseKeys } from "../../core/search-key.js";
 import { decodeRelease } from "../release-codec.js";
-import { byCode, chunk, type Db, type Sql } from "./pg-db.js";
+import { byCode, chunk, type Db, QueryQueue } from "./pg-db.js";
 import { pairFilter } from "../pair-filter.js";
 import { mayHoldSql } from "./pg-pair-filter.js";
 
@@ -30,20 +30,21 @@ function splitKeys(keys: ReleaseKeys): { words: string; pairs: Buffer } {
 }
 
 /**
- * Indexes releases in the caller's transaction, or marks the index out of date when there are no
- * keys to index with. The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice
+ * Queues the indexing of releases in the caller's transaction, or marks the index out of date when
+ * there are no keys to index with. A part's keys are made while the server writes the part before
+ * (they are most of this process's work in a commit). The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice
  * in the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
  */
-export async function indexReleases(client: Sql, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
+export function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): void {
   if (releases.length === 0) return;
   if (!keys) {
-    await client.query("update pressroom_meta set value = 'false' where key = 'search_complete' and value <> 'false'");
+    client.query("update pressroom_meta set value = 'false' where key = 'search_complete' and value <> 'false'");
     return;
   }
   const byId = new Map(releases.map((r) => [r.id, r]));
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const split = part.map((r) => splitKeys(keys(r)));
-    await client.query(
+    client.query(
       `insert into search_docs (id, date, updated_at, keys, pairs)
        select id, date, upd, string_to_array(k, E'\\n'), p from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as t(id, date, upd, k, p)
        on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys, pairs = excluded.pairs`,
@@ -194,7 +195,9 @@ export class PgSearchIndex implements SearchIndexStore {
       for (;;) {
         const { rows } = await client.query<{ id: string; data: StoredRelease }>("select id, data from releases where id > $1 order by id limit $2", [after, BATCH]);
         if (rows.length === 0) break;
-        await indexReleases(client, rows.map((r) => decodeRelease(r.data)), keys);
+        const queue = new QueryQueue(client);
+        indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys);
+        await queue.done();
         n += rows.length;
         after = rows[rows.length - 1]!.id;
       }

@@ -1,0 +1,52 @@
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueryQueue } from "../../src/store/postgres/pg-db.js";
+import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
+
+describe.skipIf(!testDatabaseUrl())("postgres: statements queued on one connection", () => {
+  let db: { url: string; drop(): Promise<void> };
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    await pool.query("create table q (n serial primary key, v text not null)");
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it("run in the order queued, and are all done once the queue is", async () => {
+    const client = await pool.connect();
+    try {
+      await client.query("begin");
+      const queue = new QueryQueue(client);
+      for (let i = 0; i < 50; i++) queue.query("insert into q (v) values ($1)", [`v${i}`]);
+      // A delete queued after the inserts sees them: the statements did not overtake each other.
+      queue.query("delete from q where v in ('v3', 'v40')");
+      await queue.done();
+      await client.query("commit");
+    } finally {
+      client.release();
+    }
+    const { rows } = await pool.query<{ v: string }>("select v from q order by n");
+    expect(rows.map((r) => r.v)).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`).filter((v) => v !== "v3" && v !== "v40"));
+  });
+
+  it("throw the first failure, not the aborted transaction behind it, and leave nothing written once rolled back", async () => {
+    await pool.query("delete from q");
+    const client = await pool.connect();
+    try {
+      await client.query("begin");
+      const queue = new QueryQueue(client);
+      queue.query("insert into q (v) values ('kept?')");
+      queue.query("insert into q (v) values (null)");
+      queue.query("insert into q (v) values ('after')");
+      await expect(queue.done()).rejects.toThrow(/null value in column "v"/);
+      await client.query("rollback");
+    } finally {
+      client.release();
+    }
+    expect((await pool.query("select count(*)::int as n from q")).rows[0].n).toBe(0);
+  });
+});
