@@ -152,6 +152,9 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
       expect(rows.length).toBe(releases.length);
       for (const row of rows) expect([...row.keys].sort(), row.id).toEqual(releaseSearchKeys(byId.get(row.id)!).filter((k) => !isPairKey(k)).sort());
       expect(rows.some((r) => r.keys.includes(kindKey("news story")))).toBe(true);
+      // Schema 7: the GIN index covers the keys' hashes, made from the rows' keys.
+      expect((await after.query("select count(*)::int as n from search_docs where hkeys is distinct from pressroom_key_hashes(keys)")).rows).toEqual([{ n: 0 }]);
+      expect((await after.query("select indexdef from pg_indexes where indexname = 'search_docs_keys'")).rows[0].indexdef).toMatch(/USING gin \(hkeys\)/);
       // No pair filter yet (null: any pair may be there) until a row is written again.
       expect((await after.query("select count(*)::int as n from search_docs where pairs is null")).rows).toEqual([{ n: releases.length }]);
     } finally {
@@ -185,11 +188,11 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     await store.close();
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
-    await c.query("update pressroom_meta set value = '7' where key = 'schema_version'");
+    await c.query("update pressroom_meta set value = $1 where key = 'schema_version'", [String(SCHEMA_VERSION + 1)]);
     await c.end();
     const error = await failure(openPostgresState(db.url, { clock }));
     expect(isPressroomError(error, "STATE_SCHEMA")).toBe(true);
-    expect((error as Error).message).toMatch(new RegExp(`^store: postgres://.+ was written by a newer Pressroom \\(schema 7, this one reads ${SCHEMA_VERSION}\\); upgrade Pressroom\\.$`));
+    expect((error as Error).message).toMatch(new RegExp(`^store: postgres://.+ was written by a newer Pressroom \\(schema ${SCHEMA_VERSION + 1}, this one reads ${SCHEMA_VERSION}\\); upgrade Pressroom\\.$`));
     expect((error as Error).message).not.toContain(":pressroom@");
   });
 

@@ -150,6 +150,23 @@ const MIGRATIONS: readonly Migration[] = [
       create index search_docs_keys on search_docs using gin (keys);
     `,
   },
+  {
+    // The GIN index covers each key's 32-bit hash (hashtext) rather than its text: inserting 20,000
+    // releases' 11 million keys took 17.8 s as text and 14.3 s as hashes beside the text (13.9 s as
+    // hashes alone). The text stays, so a query is exact: the index finds rows by hash, the row's
+    // keys decide. Writers and queries hash through pressroom_key_hashes, so both hash alike.
+    version: 7,
+    sql: `
+      create function pressroom_key_hashes(text[]) returns int4[]
+        language sql immutable strict parallel safe
+        as 'select array(select hashtext(k) from unnest($1) k)';
+      drop index search_docs_keys;
+      alter table search_docs add column hkeys int4[];
+      update search_docs set hkeys = pressroom_key_hashes(keys);
+      alter table search_docs alter column hkeys set not null;
+      create index search_docs_keys on search_docs using gin (hkeys);
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

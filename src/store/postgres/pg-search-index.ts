@@ -17,7 +17,9 @@ import { mayHoldSql } from "./pg-pair-filter.js";
  * cost of storing a release (20,000 releases: 55 s of inserts with pairs, 15 s without). The pairs
  * go into a Bloom filter per row instead (`pairs`, src/store/pair-filter.ts), which the newest-first walk
  * tests in SQL: a phrase still narrows its candidates to about the releases holding it. The keys
- * are `collate "C"` (schema 6): the GIN index compares bytes.
+ * are `collate "C"` (schema 6). Since schema 7 the GIN index covers their hashes (`hkeys`,
+ * `pressroom_key_hashes` in migrate.ts): a condition asks the hashes, for the index, and the keys,
+ * for the answer.
  */
 
 const BATCH = 500;
@@ -45,9 +47,10 @@ export function indexReleases(client: QueryQueue, releases: readonly StoredRelea
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const split = part.map((r) => splitKeys(keys(r)));
     client.query(
-      `insert into search_docs (id, date, updated_at, keys, pairs)
-       select id, date, upd, string_to_array(k, E'\\n'), p from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as t(id, date, upd, k, p)
-       on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys, pairs = excluded.pairs`,
+      `insert into search_docs (id, date, updated_at, keys, hkeys, pairs)
+       select id, date, upd, ks, pressroom_key_hashes(ks), p
+       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) as t(id, date, upd, k, p), lateral string_to_array(k, E'\\n') as ks
+       on conflict (id) do update set date = excluded.date, updated_at = excluded.updated_at, keys = excluded.keys, hkeys = excluded.hkeys, pairs = excluded.pairs`,
       [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), split.map((k) => k.words), split.map((k) => k.pairs)],
     );
   }
@@ -75,7 +78,7 @@ interface Row {
  * last one read, where the next page starts): common words (`asylum AND hotel`, `NOT x`) give their
  * newest candidates after a few hundred rows, and a page reads about as many rows as the wanted
  * candidates take at the share found so far. When a page finds candidates rare, the rest comes from
- * the GIN index (`keys && …`, sorted), so a rare word costs its own postings, not a walk through
+ * the GIN index (`hkeys && …`, sorted), so a rare word costs its own postings, not a walk through
  * everything.
  */
 class PgCandidates implements SearchCandidates {
@@ -89,7 +92,17 @@ class PgCandidates implements SearchCandidates {
   private rare = false;
   private done = false;
 
-  constructor(private readonly db: Db, private readonly condition: string, private readonly params: string[][], private readonly positive: boolean) {}
+  /**
+   * `condition` decides whether a row is a candidate (the walk tests it row by row); `indexed` is
+   * the same with the hashes the GIN index answers put first (for rare candidates).
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly condition: string,
+    private readonly indexed: string,
+    private readonly params: string[][],
+    private readonly positive: boolean,
+  ) {}
 
   async next(n: number): Promise<FeedEntry[]> {
     while (this.buffer.length < n && !this.done) await this.read(n - this.buffer.length);
@@ -118,7 +131,7 @@ class PgCandidates implements SearchCandidates {
       params.push(RARE_PAGE);
       const { rows } = await this.db.query<Row>(
         "search the index",
-        `select id, date, updated_at from search_docs where ${[this.condition, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
+        `select id, date, updated_at from search_docs where ${[this.indexed, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
         params,
       );
       for (const r of rows) this.take(r);
@@ -165,11 +178,14 @@ export class PgSearchIndex implements SearchIndexStore {
     // mixing the two is left out, which only adds candidates.
     const params: string[][] = [];
     const conditions: string[] = [];
+    /** What the GIN index can answer: the clauses' hashes (which `conditions` then make exact). */
+    const indexable: string[] = [];
     for (const clause of clauses) {
       const pairs = clause.filter(isPairKey);
       if (pairs.length === 0) {
         params.push([...new Set(clause)]);
         conditions.push(`keys && $${params.length}::text[] collate "C"`);
+        indexable.push(`hkeys && pressroom_key_hashes($${params.length}::text[])`);
       } else if (pairs.length === clause.length) {
         conditions.push(`(pairs is null or ${[...new Set(pairs)].map((p) => `(${mayHoldSql("pairs", p)})`).join(" or ")})`);
       }
@@ -180,7 +196,7 @@ export class PgSearchIndex implements SearchIndexStore {
       params.push([...new Set(without)]);
       conditions.push(`not (keys && $${params.length}::text[] collate "C")`);
     }
-    return new PgCandidates(this.db, conditions.join(" and "), params, indexed);
+    return new PgCandidates(this.db, conditions.join(" and "), [...indexable, ...conditions].join(" and "), params, indexed);
   }
 
   async rebuild(): Promise<number> {
