@@ -16,7 +16,11 @@ describe.skipIf(!testDatabaseUrl())("postgres: statements queued on one connecti
     await db.drop();
   });
 
-  it("run in the order queued, and are all done once the queue is", async () => {
+  it("run in the order queued, and are all done once the queue is, with no query queued inside node-postgres", async () => {
+    // node-postgres warns (DeprecationWarning) when a query is given while another runs.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on("warning", onWarning);
     const client = await pool.connect();
     try {
       await client.query("begin");
@@ -28,12 +32,14 @@ describe.skipIf(!testDatabaseUrl())("postgres: statements queued on one connecti
       await client.query("commit");
     } finally {
       client.release();
+      process.off("warning", onWarning);
     }
+    expect(warnings.filter((w) => /already executing a query/.test(w))).toEqual([]);
     const { rows } = await pool.query<{ v: string }>("select v from q order by n");
     expect(rows.map((r) => r.v)).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`).filter((v) => v !== "v3" && v !== "v40"));
   });
 
-  it("throw the first failure, not the aborted transaction behind it, and leave nothing written once rolled back", async () => {
+  it("throw the first failure and send nothing after it, and leave nothing written once rolled back", async () => {
     await pool.query("delete from q");
     const client = await pool.connect();
     try {

@@ -12,7 +12,7 @@ export async function commitChange(db: Db, change: StateCommit, feedEntries: num
     // Queued: the server writes the releases while the search keys are made.
     const writes = new QueryQueue(client);
     upsertReleases(writes, change.releases ?? []);
-    indexReleases(writes, change.releases ?? [], searchKeys);
+    await indexReleases(writes, change.releases ?? [], searchKeys);
     await writes.done();
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);

@@ -111,7 +111,7 @@ async function importBatch(client: pg.PoolClient, records: readonly StateRecord[
   const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
   const writes = new QueryQueue(client);
   upsertReleases(writes, of("release").map((r) => r.release));
-  indexReleases(writes, of("release").map((r) => r.release), searchKeys);
+  await indexReleases(writes, of("release").map((r) => r.release), searchKeys);
   await writes.done();
   for (const r of of("feed-entries")) {
     await ensureFeeds(client, [r.feed]);

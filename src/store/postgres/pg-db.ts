@@ -114,28 +114,33 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Statements sent on one connection without waiting for each answer: node-postgres runs a
- * connection's queries one after another in the order given, so the server executes one while this
+ * Statements run on one connection one after another, without the caller waiting for each: the
+ * next is sent as soon as the last one's answer comes, so the server executes one while this
  * process prepares the next (a commit's search keys and release JSON were computed while the server
- * sat idle, and the other way round). `done` waits for every statement and throws the first failure
- * (once one fails in a transaction, the rest fail behind it).
+ * sat idle, and the other way round). The order is kept here, not by node-postgres (which warns that
+ * queuing a query behind a running one is deprecated). After a failure the rest are not sent (in a
+ * transaction they would fail behind it); `done` waits for the queue and throws that first failure.
  */
 export class QueryQueue {
-  private readonly sent: Promise<unknown>[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private failure: { readonly error: unknown } | undefined;
 
   constructor(private readonly client: pg.PoolClient) {}
 
   query(text: string, values?: unknown[]): void {
-    const answer = this.client.query(text, values);
-    // Settled in `done`; not an unhandled rejection before then.
-    answer.catch(() => {});
-    this.sent.push(answer);
+    this.tail = this.tail.then(async () => {
+      if (this.failure) return;
+      try {
+        await this.client.query(text, values);
+      } catch (error) {
+        this.failure = { error };
+      }
+    });
   }
 
   async done(): Promise<void> {
-    const results = await Promise.allSettled(this.sent.splice(0));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) throw failed.reason;
+    await this.tail;
+    if (this.failure) throw this.failure.error;
   }
 }
 

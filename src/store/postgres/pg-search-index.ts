@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { FeedEntry, SearchCandidates, SearchIndexStore, SearchKeys } from "../../core/ports.js";
 import type { StoredRelease } from "../../core/release.js";
 import { isPairKey, type ReleaseKeys } from "../../core/search-key.js";
@@ -23,6 +24,8 @@ import { mayHoldSql } from "./pg-pair-filter.js";
  */
 
 const BATCH = 500;
+/** Releases whose keys are made between two turns of the event loop (about 10 ms). */
+const KEYS_PER_TURN = 50;
 /** Keys are words and `kind:` values: never a newline. */
 const SEP = "\n";
 
@@ -33,11 +36,13 @@ function splitKeys(keys: ReleaseKeys): { words: string; pairs: Buffer } {
 
 /**
  * Queues the indexing of releases in the caller's transaction, or marks the index out of date when
- * there are no keys to index with. A part's keys are made while the server writes the part before
- * (they are most of this process's work in a commit). The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice
- * in the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
+ * there are no keys to index with; resolves once every statement is queued. Keys are made while
+ * the server runs the statements queued before (they are most of this process's work in a commit),
+ * KEYS_PER_TURN releases at a time: the connection sends its next statement only on a turn of the
+ * event loop. The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice in
+ * the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
  */
-export function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): void {
+export async function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
   if (releases.length === 0) return;
   if (!keys) {
     client.query("update pressroom_meta set value = 'false' where key = 'search_complete' and value <> 'false'");
@@ -45,7 +50,11 @@ export function indexReleases(client: QueryQueue, releases: readonly StoredRelea
   }
   const byId = new Map(releases.map((r) => [r.id, r]));
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
-    const split = part.map((r) => splitKeys(keys(r)));
+    const split: { words: string; pairs: Buffer }[] = [];
+    for (const release of part) {
+      if (split.length > 0 && split.length % KEYS_PER_TURN === 0) await nextTurn();
+      split.push(splitKeys(keys(release)));
+    }
     client.query(
       `insert into search_docs (id, date, updated_at, keys, hkeys, pairs)
        select id, date, upd, ks, pressroom_key_hashes(ks), p
@@ -212,7 +221,7 @@ export class PgSearchIndex implements SearchIndexStore {
         const { rows } = await client.query<{ id: string; data: StoredRelease }>("select id, data from releases where id > $1 order by id limit $2", [after, BATCH]);
         if (rows.length === 0) break;
         const queue = new QueryQueue(client);
-        indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys);
+        await indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys);
         await queue.done();
         n += rows.length;
         after = rows[rows.length - 1]!.id;
