@@ -54,5 +54,17 @@ describe.skipIf(!testDatabaseUrl())("postgres: statements queued on one connecti
       client.release();
     }
     expect((await pool.query("select count(*)::int as n from q")).rows[0].n).toBe(0);
+    // Outside a transaction a statement sent after the failure would be written: none is.
+    const plain = await pool.connect();
+    try {
+      const queue = new QueryQueue(plain);
+      queue.query("insert into q (v) values ('before')");
+      queue.query("insert into q (v) values (null)");
+      queue.query("insert into q (v) values ('after')");
+      await expect(queue.done()).rejects.toThrow(/null value in column "v"/);
+    } finally {
+      plain.release();
+    }
+    expect((await pool.query<{ v: string }>("select v from q order by n")).rows.map((r) => r.v)).toEqual(["before"]);
   });
 });

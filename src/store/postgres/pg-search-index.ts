@@ -102,13 +102,13 @@ class PgCandidates implements SearchCandidates {
   private done = false;
 
   /**
-   * `condition` decides whether a row is a candidate (the walk tests it row by row); `indexed` is
+   * `condition` decides whether a row is a candidate (the walk tests it row by row); `throughIndex` is
    * the same with the hashes the GIN index answers put first (for rare candidates).
    */
   constructor(
     private readonly db: Db,
     private readonly condition: string,
-    private readonly indexed: string,
+    private readonly throughIndex: string,
     private readonly params: string[][],
     private readonly positive: boolean,
   ) {}
@@ -140,7 +140,7 @@ class PgCandidates implements SearchCandidates {
       params.push(RARE_PAGE);
       const { rows } = await this.db.query<Row>(
         "search the index",
-        `select id, date, updated_at from search_docs where ${[this.indexed, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
+        `select id, date, updated_at from search_docs where ${[this.throughIndex, after].filter(Boolean).join(" and ")} order by ${NEWEST} limit $${params.length}`,
         params,
       );
       for (const r of rows) this.take(r);
