@@ -7,6 +7,7 @@ import { pairFilterOfKeys } from "../../src/store/pair-filter.js";
 import { releaseIndexKeys } from "../../src/match/search-keys.js";
 import { finishSegment, joinContents, memorySegment, newestFirst, parseJsonSegment, SegmentBuilder, withPairFilters, type Segment, type SegmentContents } from "../../src/store/lowdb/search-segment.js";
 import { encodeSegment, idHash, openFileSegment } from "../../src/store/lowdb/search-segment-file.js";
+import type { IndexedRelease } from "../../src/store/lowdb/packed-releases.js";
 import { candidatesIn, intersectSorted, keyPostings, mergeCandidates, subtractSorted, unionSorted } from "../../src/store/lowdb/segment-candidates.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { makeRelease } from "./contract/fixtures.js";
@@ -24,6 +25,17 @@ const plain: SearchKeys = (release) => {
 };
 
 const sortedList = fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 120 }).map((a) => Uint32Array.from(a.sort((x, y) => x - y)));
+
+/** The segment of `releases` built with `keys`, and built with the same keys as strings (`plain`). */
+function builtBoth(releases: readonly IndexedRelease[], keys: SearchKeys): [SegmentContents, SegmentContents] {
+  const given = new SegmentBuilder();
+  const strings = new SegmentBuilder();
+  for (const release of releases) {
+    given.addRelease(release, keys);
+    strings.addRelease(release, plain);
+  }
+  return [given.finish(), strings.finish()];
+}
 
 describe("sorted ordinal lists", () => {
   it("join, intersect and subtract as sets do, staying ascending", () => {
@@ -149,14 +161,7 @@ describe("search segment files (.idx)", () => {
       const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, 1000 - ids.size).get(w)!));
       return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
     };
-    const withNumbers = new SegmentBuilder();
-    const withStrings = new SegmentBuilder();
-    for (const release of releases) {
-      withNumbers.addRelease(release, numbered);
-      withStrings.addRelease(release, plain);
-    }
-    const a = withNumbers.finish();
-    const b = withStrings.finish();
+    const [a, b] = builtBoth(releases, numbered);
     expect(a.keys).toEqual(b.keys);
     expect([...a.offsets]).toEqual([...b.offsets]);
     expect([...a.postings]).toEqual([...b.postings]);
@@ -174,14 +179,7 @@ describe("search segment files (.idx)", () => {
       const own = keys.words.map((w) => (w.startsWith("kind:") ? -1 : ids.get(w) ?? ids.set(w, ids.size).get(w)!));
       return { words: keys.words, pairs: keys.pairs, numbers: { ids: Int32Array.from(own), space } };
     };
-    const a = new SegmentBuilder();
-    const b = new SegmentBuilder();
-    for (const release of releases) {
-      a.addRelease(release, mixed);
-      b.addRelease(release, plain);
-    }
-    const x = a.finish();
-    const y = b.finish();
+    const [x, y] = builtBoth(releases, mixed);
     expect(x.keys).toEqual(y.keys);
     expect(new Set(x.keys).size).toBe(x.keys.length);
     expect([...x.offsets]).toEqual([...y.offsets]);
