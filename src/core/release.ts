@@ -61,6 +61,16 @@ export interface Revision {
 /** What a release is found by in search: its text and its kind, nothing else. */
 export type ReleaseText = Pick<Release, "title" | "summary" | "body" | "kind">;
 
+/** The texts of a release, in order: title, summary, then each paragraph and each list item (a search phrase never spans two). */
+export function releaseTexts(release: ReleaseText): string[] {
+  const out = [release.title, release.summary];
+  for (const block of release.body) {
+    if (block.type === "paragraph") out.push(block.text);
+    else out.push(...block.items);
+  }
+  return out;
+}
+
 /** A release as the store holds it: the current text plus its history. */
 export interface StoredRelease extends Release {
   /** UTC instant of the first revision. */

@@ -1,5 +1,5 @@
 import { detached } from "../core/memo.js";
-import type { ReleaseText } from "../core/release.js";
+import { releaseTexts, type ReleaseText } from "../core/release.js";
 import {
   kindKey,
   pairHashEndA,
@@ -233,16 +233,6 @@ class KeyTables {
 
 let tables: KeyTables | undefined;
 
-/** The pieces of text a release's terms come from (a phrase never spans two). */
-function texts(release: ReleaseText): string[] {
-  const out = [release.title, release.summary];
-  for (const block of release.body) {
-    if (block.type === "paragraph") out.push(block.text);
-    else out.push(...block.items);
-  }
-  return out;
-}
-
 /** The `kind:` key of a release. */
 function releaseKindKey(release: ReleaseText): string {
   return kindKey(tokenize(release.kind).map((t) => t.term).join(" "));
@@ -250,7 +240,7 @@ function releaseKindKey(release: ReleaseText): string {
 
 /** The terms of a release, its pairs found in `tables`; undefined when it is too big for them. */
 function scanRelease(release: ReleaseText): { terms: string[]; ids: number[]; tables: KeyTables } | undefined {
-  const pieces = texts(release);
+  const pieces = releaseTexts(release);
   let chars = 0;
   for (const piece of pieces) chars += piece.length + 1;
   // A word is at least one character and a separator: at most half the characters are new words.
@@ -285,7 +275,7 @@ releaseIndexKeys.from = { module: import.meta.url, name: "releaseIndexKeys" };
 /** The same keys through a set of strings (a release too big for the tables). */
 function plainSearchKeys(release: ReleaseText): string[] {
   const keys = new Set<string>();
-  for (const text of texts(release)) {
+  for (const text of releaseTexts(release)) {
     let previous = "";
     for (const { term } of tokenize(text)) {
       keys.add(term);
