@@ -10,10 +10,10 @@ import { putSources } from "./pg-sources.js";
 export async function commitChange(db: Db, change: StateCommit, feedEntries: number, searchKeys?: SearchKeys): Promise<CommitResult> {
   return db.tx("commit", async (client) => {
     // Queued: the server writes the releases while the search keys are made.
-    const writes = new QueryQueue(client);
-    upsertReleases(writes, change.releases ?? []);
-    await indexReleases(writes, change.releases ?? [], searchKeys);
-    await writes.done();
+    await new QueryQueue(client).run(async (writes) => {
+      upsertReleases(writes, change.releases ?? []);
+      await indexReleases(writes, change.releases ?? [], searchKeys);
+    });
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);
     await markDirty(client, change.dirty ?? []);

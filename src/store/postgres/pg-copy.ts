@@ -109,10 +109,11 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
 
 async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number, searchKeys?: SearchKeys): Promise<void> {
   const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
-  const writes = new QueryQueue(client);
-  upsertReleases(writes, of("release").map((r) => r.release));
-  await indexReleases(writes, of("release").map((r) => r.release), searchKeys);
-  await writes.done();
+  const releases = of("release").map((r) => r.release);
+  await new QueryQueue(client).run(async (writes) => {
+    upsertReleases(writes, releases);
+    await indexReleases(writes, releases, searchKeys);
+  });
   for (const r of of("feed-entries")) {
     await ensureFeeds(client, [r.feed]);
     const entries = r.entries.slice(0, feedEntries);

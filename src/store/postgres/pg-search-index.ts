@@ -220,9 +220,7 @@ export class PgSearchIndex implements SearchIndexStore {
       for (;;) {
         const { rows } = await client.query<{ id: string; data: StoredRelease }>("select id, data from releases where id > $1 order by id limit $2", [after, BATCH]);
         if (rows.length === 0) break;
-        const queue = new QueryQueue(client);
-        await indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys);
-        await queue.done();
+        await new QueryQueue(client).run((queue) => indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys));
         n += rows.length;
         after = rows[rows.length - 1]!.id;
       }

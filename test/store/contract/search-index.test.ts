@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from "vitest";
-import type { FeedEntry, SearchCandidates } from "../../../src/core/ports.js";
+import type { FeedEntry, SearchCandidates, SearchKeys } from "../../../src/core/ports.js";
 import type { StoredRelease } from "../../../src/core/release.js";
+import { emptySourceState } from "../../../src/core/source.js";
 import { newestFirst, releaseIndexKeys, releaseSearchKeys } from "../../../src/match/search-index.js";
 import { normalizeWord } from "../../../src/match/tokenize.js";
 import type { TestState } from "../../helpers/state-engines.js";
@@ -73,6 +74,29 @@ describeEngines("state contract: search index", (engine) => {
     const revised = { ...a, title: "Knife crime and gangs", summary: "Revised", body: [{ type: "paragraph" as const, text: "Knife crime and gangs." }], updatedAt: "2023-10-05T00:00:00.000Z" };
     await s.store.commit({ releases: [revised] });
     expect(await ids(s.store.search.candidates([[k("knife")]], [k("drugs")]))).toEqual([a.id, b.id, c.id].sort());
+  });
+
+  it("stores nothing of a commit whose search keys fail, and takes the same releases whole afterwards", async () => {
+    let failing = true;
+    const flaky: SearchKeys = (release) => {
+      if (failing && release.title.includes("unindexable")) throw new Error("search keys failed on purpose");
+      return keys(release);
+    };
+    s = await engine.fresh({ searchKeys: flaky });
+    // Enough releases that PostgreSQL queues several statements before the keys fail.
+    const releases = Array.from({ length: 30 }, (_, i) => makeRelease(`Fraud charter update ${i}`, `2023-10-${String(1 + (i % 28)).padStart(2, "0")}`));
+    releases.push(makeRelease("An unindexable release", "2023-10-30"));
+    const source = { ...emptySourceState("home-office-news"), lastSuccessAt: "2026-11-29T10:00:00.000Z", cursor: { etag: "v2" } };
+    await expect(s.store.commit({ releases, source })).rejects.toThrow(/search keys failed on purpose/);
+    expect(await s.store.releases.count()).toBe(0);
+    expect((await s.store.releases.byKeys(releases.map((r) => `id:${r.id}`))).size).toBe(0);
+    expect(await s.store.sources.get("home-office-news")).toEqual(emptySourceState("home-office-news"));
+    failing = false;
+    await s.store.commit({ releases, source });
+    expect(await s.store.releases.count()).toBe(31);
+    expect(await ids(s.store.search.candidates([[k("fraud")]]))).toEqual(releases.slice(0, 30).map((r) => r.id).sort());
+    expect(await ids(s.store.search.candidates([[k("unindexable")]]))).toEqual([releases[30]!.id]);
+    expect((await s.store.sources.get("home-office-news")).cursor).toEqual({ etag: "v2" });
   });
 
   it("is out of date after a commit by a handle without search keys, until rebuilt", async () => {
