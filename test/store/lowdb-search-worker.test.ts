@@ -160,6 +160,61 @@ describe("lowdb search segments built on a worker thread", () => {
     }
   });
 
+  it("a commit that fails after posting its build leaves no trace in the index: the next commit's segment is the one listed, built and kept", async () => {
+    const dir = await fresh();
+    const store = await open(dir, keys.slowOnWorker);
+    const failed = chunk(300);
+    // The releases are checked after the segment's build was posted (1.5 s on the worker): this commit fails with its build running.
+    failed[150] = { ...failed[150]!, date: "31/10/2023" };
+    const next = chunk(300, 300);
+    try {
+      await expect(store.commit({ releases: failed })).rejects.toThrow(/no London date/);
+      // Its segment's file name was never listed: the next commit takes it.
+      await store.commit({ releases: next });
+      // Once the failed commit's build has ended (and the next one runs), queries and close must still wait for the next one.
+      await new Promise((resolve) => setTimeout(resolve, 1_800));
+      expect(await candidateIds(store, "glacier")).toEqual(next.map((r) => r.id).sort());
+    } finally {
+      await store.close();
+    }
+    const manifest = await expectOnlyListedSegments(dir);
+    expect(manifest.segments.map((s) => s.docs)).toEqual([300]);
+    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
+    try {
+      expect(await candidateIds(again, "glacier")).toEqual(next.map((r) => r.id).sort());
+      expect(await again.releases.count()).toBe(300);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it("a failed commit's build still running is not overwritten by, nor overwrites, the next commit's segment built on this thread", async () => {
+    const dir = await fresh();
+    const store = await open(dir, keys.slowOnWorker);
+    const first = chunk(300);
+    const failed = chunk(300, 300);
+    failed[10] = { ...failed[10]!, date: "2023-13-45x" };
+    const next = chunk(300, 600);
+    try {
+      await store.commit({ releases: first });
+      await expect(store.commit({ releases: failed })).rejects.toThrow(/no London date/);
+      // Two builds on the worker (1.5 s each): this one is built here, under the failed one's file name.
+      await store.commit({ releases: next });
+      expect(await candidateIds(store, "built:main")).toEqual(next.map((r) => r.id).sort());
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      expect(await candidateIds(store, "glacier")).toEqual([...first, ...next].map((r) => r.id).sort());
+    } finally {
+      await store.close();
+    }
+    await expectOnlyListedSegments(dir);
+    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
+    try {
+      expect(await candidateIds(again, "glacier")).toEqual([...first, ...next].map((r) => r.id).sort());
+    } finally {
+      await again.close();
+    }
+  });
+
   it("a commit that finds the worker busy builds its segment on its own thread instead of waiting", async () => {
     const dir = await fresh();
     const store = await open(dir, keys.slowOnWorker);

@@ -153,6 +153,10 @@ export class LowSearchIndex implements SearchIndexStore {
    * here for a second try.
    */
   private async startBuild(worker: SegmentWorker, file: string, releases: readonly StoredRelease[]): Promise<void> {
+    // A build of this name still running is a failed commit's: its unit never listed the file, so
+    // the name came round again. It ends first; else its file landed over this one's, and its end
+    // took this build out of `building` (queries and close then read the failed commit's releases).
+    await this.building.get(file);
     // A crash may have left a file of this name that no manifest lists (the worker wrote it before its unit).
     await this.ctx.disk.remove(file);
     const job = worker
@@ -283,6 +287,8 @@ export class LowSearchIndex implements SearchIndexStore {
       // nowhere; a crash leaves it unlisted, and the next commit writes over it (`next` did not move).
       const file = segmentFile(m.next, "idx");
       const contents = builder.finish();
+      // As in startBuild: a failed commit's build of this name, still running on the worker, ends first.
+      await this.building.get(file);
       await this.writeSegment(file, contents);
       const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: contents.docs.length }] };
       return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
