@@ -1,6 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/core/clock.js";
+import { openState } from "../../src/store/index.js";
+import { makeRelease } from "../store/contract/fixtures.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { runCli } from "../helpers/run-cli.js";
 import { SAMPLE } from "../helpers/pipeline-harness.js";
@@ -63,5 +66,29 @@ withPostgres("pressroom copy-state between a state folder and PostgreSQL", () =>
     expect(feedsA.size).toBeGreaterThan(3);
     for (const [name, bytes] of feedsA) expect(feedsB.get(name)?.equals(bytes), name).toBe(true);
     expect((await runCli(["status", "--state", b])).stdout.split("\n").slice(1)).toEqual((await runCli(["status", "--state", a])).stdout.split("\n").slice(1));
+  }, 60_000);
+
+  it("stops part-way on a record the target refuses: says which, what the target may now hold, and leaves the source as it was", async () => {
+    const a = join(dir, "a");
+    const store = await openState({ kind: "lowdb", dir: a }, { clock: fixedClock("2026-11-29T10:00:00Z") });
+    try {
+      // PostgreSQL's text cannot hold a NUL character; a state folder's JSON can.
+      const releases = Array.from({ length: 40 }, (_, i) => makeRelease(`Fraud charter update ${i}`, "2023-10-02"));
+      releases.push({ ...makeRelease("Odd identifier", "2023-10-03"), id: "release-with-\u0000-inside" });
+      await store.commit({ releases });
+    } finally {
+      await store.close();
+    }
+    const before = await filesUnder(a);
+    const copy = await runCli(["copy-state", "--from", a, "--to", db.url]);
+    expect(copy.code).toBe(3);
+    expect(copy.stderr).toMatch(/copy-state stopped part-way/);
+    expect(copy.stderr).toMatch(/0x00/);
+    expect(copy.stderr).toMatch(/may now hold part of the copy/);
+    expect(copy.stderr).toContain(`state folder ${a} was not changed`);
+    expect(copy.stderr).not.toContain("pressroom:pressroom@");
+    const after = await filesUnder(a);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [name, bytes] of before) if (!name.endsWith(".lock")) expect(after.get(name)?.equals(bytes), name).toBe(true);
   }, 60_000);
 });

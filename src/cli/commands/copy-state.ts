@@ -1,7 +1,7 @@
 import { releaseIndexKeys } from "../../match/search-index.js";
 import { resolve } from "node:path";
 import { systemClock } from "../../core/clock.js";
-import { PressroomError } from "../../core/errors.js";
+import { isPressroomError, PressroomError } from "../../core/errors.js";
 import { openState, redactUrl, type StateTarget } from "../../store/index.js";
 
 /** `postgres://…` is a database; anything else is a state folder. */
@@ -10,6 +10,20 @@ export function parseStateTarget(value: string): StateTarget {
 }
 
 const describeTarget = (t: StateTarget): string => (t.kind === "postgres" ? redactUrl(t.url) : `state folder ${t.dir}`);
+
+/**
+ * A copy that failed after it began: the target takes records a page at a time, so it may hold
+ * some of them, and the next copy-state into it is refused until it is emptied.
+ */
+function partWay(error: unknown, from: StateTarget, to: StateTarget): PressroomError {
+  const why = error instanceof Error ? error.message : String(error);
+  const empty = to.kind === "postgres" ? "drop and create that database, or use a new one" : "remove that folder, or use a new one";
+  return new PressroomError(
+    isPressroomError(error) ? error.code : "STATE_IO",
+    `copy-state stopped part-way: ${why}\n${describeTarget(to)} may now hold part of the copy: ${empty} before copying again. ${describeTarget(from)} was not changed.`,
+    { cause: error },
+  );
+}
 
 /**
  * `pressroom copy-state --from <state dir | postgres URL> --to <state dir | postgres URL>`: copies
@@ -29,7 +43,9 @@ export async function copyStateCommand(options: { from: string; to: string }): P
       if (!(await target.isEmpty())) {
         throw new PressroomError("STATE_NOT_EMPTY", `copy-state: ${describeTarget(to)} already holds state; copy into an empty folder or database (nothing was changed).`);
       }
-      const counts = await target.importRecords(source.exportRecords());
+      const counts = await target.importRecords(source.exportRecords()).catch((error: unknown) => {
+        throw partWay(error, from, to);
+      });
       const shown = Object.entries(counts).filter(([, n]) => n > 0).map(([type, n]) => `${n} ${type}`).join(", ");
       process.stdout.write(`copied ${describeTarget(from)} to ${describeTarget(to)}: ${shown || "nothing (the source is empty)"}\n`);
       return 0;
