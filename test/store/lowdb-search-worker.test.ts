@@ -26,6 +26,13 @@ type Keys = Record<"wordKeys" | "textKeys" | "slowOnWorker" | "failOnWorker" | "
 
 const chunk = (n: number, from = 0) => Array.from({ length: n }, (_, i) => makeRelease(`Imported glacier report ${from + i}`, `2023-10-${String(((from + i) % 28) + 1).padStart(2, "0")}`));
 
+/** `chunk(n, from)` with one release whose date is no London date: its commit fails after its segment's build was posted. */
+const failingChunk = (n: number, from = 0) => {
+  const releases = chunk(n, from);
+  releases[n >> 1] = { ...releases[n >> 1]!, date: "31/10/2023" };
+  return releases;
+};
+
 const manifestOf = async (dir: string) => JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as { complete: boolean; segments: { file: string; docs: number; pending?: true }[] };
 const segmentFilesIn = async (dir: string) => (await listFiles(dir, "search")).filter((f) => f.includes("seg-"));
 
@@ -50,6 +57,15 @@ describe("lowdb search segments built on a worker thread", () => {
     return dir;
   };
   const open = (dir: string, searchKeys: SearchKeys, log?: Logger) => built(dir, { clock, lockWaitMs: 2_000, searchKeys, ...(log ? { log } : {}) });
+  /** Runs `check` on the state as the next process finds it: opened by the TypeScript engine (no worker), then closed. */
+  const reopened = async (dir: string, check: (store: StateStore) => Promise<void>) => {
+    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
+    try {
+      await check(again);
+    } finally {
+      await again.close();
+    }
+  };
   /** A state of two commits of 300 on the worker, its last segment then listed as pending again (its file still there). */
   const twoCommitsLastPending = async () => {
     const dir = await fresh();
@@ -152,20 +168,16 @@ describe("lowdb search segments built on a worker thread", () => {
     expect(manifest.segments.filter((s) => s.pending)).toEqual([]);
     expect(manifest.segments.reduce((n, s) => n + s.docs, 0)).toBe(900);
     // The TypeScript engine (no worker) reads what the worker wrote.
-    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
-    try {
-      expect(await candidateIds(again, "glacier")).toEqual([...all].sort());
-    } finally {
-      await again.close();
-    }
+    await reopened(dir, async (later) => {
+      expect(await candidateIds(later, "glacier")).toEqual([...all].sort());
+    });
   });
 
   it("a commit that fails after posting its build leaves no trace in the index: the next commit's segment is the one listed, built and kept", async () => {
     const dir = await fresh();
     const store = await open(dir, keys.slowOnWorker);
-    const failed = chunk(300);
     // The releases are checked after the segment's build was posted (1.5 s on the worker): this commit fails with its build running.
-    failed[150] = { ...failed[150]!, date: "31/10/2023" };
+    const failed = failingChunk(300);
     const next = chunk(300, 300);
     try {
       await expect(store.commit({ releases: failed })).rejects.toThrow(/no London date/);
@@ -179,21 +191,17 @@ describe("lowdb search segments built on a worker thread", () => {
     }
     const manifest = await expectOnlyListedSegments(dir);
     expect(manifest.segments.map((s) => s.docs)).toEqual([300]);
-    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
-    try {
-      expect(await candidateIds(again, "glacier")).toEqual(next.map((r) => r.id).sort());
-      expect(await again.releases.count()).toBe(300);
-    } finally {
-      await again.close();
-    }
+    await reopened(dir, async (later) => {
+      expect(await candidateIds(later, "glacier")).toEqual(next.map((r) => r.id).sort());
+      expect(await later.releases.count()).toBe(300);
+    });
   });
 
   it("a failed commit's build still running is not overwritten by, nor overwrites, the next commit's segment built on this thread", async () => {
     const dir = await fresh();
     const store = await open(dir, keys.slowOnWorker);
     const first = chunk(300);
-    const failed = chunk(300, 300);
-    failed[10] = { ...failed[10]!, date: "2023-13-45x" };
+    const failed = failingChunk(300, 300);
     const next = chunk(300, 600);
     try {
       await store.commit({ releases: first });
@@ -207,12 +215,9 @@ describe("lowdb search segments built on a worker thread", () => {
       await store.close();
     }
     await expectOnlyListedSegments(dir);
-    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
-    try {
-      expect(await candidateIds(again, "glacier")).toEqual([...first, ...next].map((r) => r.id).sort());
-    } finally {
-      await again.close();
-    }
+    await reopened(dir, async (later) => {
+      expect(await candidateIds(later, "glacier")).toEqual([...first, ...next].map((r) => r.id).sort());
+    });
   });
 
   it("a commit that finds the worker busy builds its segment on its own thread instead of waiting", async () => {
@@ -256,13 +261,10 @@ describe("lowdb search segments built on a worker thread", () => {
     const manifest = await expectOnlyListedSegments(dir);
     expect(manifest.segments.map((s) => s.docs)).toEqual([1_200, 1_200, 300]);
     expect(manifest.segments.slice(0, 2).map((s) => s.file)).toEqual(merged.map((e) => e.fields?.file));
-    const again = await openLowdbState(dir, { clock, searchKeys: keys.wordKeys });
-    try {
-      expect(await candidateIds(again, "glacier")).toEqual([...all].sort());
-      expect(await candidateIds(again, "2650")).toEqual([chunk(1, 2_650)[0]!.id]);
-    } finally {
-      await again.close();
-    }
+    await reopened(dir, async (later) => {
+      expect(await candidateIds(later, "glacier")).toEqual([...all].sort());
+      expect(await candidateIds(later, "2650")).toEqual([chunk(1, 2_650)[0]!.id]);
+    });
   });
 
   it("close waits for the builds and lists them, but starts no merge: the next writer's commit merges them, however small", { timeout: 60_000 }, async () => {
