@@ -44,6 +44,11 @@ export interface Provenance {
   readonly lastHash?: string;
   /** The source's version stamp last seen (see `SourceItem.version`). */
   readonly lastVersion?: string;
+  /**
+   * First recorded by the source's baseline, which queues no alerts. A release every sighting of
+   * which is such still alerts as new when an established source first sees it.
+   */
+  readonly baseline?: true;
 }
 
 /** One stored version of a release's text. */

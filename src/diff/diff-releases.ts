@@ -18,6 +18,8 @@ export interface DiffInput {
   readonly existing: readonly (StoredRelease | undefined)[];
   /** UTC instant of this run. */
   readonly now: string;
+  /** This read queues no alerts (the source's baseline): its sightings are marked `baseline`. */
+  readonly quiet?: boolean;
 }
 
 export interface DiffResult {
@@ -36,6 +38,7 @@ function provenanceFor(input: DiffInput, item: SourceItem, hash: string, prior?:
     firstSeenAt: prior?.firstSeenAt ?? input.now,
     lastHash: hash,
     ...(item.version ?? prior?.lastVersion ? { lastVersion: item.version ?? prior?.lastVersion } : {}),
+    ...((prior ? prior.baseline : input.quiet) ? { baseline: true as const } : {}),
   };
 }
 
@@ -109,6 +112,8 @@ export function diffReleases(input: DiffInput): DiffResult {
     const lineage = current.provenance.filter((p) => p.origin === input.origin && p.lastHash);
     const lineageHashes = new Set(lineage.map((p) => p.lastHash));
     const p = provenanceFor(input, item, hash, mine);
+    // Known only from baselines, which alerted nobody: this source's first sighting alerts as new.
+    const unalerted = !input.quiet && !mine && current.provenance.length > 0 && current.provenance.every((x) => x.baseline);
     const isEdit = hash !== current.hash && lineage.length > 0 && !lineageHashes.has(hash);
     // GOV.UK marks an edit with a new version stamp even when the text its feed carries is the same.
     const versionEdit = !isEdit && hash === mine?.lastHash && mine.lastVersion !== undefined && item.version !== undefined && item.version !== mine.lastVersion;
@@ -116,6 +121,11 @@ export function diffReleases(input: DiffInput): DiffResult {
       const release = versionEdit && !item.release.changeNote ? { ...item.release, changeNote: `Updated at the source (${item.version}).` } : item.release;
       const next = revise(input, current, release, hash, p, versionEdit ? `${hash}@${shortHash(item.version ?? "", 8)}` : hash);
       working.set(next);
+      if (unalerted) {
+        changes.push({ type: "new", item, release: next });
+        counts.new++;
+        return;
+      }
       changes.push({ type: "revised", item, previous: current, release: next, changes: describeChanges(current, next) });
       counts.revised++;
       return;
@@ -123,6 +133,11 @@ export function diffReleases(input: DiffInput): DiffResult {
     // Same text, or the first sighting in this lineage: record where it was seen, no revision.
     const next = sameProvenance(mine, p) ? current : withProvenance(current, p);
     if (next !== current || working.has(next.id)) working.set(next);
+    if (unalerted) {
+      changes.push({ type: "new", item, release: next });
+      counts.new++;
+      return;
+    }
     changes.push({ type: "unchanged", item, release: next });
     counts.unchanged++;
   });

@@ -100,7 +100,7 @@ export async function ingestSource(
     const items: readonly SourceItem[] = source.type === "dump" ? chunk.items.map(({ sourceItemId: _line, ...item }) => item) : chunk.items;
     seen += items.length;
     const existing = await findExisting(store.releases, items.map((item) => ({ ...item, sourceId: source.id })));
-    const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items, existing, now: now.toISOString() });
+    const diff = diffReleases({ sourceId: source.id, origin: originOf(source), items, existing, now: now.toISOString(), quiet: baseline && !deps.alertBacklog });
     counts.new += diff.counts.new;
     counts.revised += diff.counts.revised;
     counts.unchanged += diff.counts.unchanged;
