@@ -128,6 +128,8 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
       const work = async () => {
         const outcome = await readSource(source);
         await turns.wait(k);
+        // A source read while an earlier one's commit failed commits nothing either.
+        if (fatal) throw fatal.error;
         return commitSource(source, outcome);
       };
       let leased = await store.leases.withLease(`source:${source.id}`, work);
