@@ -236,7 +236,11 @@ export interface OutboxStore {
   assignBatch(ids: readonly string[], batchId: string, messageId: string): Promise<void>;
   /** `assignBatch` for many messages in one durable write (a concurrent sender records a claim's batches at once). */
   assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void>;
-  /** Acknowledges claimed deliveries in one durable write and ends their claims. */
+  /**
+   * Acknowledges claimed deliveries in one durable write and ends their claims. A delivery no longer
+   * pending (cancelled by an unsubscribe, or sent by another sender after this one's lease ran out)
+   * keeps its status: a late ack changes nothing. The batch assignments above skip such too.
+   */
   ack(acks: readonly OutboxAck[]): Promise<void>;
   /** Gives back every claim of `owner` without an outcome. */
   releaseClaims(owner: string): Promise<void>;

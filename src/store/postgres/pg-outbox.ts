@@ -112,7 +112,7 @@ export class PgOutboxStore implements OutboxStore {
     await this.db.query(
       "record a batch",
       `update deliveries set batch_id = $2, message_id = $3, data = data || jsonb_build_object('batchId', $2::text, 'messageId', $3::text)
-       where id = any($1::text[])`,
+       where id = any($1::text[]) and status = 'pending'`,
       [[...ids], batchId, messageId],
     );
   }
@@ -123,7 +123,7 @@ export class PgOutboxStore implements OutboxStore {
     const statement = `update deliveries d set batch_id = a.batch_id, message_id = a.message_id,
          data = d.data || jsonb_build_object('batchId', a.batch_id, 'messageId', a.message_id)
        from jsonb_to_recordset($1::jsonb) as a(id text, batch_id text, message_id text)
-       where d.id = a.id`;
+       where d.id = a.id and d.status = 'pending'`;
     if (rows.length <= BATCH) {
       await this.db.statement("record batches", statement, [JSON.stringify(rows)]);
       return;
@@ -150,7 +150,7 @@ export class PgOutboxStore implements OutboxStore {
          finished_at = case when a.status = 'pending' then null else $2::timestamptz end,
          data = d.data || a.patch
        from jsonb_to_recordset($1::jsonb) as a(id text, status text, due_at timestamptz, patch jsonb)
-       where d.id = a.id`;
+       where d.id = a.id and d.status = 'pending'`;
     const now = this.clock.now();
     if (rows.length <= BATCH) {
       // One statement is its own transaction: a sender's group of acks costs one round trip, not three.
