@@ -102,6 +102,8 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
   const worker = async (): Promise<void> => {
     /** The previous message's ack, not awaited before this connection starts its next message. */
     let previous: { ack: Promise<void>; ids: string[] } | undefined;
+    /** This connection's last ack (earlier ones ended before its message was completed). */
+    let lastAck: Promise<void> | undefined;
     /** Resolves once the previous ack is durable (and the flush still alive): this message may be completed. */
     const releaseAfter = (before: typeof previous): Promise<void> | undefined => {
       if (!before) return undefined;
@@ -121,6 +123,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
         const { outcome, ack } = await sendGroup(deps, group, message.batchId, maxAttempts, acks, crash, release);
         ack.catch(() => {}); // awaited below or by the next message's release
         previous = { ack, ids: group.map((d) => d.id) };
+        lastAck = ack;
         settled += group.length;
         if (outcome === "unreachable") {
           if (!unreachable) log.warn("smtp unreachable, deferring the rest of the outbox", { deliveries: group.length });
@@ -136,6 +139,9 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
       await releaseAfter(previous);
     } catch (error) {
       rounds.stop(); // a state write failed (or the flush died): the other connections stop too
+      // A message already accepted keeps its ack: it is durable (or has failed) before the flush
+      // gives its claims back and its caller closes the state.
+      await lastAck?.catch(() => {});
       throw error;
     }
   };
