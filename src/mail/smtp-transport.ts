@@ -123,6 +123,30 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
       });
     });
 
+  /**
+   * RSET after a refused message. A server that ends the session instead (or never answers) leaves
+   * nodemailer's callback uncalled: the connection's end or error, or the timeout, also settle it,
+   * and the connection is then dropped.
+   */
+  const resetSession = (slot: Slot, connection: SMTPConnection): Promise<void> =>
+    new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (ok: boolean) => {
+        if (timer === undefined) return;
+        clearTimeout(timer);
+        timer = undefined;
+        connection.off("end", ended);
+        connection.off("error", ended);
+        if (!ok && slot.connection === connection) drop(slot);
+        resolve();
+      };
+      const ended = () => settle(false);
+      timer = setTimeout(ended, options.timeoutMs);
+      connection.once("end", ended);
+      connection.once("error", ended);
+      connection.reset((resetError) => settle(!resetError));
+    });
+
   const sendOn = async (slot: Slot, message: RawMessage, gate: Promise<void> | undefined): Promise<SendResult> => {
     for (let attempt = 0; ; attempt++) {
       // Opened before this send (for an earlier message, or ahead by `warm`): the server may have closed it meanwhile.
@@ -145,10 +169,7 @@ export function createSmtpTransport(options: { url: string; pool: boolean; conne
           if (broken && reused && attempt === 0 && !error.started && !gateRejected(error)) continue;
         } else {
           // The server refused this message; the session is fine once reset.
-          await new Promise<void>((resolve) => connection.reset((resetError) => {
-            if (resetError) drop(slot);
-            resolve();
-          }));
+          await resetSession(slot, connection);
         }
         throw error;
       }
