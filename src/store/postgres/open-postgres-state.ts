@@ -39,6 +39,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 const POSTGRES_ITEMS_PER_UNIT = 1_000;
 
+/** Connections for leases: a run polls at most 16 sources at once (config `concurrency`), with room to spare. */
+const LEASE_CONNECTIONS = 20;
+
 /** Removes the password (and the URL, which may carry it) from a driver's message. */
 function cleanReason(reason: string, url: string): string {
   let out = reason.split(url).join(redactUrl(url));
@@ -64,12 +67,22 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
   });
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on("error", (error) => log.warn("postgres connection lost", { location, error: cleanReason(describeError(error), url) }));
+  // A lease holds its connection while its work runs, and that work takes connections of its own:
+  // leases come from a pool of their own, so ten sources polled at once cannot use up the other.
+  const leasePool = new pg.Pool({
+    connectionString: url,
+    max: LEASE_CONNECTIONS,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: `pressroom${options.command ? ` ${options.command}` : ""} (leases)`,
+  });
+  leasePool.on("error", (error) => log.warn("postgres connection lost", { location, error: cleanReason(describeError(error), url) }));
 
   let client: pg.PoolClient;
   try {
     client = await pool.connect();
   } catch (error) {
     await pool.end().catch(() => {});
+    await leasePool.end().catch(() => {});
     throw new PressroomError("STATE_IO", `store: unable to connect to ${location}: ${cleanReason(describeError(error), url)}`);
   }
   try {
@@ -77,6 +90,7 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
   } catch (error) {
     client.release(true);
     await pool.end().catch(() => {});
+    await leasePool.end().catch(() => {});
     if (error instanceof PressroomError) throw error;
     throw new PressroomError("STATE_IO", `store: unable to prepare the schema in ${location}: ${cleanReason(describeError(error), url)}`);
   }
@@ -94,7 +108,7 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
     subscriptions: new PgSubscriptionStore(db, options.clock),
     outbox: new PgOutboxStore(db, options.clock),
     runs: new PgRunStore(db),
-    leases: new PgLeaseStore(db),
+    leases: new PgLeaseStore(new Db(leasePool, location, log)),
     search: new PgSearchIndex(db, options.searchKeys),
     commit: (change) => commitChange(db, change, feedEntries, options.searchKeys),
     secret: (fromEnv) => readSecret(db, fromEnv),
@@ -105,6 +119,7 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
     close: async () => {
       if (closed) return;
       closed = true;
+      await leasePool.end();
       await pool.end();
     },
   };
