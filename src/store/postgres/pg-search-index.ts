@@ -45,7 +45,9 @@ function splitKeys(keys: ReleaseKeys): { words: string; pairs: Buffer } {
 export async function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
   if (releases.length === 0) return;
   if (!keys) {
-    client.query("update pressroom_meta set value = 'false' where key = 'search_complete' and value <> 'false'");
+    // Always an update, so it takes the row's lock: a rebuild holds it, and this commit waits for
+    // the rebuild to end rather than land behind its scan and have it marked complete after all.
+    client.query("update pressroom_meta set value = 'false' where key = 'search_complete'");
     return;
   }
   const byId = new Map(releases.map((r) => [r.id, r]));
