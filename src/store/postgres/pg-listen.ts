@@ -26,6 +26,8 @@ export async function listenPostgresChanges(url: string, handlers: ChangeHandler
   const location = redactUrl(url);
   let closed = false;
   let client: pg.Client | undefined;
+  /** A connection being opened (at start, or by a reconnect): close ends it too. */
+  let opening: pg.Client | undefined;
   let timer: NodeJS.Timeout | undefined;
 
   const connect = async (): Promise<pg.Client> => {
@@ -43,13 +45,23 @@ export async function listenPostgresChanges(url: string, handlers: ChangeHandler
       } else if (n.channel === WORK_CHANNEL) handlers.onWork?.();
     });
     c.on("error", (error) => log.warn("postgres listener lost", { location, error: error.message }));
+    // The live connection ending schedules a reconnect; one that fails while opening is retried by
+    // the reconnect's own backoff.
     c.on("end", () => {
-      if (!closed) schedule(1_000);
+      if (!closed && c === client) schedule(1_000);
     });
-    await c.connect();
-    await c.query(`listen ${FEEDS_CHANNEL}`);
-    await c.query(`listen ${WORK_CHANNEL}`);
-    return c;
+    opening = c;
+    try {
+      await c.connect();
+      await c.query(`listen ${FEEDS_CHANNEL}`);
+      await c.query(`listen ${WORK_CHANNEL}`);
+      return c;
+    } catch (error) {
+      await c.end().catch(() => {});
+      throw error;
+    } finally {
+      if (opening === c) opening = undefined;
+    }
   };
 
   const schedule = (delay: number) => {
@@ -58,6 +70,11 @@ export async function listenPostgresChanges(url: string, handlers: ChangeHandler
       timer = undefined;
       connect().then(
         (c) => {
+          // Closed while it was opening: nobody listens any more.
+          if (closed) {
+            void c.end().catch(() => {});
+            return;
+          }
           client = c;
           log.info("postgres listener reconnected", { location });
           // Something may have changed while disconnected.
@@ -82,7 +99,7 @@ export async function listenPostgresChanges(url: string, handlers: ChangeHandler
     close: async () => {
       closed = true;
       if (timer) clearTimeout(timer);
-      await client?.end().catch(() => {});
+      await Promise.all([client?.end().catch(() => {}), opening?.end().catch(() => {})]);
     },
   };
 }
