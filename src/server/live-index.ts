@@ -57,12 +57,14 @@ export class LiveIndex {
   /** The index, current as of `generation` (waits for a build or update in progress). */
   async at(generation: string): Promise<SearchIndex> {
     if (this.syncedAt === generation && !this.syncing) return this.index;
+    // A build or update in progress may have started before this generation's changes (and the
+    // answer is cached under this generation): wait for it, then update again if it was for another.
+    if (this.syncing) await this.syncing;
+    if (this.syncedAt === generation) return this.index;
     this.syncing ??= this.sync(generation).finally(() => {
       this.syncing = undefined;
     });
-    const index = await this.syncing;
-    // A change that landed during the update is picked up by the next request.
-    return index;
+    return this.syncing;
   }
 
   private async sync(generation: string): Promise<SearchIndex> {
