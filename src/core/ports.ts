@@ -126,6 +126,12 @@ export interface SearchIndexStore {
   rebuild(): Promise<number>;
 }
 
+/** A feed's dirty mark and its version (see `FeedStore.dirtyMarks`). */
+export interface DirtyMark {
+  readonly feed: string;
+  readonly version: string;
+}
+
 export interface FeedStore {
   /** Newest entries of a feed (capped by the store's `feedEntries`), newest first. */
   entries(feed: string): Promise<FeedEntry[]>;
@@ -135,10 +141,19 @@ export interface FeedStore {
   /** Feeds waiting to be (re)rendered. */
   dirty(): Promise<string[]>;
   /**
+   * The dirty marks with their versions: a commit marking a feed again moves its version on (on
+   * PostgreSQL, where another instance may commit while this one renders; lowdb has one writer at
+   * a time and gives "").
+   */
+  dirtyMarks(): Promise<DirtyMark[]>;
+  /**
    * Stores rendered feeds and clears the dirty marks of `clean` (the feeds rendered), in one unit.
+   * A mark given with its version is cleared only while it still has that version; if it moved on
+   * (marked again after the render read the feed, or cleared by another instance's publish), the
+   * feed's render is not stored and the mark stays: the newer state is rendered by whoever marked it.
    * Returns the names whose bytes changed (only those are rewritten).
    */
-  publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]>;
+  publish(renders: readonly FeedRender[], clean: readonly (string | DirtyMark)[]): Promise<string[]>;
   get(name: string): Promise<FeedDocument | undefined>;
   /** Names of stored feed documents. */
   documents(): Promise<string[]>;

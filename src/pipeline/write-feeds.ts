@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.js";
-import type { FeedRender, StateStore } from "../core/ports.js";
+import type { DirtyMark, FeedRender, StateStore } from "../core/ports.js";
 import type { FeedWritten } from "../core/run.js";
 import { piecesLength } from "../core/text-pieces.js";
 import { ALL_FEED, allFeedMeta, archiveFeedMeta, feedFileFor, type FeedSite, kindFeedMeta, renderAtomFeedPieces, topicFeedMeta } from "../feeds/index.js";
@@ -42,21 +42,26 @@ export async function writeDirtyFeeds(
   onProgress?: (done: number, total: number) => void,
   limits: { readonly feeds: number; readonly chars: number } = { feeds: PUBLISH_BATCH, chars: PUBLISH_CHARS },
 ): Promise<FeedWritten[]> {
-  const dirty = await store.feeds.dirty();
+  // With their versions: a feed another instance marks again while this one renders it stays dirty.
+  const marks = await store.feeds.dirtyMarks();
+  const dirty = marks.map((m) => m.feed);
   const months = await store.releases.months();
   const written: FeedWritten[] = [];
   let renders: FeedRender[] = [];
+  let rendered: DirtyMark[] = [];
   let chars = 0;
   const publish = async (done: number) => {
-    const changed = new Set(await store.feeds.publish(renders, renders.map((r) => r.name)));
+    const changed = new Set(await store.feeds.publish(renders, rendered));
     for (const r of renders) if (changed.has(r.name)) written.push({ name: r.name, file: `feeds/${feedFileFor(r.name)}`, entries: r.entries });
     renders = [];
+    rendered = [];
     chars = 0;
     onProgress?.(done, dirty.length);
   };
   for (let i = 0; i < dirty.length; i++) {
     const render = await renderFeed(config, store, dirty[i]!, months);
     renders.push(render);
+    rendered.push(marks[i]!);
     chars += piecesLength(render.xml);
     if (renders.length >= limits.feeds || chars >= limits.chars || i === dirty.length - 1) await publish(i + 1);
   }

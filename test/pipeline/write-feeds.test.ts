@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/load.js";
-import type { FeedRender, StateStore } from "../../src/core/ports.js";
+import type { DirtyMark, FeedRender, StateStore } from "../../src/core/ports.js";
 import { writeDirtyFeeds } from "../../src/pipeline/write-feeds.js";
 import { describeEngines, type TestState } from "../helpers/state-engines.js";
 import { cleanupRetrying, makeRelease } from "../store/contract/fixtures.js";
@@ -20,7 +20,7 @@ async function seed(store: StateStore): Promise<string[]> {
 function watched(store: StateStore): { store: StateStore; publishes: string[][] } {
   const publishes: string[][] = [];
   const feeds = Object.create(store.feeds) as StateStore["feeds"];
-  feeds.publish = (renders: readonly FeedRender[], clean: readonly string[]) => {
+  feeds.publish = (renders: readonly FeedRender[], clean: readonly (string | DirtyMark)[]) => {
     publishes.push(renders.map((r) => r.name));
     return store.feeds.publish(renders, clean);
   };

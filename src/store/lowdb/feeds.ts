@@ -1,4 +1,4 @@
-import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import type { DirtyMark, FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import type { TextPieces } from "../../core/text-pieces.js";
 import { sha256OfText } from "../text-sha.js";
 import type { Ctx } from "./context.js";
@@ -136,7 +136,13 @@ export class LowFeeds implements FeedStore {
     return [...(await this.dirtyDoc()).dirty];
   }
 
-  async publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]> {
+  async dirtyMarks(): Promise<DirtyMark[]> {
+    return (await this.dirty()).map((feed) => ({ feed, version: "" }));
+  }
+
+  /** One writer at a time holds the state: a mark cannot move on while its feed is rendered, so versions are not checked. */
+  async publish(renders: readonly FeedRender[], given: readonly (string | DirtyMark)[]): Promise<string[]> {
+    const clean = given.map((c) => (typeof c === "string" ? c : c.feed));
     return this.ctx.write(async () => {
       const doc = await this.feedsDoc();
       const changed: string[] = [];

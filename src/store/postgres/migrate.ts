@@ -167,6 +167,16 @@ const MIGRATIONS: readonly Migration[] = [
       create index search_docs_keys on search_docs using gin (hkeys);
     `,
   },
+  {
+    // A dirty mark has a version, moved on by every commit marking the feed again, so that an
+    // instance's publish clears only the marks its render saw (pg-feeds.ts); an older Pressroom
+    // would clear them all, so the number keeps it out.
+    version: 8,
+    sql: `
+      create sequence feed_dirty_seq;
+      alter table feed_dirty add column seq bigint not null default nextval('feed_dirty_seq');
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,5 +1,5 @@
 import type { Clock } from "../../core/clock.js";
-import type { FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
+import type { DirtyMark, FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import { joinPieces } from "../../core/text-pieces.js";
 import { sha256OfText } from "../text-sha.js";
 import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
@@ -16,7 +16,9 @@ export async function ensureFeeds(client: Sql, feeds: readonly string[]): Promis
 
 export async function markDirty(client: Sql, feeds: readonly string[]): Promise<void> {
   if (feeds.length === 0) return;
-  await client.query("insert into feed_dirty (feed) select distinct unnest($1::text[]) order by 1 on conflict do nothing", [[...feeds]]);
+  // Marking a feed already dirty moves its version on: a render that read it before this commit
+  // then leaves the mark for the render after (see publish).
+  await client.query("insert into feed_dirty (feed) select distinct unnest($1::text[]) order by 1 on conflict (feed) do update set seq = nextval('feed_dirty_seq')", [[...feeds]]);
 }
 
 /** Places entries (replacing a release's entry in a feed) and trims each placed feed to `cap`. Returns the placed feeds. */
@@ -102,10 +104,29 @@ export class PgFeedStore implements FeedStore {
     return rows.map((r) => r.feed);
   }
 
-  async publish(renders: readonly FeedRender[], clean: readonly string[]): Promise<string[]> {
+  async dirtyMarks(): Promise<DirtyMark[]> {
+    const { rows } = await this.db.query<{ feed: string; version: string }>("list dirty feeds", "select feed, seq::text as version from feed_dirty order by feed");
+    return rows.map((r) => ({ feed: r.feed, version: r.version }));
+  }
+
+  async publish(renders: readonly FeedRender[], given: readonly (string | DirtyMark)[]): Promise<string[]> {
     const updated = this.clock.now().toISOString();
-    const latest = new Map(renders.map((r) => [r.name, r]));
+    const clean = given.map((c) => (typeof c === "string" ? { feed: c, version: null } : c));
     return this.db.tx("publish feeds", async (client) => {
+      const latest = new Map(renders.map((r) => [r.name, r]));
+      // Marks first (locking them against a commit marking the feed again): one whose version moved
+      // on since the render read the feed keeps its mark, and the render, older than the state, is dropped.
+      let cleared = 0;
+      if (clean.length > 0) {
+        const { rows } = await client.query<{ feed: string }>(
+          `delete from feed_dirty d using unnest($1::text[], $2::bigint[]) as m(feed, seq)
+           where d.feed = m.feed and (m.seq is null or d.seq = m.seq) returning d.feed`,
+          [clean.map((c) => c.feed), clean.map((c) => c.version)],
+        );
+        cleared = rows.length;
+        const done = new Set(rows.map((r) => r.feed));
+        for (const c of clean) if (c.version !== null && !done.has(c.feed)) latest.delete(c.feed);
+      }
       const changed: string[] = [];
       for (const part of chunk([...latest.values()].sort((a, b) => byCode(a.name, b.name)), 200)) {
         const { rows } = await client.query<{ name: string }>(
@@ -121,7 +142,6 @@ export class PgFeedStore implements FeedStore {
         );
         changed.push(...rows.map((r) => r.name));
       }
-      const cleared = clean.length ? (await client.query("delete from feed_dirty where feed = any($1::text[])", [[...clean]])).rowCount ?? 0 : 0;
       if (changed.length > 0) {
         const payload = JSON.stringify(changed);
         await client.query("select pg_notify($1, $2)", [FEEDS_CHANNEL, payload.length < 7_900 ? payload : "*"]);
