@@ -57,4 +57,32 @@ describe("diffReleases", () => {
     expect(result.counts).toEqual({ new: 1, revised: 0, unchanged: 1 });
     expect(result.toWrite).toHaveLength(1);
   });
+
+  it("marks a quiet read's sightings as baseline, and takes an established source's first sighting of such a release as new", () => {
+    const r = release("A", "one");
+    const quiet = diffReleases({ sourceId: "newcomer", origin: "newcomer", items: [item(r)], existing: [undefined], now: "2026-11-29T10:00:00.000Z", quiet: true });
+    const [stored] = quiet.toWrite as StoredRelease[];
+    expect(stored!.provenance).toEqual([expect.objectContaining({ sourceId: "newcomer", baseline: true })]);
+    // The newcomer's own later sightings stay baseline and stay unchanged.
+    const own = run([item(r)], [stored], "newcomer", "newcomer");
+    expect(own.counts).toEqual({ new: 0, revised: 0, unchanged: 1 });
+    expect(own.toWrite).toEqual([]);
+    // Another source's quiet read of it is no alert either.
+    expect(diffReleases({ sourceId: "other", origin: "dump", items: [item(r)], existing: [stored], now: "2026-11-29T11:00:00.000Z", quiet: true }).counts.new).toBe(0);
+    // An established source seeing it first: new, once; its sighting is not baseline.
+    const seen = run([item(r)], [stored], "sample", "dump", "2026-11-29T12:00:00.000Z");
+    expect(seen.counts).toEqual({ new: 1, revised: 0, unchanged: 0 });
+    const merged = seen.toWrite[0]!;
+    expect(merged.id).toBe(stored!.id);
+    expect(merged.firstSeenAt).toBe(stored!.firstSeenAt);
+    expect(merged.provenance.find((p) => p.sourceId === "sample")?.baseline).toBeUndefined();
+    expect(run([item(r)], [merged], "govuk", "govuk").counts).toEqual({ new: 0, revised: 0, unchanged: 1 });
+  });
+
+  it("takes an established source's first, edited text of a release known only from a baseline as new, with the revision kept", () => {
+    const [stored] = diffReleases({ sourceId: "newcomer", origin: "dump", items: [item(release("A", "one"))], existing: [undefined], now: "2026-11-29T10:00:00.000Z", quiet: true }).toWrite as StoredRelease[];
+    const edited = run([item(release("A", "one, corrected"))], [stored], "sample", "dump", "2026-11-29T12:00:00.000Z");
+    expect(edited.counts).toEqual({ new: 1, revised: 0, unchanged: 0 });
+    expect(edited.toWrite[0]?.revisions).toHaveLength(2);
+  });
 });
