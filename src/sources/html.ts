@@ -51,17 +51,27 @@ async function readHtml(config: HtmlSourceConfig, context: SourceContext): Promi
   const validators = validatorsFor(context.cursor, config.url);
   const listing = await context.http.get(config.url, { accept: ACCEPT, ...(validators ? { validators } : {}) });
   if (listing.status === "not-modified") return { status: "not-modified", items: [], cursor: context.cursor, warnings: [] };
-  const links = scrapeListing(listing.body, listing.url, config.listing).slice(0, config.maxArticles);
+  const listed = scrapeListing(listing.body, listing.url, config.listing);
   const warnings: string[] = [];
-  if (links.length === 0) warnings.push(`${config.url}: no article links match "${config.listing.item}" / "${config.listing.link}"`);
+  if (listed.length === 0) warnings.push(`${config.url}: no article links match "${config.listing.item}" / "${config.listing.link}"`);
 
   const previous = seenOf(context);
+  // The first read (or the first with a cursor from before `seenWholeListing`, which named only the
+  // newest maxArticles links) reads the newest maxArticles: the rest of the listing is backlog,
+  // known from then on without being fetched. Later reads look for new links in the whole listing,
+  // so more new articles than maxArticles are read over the next runs, never left below the cut.
+  const whole = context.cursor.seenWholeListing === true;
+  const links = whole ? listed : listed.slice(0, config.maxArticles);
+  const backlog = whole ? [] : listed.slice(config.maxArticles).map((link) => link.url);
   const seen: string[] = [];
-  const todo = links.filter((link) => {
+  const unseen = links.filter((link) => {
     const known = previous.has(link.url);
     if (known) seen.push(link.url);
     return !known;
   });
+  const todo = unseen.slice(0, config.maxArticles);
+  const deferred = unseen.length - todo.length;
+  if (deferred > 0) warnings.push(`${config.url}: ${deferred} more new article(s) than maxArticles (${config.maxArticles}); read on the next run`);
   const items: SourceItem[] = [];
   const failures: unknown[] = [];
   for (const [index, link] of todo.entries()) {
@@ -75,9 +85,9 @@ async function readHtml(config: HtmlSourceConfig, context: SourceContext): Promi
     context.onProgress?.(index + 1, todo.length);
   }
   if (todo.length > 0 && failures.length === todo.length) throw failures[0];
-  // After a failed article, forget the listing's validators so a 304 cannot hide it next run.
-  const base = failures.length > 0 ? context.cursor : withValidators(context.cursor, config.url, listing.validators);
-  const cursor = { ...base, seen };
+  // After a failed or deferred article, forget the listing's validators so a 304 cannot hide it next run.
+  const base = failures.length > 0 || deferred > 0 ? context.cursor : withValidators(context.cursor, config.url, listing.validators);
+  const cursor = { ...base, seen: [...seen, ...backlog], seenWholeListing: true };
   return { status: "ok", items, cursor, warnings };
 }
 
