@@ -39,10 +39,28 @@ function isGovuk(url: string | undefined): boolean {
   }
 }
 
-/** GOV.UK organisation-feed ids are `<url>#<timestamp>`: the URL part is the stable key. */
+/** A fragment that is a date or a date and time (`2023-10-30T16:55:36+00:00`). */
+const TIMESTAMP_FRAGMENT = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * GOV.UK organisation-feed ids are `<url>#<timestamp>`: the URL part is the stable key. Elsewhere a
+ * fragment may be what tells entries apart (`/press#statement-1`, `/press#statement-2`): it stays.
+ */
 function stableId(entry: FeedEntry): string | undefined {
-  if (isHttpUrl(entry.id)) return entry.id.split("#")[0];
+  if (isHttpUrl(entry.id)) {
+    const at = entry.id.indexOf("#");
+    if (at >= 0 && (isGovuk(entry.id) || TIMESTAMP_FRAGMENT.test(decodeFragment(entry.id.slice(at + 1))))) return entry.id.slice(0, at);
+    return entry.id;
+  }
   return entry.id ?? entry.link;
+}
+
+function decodeFragment(fragment: string): string {
+  try {
+    return decodeURIComponent(fragment);
+  } catch {
+    return fragment;
+  }
 }
 
 export function mapFeedEntry(entry: FeedEntry, options: EntryOptions): EntryOutcome {
