@@ -5,6 +5,9 @@ export interface InboxEntry {
   readonly hash: string;
   readonly size: number;
   readonly mtimeMs: number;
+  /** Change time and inode: a file rewritten with its size and mtime put back still differs here (absent in cursors written before). */
+  readonly ctimeMs?: number;
+  readonly ino?: number;
 }
 
 export type DumpCursor =
@@ -17,7 +20,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function isInboxEntry(value: unknown): value is InboxEntry {
-  return isRecord(value) && typeof value.hash === "string" && typeof value.size === "number" && typeof value.mtimeMs === "number";
+  return (
+    isRecord(value) && typeof value.hash === "string" && typeof value.size === "number" && typeof value.mtimeMs === "number" &&
+    (value.ctimeMs === undefined || typeof value.ctimeMs === "number") && (value.ino === undefined || typeof value.ino === "number")
+  );
 }
 
 /** Reads a stored cursor defensively: anything unexpected counts as "nothing read yet". */

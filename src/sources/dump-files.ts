@@ -11,6 +11,8 @@ export interface DumpFileInfo {
   readonly name: string;
   readonly size: number;
   readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
 }
 
 export type DumpTarget =
@@ -55,7 +57,7 @@ async function listFolder(folder: string, match: (name: string) => boolean): Pro
     const path = join(folder, name);
     try {
       const info = await stat(path);
-      if (info.isFile()) files.push({ path, name, size: info.size, mtimeMs: info.mtimeMs });
+      if (info.isFile()) files.push({ path, name, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino });
     } catch (error) {
       // Removed between listing and stat: not there, so nothing to ingest.
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw unreadable(path, error);
@@ -84,7 +86,7 @@ export async function resolveDumpTarget(path: string): Promise<DumpTarget> {
     throw unreadable(path, error);
   }
   if (info.isDirectory()) return { mode: "inbox", files: await listFolder(path, () => true) };
-  return { mode: "file", file: { path, name, size: info.size, mtimeMs: info.mtimeMs } };
+  return { mode: "file", file: { path, name, size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino } };
 }
 
 /** Reads a dump file as UTF-8 text with its content hash. */

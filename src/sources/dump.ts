@@ -108,10 +108,12 @@ async function readInbox(config: DumpSourceConfig, files: readonly DumpFileInfo[
   const previous = readDumpCursor(context.cursor);
   const known = previous?.mode === "inbox" ? previous.files : {};
   const next: Record<string, InboxEntry> = {};
-  // Zero-byte files may still be being written: neither read nor remembered.
+  // Zero-byte files may still be being written: neither read nor remembered. A file whose size,
+  // mtime, change time and inode are all as recorded is not read again (tools put mtimes back:
+  // tar, cp -p, curl -R); one that differs in any is hashed, and ingested if its bytes changed.
   const changed = files.filter((f) => {
     const entry = known[f.name];
-    if (f.size > 0 && entry && entry.size === f.size && entry.mtimeMs === f.mtimeMs) next[f.name] = entry;
+    if (f.size > 0 && entry && entry.size === f.size && entry.mtimeMs === f.mtimeMs && entry.ctimeMs === f.ctimeMs && entry.ino === f.ino) next[f.name] = entry;
     return f.size > 0 && next[f.name] === undefined;
   });
   const progress = trackProgress(context, changed.reduce((sum, f) => sum + f.size, 0));
@@ -121,7 +123,7 @@ async function readInbox(config: DumpSourceConfig, files: readonly DumpFileInfo[
   for (const file of changed) {
     const before = items.length;
     const { text, hash, bytes } = await readDumpFile(file.path);
-    next[file.name] = { hash, size: file.size, mtimeMs: file.mtimeMs };
+    next[file.name] = { hash, size: file.size, mtimeMs: file.mtimeMs, ctimeMs: file.ctimeMs, ino: file.ino };
     if (known[file.name]?.hash === hash) {
       progress.finishFile(file.size);
       continue;
