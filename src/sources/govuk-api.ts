@@ -29,12 +29,13 @@ export interface ContentItem {
 
 export const SEARCH_FIELDS = ["title", "link", "public_timestamp", "content_store_document_type", "description"] as const;
 
-export function searchUrl(base: string, organisation: string, supergroup: string, count: number): string {
+export function searchUrl(base: string, organisation: string, supergroup: string, count: number, start = 0): string {
   const url = new URL("/api/search.json", base);
   url.searchParams.set("filter_organisations", organisation);
   url.searchParams.set("filter_content_purpose_supergroup", supergroup);
   url.searchParams.set("order", "-public_timestamp");
   url.searchParams.set("count", String(count));
+  if (start > 0) url.searchParams.set("start", String(start));
   for (const field of SEARCH_FIELDS) url.searchParams.append("fields", field);
   return url.toString();
 }
