@@ -113,10 +113,13 @@ export class PgSubscriptionStore implements SubscriptionStore {
       const seeded = new Set(rows.map((r) => r.topic_id));
       const fresh = [...new Map(topics.filter((t) => !seeded.has(t.id)).map((t) => [t.id, t])).values()];
       if (fresh.length === 0) return 0;
-      await putTopics(client, email, fresh, "config", this.clock.now().toISOString());
+      // A topic the address holds already (subscribed on the web, say) keeps its own settings.
+      const have = new Set((await readSubscriber(client, email))?.topics.map((t) => t.id) ?? []);
+      const add = fresh.filter((t) => !have.has(t.id));
+      if (add.length > 0) await putTopics(client, email, add, "config", this.clock.now().toISOString());
       await client.query("insert into seeded (email, topic_id) select $1, unnest($2::text[]) on conflict do nothing", [email, fresh.map((t) => t.id)]);
       await bumpGeneration(client);
-      return fresh.length;
+      return add.length;
     });
   }
 
