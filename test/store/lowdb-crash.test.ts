@@ -296,6 +296,32 @@ describe("lowdb crash matrices", () => {
     expect(states).toEqual(["pending/<batch-1@pressroom.invalid> pending/first", "sent/<batch-1@pressroom.invalid> pending/retry", "sent/<batch-1@pressroom.invalid> pending/retry"]);
   });
 
+  it("a queued web confirmation is never lost: the topic is added, or the link still works", { timeout: 60_000 }, async () => {
+    const template = await tempDir("pressroom-template-");
+    dirs.push(template);
+    const prep = await open(template);
+    const token = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+    await prep.subscriptions.putPending({ token, email: "bob@example.org", query: "small boats", frequency: "daily", createdAt: NOW });
+    await prep.close();
+    const outcomes: string[] = [];
+    const writes = await crashMatrix(template, { scenario: "confirm-request", now: NOW, token, email: "bob@example.org", topic: makeTopic("t-boats", "small boats") }, async (dir) => {
+      const store = await open(dir);
+      try {
+        // The next run applies what is queued before it claims alerts.
+        await store.outbox.claimDue("run", 60_000, 10, new Date(NOW));
+        const subscribed = (await store.subscriptions.get("bob@example.org"))?.topics.some((t) => t.id === "t-boats") ?? false;
+        const pending = (await store.subscriptions.getPending(token)) !== undefined;
+        outcomes.push(`${subscribed ? "subscribed" : "-"}/${pending ? "pending" : "-"}`);
+        await noLeftovers(dir);
+      } finally {
+        await store.close();
+      }
+    });
+    expect(writes).toBeGreaterThan(1);
+    // Before: killed between taking the pending entry and adding the topic left neither ("-/-").
+    expect(outcomes.filter((o) => o !== "subscribed/-")).toEqual([]);
+  });
+
   it("an unsubscribe that cancels queued deliveries is all or nothing", { timeout: 60_000 }, async () => {
     const template = await tempDir("pressroom-template-");
     dirs.push(template);

@@ -123,16 +123,30 @@ export class LowSubscriptions implements SubscriptionStore {
   }
 
   private async addNow(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber> {
-    {
-      const shard = await this.shard(email);
-      const current = shard.subscribers[email];
-      const next: Subscriber = current
-        ? { ...current, topics: [...current.topics.filter((t) => t.id !== topic.id), topic] }
-        : { email, topics: [topic], createdAt: this.ctx.clock.now().toISOString(), origin };
-      this.put(shard, next);
-      await this.save();
-      return next;
-    }
+    const next = await this.stageTopic(email, topic, origin);
+    await this.save();
+    return next;
+  }
+
+  /** Puts the topic in the address's shard, to be saved by the caller's unit. */
+  private async stageTopic(email: string, topic: Topic, origin: Subscriber["origin"]): Promise<Subscriber> {
+    const shard = await this.shard(email);
+    const current = shard.subscribers[email];
+    const next: Subscriber = current
+      ? { ...current, topics: [...current.topics.filter((t) => t.id !== topic.id), topic] }
+      : { email, topics: [topic], createdAt: this.ctx.clock.now().toISOString(), origin };
+    this.put(shard, next);
+    return next;
+  }
+
+  /** A queued confirmation: the pending entry goes and the topic comes in one unit (a crash between two lost both). */
+  private async confirmNow(token: string, email: string, topic: Topic): Promise<void> {
+    const doc = await this.pendingDoc();
+    if (!doc.pending[token]) return;
+    delete doc.pending[token];
+    this.ctx.docs.touch(PENDING);
+    await this.stageTopic(email, topic, "web");
+    await this.save();
   }
 
   async removeTopics(email: string, topicId?: string): Promise<UnsubscribeResult> {
@@ -239,7 +253,7 @@ export class LowSubscriptions implements SubscriptionStore {
           continue; // a line cut short by a crash before its fsync was never acknowledged
         }
         if (change.type === "remove") await this.removeNow(change.email, change.topicId);
-        else if (await this.takeNow(change.token)) await this.addNow(change.email, change.topic, "web");
+        else await this.confirmNow(change.token, change.email, change.topic);
         applied++;
       }
       await this.ctx.disk.remove(REQUESTS_APPLYING);
