@@ -38,6 +38,9 @@ export function corrupt(file: string, what: string, cause?: unknown): PressroomE
  * fsync, fsynced appends, fsynced removals. Counts them, so a test can kill the process right
  * after the Nth (`crashAfterWrites`).
  */
+/** Appends to a queue file made again at most, when a reader keeps moving it aside. */
+const QUEUE_APPEND_ATTEMPTS = 10;
+
 export class Disk {
   writes = 0;
   private readonly dirs = new Set<string>();
@@ -199,14 +202,36 @@ export class Disk {
   /** Appends to a file (text, or chunks of it written one after another) and makes it durable: one durable write however many lines. */
   async append(rel: string, data: Text): Promise<void> {
     if (this.keepOpen.has(rel)) return this.appendHeld(rel, data);
+    await this.appendOnce(rel, data);
+  }
+
+  /**
+   * `append` to a queue file that a reader takes by moving it aside (rename, read, remove): an
+   * append whose handle was opened before the move lands in the file taken, perhaps after it was
+   * read. The append is made again while the file it went to is no longer the one at `rel`, so an
+   * entry may be taken twice (entries must be idempotent) but never lost.
+   */
+  async appendToQueue(rel: string, data: string): Promise<void> {
+    for (let attempt = 0; attempt < QUEUE_APPEND_ATTEMPTS; attempt++) {
+      const written = await this.appendOnce(rel, data);
+      const now = await stat(this.path(rel)).then((s) => s.ino, () => undefined);
+      if (now === written) return;
+    }
+  }
+
+  /** An append through a handle of its own; returns the inode written to. */
+  private async appendOnce(rel: string, data: Text): Promise<number> {
     const file = this.path(rel);
     const dir = dirname(file);
     await this.ensureDir(dir);
+    let ino = -1;
     try {
       const handle = await open(file, "a", FILE_MODE);
       let size = -1;
       try {
-        size = (await handle.stat()).size;
+        const info = await handle.stat();
+        size = info.size;
+        ino = info.ino;
         await writeChunks(handle, data);
         await handle.sync();
       } catch (error) {
@@ -221,6 +246,7 @@ export class Disk {
       throw ioError(this.root, `append to ${file}`, error);
     }
     this.counted();
+    return ino;
   }
 
   /**

@@ -228,7 +228,7 @@ export class LowSubscriptions implements SubscriptionStore {
    * applies whatever is queued before it claims alerts (`applyRequests`).
    */
   async request(change: SubscriptionRequest): Promise<{ readonly applied: Promise<boolean> }> {
-    await this.ctx.disk.append(REQUESTS, `${JSON.stringify(change)}\n`);
+    await this.ctx.disk.appendToQueue(REQUESTS, `${JSON.stringify(change)}\n`);
     // The state may be busy (a run): then the run applies the request before it sends anything.
     const applied = this.ctx.write(() => this.applyRequests()).then(() => true, () => false);
     return { applied };
