@@ -32,11 +32,17 @@ interface Owner {
   since?: string;
 }
 
-/** proper-lockfile removes its lock folder with rmdir; ours holds the owner file, so remove it whole. */
+/**
+ * proper-lockfile removes its lock folder with rmdir (and with rmdirSync from its exit hook, when
+ * the process exits holding the lock); ours holds the owner file, so remove it whole.
+ */
 const lockFs = {
   ...fs,
   rmdir: (path: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
     fs.rm(path, { recursive: true, force: true }, callback);
+  },
+  rmdirSync: (path: string) => {
+    fs.rmSync(path, { recursive: true, force: true });
   },
 };
 
