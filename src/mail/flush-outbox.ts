@@ -38,6 +38,11 @@ export interface FlushDeps {
   readonly crashAt?: (step: FlushStep, deliveryIds: string[]) => void;
   /** Deliveries settled (sent, failed or deferred) so far, out of those due when the flush started. */
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Aborted at shutdown: no new message starts (those in flight finish and are acknowledged), and
+   * the claims not sent are given back at once rather than held until their lease ends.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Counts are deliveries (alerts), not messages; `pending` is what is still pending after the run. */
@@ -113,8 +118,9 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
     };
     try {
       for (;;) {
+        if (deps.signal?.aborted) break;
         const message = await rounds.take();
-        if (!message || dead) break;
+        if (!message || dead || deps.signal?.aborted) break;
         await pace();
         if (dead) break;
         const release = releaseAfter(previous);
@@ -156,7 +162,7 @@ export async function flushOutbox(deps: FlushDeps): Promise<FlushResult> {
       if (dead) throw dead;
       const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failure) throw failure.reason;
-      if (unreachable || !cut) break;
+      if (unreachable || !cut || deps.signal?.aborted) break;
       if (settled === settledBefore) {
         // Claiming took half the lease before a message could start: claiming again would do the same.
         log.warn("claim lease too short to send: the rest waits for the next run (raise mail.claimLeaseSeconds)", { leaseMs });

@@ -34,6 +34,8 @@ export interface PipelineDeps {
   readonly waitForLeasesMs?: number;
   /** Test hook: throw at a pipeline step to simulate a crash. */
   readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;
+  /** Aborted when the daemon shuts down: the outbox flush starts no new message and gives its claims back. */
+  readonly signal?: AbortSignal;
 }
 
 export type PipelineStep = "after-commit" | "after-feeds";

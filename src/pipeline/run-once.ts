@@ -181,6 +181,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
       log,
       compose: deps.compose,
       ...(deps.crashAt ? { crashAt: deps.crashAt } : {}),
+      ...(deps.signal ? { signal: deps.signal } : {}),
     });
     deliveries = { enqueued, sent: flushed.sent, failed: flushed.failed, retrying: flushed.retrying, pending: flushed.pending };
   }

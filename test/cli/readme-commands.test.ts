@@ -202,7 +202,7 @@ const SCENARIOS: Readonly<Record<string, Readonly<Record<number, readonly Scenar
       expect((await first).code).toBe(0);
       if (!second) throw new Error("the second daemon never ran");
       return second;
-    } }],
+    } }, withCorruptState(["daemon", "--port", "0"])],
   },
   serve: {
     0: [{ what: "started, then stopped with SIGTERM", run: async (state, _dir, row) => {
@@ -211,6 +211,7 @@ const SCENARIOS: Readonly<Record<string, Readonly<Record<number, readonly Scenar
       return result;
     } }],
     2: [unknownOption, { what: "with a bad config", run: async (state, dir) => cli(["serve", "--port", "0", "--config", await badConfig(dir)], state) }],
+    3: [{ what: "with a database it cannot reach", run: (state) => runCli(["serve", "--port", "0", "--state", state], { env: { PRESSROOM_DATABASE_URL: "postgres://u:pw@127.0.0.1:9/x" } }) }],
   },
   "copy-state": {
     0: [{ what: "from an imported state folder into a new one", run: async (state, dir) => {

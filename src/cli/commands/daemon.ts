@@ -41,6 +41,14 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
   const log = createCliLogger();
   let serving: Awaited<ReturnType<typeof startServing>> | undefined;
   let wake: WakeSender | undefined;
+  // Shutdown: the run in flight starts no new message and gives its outbox claims back.
+  const shutdown = new AbortController();
+  // A state no run can use (corrupt, or written by a newer Pressroom) stops the daemon (exit 3):
+  // running on would only log the same failure at every tick.
+  let unusable: ((error: unknown) => void) | undefined;
+  const stateUnusable = new Promise<{ error: unknown }>((resolve) => {
+    unusable = (error) => resolve({ error });
+  });
   try {
     if (options.serve ?? true) serving = await startServing(loaded, options, log, options);
     // PostgreSQL: alerts another instance queues are sent now, not at this daemon's next run.
@@ -53,25 +61,33 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
       initialRun: options.initialRun ?? true,
       run: async (reason) => {
         log.info("run started", { reason });
-        wake?.runStarted();
         try {
+          await wake?.runStarted();
           const ctx = await openContext({ ...options, command: "pressroom daemon", log });
           try {
-            await runOnce(ctx.deps);
+            await runOnce({ ...ctx.deps, signal: shutdown.signal });
           } finally {
             await ctx.close();
           }
+        } catch (error) {
+          if (isPressroomError(error, "STATE_CORRUPT") || isPressroomError(error, "STATE_SCHEMA")) unusable?.(error);
+          throw error;
         } finally {
           wake?.runEnded();
         }
       },
     });
     log.info("daemon started", { pid: process.pid, state: target.kind === "lowdb" ? target.dir : "postgres", ...(serving ? { url: serving.url } : {}) });
-    const signal = await waitForStopSignal(() => {
-      log.warn("second signal: abandoning the run in flight");
-      process.exit(130);
-    });
-    log.info("shutting down", { signal });
+    const stop = await Promise.race([
+      waitForStopSignal(() => {
+        log.warn("second signal: abandoning the run in flight");
+        process.exit(130);
+      }).then((signal) => ({ signal, error: undefined })),
+      stateUnusable.then(({ error }) => ({ signal: undefined, error })),
+    ]);
+    if (stop.error !== undefined) log.error("state unusable: stopping the daemon", { error: describeError(stop.error) });
+    else log.info("shutting down", { signal: stop.signal });
+    shutdown.abort();
     const finished = await scheduler.stop((options.shutdownTimeout ?? 30) * 1000);
     if (!finished) log.warn("run abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
     if (wake && !(await wake.close((options.shutdownTimeout ?? 30) * 1000))) log.warn("send abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
@@ -80,7 +96,8 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
     serving = undefined;
     log.info("daemon stopped", {});
     // Whatever still holds the event loop (an abandoned run, a pooled SMTP socket) must not keep us alive.
-    setTimeout(() => process.exit(process.exitCode ?? 0), 2_000).unref();
+    setTimeout(() => process.exit(process.exitCode ?? (stop.error !== undefined ? 3 : 0)), 2_000).unref();
+    if (stop.error !== undefined) throw stop.error;
     return 0;
   } finally {
     await wake?.close(0).catch(() => {});

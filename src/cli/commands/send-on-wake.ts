@@ -8,8 +8,11 @@ import type { CliContext } from "../context.js";
 export interface WakeSender {
   /** A run of this daemon ended: send what was queued meanwhile, if a wake came during it. */
   runEnded(): void;
-  /** The daemon's own run is in flight: wakes wait for its end (its flush sends what is due). */
-  runStarted(): void;
+  /**
+   * The daemon's own run starts: wakes wait for its end (its flush sends what is due). Resolves once
+   * a woken send in flight has ended, so the two never send at once.
+   */
+  runStarted(): Promise<void>;
   /** Stops listening and waits (up to `timeoutMs`) for a send in flight. True if it finished in time. */
   close(timeoutMs: number): Promise<boolean>;
 }
@@ -73,8 +76,9 @@ export async function startWakeSender(options: {
   log.info("listening for queued alerts", {});
 
   return {
-    runStarted() {
+    async runStarted() {
       running = true;
+      await sending;
     },
     runEnded() {
       running = false;

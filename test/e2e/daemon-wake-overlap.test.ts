@@ -1,0 +1,89 @@
+import type { AddressInfo } from "node:net";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { SMTPServer } from "smtp-server";
+import { afterEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { systemClock } from "../../src/core/clock.js";
+import { openState } from "../../src/store/index.js";
+import { spawnDaemon, type DaemonProcess } from "./daemon-process.js";
+import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { makeDelivery } from "../store/contract/fixtures.js";
+
+const running: DaemonProcess[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const d of running.splice(0)) await d.stop("SIGKILL");
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function waitUntil(check: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A slow SMTP server counting messages being transmitted at once (DATA received, reply pending). */
+async function startCountingSink(replyDelayMs: number) {
+  const state = { inData: 0, maxInData: 0, received: [] as string[] };
+  const server = new SMTPServer({
+    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: true,
+    logger: false,
+    closeTimeout: 200,
+    onData(stream, session, callback) {
+      state.inData++;
+      state.maxInData = Math.max(state.maxInData, state.inData);
+      stream.on("data", () => {});
+      stream.on("end", () => {
+        state.received.push(session.envelope.rcptTo.map((r) => r.address).join(","));
+        setTimeout(() => {
+          state.inData--;
+          callback();
+        }, replyDelayMs);
+      });
+    },
+  });
+  server.on("error", () => {});
+  const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.server.address() as AddressInfo).port)));
+  return { url: `smtp://127.0.0.1:${port}`, state, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+describe.skipIf(!testDatabaseUrl())("send-on-wake and the daemon's own run (PostgreSQL)", () => {
+  it("a scheduled run starting while a woken send is in flight does not send alongside it (mail.connections: 1)", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const sink = await startCountingSink(30);
+    cleanups.push(sink.close);
+    const temp = await makeTempDir("pressroom-wake-overlap-");
+    cleanups.push(temp.cleanup);
+    const configFile = join(temp.dir, "pressroom.yaml");
+    await writeFile(configFile, stringify({
+      sources: [],
+      feeds: { baseUrl: "http://pressroom.test" },
+      schedule: { cron: "*/10 * * * * *", timezone: "UTC" },
+      mail: { connections: 1 },
+    }));
+    const env = { PRESSROOM_DATABASE_URL: db.url, PRESSROOM_SMTP_URL: sink.url };
+    const daemon = spawnDaemon(configFile, join(temp.dir, "state"), ["--no-initial-run", "--no-serve"], env);
+    running.push(daemon);
+    await daemon.waitFor((l) => l.msg === "listening for queued alerts", "the work listener");
+
+    // 520 alerts to 520 addresses: the woken send claims 500 (500 per connection), sending them one at
+    // a time for well over 10 s, so a scheduled tick comes while it is in flight; its run finds the other
+    // 20 due and unclaimed.
+    const other = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
+    cleanups.push(() => other.close());
+    const now = new Date().toISOString();
+    await other.commit({ deliveries: Array.from({ length: 520 }, (_, i) => makeDelivery(`a${i}`, `a${i}@example.org`, now)) });
+    await waitUntil(() => sink.state.received.length >= 520, "all alerts", 60_000);
+    const wokenFinished = await daemon.waitFor((l) => l.msg === "woken send finished", "the woken send's end");
+    // The run that started meanwhile waited: its flush (the second) came after the woken send's end.
+    const flushes = daemon.lines.flatMap((l, i) => (l.msg === "outbox flushed" ? [i] : []));
+    expect(flushes.filter((i) => i < wokenFinished)).toHaveLength(1);
+    expect(sink.state.maxInData).toBe(1);
+  }, 90_000);
+});
