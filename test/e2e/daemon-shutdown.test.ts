@@ -89,12 +89,15 @@ describe("daemon shutdown while sending", () => {
     expect(sink.messages.length).toBeLessThan(5);
     expect(existsSync(join(env.stateDir, "state.lock.lock"))).toBe(false);
 
-    // Again, and a second signal before the run ends: exit 130 at once, the lock folder removed all the same.
+    // Again, and a second signal before the run ends (the message in flight waits 10 s for its
+    // answer): exit 130 at once, the lock folder removed all the same.
+    sink.slow(10_000);
     const again = spawnDaemon(env.configFile, env.stateDir, ["--no-serve", "--shutdown-timeout", "30"], { PRESSROOM_SMTP_URL: sink.url });
     running.push(again);
     const before = sink.messages.length;
     await waitUntil(() => sink.messages.length > before, "an alert of the second daemon");
     again.child.kill("SIGTERM");
+    await again.waitFor((l) => l.msg === "shutting down", "the first signal taken");
     again.child.kill("SIGTERM");
     expect(await again.exited).toBe(130);
     expect(existsSync(join(env.stateDir, "state.lock.lock"))).toBe(false);

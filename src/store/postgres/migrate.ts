@@ -177,6 +177,20 @@ const MIGRATIONS: readonly Migration[] = [
       alter table feed_dirty add column seq bigint not null default nextval('feed_dirty_seq');
     `,
   },
+  {
+    // Topics an address removed (pg-subscriptions.ts): a delivery all of whose topics are here is
+    // cancelled when claimed (pg-outbox.ts). A run on another instance may have matched its
+    // subscribers before the unsubscribe and queue one after it.
+    version: 9,
+    sql: `
+      create table unsubscribed (
+        email text collate "C" not null,
+        topic_id text collate "C" not null,
+        at timestamptz not null,
+        primary key (email, topic_id)
+      );
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -7,6 +7,8 @@ import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 export const WORK_CHANNEL = "pressroom_work";
 
 const BATCH = 5_000;
+/** Why a delivery was cancelled because its address unsubscribed (also pg-subscriptions.ts). */
+export const CANCEL_REASON = "unsubscribed before it was sent";
 /** Conditions of a delivery a sender may claim at `$1`. */
 const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null or claim_until <= $1)";
 
@@ -87,6 +89,18 @@ export class PgOutboxStore implements OutboxStore {
         if (picked.rows.length === 0) break;
         const emails = picked.rows.map((r) => r.email);
         tried.push(...emails);
+        // A delivery every topic of which its address removed since (queued by a run that matched
+        // the subscribers before the unsubscribe) is cancelled, not claimed.
+        await client.query(
+          `update deliveries d set status = 'cancelled', claim_owner = null, claim_until = null, finished_at = $1,
+             data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $3::text)
+           where d.email = any($2::text[]) and ${CLAIMABLE}
+             and exists (select 1 from unsubscribed u where u.email = d.email)
+             and not exists (
+               select 1 from jsonb_array_elements(d.data->'topics') t
+               where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))`,
+          [now, emails, CANCEL_REASON],
+        );
         const claimed = await client.query<Row & { due: Date; email: string }>(
           `with locked as (
              select id from deliveries where email = any($2::text[]) and ${CLAIMABLE}

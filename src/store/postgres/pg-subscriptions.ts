@@ -3,8 +3,8 @@ import type { Clock } from "../../core/clock.js";
 import type { SubscriptionRequest, SubscriptionStore, UnsubscribeResult } from "../../core/ports.js";
 import type { PendingSubscription, Subscriber, Topic } from "../../core/subscription.js";
 import { bumpGeneration, type Db, type Sql } from "./pg-db.js";
+import { CANCEL_REASON } from "./pg-outbox.js";
 
-const CANCEL_REASON = "unsubscribed before it was sent";
 
 interface SubscriberRow {
   email: string;
@@ -35,6 +35,8 @@ async function putTopics(client: Sql, email: string, topics: readonly Topic[], o
     else next.push(topic);
   }
   const subscriber: Subscriber = current ? { ...current, topics: next } : { email, topics: next, createdAt, origin };
+  // Held again: deliveries for these topics may be sent (see `unsubscribed`, pg-outbox.ts).
+  await client.query("delete from unsubscribed where email = $1 and topic_id = any($2::text[])", [email, topics.map((t) => t.id)]);
   await client.query(
     `insert into subscribers (email, origin, created_at, topics) values ($1, $2, $3, $4::jsonb)
      on conflict (email) do update set topics = excluded.topics`,
@@ -90,6 +92,15 @@ export class PgSubscriptionStore implements SubscriptionStore {
       const current = await readSubscriber(client, email);
       const remaining = current ? current.topics.filter((t) => topicId !== undefined && t.id !== topicId) : [];
       const removedTopics = (current?.topics.length ?? 0) - remaining.length;
+      // Remembered, so that a delivery for a removed topic queued after this (by a run on another
+      // instance that matched its subscribers before) is cancelled when claimed, not sent.
+      const removed = (current?.topics ?? []).filter((t) => !remaining.some((r) => r.id === t.id)).map((t) => t.id);
+      if (removed.length > 0) {
+        await client.query(
+          "insert into unsubscribed (email, topic_id, at) select $1, unnest($2::text[]), $3 on conflict (email, topic_id) do update set at = excluded.at",
+          [email, removed, this.clock.now()],
+        );
+      }
       if (current && remaining.length === 0) await client.query("delete from subscribers where email = $1", [email]);
       else if (removedTopics > 0) await client.query("update subscribers set topics = $2::jsonb where email = $1", [email, JSON.stringify(remaining)]);
       // Pending deliveries of this address that no remaining topic matched.
