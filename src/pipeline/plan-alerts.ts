@@ -6,9 +6,15 @@ import { createTopicMatcher } from "../match/index.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 
-/** Identity of a release's latest revision (what a delivery is keyed on). */
+/**
+ * Identity of a release's latest revision (what a delivery is keyed on): its hash, and when an
+ * earlier revision had the same text (an edit undone), its number too, so that revision is not
+ * taken for the earlier one's delivery, already sent.
+ */
 function revisionOf(release: StoredRelease): string {
-  return release.revisions[release.revisions.length - 1]?.hash ?? release.hash;
+  const n = release.revisions.length;
+  const hash = release.revisions[n - 1]?.hash ?? release.hash;
+  return release.revisions.slice(0, -1).some((r) => r.hash === hash) ? `${hash}#${n}` : hash;
 }
 
 const FREQUENCIES: readonly Frequency[] = ["immediate", "daily", "weekly"];
