@@ -30,12 +30,18 @@ export interface ComposedMessage {
 }
 
 // eslint-disable-next-line no-control-regex
-const UNSAFE_IN_HEADER = /[\u0000-\u001F\u007F-\u009F\u2028\u2029]+/g;
+const UNSAFE_IN_HEADER = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]+/g;
 
-/** One line of header text: control characters (CR, LF, ...) become spaces; length capped. */
+/**
+ * One line of header text: control characters (CR, LF, ...) and bidirectional overrides become
+ * spaces; length capped (never between the two halves of a surrogate pair).
+ */
 export function headerText(input: string, max = 180): string {
   const line = input.replace(UNSAFE_IN_HEADER, " ").replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1).trimEnd()}…` : line;
+  if (line.length <= max) return line;
+  let cut = max - 1;
+  if (/[\uD800-\uDBFF]/.test(line[cut - 1] ?? "")) cut--;
+  return `${line.slice(0, cut).trimEnd()}…`;
 }
 
 function subjectOf(items: readonly Delivery[]): string {

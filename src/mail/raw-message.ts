@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import addressparser from "nodemailer/lib/addressparser";
-import { encodeWords, foldLines } from "nodemailer/lib/mime-funcs";
+import { encodeWord, encodeWords, foldLines } from "nodemailer/lib/mime-funcs";
 import { encode as qpEncode, wrap as qpWrap } from "nodemailer/lib/qp";
 import type { ComposedMessage } from "./compose-alert.js";
 import { MailSendError } from "./send-error.js";
@@ -41,9 +41,14 @@ function formatMailbox({ name, address }: Mailbox): string {
   return `${shown} <${address}>`;
 }
 
-/** One header line, non-ASCII words MIME-encoded, folded at 76 columns as nodemailer folds them. */
+/**
+ * One header line, non-ASCII words MIME-encoded, folded at 76 columns as nodemailer folds them. A
+ * value holding `=?` (text that looks like an encoded word, which mail readers would decode) is
+ * encoded whole, so it is shown as written.
+ */
 function header(name: string, value: string, encode = true): string {
-  return foldLines(`${name}: ${encode ? encodeWords(value, "Q", 52) : value}`, 76);
+  const encoded = !encode ? value : value.includes("=?") ? encodeWord(value, "Q", 52) : encodeWords(value, "Q", 52);
+  return foldLines(`${name}: ${encoded}`, 76);
 }
 
 /** RFC 5322 date in UTC, as nodemailer writes it. */
