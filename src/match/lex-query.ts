@@ -53,9 +53,12 @@ function lexPhrase(query: string, open: number, out: QueryToken[]): number {
   return close + 1;
 }
 
+/** Minus signs that negate: the hyphen-minus, and the dashes autocorrect puts in its place (–, —, −). */
+const MINUS = new Set(["-", "\u2013", "\u2014", "\u2212"]);
+
 function lexRun(query: string, start: number, end: number, out: QueryToken[]): void {
   let s = start;
-  if (query[s] === "-") {
+  if (MINUS.has(query[s] as string)) {
     const next = query[s + 1];
     // `-word`, `-(group)`, `-"phrase"` negate; a lone `-` between words is punctuation.
     if (s + 1 < end || next === "(" || (next !== undefined && QUOTES.has(next))) {
