@@ -5,7 +5,8 @@
  * 1. plurals: `-ies` → `-y` (policies → policy), `-sses` → `-ss`, `-ches/-shes/-xes/-zes` drop `-es`,
  *    other `-s` drop it, except after `s`, `u`, `i` (business, status, crisis) and a few words (news, series);
  * 2. `-ied` → `-y`; `-ing` and `-ed` are dropped when a vowel remains (searching → search,
- *    policing → polic); a doubled final consonant is undoubled (stopped → stop, but called → call);
+ *    policing → polic); a doubled final consonant is undoubled (stopped → stop, but called → call,
+ *    staffed → staff); `-eed` stays but for the past of `-ee` verbs (speed, exceed; agreed → agre);
  * 3. a final `-e` is dropped (police → polic, house → hous), so -e words meet their -ing/-ed forms.
  */
 const KEEP = new Set([
@@ -15,6 +16,13 @@ const KEEP = new Set([
 ]);
 
 const VOWEL = /[aeiouy]/;
+
+/**
+ * Verbs ending in `-ee`, whose `-eed` is a past tense (agreed → agree). Every other word ending in
+ * `-eed` is a base (speed, exceed, proceed, breed): it keeps its `-ed`, and so meets its own
+ * inflections (speeding → speed, exceeded → exceed).
+ */
+const EE_VERBS = new Set(["agree", "disagree", "free", "decree", "guarantee", "referee", "oversee", "foresee", "degree", "flee"]);
 
 export function stemWord(word: string): string {
   if (word.length <= 3 || KEEP.has(word) || /[0-9]/.test(word)) return word;
@@ -37,10 +45,12 @@ function stripVerbSuffix(w: string): string | undefined {
   if (w.endsWith("ied") && w.length > 4) return `${w.slice(0, -3)}y`;
   const ing = w.endsWith("ing");
   if (!ing && !w.endsWith("ed")) return undefined;
+  if (!ing && w.endsWith("eed")) return EE_VERBS.has(w.slice(0, -1)) ? dropFinalE(w.slice(0, -1)) : undefined;
   const stem = w.slice(0, ing ? -3 : -2);
   if (stem.length < 3 || !VOWEL.test(stem)) return undefined;
   const last = stem[stem.length - 1];
-  if (stem.length >= 4 && last === stem[stem.length - 2] && last !== undefined && !/[aeioulsz]/.test(last)) {
+  // English never doubles f, l, s or z to inflect (staffing → staff, calling → call).
+  if (stem.length >= 4 && last === stem[stem.length - 2] && last !== undefined && !/[aeioulsfz]/.test(last)) {
     return stem.slice(0, -1);
   }
   // `agreeing` → `agree` → `agre`, like `agree` itself; after `-ed` the `e` is already gone (`agreed` → `agre`).

@@ -10,18 +10,25 @@ export interface Token {
   readonly end: number;
 }
 
-/** A word: letters, digits and combining marks, with inner apostrophes (`Secretary’s`, `don't`). */
-const WORD = /[\p{L}\p{N}\p{M}]+(?:['\u2019\u02BC][\p{L}\p{N}\p{M}]+)*/gu;
+/**
+ * A word: letters, digits and combining marks, with inner apostrophes (`Secretary’s`, `don't`,
+ * `O‘Neill`) and soft hyphens (`recog\u00ADnition`, from `&shy;`).
+ */
+const WORD = /[\p{L}\p{N}\p{M}]+(?:['\u2018\u2019\u02BC\u00AD][\p{L}\p{N}\p{M}]+)*/gu;
 /**
  * A number with thousands separators (`30,000`, `1,234,567`, `£5,000m`), read from the start of a
  * word of 1–3 digits: groups of exactly three digits, not followed by another digit or `,digit`
  * (so `1,2`, `1,2345` and `12,345,67` are not one). Its term is the plain form (`30000`).
  */
-const THOUSANDS = /[0-9]{1,3}(?:,[0-9]{3})+(?![0-9]|,[0-9])(?:[\p{L}\p{M}][\p{L}\p{N}\p{M}]*)?(?:['\u2019\u02BC][\p{L}\p{N}\p{M}]+)*/uy;
+const THOUSANDS = /[0-9]{1,3}(?:,[0-9]{3})+(?![0-9]|,[0-9])(?:[\p{L}\p{M}][\p{L}\p{N}\p{M}]*)?(?:['\u2018\u2019\u02BC\u00AD][\p{L}\p{N}\p{M}]+)*/uy;
 const SHORT_NUMBER = /^[0-9]{1,3}$/;
 const COMMA = 44;
 const PLAIN_ASCII = /^[A-Za-z0-9]+$/;
 const NOT_ALNUM = /[^\p{L}\p{N}]+/gu;
+
+/** Letters Unicode does not decompose into a base letter and an accent, written as English writes them (Łódź → lodz, manœuvre → manoeuvre). */
+const UNDECOMPOSED = /[łøđœæßþ]/g;
+const UNDECOMPOSED_AS: Readonly<Record<string, string>> = { ł: "l", ø: "o", đ: "d", œ: "oe", æ: "ae", ß: "ss", þ: "th" };
 
 const CACHE_LIMIT = 50_000;
 const cache = new Map<string, string>();
@@ -33,7 +40,7 @@ export function normalizeWord(word: string): string {
   let folded: string;
   if (PLAIN_ASCII.test(word)) folded = word.toLowerCase();
   else {
-    folded = foldText(word);
+    folded = foldText(word).replace(UNDECOMPOSED, (letter) => UNDECOMPOSED_AS[letter] ?? letter);
     if (folded.endsWith("'s")) folded = folded.slice(0, -2);
     folded = folded.replace(NOT_ALNUM, "");
   }
@@ -69,7 +76,7 @@ const APOSTROPHE = 39;
  * fast path reads past them itself. Any other one goes to the regular expression.
  */
 export function isPlainSeparator(c: number): boolean {
-  return c === 0xa0 || c === 0xa3 || c === 0x2013 || c === 0x2014 || c === 0x2018 || c === 0x201c || c === 0x201d || c === 0x2022 || c === 0x2026 || c === 0x20ac;
+  return c === 0xa0 || c === 0xa3 || c === 0x2013 || c === 0x2014 || c === 0x201c || c === 0x201d || c === 0x2022 || c === 0x2026 || c === 0x20ac;
 }
 
 /**

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import type { FeedEntry, StateStore } from "../../src/core/ports.js";
 import type { StoredRelease } from "../../src/core/release.js";
+import { normalizeWord } from "../../src/match/tokenize.js";
 import { compileQuery } from "../../src/match/index.js";
 import { newestFirst, releaseIndexKeys, releaseSearchKeys } from "../../src/match/search-index.js";
 import { searchStore } from "../../src/match/search-releases.js";
@@ -84,9 +85,23 @@ describe("lowdb search index of an earlier version", () => {
     await writeFile(join(dir, "search/seg-00000001.bin"), encodeV1(bin.docs, bin.lists));
     const json = indexOf([...later, inJson]);
     await writeFile(join(dir, "search/seg-00000002.json"), JSON.stringify({ docs: json.docs.map((d) => [d.id, d.date, d.updatedAt]), keys: Object.fromEntries(json.lists) }));
-    await writeFile(join(dir, "search/manifest.json"), JSON.stringify({ complete: true, next: 3, segments: [{ file: "search/seg-00000001.bin", docs: bin.docs.length }, { file: "search/seg-00000002.json", docs: json.docs.length }] }));
+    // Keyed by this version's word terms (`terms`), in the older file formats.
+    await writeFile(join(dir, "search/manifest.json"), JSON.stringify({ complete: true, next: 3, terms: 2, segments: [{ file: "search/seg-00000001.bin", docs: bin.docs.length }, { file: "search/seg-00000002.json", docs: json.docs.length }] }));
     return current;
   }
+
+  it("reads an index keyed by earlier word terms (a manifest without `terms`) as incomplete; the rebuild answers exactly", async () => {
+    const releases = await oldState();
+    const manifest = JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as Record<string, unknown>;
+    delete manifest.terms;
+    await writeFile(join(dir, "search/manifest.json"), JSON.stringify(manifest));
+    const store = await open();
+    expect(await store.search.candidates([[normalizeWord("police")]])).toBeUndefined();
+    expect(await store.search.rebuild()).toBe(releases.length);
+    await expectExact(store, releases);
+    await store.close();
+    expect((JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as { terms?: number }).terms).toBe(2);
+  });
 
   const listed = async () => (JSON.parse(await readFile(join(dir, "search/manifest.json"), "utf8")) as { segments: { file: string }[] }).segments.map((s) => s.file.replace(/^search\/seg-\d+/, "seg"));
 

@@ -43,6 +43,23 @@ async function seedSearchAtSchema(url: string, version: number, releases: readon
 
 const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected a failure"); }, (e: unknown) => e);
 
+
+/**
+ * Schema 10 marks an index keyed by earlier word terms out of date (a search rebuilds it). The
+ * words these tests query kept their terms, so the migrated rows must still answer them: the
+ * index is marked complete again to ask them.
+ */
+async function answerFromMigratedRows(url: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    expect((await c.query("select value from pressroom_meta where key = 'search_complete'")).rows).toEqual([{ value: "false" }]);
+    await c.query("update pressroom_meta set value = 'true' where key = 'search_complete'");
+  } finally {
+    await c.end();
+  }
+}
+
 describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -113,6 +130,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     await seedSearchAtSchema(db.url, 3, releases);
     const store = await openPostgresState(db.url, { clock, searchKeys: releaseIndexKeys });
     cleanups.push(() => store.close());
+    await answerFromMigratedRows(db.url);
     const newest = [...releases].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : a.id < b.id ? -1 : 1));
     for (const [word, want] of [["knife", newest], ["glacier", newest.filter((r) => r.title.includes("glacier"))]] as const) {
       const candidates = await store.search.candidates([[normalizeWord(word)]]);
@@ -160,6 +178,7 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     } finally {
       await after.end();
     }
+    await answerFromMigratedRows(db.url);
     // Search gives what testing every release gives, phrases (no pair keys now) and kinds of two words included.
     for (const query of ["\"facial recognition\"", "\"recognition vans\" AND NOT kind:\"news story\"", "kind:\"news story\" AND facial", "facial AND NOT vans"]) {
       const compiled = compileQuery(query);

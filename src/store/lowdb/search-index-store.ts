@@ -76,10 +76,21 @@ interface ManifestSegment {
 interface Manifest {
   /** False once a release was stored without being indexed (an old state, a handle without SearchKeys, a lost build). */
   complete: boolean;
+  /** The word terms the segments hold (`SEARCH_TERMS`); a manifest of other terms reads as incomplete. */
+  terms?: number;
   /** Number of the next segment file. */
   next: number;
   segments: ManifestSegment[];
 }
+
+/**
+ * Version of the word terms (src/match/tokenize.ts, stem.ts) the segments are keyed by. 2: `-eed`
+ * and `-ff` words keep their ending, `ł ø đ œ æ ß þ` fold, soft hyphens and `‘` join a word.
+ */
+const SEARCH_TERMS = 2;
+
+/** The manifest as written, stamped with the terms its segments hold. */
+const manifestText = (m: Manifest): string => JSON.stringify({ ...m, terms: SEARCH_TERMS });
 
 const sizeClass = (docs: number): number => Math.floor(Math.log2(Math.max(1, docs)) / 2);
 
@@ -255,7 +266,9 @@ export class LowSearchIndex implements SearchIndexStore {
   }
 
   private async manifest(): Promise<Manifest | undefined> {
-    return this.ctx.disk.readJson<Manifest>(SEARCH_MANIFEST);
+    const m = await this.ctx.disk.readJson<Manifest>(SEARCH_MANIFEST);
+    // Segments keyed by other word terms would miss words whose terms changed: rebuilt like an old state's.
+    return m && m.complete && m.terms !== SEARCH_TERMS ? { ...m, complete: false } : m;
   }
 
   /**
@@ -269,7 +282,7 @@ export class LowSearchIndex implements SearchIndexStore {
     const m: Manifest = held ? await this.settledHere(held) : { complete: (await this.releases.count()) === 0, next: 1, segments: [] };
     if (!this.keys || !m.complete) {
       if (held && !held.complete) return none;
-      return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify({ ...m, complete: false }) }], after: none.after };
+      return { files: [{ path: SEARCH_MANIFEST, data: manifestText({ ...m, complete: false }) }], after: none.after };
     }
     const after = (next: Manifest) => () => this.mergeDue(next).catch((error: unknown) => this.log.warn("search index merge failed", { error: String(error) }));
     if (this.worker && releases.length >= BINARY_FROM && this.building.size < JOBS_IN_FLIGHT) {
@@ -277,7 +290,7 @@ export class LowSearchIndex implements SearchIndexStore {
       const file = segmentFile(m.next, "idx");
       await this.startBuild(this.worker, file, releases);
       const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: releases.length, pending: true }] };
-      return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
+      return { files: [{ path: SEARCH_MANIFEST, data: manifestText(next) }], after: after(next) };
     }
     const builder = new SegmentBuilder();
     for (const release of releases) builder.addRelease(release, this.keys);
@@ -291,11 +304,11 @@ export class LowSearchIndex implements SearchIndexStore {
       await this.building.get(file);
       await this.writeSegment(file, contents);
       const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: contents.docs.length }] };
-      return { files: [{ path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
+      return { files: [{ path: SEARCH_MANIFEST, data: manifestText(next) }], after: after(next) };
     }
     const file = segmentFile(m.next, "json");
     const next: Manifest = { complete: true, next: m.next + 1, segments: [...m.segments, { file, docs: builder.docs.length }] };
-    return { files: [{ path: file, data: builder.toJson() }, { path: SEARCH_MANIFEST, data: JSON.stringify(next) }], after: after(next) };
+    return { files: [{ path: file, data: builder.toJson() }, { path: SEARCH_MANIFEST, data: manifestText(next) }], after: after(next) };
   }
 
   /**
@@ -304,7 +317,7 @@ export class LowSearchIndex implements SearchIndexStore {
    */
   private async settle(m: Manifest): Promise<Manifest> {
     const ended = this.mergesEnded(await this.settledHere(m));
-    if (JSON.stringify(ended.manifest) !== JSON.stringify(m)) await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(ended.manifest));
+    if (JSON.stringify(ended.manifest) !== JSON.stringify(m)) await this.ctx.disk.write(SEARCH_MANIFEST, manifestText(ended.manifest));
     for (const file of ended.remove) {
       await this.ctx.disk.remove(file);
       this.retire(file);
@@ -336,7 +349,7 @@ export class LowSearchIndex implements SearchIndexStore {
         // The worker merges behind its builds; the manifest only reserves the file's number now.
         const file = segmentFile(manifest.next, "idx");
         manifest = { ...manifest, next: manifest.next + 1 };
-        await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(manifest));
+        await this.ctx.disk.write(SEARCH_MANIFEST, manifestText(manifest));
         this.startMerge(this.worker, file, inputs.map((s) => s.file));
       } else manifest = await this.merge(manifest, due.from, due.to);
     }
@@ -359,7 +372,7 @@ export class LowSearchIndex implements SearchIndexStore {
     const file = segmentFile(m.next, "idx");
     await this.writeSegment(file, merged);
     const next: Manifest = { complete: m.complete, next: m.next + 1, segments: [...m.segments.slice(0, from), { file, docs: merged.docs.length }, ...m.segments.slice(to)] };
-    await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify(next));
+    await this.ctx.disk.write(SEARCH_MANIFEST, manifestText(next));
     for (const input of inputs) {
       await this.ctx.disk.remove(input.file);
       this.retire(input.file);
@@ -481,7 +494,7 @@ export class LowSearchIndex implements SearchIndexStore {
       const file = segmentFile(next, "idx");
       const contents = builder.finish();
       await this.writeSegment(file, contents);
-      await this.ctx.disk.write(SEARCH_MANIFEST, JSON.stringify({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] } satisfies Manifest));
+      await this.ctx.disk.write(SEARCH_MANIFEST, manifestText({ complete: true, next: next + 1, segments: [{ file, docs: contents.docs.length }] }));
       // Segments of the old manifest, and any a crash left unlisted.
       for (const rel of await this.segmentFiles()) {
         if (rel === file) continue;
