@@ -92,7 +92,9 @@ function renderLiveFeed(ctx: ServerContext, query: string, releases: readonly St
     },
     releases,
   );
-  return makeRepresentation(version, { body: Buffer.from(xml, "utf8"), contentType: ATOM_TYPE, lastModified: updated });
+  // No Last-Modified: the newest match's time does not move when a revision drops a match (the
+  // feed changed, an If-Modified-Since would get 304). The ETag, a hash of the bytes, is exact.
+  return makeRepresentation(version, { body: Buffer.from(xml, "utf8"), contentType: ATOM_TYPE });
 }
 
 /**

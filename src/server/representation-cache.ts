@@ -65,14 +65,12 @@ export async function makeRepresentation(version: string, input: RepresentationI
   };
 }
 
-function matchesEtag(header: string, rep: Representation): boolean {
+/** Whether If-None-Match names `etag`, the tag of the representation this request is answered with. */
+function matchesEtag(header: string, etag: string): boolean {
   if (header.trim() === "*") return true;
-  if (header === rep.etag || header === rep.gzipEtag) return true;
+  if (header === etag) return true;
   // If-None-Match uses the weak comparison: W/ prefixes are ignored.
-  return header.split(",").some((t) => {
-    const tag = t.trim().replace(/^W\//, "");
-    return tag === rep.etag || tag === rep.gzipEtag;
-  });
+  return header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
 }
 
 /** Answers GET/HEAD from a representation: 304 on If-None-Match (which wins) or If-Modified-Since, gzip when accepted. */
@@ -81,7 +79,8 @@ export function sendRepresentation(req: IncomingMessage, res: ServerResponse, re
   const inm = req.headers["if-none-match"];
   const ims = req.headers["if-modified-since"];
   let fresh = false;
-  if (inm !== undefined) fresh = matchesEtag(inm, rep);
+  // Only the variant this request gets: a client holding the gzip bytes does not hold the plain ones.
+  if (inm !== undefined) fresh = matchesEtag(inm, gzip ? rep.gzipEtag ?? rep.etag : rep.etag);
   else if (ims !== undefined && rep.lastModifiedMs !== undefined) {
     const since = Date.parse(ims);
     fresh = !Number.isNaN(since) && rep.lastModifiedMs <= since;

@@ -61,7 +61,7 @@ export function sendCached(req: IncomingMessage, res: ServerResponse, content: C
   const inm = req.headers["if-none-match"];
   const ims = req.headers["if-modified-since"];
   const fresh = inm !== undefined
-    ? matchesEtag(inm, [plainTag, gzipTag])
+    ? matchesEtag(inm, [gzip ? gzipTag : plainTag])
     : ims !== undefined && content.lastModified !== undefined && notModifiedSince(ims, content.lastModified);
   if (fresh) {
     const { "Content-Type": _type, ...rest } = headers;

@@ -1,5 +1,6 @@
 import type { DirtyMark, FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import type { TextPieces } from "../../core/text-pieces.js";
+import { feedChangedAt } from "../feed-updated.js";
 import { sha256OfText } from "../text-sha.js";
 import type { Ctx } from "./context.js";
 import { inParallel } from "./disk.js";
@@ -167,7 +168,8 @@ export class LowFeeds implements FeedStore {
       for (const { render, hash } of updates) {
         const old = doc.docs[render.name];
         const bytesChanged = old?.sha !== hash;
-        doc.docs[render.name] = { etag: `"${hash}"`, updated: bytesChanged || !old ? now : old.updated, entries: render.entries, sha: hash };
+        const updated = !old ? now : bytesChanged ? feedChangedAt(old.updated, now) : old.updated;
+        doc.docs[render.name] = { etag: `"${hash}"`, updated, entries: render.entries, sha: hash };
         if (bytesChanged) changed.push(render.name);
         this.ctx.docs.touch(FEEDS);
       }

@@ -1,6 +1,7 @@
 import type { Clock } from "../../core/clock.js";
 import type { DirtyMark, FeedDocument, FeedEntry, FeedRender, FeedStore } from "../../core/ports.js";
 import { joinPieces } from "../../core/text-pieces.js";
+import { feedChangedAt } from "../feed-updated.js";
 import { sha256OfText } from "../text-sha.js";
 import { bumpGeneration, byCode, chunk, type Db, type Sql } from "./pg-db.js";
 
@@ -127,6 +128,10 @@ export class PgFeedStore implements FeedStore {
         const done = new Set(rows.map((r) => r.feed));
         for (const c of clean) if (c.version !== null && !done.has(c.feed)) latest.delete(c.feed);
       }
+      // A document changing again within the second of its last change says the next second (feed-updated.ts).
+      const before = new Map(
+        (await client.query<{ name: string; updated: string }>("select name, updated from feed_documents where name = any($1::text[])", [[...latest.keys()]])).rows.map((r) => [r.name, r.updated]),
+      );
       const changed: string[] = [];
       for (const part of chunk([...latest.values()].sort((a, b) => byCode(a.name, b.name)), 200)) {
         const { rows } = await client.query<{ name: string }>(
@@ -137,7 +142,7 @@ export class PgFeedStore implements FeedStore {
            returning name`,
           part.flatMap((r) => {
             const xml = joinPieces(r.xml);
-            return [r.name, xml, etagOf(xml), updated, r.entries];
+            return [r.name, xml, etagOf(xml), feedChangedAt(before.get(r.name), updated), r.entries];
           }),
         );
         changed.push(...rows.map((r) => r.name));
