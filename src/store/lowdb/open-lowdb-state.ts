@@ -496,7 +496,9 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       for (const pending of await subscriptions.allPending()) yield { type: "pending", pending };
       for await (const delivery of outbox.everything()) yield { type: "delivery", delivery };
       for (const run of (await runs.recent(Number.MAX_SAFE_INTEGER)).reverse()) yield { type: "run", run };
-      yield { type: "totals", totals: await runs.totals() };
+      // As PostgreSQL: no totals record for a state that never ran (nothing would be copied).
+      const totals = await runs.totals();
+      if (totals.runs > 0) yield { type: "totals", totals };
       const secret = await readSecret();
       if (secret) yield { type: "secret", secret };
     },

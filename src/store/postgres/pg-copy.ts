@@ -7,7 +7,7 @@ import type { SourceState } from "../../core/source.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
 import { bumpGeneration, chunk, QueryQueue, storeError, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
-import { insertDeliveries } from "./pg-outbox.js";
+import { CANCEL_REASON, insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
 import { indexReleases } from "./pg-search-index.js";
 import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
@@ -71,8 +71,19 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
   for (const p of pending.rows) yield { type: "pending", pending: p.data };
   let after = "";
   for (;;) {
-    const { rows } = await q<{ id: string; data: Delivery | null }>("export deliveries", "select id, data from deliveries where id > $1 order by id limit $2", [after, PAGE]);
-    for (const d of rows) if (d.data) yield { type: "delivery", delivery: d.data };
+    // A pending delivery all of whose topics its address removed would be cancelled when claimed
+    // (pg-outbox.ts): it goes out cancelled, so the target (which has no such table) never sends it.
+    const { rows } = await q<{ id: string; data: Delivery | null; unsubscribed: boolean }>(
+      "export deliveries",
+      `select id, data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
+         and not exists (select 1 from jsonb_array_elements(d.data->'topics') t
+                         where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))) as unsubscribed
+       from deliveries d where id > $1 order by id limit $2`,
+      [after, PAGE],
+    );
+    for (const d of rows) {
+      if (d.data) yield { type: "delivery", delivery: d.unsubscribed ? { ...d.data, status: "cancelled", lastError: CANCEL_REASON } : d.data };
+    }
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1]!.id;
   }
