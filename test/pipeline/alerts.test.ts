@@ -108,6 +108,35 @@ describeEngines("alerts from the pipeline", (engine) => {
     }
   });
 
+  it("a revision that restores an earlier text still alerts a subscriber who asked for revisions", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "revisions@example.org", topics: [{ query: "asylum hotels", revisions: true }] }];
+      const original = await readFile(SAMPLE, "utf8");
+      const a = join(dir, "a.txt");
+      const b = join(dir, "b.txt");
+      await writeFile(a, original);
+      await writeFile(b, original.replace("Initial efforts will focus on hotels that can be exited quickly.", "Initial efforts will focus on hotels that can be exited most quickly."));
+
+      await run(state, a, subs, "2026-11-29T10:00:00Z", true); // text A: new-release alert
+      expect(sink.messages).toHaveLength(1);
+      const second = await run(state, b, subs, "2026-11-30T10:00:00Z"); // text B: revision alert
+      expect(second.sources[0]).toMatchObject({ revised: 1 });
+      expect(sink.messages).toHaveLength(2);
+      const third = await run(state, a, subs, "2026-12-01T10:00:00Z"); // back to text A: a revision too
+      expect(third.sources[0]).toMatchObject({ revised: 1 });
+      // The subscriber asked for revisions and was told of B; the revert to A must be announced as well.
+      expect(sink.messages.map((m) => m.parsed.subject)).toEqual([
+        "[Pressroom] Home Office to exit first 50 asylum hotels by the end of January",
+        "[Pressroom] Updated: Home Office to exit first 50 asylum hotels by the end of January",
+        "[Pressroom] Updated: Home Office to exit first 50 asylum hotels by the end of January",
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("queues daily-digest alerts until 08:30 London, then sends one digest per subscriber", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
