@@ -65,3 +65,12 @@ export function spawnDaemon(configFile: string, stateDir: string, extra: readonl
     },
   };
 }
+
+/** Polls `check` until it holds; fails naming `what` after `ms`. */
+export async function waitUntil(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { systemClock } from "../../src/core/clock.js";
-import { openState } from "../../src/store/index.js";
-import { spawnDaemon, type DaemonProcess } from "./daemon-process.js";
+import { openState, type StateTarget } from "../../src/store/index.js";
+import { spawnDaemon, type DaemonProcess, waitUntil } from "./daemon-process.js";
 import { runCli } from "../helpers/run-cli.js";
 import { startSmtpSink } from "../helpers/smtp-sink.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
@@ -20,13 +20,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function waitUntil(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 async function setUp(config: Record<string, unknown>) {
   const temp = await makeTempDir("pressroom-daemon-stop-");
@@ -34,6 +27,17 @@ async function setUp(config: Record<string, unknown>) {
   const configFile = join(temp.dir, "pressroom.yaml");
   await writeFile(configFile, stringify({ feeds: { baseUrl: "http://pressroom.test" }, server: { port: 0, host: "127.0.0.1" }, ...config }));
   return { dir: temp.dir, configFile, stateDir: join(temp.dir, "state") };
+}
+
+/** Queues an immediate alert to each of 20 addresses in the state. */
+async function queueTwentyAlerts(target: StateTarget): Promise<void> {
+  const store = await openState(target, { clock: systemClock });
+  try {
+    const now = new Date().toISOString();
+    await store.commit({ deliveries: Array.from({ length: 20 }, (_, i) => makeDelivery(`d${i}`, `user${i}@example.org`, now)) });
+  } finally {
+    await store.close();
+  }
 }
 
 describe("daemon on an unusable state", () => {
@@ -71,13 +75,7 @@ describe("daemon shutdown while sending", () => {
     const sink = await startSmtpSink();
     cleanups.push(() => sink.close());
     const env = await setUp({ sources: [], schedule: { cron: "0 0 1 1 *", timezone: "UTC" }, mail: { connections: 1 } });
-    const store = await openState({ kind: "lowdb", dir: env.stateDir }, { clock: systemClock });
-    try {
-      const now = new Date().toISOString();
-      await store.commit({ deliveries: Array.from({ length: 20 }, (_, i) => makeDelivery(`d${i}`, `user${i}@example.org`, now)) });
-    } finally {
-      await store.close();
-    }
+    await queueTwentyAlerts({ kind: "lowdb", dir: env.stateDir });
     sink.slow(1_000);
     const d = spawnDaemon(env.configFile, env.stateDir, ["--no-serve", "--shutdown-timeout", "5"], { PRESSROOM_SMTP_URL: sink.url });
     running.push(d);
@@ -110,13 +108,7 @@ describe("daemon shutdown while sending", () => {
     const sink = await startSmtpSink();
     cleanups.push(() => sink.close());
     const env = await setUp({ sources: [], schedule: { cron: "0 0 1 1 *", timezone: "UTC" }, mail: { connections: 1 } });
-    const store = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
-    try {
-      const now = new Date().toISOString();
-      await store.commit({ deliveries: Array.from({ length: 20 }, (_, i) => makeDelivery(`d${i}`, `user${i}@example.org`, now)) });
-    } finally {
-      await store.close();
-    }
+    await queueTwentyAlerts({ kind: "postgres", url: db.url });
     sink.slow(1_000);
     const pgEnv = { PRESSROOM_SMTP_URL: sink.url, PRESSROOM_DATABASE_URL: db.url };
     const d = spawnDaemon(env.configFile, env.stateDir, ["--no-serve", "--shutdown-timeout", "1"], pgEnv);

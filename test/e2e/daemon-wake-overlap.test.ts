@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { systemClock } from "../../src/core/clock.js";
 import { openState } from "../../src/store/index.js";
-import { spawnDaemon, type DaemonProcess } from "./daemon-process.js";
+import { spawnDaemon, type DaemonProcess, waitUntil } from "./daemon-process.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { makeDelivery } from "../store/contract/fixtures.js";
@@ -18,13 +18,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function waitUntil(check: () => boolean, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** A slow SMTP server counting messages being transmitted at once (DATA received, reply pending). */
 async function startCountingSink(replyDelayMs: number) {

@@ -10,7 +10,7 @@ import { startSmtpSink } from "../helpers/smtp-sink.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { ROOT } from "../server/server-fixture.js";
-import { spawnDaemon, type DaemonProcess } from "./daemon-process.js";
+import { spawnDaemon, type DaemonProcess, waitUntil } from "./daemon-process.js";
 
 const running: DaemonProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -25,13 +25,6 @@ beforeAll(() => {
   if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}${built.stderr}`);
 }, 120_000);
 
-async function waitUntil(check: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe.skipIf(!testDatabaseUrl())("pressroom daemon on PostgreSQL", () => {
   it("is woken by alerts another instance queues (NOTIFY) and sends them between its scheduled runs", async () => {

@@ -72,17 +72,26 @@ describeEngines("flushOutbox failing part-way keeps the acks of messages already
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("a failed claim-ahead does not let the flush end (and give claims back) while the accepted message's ack is still being written", async () => {
-    const store = await state.open({ clock });
-    await store.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-1)), makeDelivery("b1", "bob@example.org", iso(-1))]);
-
-    const outbox = failingClaimSlowAck(store);
+  /** A flush over `outbox`: one connection, one address a claim. */
+  async function flush(outbox: OutboxStore, owner: string): Promise<void> {
     const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml"), timeoutMs: 5_000, connections: 1 });
     try {
-      await expect(flushOutbox({ outbox, owner: "sender-1", transport, clock, log: memoryLogger(), compose: composeOptions, connections: 1, claimLimit: 1 })).rejects.toThrow(/connection terminated/);
+      await flushOutbox({ outbox, owner, transport, clock, log: memoryLogger(), compose: composeOptions, connections: 1, claimLimit: 1 });
     } finally {
       await transport.close();
     }
+  }
+
+  /** A state holding ann's and bob's alerts, and a flush over it whose claim ahead fails. */
+  async function failedFlush(): Promise<StateStore> {
+    const store = await state.open({ clock });
+    await store.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-1)), makeDelivery("b1", "bob@example.org", iso(-1))]);
+    await expect(flush(failingClaimSlowAck(store), "sender-1")).rejects.toThrow(/connection terminated/);
+    return store;
+  }
+
+  it("a failed claim-ahead does not let the flush end (and give claims back) while the accepted message's ack is still being written", async () => {
+    const store = await failedFlush();
     // The SMTP server accepted a1's message...
     expect(sink.messages.length).toBe(1);
     const accepted = sink.messages[0]!;
@@ -97,26 +106,16 @@ describeEngines("flushOutbox failing part-way keeps the acks of messages already
   });
 
   it("lets the caller close the state after a failed flush without losing the accepted message's ack: the next run does not send it again", async () => {
-    const store = await state.open({ clock });
-    await store.outbox.enqueue([makeDelivery("a1", "ann@example.org", iso(-1)), makeDelivery("b1", "bob@example.org", iso(-1))]);
-    const outbox = failingClaimSlowAck(store);
-    const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml"), timeoutMs: 5_000, connections: 1 });
-    try {
-      await expect(flushOutbox({ outbox, owner: "sender-1", transport, clock, log: memoryLogger(), compose: composeOptions, connections: 1, claimLimit: 1 })).rejects.toThrow(/connection terminated/);
-    } finally {
-      await transport.close();
-    }
+    const store = await failedFlush();
     // What a command does with a failed run: close the state (the process then exits).
     await store.close();
     await sleep(500);
 
     // The next run, with nothing failing.
     const next = await state.open({ clock });
-    const transport2 = createMailTransport({ smtpUrl: sink.url, outboxDir: join(dir, "eml"), timeoutMs: 5_000, connections: 1 });
     try {
-      await flushOutbox({ outbox: next.outbox, owner: "sender-2", transport: transport2, clock, log: memoryLogger(), compose: composeOptions, connections: 1 });
+      await flush(next.outbox, "sender-2");
     } finally {
-      await transport2.close();
       await next.close();
     }
     const toAnn = sink.messages.filter((m) => m.to[0] === "ann@example.org");
