@@ -135,4 +135,28 @@ describe("composeAlert", () => {
     expect(() => composeAlert([{ ...a, email: "x@example.org\r\nBcc: y@example.org" }], composeOptions)).toThrow(/not valid/);
     expect(() => composeAlert([], composeOptions)).toThrow(/nothing to compose/);
   });
+
+  // The subject as a mail reader shows it.
+  it("cuts a long title of non-BMP characters (emoji) without leaving a broken half character (U+FFFD)", async () => {
+    // 200 emoji: the 180-unit cap falls inside a surrogate pair.
+    const subject = (await deliver([deliveryFor(makeRelease(1, { title: "\u{1F600}".repeat(200) }))])).subject ?? "";
+    expect(subject).not.toContain("\uFFFD");
+    expect(subject).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    expect(subject.endsWith("\u{1F600}…")).toBe(true);
+  });
+
+  it("shows a plain-ASCII title that looks like an RFC 2047 encoded-word literally, not decoded", async () => {
+    const title = "Statement on =?utf-8?Q?=E2=80=AEgnp.exe?= and fees";
+    // The title text is ASCII; what the subscriber sees must be that text, not a decoding of it.
+    expect((await deliver([deliveryFor(makeRelease(1, { title }))])).subject).toBe(`[Pressroom] ${title}`);
+  });
+
+  it("keeps bidi override characters of the department out of a digest subject, as out of a single alert's", () => {
+    const department = "Home \u202EOffice";
+    const single = composeAlert([deliveryFor(makeRelease(1, { department, title: "Title \u202Ewith override" }))], composeOptions);
+    expect(single.subject).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+    const digest = composeAlert([deliveryFor(makeRelease(1, { department })), deliveryFor(makeRelease(2, { department }))], composeOptions);
+    expect(digest.subject).toContain("2 new");
+    expect(digest.subject).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+  });
 });
