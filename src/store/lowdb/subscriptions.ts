@@ -141,10 +141,7 @@ export class LowSubscriptions implements SubscriptionStore {
 
   /** A queued confirmation: the pending entry goes and the topic comes in one unit (a crash between two lost both). */
   private async confirmNow(token: string, email: string, topic: Topic): Promise<void> {
-    const doc = await this.pendingDoc();
-    if (!doc.pending[token]) return;
-    delete doc.pending[token];
-    this.ctx.docs.touch(PENDING);
+    if (!(await this.dropPending(token))) return;
     await this.stageTopic(email, topic, "web");
     await this.save();
   }
@@ -208,12 +205,18 @@ export class LowSubscriptions implements SubscriptionStore {
   }
 
   private async takeNow(token: string): Promise<PendingSubscription | undefined> {
+    const found = await this.dropPending(token);
+    if (found) await this.save();
+    return found;
+  }
+
+  /** Takes a pending entry out of its document, to be saved by the caller's unit. */
+  private async dropPending(token: string): Promise<PendingSubscription | undefined> {
     const doc = await this.pendingDoc();
     const found = doc.pending[token];
     if (!found) return undefined;
     delete doc.pending[token];
     this.ctx.docs.touch(PENDING);
-    await this.save();
     return found;
   }
 
