@@ -133,8 +133,9 @@ function matcherOver(owners: Owners, hooks: MatcherHooks) {
         if (change.type === "unchanged") continue;
         const matches = matchesOf(change.release);
         if (matches.length === 0) continue;
+        const revisionHash = revisionOf(change.release);
         if (change.type === "new") {
-          candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches });
+          candidates.push({ release: change.release, revisionHash, isRevision: false, matches });
           continue;
         }
         // A subscriber whose topics matched the earlier text hears of a revision only if they asked
@@ -143,8 +144,8 @@ function matcherOver(owners: Owners, hooks: MatcherHooks) {
         const knewIt = new Set(matchesOf(change.previous).map((m) => m.subscriber.email));
         const again = matches.filter((m) => knewIt.has(m.subscriber.email));
         const firstTime = matches.filter((m) => !knewIt.has(m.subscriber.email));
-        if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: false, matches: firstTime });
-        if (again.length > 0) candidates.push({ release: change.release, revisionHash: revisionOf(change.release), isRevision: true, changes: change.changes, matches: again });
+        if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: false, matches: firstTime });
+        if (again.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: true, changes: change.changes, matches: again });
       }
       return planDeliveries(candidates, now);
     },

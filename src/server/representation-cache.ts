@@ -80,7 +80,7 @@ export function sendRepresentation(req: IncomingMessage, res: ServerResponse, re
   const ims = req.headers["if-modified-since"];
   let fresh = false;
   // Only the variant this request gets: a client holding the gzip bytes does not hold the plain ones.
-  if (inm !== undefined) fresh = matchesEtag(inm, gzip ? rep.gzipEtag ?? rep.etag : rep.etag);
+  if (inm !== undefined) fresh = matchesEtag(inm, gzip ? rep.gzipEtag : rep.etag);
   else if (ims !== undefined && rep.lastModifiedMs !== undefined) {
     const since = Date.parse(ims);
     fresh = !Number.isNaN(since) && rep.lastModifiedMs <= since;
