@@ -71,6 +71,63 @@ describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
     expect(await a.leases.withLease("source:dump", async () => 3)).toEqual({ held: true, value: 3 });
   });
 
+  it("work whose lease ended with its connection commits nothing more, while another instance holds the lease", async () => {
+    const { url, a, b } = await setup();
+    let entered!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    let proceed!: () => void;
+    const gate = new Promise<void>((r) => (proceed = r));
+    const holder = a.leases.withLease("source:dump", async () => {
+      // Committing while the lease is held works.
+      await a.commit({ deliveries: [makeDelivery("d1", "ann@example.org", iso(0))] });
+      entered();
+      await gate;
+      const failures: string[] = [];
+      for (const write of [
+        () => a.commit({ deliveries: [makeDelivery("d2", "ann@example.org", iso(0))] }),
+        async () => a.sources.put({ ...(await a.sources.get("dump")), lastError: "from the instance that lost its lease" }),
+      ]) {
+        await write().then(
+          () => failures.push("committed"),
+          (error: unknown) => failures.push(`${(error as { code?: string }).code}: ${(error as Error).message}`),
+        );
+      }
+      return failures;
+    });
+    await inside;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
+    } finally {
+      await admin.end();
+    }
+    await sleep(200);
+    let other!: () => void;
+    const otherHolds = new Promise<void>((r) => (other = r));
+    let otherDone!: () => void;
+    const otherGate = new Promise<void>((r) => (otherDone = r));
+    const second = b.leases.withLease("source:dump", async () => {
+      other();
+      await otherGate;
+      return "polled by b";
+    });
+    await otherHolds;
+    proceed();
+    const outcome = await holder;
+    expect(outcome.held).toBe(true);
+    const failures = outcome.held ? outcome.value : [];
+    expect(failures).toHaveLength(2);
+    for (const failure of failures) expect(failure).toMatch(/^STATE_LOCKED: store: the lease source:dump in .* ended while this process held it/);
+    otherDone();
+    expect(await second).toEqual({ held: true, value: "polled by b" });
+    expect((await a.outbox.pending()).map((d) => d.id)).toEqual(["d1"]);
+    expect((await a.sources.get("dump")).lastError).toBeUndefined();
+    // Outside a lease, and under a new one, commits go through again.
+    await a.commit({ deliveries: [makeDelivery("d3", "ann@example.org", iso(0))] });
+    expect(await a.leases.withLease("source:dump", () => a.commit({ deliveries: [makeDelivery("d4", "ann@example.org", iso(0))] }).then(() => "ok"))).toEqual({ held: true, value: "ok" });
+  });
+
   it("notifies listeners of changed feeds on publish, and of queued work on commit", async () => {
     const { url, a } = await setup();
     const listener = new pg.Client({ connectionString: url });

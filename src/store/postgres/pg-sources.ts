@@ -1,6 +1,7 @@
 import type { SourceStore } from "../../core/ports.js";
 import { emptySourceState, type SourceState } from "../../core/source.js";
 import { bumpGeneration, type Db, type Sql } from "./pg-db.js";
+import { assertLeaseHeld } from "./pg-leases.js";
 
 export async function putSources(client: Sql, states: readonly SourceState[]): Promise<void> {
   if (states.length === 0) return;
@@ -27,6 +28,7 @@ export class PgSourceStore implements SourceStore {
 
   async put(state: SourceState): Promise<void> {
     await this.db.tx("record a source", async (client) => {
+      await assertLeaseHeld(client, this.db.location);
       await putSources(client, [state]);
       await bumpGeneration(client);
     });
