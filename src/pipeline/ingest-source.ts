@@ -8,6 +8,7 @@ import { type Change, diffReleases } from "../diff/diff-releases.js";
 import { planFeeds } from "../feeds/index.js";
 import { originOf } from "../sources/index.js";
 import { type FeedTopics, planFeedPlacements } from "./feed-placements.js";
+import { refillTopicFeeds } from "./refill-topic-feeds.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { recordSuccess } from "./source-health.js";
 
@@ -112,6 +113,10 @@ export async function ingestSource(
       ...(result ? { source: recordSuccess(state, result, read.cursor, seen, clock.now()) } : {}),
     });
     enqueued += committed.enqueued;
+    if (removals.length > 0) {
+      const left = [...new Set(removals.map((r) => r.feed))];
+      await refillTopicFeeds(store, deps.config.feeds.topics, matchers.feedTopics, left, deps.config.feeds.entries);
+    }
     if (plan.months.some((m) => !months.includes(m))) months = [...new Set([...months, ...plan.months])].sort();
     onChunk?.(chunk.done, chunk.total);
     if (last) {

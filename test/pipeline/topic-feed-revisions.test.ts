@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import { releaseIndexKeys } from "../../src/match/search-index.js";
 import { runOnce } from "../../src/pipeline/run-once.js";
 import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
 import { describeEngines, type TestState } from "../helpers/state-engines.js";
@@ -22,9 +23,9 @@ const WITHOUT = "using image-matching technology to further aid efforts";
 const SPEECH_LINE = "Thank you very much to all of you for being here today.";
 const SPEECH = "Home Secretary’s speech on tackling AI-generated child sex abuse material";
 
-const configFor = (path: string) => ({
+const configFor = (path: string, feeds: Record<string, unknown> = {}) => ({
   sources: [{ id: "inbox", type: "dump", path }],
-  feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }] },
+  feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }], ...feeds },
 });
 
 describeEngines("topic feeds follow revisions", (engine) => {
@@ -47,9 +48,10 @@ describeEngines("topic feeds follow revisions", (engine) => {
   });
 
   /** Runs the pipeline over `text` as the dump at `now`; returns the run and the topic and all feeds. */
-  const runWith = async (text: string, now: string) => {
+  const runWith = async (text: string, now: string, feeds: Record<string, unknown> = {}) => {
     await writeFile(file, text);
-    const h = await openHarness({ state, config: configFor(file), now });
+    // With the search index, as the CLI opens a state.
+    const h = await openHarness({ state, config: configFor(file, feeds), now, searchKeys: releaseIndexKeys });
     try {
       const run = await runOnce(h.deps);
       const topicXml = await h.feedXml(TOPIC);
@@ -105,5 +107,20 @@ describeEngines("topic feeds follow revisions", (engine) => {
     expect(third.dirty).toEqual([]);
     expect(third.topic.entries.map((e) => e.title)).not.toContain(SPEECH);
     expect(third.topic.entries).toHaveLength(before);
+  });
+
+  it("gives the place a revision freed in a full topic feed to the newest match the feed no longer held", async () => {
+    // Three releases match; the feed holds the newest two (29 October), not the shoplifting plan (23 October).
+    const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
+    const first = await runWith(sample, "2026-11-29T10:00:00Z", feeds);
+    expect(first.topic.entries.map((e) => e.title).sort()).toEqual(["Letter to police on AI enabled facial recognition searches", "Police urged to double AI-enabled facial recognition searches"]);
+
+    const edited = sample.replace("Looking further ahead, we have been working with industry", "Looking further ahead from the lighthouse, we have been working with industry");
+    const second = await runWith(edited, "2026-11-30T09:00:00Z", feeds);
+    expect(second.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(second.run.feedsWritten.map((f) => f.name)).toContain(TOPIC);
+    expect(second.dirty).toEqual([]);
+    expect(second.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches", SHOPLIFTING]);
+    expect(second.index).toBe(2);
   });
 });
