@@ -48,6 +48,12 @@ export interface FeedRender {
 export interface StateCommit {
   readonly releases?: readonly StoredRelease[];
   readonly placements?: readonly { readonly feed: string; readonly entry: FeedEntry }[];
+  /**
+   * Entries taken out of feeds: a revised release no longer matching a topic feed's query. The
+   * caller decides them, as it does placements; one commit never both places and removes a release
+   * in the same feed. Removing an entry a feed does not hold changes nothing.
+   */
+  readonly removals?: readonly { readonly feed: string; readonly id: string }[];
   /** Feeds that exist even when empty (a topic that matches nothing yet). */
   readonly ensureFeeds?: readonly string[];
   /** Feeds to (re)render after this commit. */
@@ -59,7 +65,7 @@ export interface StateCommit {
 export interface CommitResult {
   /** Deliveries added (those recorded before, in any status, are never queued again). */
   readonly enqueued: number;
-  /** Feeds whose entry lists changed. */
+  /** Feeds whose entry lists changed (placed in, or taken out of). */
   readonly placedFeeds: readonly string[];
 }
 

@@ -1,14 +1,14 @@
 import type { SourceConfig } from "../config/schema.js";
 import { findExisting } from "../core/identity.js";
 import { redactUrls } from "../core/redact-url.js";
-import type { FeedEntry } from "../core/ports.js";
 import type { SourceRunResult } from "../core/run.js";
 import { type SourceBatch, type SourceItem, type SourceResult, type SourceState } from "../core/source.js";
-import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
 import { type Change, diffReleases } from "../diff/diff-releases.js";
-import { ALL_FEED, kindFeedName, planFeeds, topicFeedName } from "../feeds/index.js";
+import { planFeeds } from "../feeds/index.js";
 import { originOf } from "../sources/index.js";
+import { type FeedTopics, planFeedPlacements } from "./feed-placements.js";
+import { refillTopicFeeds } from "./refill-topic-feeds.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { recordSuccess } from "./source-health.js";
 
@@ -18,21 +18,13 @@ export interface Matchers {
    * reads the subscriptions (100,000 of them take seconds and over a hundred megabytes).
    */
   readonly subscribers: () => Promise<{ plan(changes: readonly Change[], now: Date): Delivery[] }>;
-  readonly feedTopics: (release: StoredRelease) => string[];
+  readonly feedTopics: FeedTopics;
 }
 
 export interface IngestOutcome {
   readonly result: SourceRunResult;
   readonly enqueued: number;
 }
-
-
-/** Subscription feeds a release appears in (archives are planned by month). */
-function feedsOf(release: StoredRelease, feedTopics: Matchers["feedTopics"]): string[] {
-  return [ALL_FEED, kindFeedName(release.kind), ...feedTopics(release).map(topicFeedName)];
-}
-
-const entryOf = (release: StoredRelease): FeedEntry => ({ id: release.id, date: release.date, updatedAt: release.updatedAt });
 
 /** An error from reading a source's items while they are stored (a streamed dump): the source failed, not the state. */
 export class SourceReadFailure extends Error {
@@ -108,18 +100,23 @@ export async function ingestSource(
     const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
     const alerting = (!baseline || deps.alertBacklog) && changed.length > 0;
     const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
-    const placements = changed.flatMap((release) => feedsOf(release, matchers.feedTopics).map((feed) => ({ feed, entry: entryOf(release) })));
-    // All, kinds and archive months (with a new month's neighbours, whose links change) plus topics.
+    const { placements, removals } = planFeedPlacements(diff.changes, matchers.feedTopics);
+    // All, kinds and archive months (with a new month's neighbours, whose links change) plus the
+    // topics a release joined or left.
     const plan = planFeeds(changed, { existingMonths: months });
-    const dirty = [...new Set([...plan.names, ...placements.map((p) => p.feed)])];
+    const dirty = [...new Set([...plan.names, ...placements.map((p) => p.feed), ...removals.map((r) => r.feed)])];
 
     const result = last ? sourceResult(source, read, counts, baseline, startedAt) : undefined;
     const committed = await store.commit({
-      ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements, dirty } : {}),
+      ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements, ...(removals.length > 0 ? { removals } : {}), dirty } : {}),
       ...(deliveries.length > 0 ? { deliveries } : {}),
       ...(result ? { source: recordSuccess(state, result, read.cursor, seen, clock.now()) } : {}),
     });
     enqueued += committed.enqueued;
+    if (removals.length > 0) {
+      const left = [...new Set(removals.map((r) => r.feed))];
+      await refillTopicFeeds(store, deps.config.feeds.topics, matchers.feedTopics, left, deps.config.feeds.entries);
+    }
     if (plan.months.some((m) => !months.includes(m))) months = [...new Set([...months, ...plan.months])].sort();
     onChunk?.(chunk.done, chunk.total);
     if (last) {

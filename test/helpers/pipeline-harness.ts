@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parseConfig } from "../../src/config/load.js";
 import { fixedClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
-import type { StateStore } from "../../src/core/ports.js";
+import type { SearchKeys, StateStore } from "../../src/core/ports.js";
 import type { MailTransport } from "../../src/mail/index.js";
 import type { PipelineDeps } from "../../src/pipeline/pipeline-deps.js";
 import { createHttpFetcher } from "../../src/sources/index.js";
@@ -16,10 +16,10 @@ export const TEST_COMPOSE = { from: "Pressroom <alerts@pressroom.test>", baseUrl
  * Real deps over a test state of either engine (see state-engines.ts): a real store, real fetcher,
  * optional real transport. Opening a harness again on the same state is a restart.
  */
-export async function openHarness(options: { state: TestState; config: unknown; transport?: MailTransport; now?: string; alertBacklog?: boolean; owner?: string }) {
+export async function openHarness(options: { state: TestState; config: unknown; transport?: MailTransport; now?: string; alertBacklog?: boolean; owner?: string; searchKeys?: SearchKeys }) {
   const config = parseConfig(options.config);
   const clock = fixedClock(options.now ?? "2026-11-29T10:00:00Z");
-  const store: StateStore = await options.state.open({ clock, feedEntries: config.feeds.entries });
+  const store: StateStore = await options.state.open({ clock, feedEntries: config.feeds.entries, ...(options.searchKeys ? { searchKeys: options.searchKeys } : {}) });
   const deps: PipelineDeps = {
     config,
     baseDir: "/",

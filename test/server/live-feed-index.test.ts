@@ -25,7 +25,7 @@ describeEngines("live topic feeds from the persisted search index", (engine) => 
   });
 
   for (const indexed of [true, false]) {
-    it(`answers newest first and sees a new release at once (${indexed ? "index kept by the commits" : "index out of date: the server indexes in memory"})`, async () => {
+    it(`answers newest first and follows a new release and revisions (a match dropped or gained) at once (${indexed ? "index kept by the commits" : "index out of date: the server indexes in memory"})`, async () => {
       const temp = await makeTempDir("pressroom-live-index-");
       s = await engine.fresh(indexed ? { searchKeys: releaseIndexKeys } : {});
       await s.store.commit({ releases });
@@ -45,6 +45,18 @@ describeEngines("live topic feeds from the persisted search index", (engine) => 
         expect(await get("NOT harbour")).toHaveLength(config.feeds.entries);
         await s.store.commit({ releases: [makeRelease("Report 99 on the lighthouse and glacier", "2025-01-15")] });
         expect((await get("lighthouse AND glacier"))[0]).toBe("Report 99 on the lighthouse and glacier");
+
+        // Revisions, committed as a run commits them (placed in the all feed): one that no longer
+        // matches leaves the live feed, one that newly matches joins it, at the next generation.
+        const revised = [
+          makeRelease("Report 00 on the lighthouse", "2022-01-15", { earlierTitles: ["Report 00 on the lighthouse and glacier"] }),
+          makeRelease("Report 01 on the lighthouse and glacier", "2022-02-15", { earlierTitles: ["Report 01 on the harbour"] }),
+        ];
+        expect(revised.map((r) => r.id)).toEqual([releases[0]!.id, releases[1]!.id]);
+        await s.store.commit({ releases: revised, placements: revised.map((r) => ({ feed: "all", entry: { id: r.id, date: r.date, updatedAt: r.updatedAt } })) });
+        expect(await get("lighthouse AND glacier")).toEqual(["Report 99 on the lighthouse and glacier", "Report 12 on the lighthouse and glacier", "Report 01 on the lighthouse and glacier"]);
+        expect((await get("lighthouse AND NOT glacier")).at(-1)).toBe("Report 00 on the lighthouse");
+        expect(await get("harbour")).not.toContain("Report 01 on the harbour");
       } finally {
         await server.close();
         await transport.close();

@@ -79,8 +79,13 @@ export class LowFeeds implements FeedStore {
     return this.ctx.docs.get<DirtyDoc>(DIRTY, () => ({ dirty: [] }));
   }
 
-  /** Stages placements, new empty feeds and dirty marks; returns the feeds whose entry lists changed. */
-  async stage(placements: readonly { feed: string; entry: FeedEntry }[], ensure: readonly string[], dirty: readonly string[]): Promise<string[]> {
+  /** Stages placements, removals, new empty feeds and dirty marks; returns the feeds whose entry lists changed. */
+  async stage(
+    placements: readonly { feed: string; entry: FeedEntry }[],
+    ensure: readonly string[],
+    dirty: readonly string[],
+    removals: readonly { feed: string; id: string }[] = [],
+  ): Promise<string[]> {
     const names = await this.nameSet();
     const added: string[] = [];
     for (const feed of ensure) {
@@ -99,6 +104,16 @@ export class LowFeeds implements FeedStore {
         changed.add(feed);
         this.ctx.docs.touch(feedIndexFile(feed));
       } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
+    }
+    for (const { feed, id } of removals) {
+      // A feed without an entry list holds nothing to take out (and gets no empty list from it).
+      if (!names.has(checkFeedName(feed)) && !added.includes(feed)) continue;
+      const doc = await this.index(feed);
+      const entries = doc.entries.filter((e) => e.id !== id);
+      if (entries.length === doc.entries.length) continue;
+      doc.entries = entries;
+      changed.add(feed);
+      this.ctx.docs.touch(feedIndexFile(feed));
     }
     if (dirty.length) {
       const doc = await this.dirtyDoc();

@@ -405,7 +405,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     ctx.write(async () => {
       const indexed = await search.stage(change.releases ?? []);
       if (change.releases?.length) await releases.stage(change.releases);
-      const placed = await feeds.stage(change.placements ?? [], change.ensureFeeds ?? [], change.dirty ?? []);
+      const placed = await feeds.stage(change.placements ?? [], change.ensureFeeds ?? [], change.dirty ?? [], change.removals ?? []);
       if (change.source) await sources.stage(change.source);
       const { events, added } = await outbox.stage(change.deliveries ?? []);
       const files = await docs.staged();

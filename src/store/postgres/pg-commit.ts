@@ -1,6 +1,6 @@
 import type { CommitResult, SearchKeys, StateCommit } from "../../core/ports.js";
 import { bumpGeneration, type Db, QueryQueue } from "./pg-db.js";
-import { ensureFeeds, markDirty, placeEntries } from "./pg-feeds.js";
+import { ensureFeeds, markDirty, placeEntries, removeEntries } from "./pg-feeds.js";
 import { assertLeaseHeld } from "./pg-leases.js";
 import { insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
@@ -17,7 +17,9 @@ export async function commitChange(db: Db, change: StateCommit, feedEntries: num
       await indexReleases(writes, change.releases ?? [], searchKeys);
     });
     await ensureFeeds(client, change.ensureFeeds ?? []);
-    const placedFeeds = await placeEntries(client, change.placements ?? [], feedEntries);
+    const removedFrom = await removeEntries(client, change.removals ?? []);
+    const placed = await placeEntries(client, change.placements ?? [], feedEntries);
+    const placedFeeds = [...new Set([...placed, ...removedFrom])].sort();
     await markDirty(client, change.dirty ?? []);
     const enqueued = await insertDeliveries(client, change.deliveries ?? []);
     if (change.source) await putSources(client, [change.source]);

@@ -73,6 +73,22 @@ export async function placeEntries(client: Sql, placements: readonly { readonly 
   return feeds;
 }
 
+/** Takes releases out of feeds (a revision that no longer matches a topic). Returns the feeds that held one. */
+export async function removeEntries(client: Sql, removals: readonly { readonly feed: string; readonly id: string }[]): Promise<string[]> {
+  if (removals.length === 0) return [];
+  // In key order, as placeEntries writes: two commits touching the same rows lock them alike.
+  const sorted = [...removals].sort((a, b) => byCode(a.feed, b.feed) || byCode(a.id, b.id));
+  const feeds = new Set<string>();
+  for (const part of chunk(sorted, 5_000)) {
+    const { rows } = await client.query<{ feed: string }>(
+      "delete from feed_entries f using unnest($1::text[], $2::text[]) as r(feed, release_id) where f.feed = r.feed and f.release_id = r.release_id returning f.feed",
+      [part.map((r) => r.feed), part.map((r) => r.id)],
+    );
+    for (const r of rows) feeds.add(r.feed);
+  }
+  return [...feeds].sort();
+}
+
 /** Strong ETag of a feed's bytes. */
 export function etagOf(xml: string): string {
   return `"${sha256OfText(xml)}"`;

@@ -36,6 +36,28 @@ describeEngines("state contract: feeds", (engine) => {
     expect(await s.store.feeds.entries("topics/none")).toEqual([]);
   });
 
+  it("takes out the entries of removals (a revision that left a topic), durably, and nothing else", async () => {
+    s = await engine.fresh();
+    await s.store.commit({
+      placements: [entry("a", "2024-01-02"), entry("b", "2024-01-01")].flatMap((e) => ["all", "topics/asylum"].map((feed) => ({ feed, entry: e }))),
+    });
+    const result = await s.store.commit({
+      removals: [{ feed: "topics/asylum", id: "a" }, { feed: "topics/asylum", id: "gone" }, { feed: "topics/never", id: "a" }],
+      placements: [{ feed: "all", entry: entry("a", "2024-01-02", "2024-01-03T09:00:00Z") }],
+      dirty: ["all", "topics/asylum"],
+    });
+    expect([...result.placedFeeds].sort()).toEqual(["all", "topics/asylum"]);
+    // After a restart (lowdb: read back from its files).
+    const store = await s.open();
+    expect((await store.feeds.entries("topics/asylum")).map((e) => e.id)).toEqual(["b"]);
+    expect((await store.feeds.entries("all")).map((e) => e.id)).toEqual(["a", "b"]);
+    // A feed without an entry list is not created by a removal.
+    expect(await store.feeds.has("topics/never")).toBe(false);
+    expect(await store.feeds.dirty()).toEqual(["all", "topics/asylum"]);
+    // Removing what a feed does not hold changes no list.
+    expect((await store.commit({ removals: [{ feed: "topics/asylum", id: "a" }] })).placedFeeds).toEqual([]);
+  });
+
   it("caps a feed at feedEntries, keeping the newest", async () => {
     s = await engine.fresh({ feedEntries: 3 });
     const placements = ["01", "02", "03", "04", "05"].map((d) => ({ feed: "all", entry: entry(`r${d}`, `2024-01-${d}`) }));

@@ -1,0 +1,126 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { releaseIndexKeys } from "../../src/match/search-index.js";
+import { runOnce } from "../../src/pipeline/run-once.js";
+import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
+import { describeEngines, type TestState } from "../helpers/state-engines.js";
+import { makeTempDir } from "../helpers/temp-dir.js";
+import { parseAtom, validateAtom } from "../helpers/validate-atom.js";
+
+/*
+ * A named topic feed lists the releases whose current text matches its query: a revision that no
+ * longer matches leaves the feed (Atom has no deletion: the entry is simply no longer there), one
+ * that newly matches joins it, both in the run that sees the revision.
+ */
+
+const TOPIC = "topics/facial-recognition";
+const SHOPLIFTING = "Action plan to tackle shoplifting launched";
+/** The only mention of the topic in the shoplifting release. */
+const MENTION = "using facial recognition technology to further aid efforts";
+const WITHOUT = "using image-matching technology to further aid efforts";
+/** A sentence of a release that does not mention the topic. */
+const SPEECH_LINE = "Thank you very much to all of you for being here today.";
+const SPEECH = "Home Secretary’s speech on tackling AI-generated child sex abuse material";
+
+const configFor = (path: string, feeds: Record<string, unknown> = {}) => ({
+  sources: [{ id: "inbox", type: "dump", path }],
+  feeds: { topics: [{ name: "facial-recognition", query: '"facial recognition"' }], ...feeds },
+});
+
+describeEngines("topic feeds follow revisions", (engine) => {
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let state: TestState;
+  let file: string;
+  let sample: string;
+  beforeEach(async () => {
+    ({ dir, cleanup } = await makeTempDir());
+    state = await engine.fresh();
+    file = join(dir, "inbox.txt");
+    sample = await readFile(SAMPLE, "utf8");
+    expect(sample.split(MENTION)).toHaveLength(2);
+    expect(sample.split(SPEECH_LINE)).toHaveLength(2);
+  });
+  afterEach(async () => {
+    await state.cleanup();
+    await cleanup();
+  });
+
+  /** Runs the pipeline over `text` as the dump at `now`; returns the run and the topic and all feeds. */
+  const runWith = async (text: string, now: string, feeds: Record<string, unknown> = {}) => {
+    await writeFile(file, text);
+    // With the search index, as the CLI opens a state.
+    const h = await openHarness({ state, config: configFor(file, feeds), now, searchKeys: releaseIndexKeys });
+    try {
+      const run = await runOnce(h.deps);
+      const topicXml = await h.feedXml(TOPIC);
+      await validateAtom(topicXml);
+      return {
+        run,
+        topic: await parseAtom(topicXml),
+        all: await parseAtom(await h.feedXml("all")),
+        index: (await h.store.feeds.entries(TOPIC)).length,
+        dirty: await h.store.feeds.dirty(),
+      };
+    } finally {
+      await h.close();
+    }
+  };
+
+  it("drops a release from the topic feed in the run that sees a revision no longer matching it", async () => {
+    const first = await runWith(sample, "2026-11-29T10:00:00Z");
+    expect(first.topic.entries.map((e) => e.title)).toContain(SHOPLIFTING);
+    const before = first.topic.entries.length;
+
+    const second = await runWith(sample.replace(MENTION, WITHOUT), "2026-11-30T09:00:00Z");
+    expect(second.run.sources[0]).toMatchObject({ revised: 1, unchanged: 9 });
+    // The topic feed was rendered again in this run, without the release, and nothing is left dirty.
+    expect(second.run.feedsWritten.map((f) => f.name)).toContain(TOPIC);
+    expect(second.dirty).toEqual([]);
+    expect(second.topic.entries.map((e) => e.title)).not.toContain(SHOPLIFTING);
+    expect(second.topic.entries).toHaveLength(before - 1);
+    expect(second.index).toBe(before - 1);
+    // The all feed shows the new revision.
+    const inAll = second.all.entries.find((e) => e.title === SHOPLIFTING);
+    expect(inAll?.updated).toBe("2026-11-30T09:00:00.000Z");
+    expect(inAll?.content ?? "").toContain("image-matching technology");
+    expect(inAll?.content ?? "").not.toMatch(/facial recognition/i);
+  });
+
+  it("adds a release to the topic feed when a revision newly matches, and drops it again when the next does not", async () => {
+    const first = await runWith(sample, "2026-11-29T10:00:00Z");
+    expect(first.topic.entries.map((e) => e.title)).not.toContain(SPEECH);
+    const before = first.topic.entries.length;
+
+    const matching = sample.replace(SPEECH_LINE, "Thank you all for coming to talk about facial recognition today.");
+    const second = await runWith(matching, "2026-11-30T09:00:00Z");
+    expect(second.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(second.run.feedsWritten.map((f) => f.name)).toContain(TOPIC);
+    const added = second.topic.entries.find((e) => e.title === SPEECH);
+    expect(added?.updated).toBe("2026-11-30T09:00:00.000Z");
+    expect(second.topic.entries).toHaveLength(before + 1);
+
+    const third = await runWith(sample, "2026-12-01T09:00:00Z");
+    expect(third.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(third.run.feedsWritten.map((f) => f.name)).toContain(TOPIC);
+    expect(third.dirty).toEqual([]);
+    expect(third.topic.entries.map((e) => e.title)).not.toContain(SPEECH);
+    expect(third.topic.entries).toHaveLength(before);
+  });
+
+  it("gives the place a revision freed in a full topic feed to the newest match the feed no longer held", async () => {
+    // Three releases match; the feed holds the newest two (29 October), not the shoplifting plan (23 October).
+    const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
+    const first = await runWith(sample, "2026-11-29T10:00:00Z", feeds);
+    expect(first.topic.entries.map((e) => e.title).sort()).toEqual(["Letter to police on AI enabled facial recognition searches", "Police urged to double AI-enabled facial recognition searches"]);
+
+    const edited = sample.replace("Looking further ahead, we have been working with industry", "Looking further ahead from the lighthouse, we have been working with industry");
+    const second = await runWith(edited, "2026-11-30T09:00:00Z", feeds);
+    expect(second.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(second.run.feedsWritten.map((f) => f.name)).toContain(TOPIC);
+    expect(second.dirty).toEqual([]);
+    expect(second.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches", SHOPLIFTING]);
+    expect(second.index).toBe(2);
+  });
+});
