@@ -80,3 +80,44 @@ describe.skipIf(!testDatabaseUrl())("send-on-wake and the daemon's own run (Post
     expect(sink.state.maxInData).toBe(1);
   }, 90_000);
 });
+
+describe.skipIf(!testDatabaseUrl())("shutdown during a woken send (PostgreSQL)", () => {
+  it("stops the send at once: no new message starts, its claims go back, and nothing waits out the timeout", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const sink = await startCountingSink(200);
+    cleanups.push(sink.close);
+    const temp = await makeTempDir("pressroom-wake-shutdown-");
+    cleanups.push(temp.cleanup);
+    const configFile = join(temp.dir, "pressroom.yaml");
+    await writeFile(configFile, stringify({
+      sources: [],
+      feeds: { baseUrl: "http://pressroom.test" },
+      schedule: { cron: "0 0 1 1 *", timezone: "UTC" },
+      mail: { connections: 1 },
+    }));
+    const env = { PRESSROOM_DATABASE_URL: db.url, PRESSROOM_SMTP_URL: sink.url };
+    const daemon = spawnDaemon(configFile, join(temp.dir, "state"), ["--no-initial-run", "--no-serve", "--shutdown-timeout", "20"], env);
+    running.push(daemon);
+    await daemon.waitFor((l) => l.msg === "listening for queued alerts", "the work listener");
+
+    // Another instance queues 100 alerts; the woken send takes them one at a time, 200 ms each.
+    const other = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
+    cleanups.push(() => other.close());
+    const now = new Date().toISOString();
+    await other.commit({ deliveries: Array.from({ length: 100 }, (_, i) => makeDelivery(`a${i}`, `a${i}@example.org`, now)) });
+    await waitUntil(() => sink.state.received.length >= 3, "the woken send under way");
+
+    const stopped = Date.now();
+    expect(await daemon.stop("SIGTERM")).toBe(0);
+    const tookMs = Date.now() - stopped;
+    const sentBeforeExit = sink.state.received.length;
+    // At most the message in flight at the signal went out after it: not the 20 s timeout's worth.
+    expect(tookMs).toBeLessThan(10_000);
+    expect(daemon.lines.some((l) => l.msg === "send abandoned at shutdown")).toBe(false);
+    expect(sentBeforeExit).toBeLessThan(100);
+    // Its claims were given back: another sender finds every unsent alert due and unclaimed now.
+    const claimed = await other.outbox.claimDue("after-shutdown", 60_000, 1_000, new Date());
+    expect(claimed.length + sentBeforeExit).toBe(100);
+  }, 90_000);
+});

@@ -53,7 +53,7 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
     if (options.serve ?? true) serving = await startServing(loaded, options, log, options);
     // PostgreSQL: alerts another instance queues are sent now, not at this daemon's next run.
     if (target.kind === "postgres") {
-      wake = await startWakeSender({ url: target.url, log, open: () => openContext({ ...options, command: "pressroom daemon", log }) });
+      wake = await startWakeSender({ url: target.url, log, open: () => openContext({ ...options, command: "pressroom daemon", log }), signal: shutdown.signal });
     }
     const scheduler = startScheduler({
       schedule: loaded.config.schedule,
@@ -88,9 +88,12 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
     if (stop.error !== undefined) log.error("state unusable: stopping the daemon", { error: describeError(stop.error) });
     else log.info("shutting down", { signal: stop.signal });
     shutdown.abort();
-    const finished = await scheduler.stop((options.shutdownTimeout ?? 30) * 1000);
-    if (!finished) log.warn("run abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
-    if (wake && !(await wake.close((options.shutdownTimeout ?? 30) * 1000))) log.warn("send abandoned at shutdown", { waitedSeconds: options.shutdownTimeout ?? 30 });
+    // One deadline for everything in flight: the run (which may itself be waiting for a woken send) and the send.
+    const waitSeconds = options.shutdownTimeout ?? 30;
+    const deadline = Date.now() + waitSeconds * 1000;
+    const finished = await scheduler.stop(waitSeconds * 1000);
+    if (!finished) log.warn("run abandoned at shutdown", { waitedSeconds: waitSeconds });
+    if (wake && !(await wake.close(Math.max(0, deadline - Date.now())))) log.warn("send abandoned at shutdown", { waitedSeconds: waitSeconds });
     wake = undefined;
     await serving?.close().catch((error: unknown) => log.warn("server close failed", { error: describeError(error) }));
     serving = undefined;

@@ -27,6 +27,8 @@ export async function startWakeSender(options: {
   readonly url: string;
   readonly log: Logger;
   readonly open: () => Promise<CliContext>;
+  /** Shutdown: a send in flight starts no new message and gives its claims back, as the daemon's run does. */
+  readonly signal?: AbortSignal;
 }): Promise<WakeSender> {
   const { log } = options;
   let woken = false;
@@ -49,6 +51,7 @@ export async function startWakeSender(options: {
         clock: deps.clock,
         log,
         compose: deps.compose,
+        ...(options.signal ? { signal: options.signal } : {}),
       });
       log.info("woken send finished", { sent: flushed.sent, failed: flushed.failed, retrying: flushed.retrying, pending: flushed.pending });
     } finally {
