@@ -15,6 +15,12 @@ import { decodeRelease } from "../release-codec.js";
 import { putSources } from "./pg-sources.js";
 
 const PAGE = 1_000;
+/**
+ * A delivery's record with `finishedAt`: rows finished before the record kept it have the time
+ * only in `finished_at` (for rows loaded by copy-state then, the time it was sent, if it was).
+ */
+const DATA_WITH_FINISHED_AT = `case when d.data ? 'finishedAt' or d.finished_at is null then d.data
+  else d.data || jsonb_build_object('finishedAt', to_char(d.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end`;
 /** Tables that hold no state: the schema bookkeeping, the generation, the search index's flag and the secret. */
 const NOT_STATE = new Set(["pressroom_meta"]);
 /** Tables the schema creates holding a row: empty while that row says nothing happened (run totals all zero). */
@@ -92,7 +98,7 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
     // (pg-outbox.ts): it goes out cancelled, so the target (which has no such table) never sends it.
     const { rows } = await q<{ id: string; data: Delivery | null; unsubscribed: boolean }>(
       "export deliveries",
-      `select id, data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
+      `select id, ${DATA_WITH_FINISHED_AT} as data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
          and not exists (select 1 from jsonb_array_elements(d.data->'topics') t
                          where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))) as unsubscribed
        from deliveries d where id > $1 order by id limit $2`,
