@@ -66,4 +66,9 @@ export interface Delivery {
   readonly batchId?: string;
   readonly messageId?: string;
   readonly sentAt?: string;
+  /**
+   * When it was acknowledged as sent or failed, or cancelled (the engine's clock): failures are
+   * listed newest first by it, also after copy-state. Absent on records from before it was kept.
+   */
+  readonly finishedAt?: string;
 }

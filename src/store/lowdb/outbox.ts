@@ -7,12 +7,16 @@ import { DoneIndex, type Finished, isFinished } from "./done-index.js";
 import type { LogText } from "./journal.js";
 import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
 
-/** An outbox log line. Every event sets absolute values, so replaying one twice is harmless. */
+/**
+ * An outbox log line. Every event sets absolute values, so replaying one twice is harmless. An ack
+ * or cancel carries when it happened (`at`, the delivery's `finishedAt`): lines written before it
+ * was kept have none.
+ */
 export type OutboxEvent =
   | { readonly op: "put"; readonly d: Delivery }
   | { readonly op: "assign"; readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }
-  | { readonly op: "ack"; readonly a: OutboxAck }
-  | { readonly op: "cancel"; readonly ids: readonly string[]; readonly reason: string };
+  | { readonly op: "ack"; readonly a: OutboxAck; readonly at?: string }
+  | { readonly op: "cancel"; readonly ids: readonly string[]; readonly reason: string; readonly at?: string };
 
 /** A delivery this outbox holds: its own top-level copy, updated in place as events apply (nested parts are shared, never changed). */
 type Held = { -readonly [K in keyof Delivery]: Delivery[K] };
@@ -211,6 +215,7 @@ export class LowOutbox implements OutboxStore {
           d.attempts = a.attempts;
         }
         if (d.status !== "pending") {
+          if (event.at) d.finishedAt = event.at;
           this.pendingCount--;
           this.finish(d);
         }
@@ -222,6 +227,7 @@ export class LowOutbox implements OutboxStore {
           if (d?.status !== "pending") continue;
           d.status = "cancelled";
           d.lastError = event.reason;
+          if (event.at) d.finishedAt = event.at;
           this.pendingCount--;
           this.finish(d);
         }
@@ -274,7 +280,7 @@ export class LowOutbox implements OutboxStore {
   async cancelsFor(email: string, liveTopics: ReadonlySet<string>, reason: string): Promise<OutboxEvent[]> {
     await this.load();
     const ids = this.pendingList().filter((d) => d.email === email && !d.topics.some((t) => liveTopics.has(t.id))).map((d) => d.id);
-    return ids.length ? [{ op: "cancel", ids, reason }] : [];
+    return ids.length ? [{ op: "cancel", ids, reason, at: this.ctx.clock.now().toISOString() }] : [];
   }
 
   private async append(events: readonly OutboxEvent[]): Promise<void> {
@@ -405,7 +411,8 @@ export class LowOutbox implements OutboxStore {
     if (acks.length === 0) return;
     await this.ctx.write(async () => {
       await this.load();
-      await this.append(acks.map((a) => ({ op: "ack", a })));
+      const at = this.ctx.clock.now().toISOString();
+      await this.append(acks.map((a) => ({ op: "ack", a, at })));
       for (const a of acks) this.claims.delete(a.id);
     }, { deferHint: true });
   }
@@ -462,18 +469,26 @@ export class LowOutbox implements OutboxStore {
     return found;
   }
 
+  /**
+   * Newest `finishedAt` first. Failures are recorded in the order they happened, except those
+   * loaded by copy-state (in id order): records from before `finishedAt` was kept come last, latest
+   * recorded first, as they were listed before.
+   */
   async recentFailures(limit: number): Promise<Delivery[]> {
     await this.ctx.before();
     await this.load();
     const seen = new Set<string>();
-    const out: Delivery[] = [];
-    for (const d of [...this.failures].reverse()) {
+    const latest: [number, Delivery][] = [];
+    for (let i = this.failures.length - 1; i >= 0; i--) {
+      const d = this.failures[i]!;
       if (seen.has(d.id)) continue;
       seen.add(d.id);
-      out.push(copyOf(d));
-      if (out.length >= limit) break;
+      const at = d.finishedAt === undefined ? NaN : Date.parse(d.finishedAt);
+      latest.push([Number.isNaN(at) ? -Infinity : at, d]);
     }
-    return out;
+    // Stable: equal times keep the latest recorded first.
+    latest.sort((a, b) => (b[0] === a[0] ? 0 : b[0] > a[0] ? 1 : -1));
+    return latest.slice(0, limit).map(([, d]) => copyOf(d));
   }
 
   /** Every delivery ever recorded (export): pending and finished in the log, then the history. */

@@ -15,11 +15,34 @@ import { decodeRelease } from "../release-codec.js";
 import { putSources } from "./pg-sources.js";
 
 const PAGE = 1_000;
-const TABLES = ["releases", "feeds", "feed_documents", "feed_dirty", "sources", "subscribers", "seeded", "pending_subscriptions", "deliveries", "runs"];
+/**
+ * A delivery's record with `finishedAt`: rows finished before the record kept it have the time
+ * only in `finished_at` (for rows loaded by copy-state then, the time it was sent, if it was).
+ */
+const DATA_WITH_FINISHED_AT = `case when d.data ? 'finishedAt' or d.finished_at is null then d.data
+  else d.data || jsonb_build_object('finishedAt', to_char(d.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end`;
+/** Tables that hold no state: the schema bookkeeping, the generation, the search index's flag and the secret. */
+const NOT_STATE = new Set(["pressroom_meta"]);
+/** Tables the schema creates holding a row: empty while that row says nothing happened (run totals all zero). */
+const EMPTY_WHEN: Readonly<Record<string, string>> = {
+  run_totals: "not exists (select 1 from run_totals, jsonb_each(data) e where e.value <> '0'::jsonb)",
+};
 
-/** Whether the state holds nothing (the secret and the schema bookkeeping do not count). */
+/**
+ * Whether the state holds nothing (the secret and the schema bookkeeping do not count). Every table
+ * of the schema is looked at, read from the catalogue rather than listed here, so a table a later
+ * migration adds counts without anyone remembering to add it (copy-state must never write over state).
+ */
 export async function isEmptyState(db: Db): Promise<boolean> {
-  const { rows } = await db.query<{ empty: boolean }>("check whether the state is empty", `select ${TABLES.map((t) => `not exists (select 1 from ${t})`).join(" and ")} as empty`);
+  const tables = await db.query<{ name: string }>(
+    "list the tables of the state",
+    "select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name",
+  );
+  const checks = tables.rows
+    .filter((t) => !NOT_STATE.has(t.name))
+    .map((t) => EMPTY_WHEN[t.name] ?? `not exists (select 1 from "${t.name.replaceAll('"', '""')}")`);
+  if (checks.length === 0) return true;
+  const { rows } = await db.query<{ empty: boolean }>("check whether the state is empty", `select ${checks.join(" and ")} as empty`);
   return rows[0]?.empty === true;
 }
 
@@ -75,7 +98,7 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
     // (pg-outbox.ts): it goes out cancelled, so the target (which has no such table) never sends it.
     const { rows } = await q<{ id: string; data: Delivery | null; unsubscribed: boolean }>(
       "export deliveries",
-      `select id, data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
+      `select id, ${DATA_WITH_FINISHED_AT} as data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
          and not exists (select 1 from jsonb_array_elements(d.data->'topics') t
                          where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))) as unsubscribed
        from deliveries d where id > $1 order by id limit $2`,

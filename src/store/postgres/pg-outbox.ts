@@ -23,7 +23,7 @@ export async function insertDeliveries(client: Sql, deliveries: readonly Deliver
     const result = await client.query(
       `insert into deliveries (id, email, status, due_at, created_at, batch_id, message_id, finished_at, data)
        select d->>'id', d->>'email', d->>'status', (d->>'dueAt')::timestamptz, (d->>'createdAt')::timestamptz,
-              d->>'batchId', d->>'messageId', (d->>'sentAt')::timestamptz, d
+              d->>'batchId', d->>'messageId', coalesce(d->>'finishedAt', d->>'sentAt')::timestamptz, d
        from jsonb_array_elements($1::jsonb) d
        on conflict (id) do nothing`,
       [JSON.stringify(part)],
@@ -93,13 +93,13 @@ export class PgOutboxStore implements OutboxStore {
         // the subscribers before the unsubscribe) is cancelled, not claimed.
         await client.query(
           `update deliveries d set status = 'cancelled', claim_owner = null, claim_until = null, finished_at = $1,
-             data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $3::text)
+             data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $3::text, 'finishedAt', $4::text)
            where d.email = any($2::text[]) and ${CLAIMABLE}
              and exists (select 1 from unsubscribed u where u.email = d.email)
              and not exists (
                select 1 from jsonb_array_elements(d.data->'topics') t
                where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))`,
-          [now, emails, CANCEL_REASON],
+          [now, emails, CANCEL_REASON, now.toISOString()],
         );
         const claimed = await client.query<Row & { due: Date; email: string }>(
           `with locked as (
@@ -150,12 +150,14 @@ export class PgOutboxStore implements OutboxStore {
   async ack(acks: readonly OutboxAck[]): Promise<void> {
     if (acks.length === 0) return;
     const latest = new Map(acks.map((a) => [a.id, a]));
+    const now = this.clock.now();
+    const finishedAt = now.toISOString();
     const rows = [...latest.values()].sort((a, b) => byCode(a.id, b.id)).map((a) => {
       switch (a.status) {
         case "sent":
-          return { id: a.id, status: "sent", due_at: null, patch: { status: "sent", sentAt: a.sentAt } };
+          return { id: a.id, status: "sent", due_at: null, patch: { status: "sent", sentAt: a.sentAt, finishedAt } };
         case "failed":
-          return { id: a.id, status: "failed", due_at: null, patch: { status: "failed", lastError: a.error, attempts: a.attempts } };
+          return { id: a.id, status: "failed", due_at: null, patch: { status: "failed", lastError: a.error, attempts: a.attempts, finishedAt } };
         case "retry":
           return { id: a.id, status: "pending", due_at: a.dueAt, patch: { status: "pending", dueAt: a.dueAt, lastError: a.error, attempts: a.attempts } };
       }
@@ -165,7 +167,6 @@ export class PgOutboxStore implements OutboxStore {
          data = d.data || a.patch
        from jsonb_to_recordset($1::jsonb) as a(id text, status text, due_at timestamptz, patch jsonb)
        where d.id = a.id and d.status = 'pending'`;
-    const now = this.clock.now();
     if (rows.length <= BATCH) {
       // One statement is its own transaction: a sender's group of acks costs one round trip, not three.
       await this.db.statement("acknowledge deliveries", statement, [JSON.stringify(rows), now]);

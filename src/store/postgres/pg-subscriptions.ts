@@ -88,6 +88,7 @@ export class PgSubscriptionStore implements SubscriptionStore {
 
   async removeTopics(email: string, topicId?: string): Promise<UnsubscribeResult> {
     return this.db.tx("remove topics", async (client) => {
+      const now = this.clock.now();
       await lockAddress(client, email);
       const current = await readSubscriber(client, email);
       const remaining = current ? current.topics.filter((t) => topicId !== undefined && t.id !== topicId) : [];
@@ -98,7 +99,7 @@ export class PgSubscriptionStore implements SubscriptionStore {
       if (removed.length > 0) {
         await client.query(
           "insert into unsubscribed (email, topic_id, at) select $1, unnest($2::text[]), $3 on conflict (email, topic_id) do update set at = excluded.at",
-          [email, removed, this.clock.now()],
+          [email, removed, now],
         );
       }
       if (current && remaining.length === 0) await client.query("delete from subscribers where email = $1", [email]);
@@ -106,10 +107,10 @@ export class PgSubscriptionStore implements SubscriptionStore {
       // Pending deliveries of this address that no remaining topic matched.
       const cancelled = await client.query(
         `update deliveries d set status = 'cancelled', claim_owner = null, claim_until = null, finished_at = $3,
-           data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $4::text)
+           data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $4::text, 'finishedAt', $5::text)
          where d.email = $1 and d.status = 'pending'
            and not exists (select 1 from jsonb_array_elements(d.data->'topics') t where t->>'id' = any($2::text[]))`,
-        [email, remaining.map((t) => t.id), this.clock.now(), CANCEL_REASON],
+        [email, remaining.map((t) => t.id), now, CANCEL_REASON, now.toISOString()],
       );
       if (removedTopics > 0 || (cancelled.rowCount ?? 0) > 0) await bumpGeneration(client);
       return { removedTopics, cancelled: cancelled.rowCount ?? 0 };
