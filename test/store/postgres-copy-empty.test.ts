@@ -5,6 +5,7 @@ import { isPressroomError } from "../../src/core/errors.js";
 import { copyStateCommand } from "../../src/cli/commands/copy-state.js";
 import { openLowdbState } from "../../src/store/lowdb/open-lowdb-state.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
+import { STATE_TABLES } from "../../src/store/postgres/pg-copy.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { makeTempDir } from "../helpers/temp-dir.js";
 import { cleanupRetrying, makeRelease } from "./contract/fixtures.js";
@@ -82,6 +83,13 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL copy-state target: any table hol
     );
     await client.end();
     expect(rows.map((r) => r.name)).toEqual(Object.keys(ROWS).sort());
+    expect([...STATE_TABLES].sort()).toEqual(Object.keys(ROWS).sort());
+  });
+
+  it("a table of another application in the same schema does not count", async () => {
+    const url = await freshTarget();
+    await sql(url, "create table spatial_ref_sys (srid int primary key)", "insert into spatial_ref_sys values (4326)");
+    expect(await copyStateCommand({ from, to: url })).toBe(0);
   });
 
   it("an empty database is accepted", async () => {
