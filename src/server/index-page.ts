@@ -35,7 +35,7 @@ const link = (f: FeedLink) => `<li><a href="${escapeHtml(f.href)}">${escapeHtml(
 export const QUERY_HELP = `<details open id="query-help"><summary>How to write a query</summary>
 <ul>
 <li><code>asylum</code>: releases that mention the word (any form: <em>asylum</em>, <em>asylums</em>)</li>
-<li><code>"small boats"</code>: the exact phrase</li>
+<li><code>"small boats"</code> or <code>‘small boats’</code>: the exact phrase</li>
 <li><code>asylum AND hotels</code>, <code>asylum OR refugee</code>, <code>asylum AND NOT hotels</code>; brackets group: <code>(visa OR visas) AND students</code></li>
 <li><code>title:knife</code>, <code>summary:police</code>, <code>body:"facial recognition"</code>: in one part only</li>
 <li><code>kind:speech</code>, <code>kind:press-release</code>, <code>kind:news-story</code>: one kind of release</li>
