@@ -32,6 +32,7 @@ import { openState, type StateTarget } from "../src/store/index.js";
 import { runBenchChild } from "./bench-child.js";
 import { createFreshDatabase } from "./fresh-database.js";
 import { limitHeapGrowth } from "../src/cli/heap-growth.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../src/config/schema.js";
 
 const NOW = "2026-11-30T10:00:00Z";
 const COMPOSE: ComposeOptions = {
@@ -223,7 +224,7 @@ function digestDeliveries(n: number): Delivery[] {
   const topics = (["daily", "weekly"] as const).map((frequency) => ({ id: topicId(`digest ${frequency}`), query: `digest ${frequency}`, frequency, revisions: false }));
   const matches = Array.from({ length: n }, (_, i) => ({ subscriber: { email: `reader${i}@bench.invalid` }, topic: topics[i % 2]!, snippet }));
   const found = new Date(DIGEST_FOUND);
-  return planDeliveries(DIGEST_RELEASES.map((release) => ({ release, revisionHash: release.hash, isRevision: false, matches })), found);
+  return planDeliveries(DIGEST_RELEASES.map((release) => ({ release, revisionHash: release.hash, isRevision: false, matches })), found, DEFAULT_DIGEST_SCHEDULE);
 }
 
 // ---- SMTP server ---------------------------------------------------------------------------
@@ -397,7 +398,7 @@ async function benchEngine(engine: "lowdb" | "postgres", target: StateTarget, se
   // so "read subscriptions" is the whole and "build matcher" is 0).
   // As runOnce: a new release makes the matcher open the run's SMTP connections (`warm`) as it starts matching.
   let transport: MailTransport | undefined;
-  let matcher: Awaited<ReturnType<typeof loadSubscriberMatcher>> | undefined = await loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => transport?.warm?.() });
+  let matcher: Awaited<ReturnType<typeof loadSubscriberMatcher>> | undefined = await loadSubscriberMatcher(store.subscriptions, { digests: DEFAULT_DIGEST_SCHEDULE, onMailLikely: () => transport?.warm?.() });
   const loadMs = performance.now() - t;
   const buildMs = 0;
   const cold: ReleaseFigures[] = [];
@@ -506,7 +507,7 @@ export async function benchDelivery(options: DeliveryBenchOptions = {}): Promise
   const server = await startNullServer();
   try {
     // The first 200 of any generated set are the same (one seeded sequence).
-    const sample = createSubscriberMatcher(makeSubscribers(200)).plan([{ type: "new", item: {} as never, release: RELEASES[2]! }], new Date(NOW))[0]!;
+    const sample = createSubscriberMatcher(makeSubscribers(200), { digests: DEFAULT_DIGEST_SCHEDULE }).plan([{ type: "new", item: {} as never, release: RELEASES[2]! }], new Date(NOW))[0]!;
     const reference = await referenceLoop(server, options.referenceMessages ?? 3_000, sample);
     const engines: EngineFigures[] = [];
     const dir = await mkdtemp(join(tmpdir(), "pressroom-bench-delivery-"));

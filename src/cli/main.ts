@@ -62,7 +62,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--json", "print the matches as JSON")
     .action(async (query: string, opts: { limit: number; sort: string; json?: boolean }) => act(async () => (await commands.search()).searchCommand({ ...globals(), query, limit: opts.limit, sort: opts.sort, ...(opts.json ? { json: true } : {}) }))());
   program.command("subscribe").description("subscribe an address to a topic").argument("<email>").argument("<query>")
-    .option("-f, --frequency <frequency>", "immediate, daily (08:30 London) or weekly", "immediate")
+    .option("-f, --frequency <frequency>", "immediate, daily or weekly (digests go out at schedule.dailyDigest / weeklyDigest, by default 08:30 London, weekly on Mondays)", "immediate")
     .option("--revisions", "alert again when a matched release is revised")
     .action(async (email: string, query: string, opts: { frequency: string; revisions?: boolean }) => act(async () => (await commands.subscriptions()).subscribeCommand({ ...globals(), email, query, ...opts }))());
   program.command("unsubscribe").description("remove one topic, or every topic of an address").argument("<email>").argument("[query]")

@@ -75,6 +75,9 @@ export const sourceSchema = z.discriminatedUnion("type", [
 
 export const frequencySchema = z.enum(["immediate", "daily", "weekly"]);
 
+/** Digests go out at 08:30 Europe/London: daily every day, weekly on Mondays. */
+export const DEFAULT_DIGEST_SCHEDULE = { dailyDigest: "30 8 * * *", weeklyDigest: "30 8 * * 1" } as const;
+
 export const configSchema = z.object({
   sources: z.array(sourceSchema).default([]),
   feeds: z.object({
@@ -88,8 +91,8 @@ export const configSchema = z.object({
   schedule: z.object({
     cron: z.string().default("*/15 * * * *"),
     timezone: z.string().default("Europe/London"),
-    dailyDigest: z.string().default("30 8 * * *"),
-    weeklyDigest: z.string().default("30 8 * * 1"),
+    dailyDigest: z.string().default(DEFAULT_DIGEST_SCHEDULE.dailyDigest),
+    weeklyDigest: z.string().default(DEFAULT_DIGEST_SCHEDULE.weeklyDigest),
   }).prefault({}),
   server: z.object({
     port: z.number().int().min(0).max(65535).default(8080),

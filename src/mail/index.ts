@@ -1,6 +1,6 @@
 export { validateEmail } from "./validate-email.js";
 export { topicId, normaliseQuery } from "./topic-id.js";
-export { nextDigestTime, DIGEST_HOUR, DIGEST_MINUTE } from "./digest-time.js";
+export { describeDigestTime, nextDigestTime, type DigestSchedule } from "./digest-time.js";
 export { planDeliveries, deliveryId, type AlertCandidate, type Snippet } from "./plan-deliveries.js";
 export { signToken, verifyToken, unsubscribeUrl, type UnsubscribePayload } from "./unsubscribe-token.js";
 export { composeAlert, headerText, stripUnsafeText, type ComposeOptions, type ComposedMessage } from "./compose-alert.js";

@@ -1,7 +1,7 @@
 import { shortHash } from "../core/ids.js";
 import type { Release } from "../core/release.js";
 import type { Delivery, DeliverySnapshot, Frequency, Subscriber, Topic } from "../core/subscription.js";
-import { nextDigestTime } from "./digest-time.js";
+import { type DigestSchedule, nextDigestTime } from "./digest-time.js";
 
 /** A matched sentence with highlight ranges [start, end) into `text`. */
 export type Snippet = DeliverySnapshot["snippet"];
@@ -41,9 +41,10 @@ function snapshotOf(candidate: AlertCandidate, snippet: Snippet): DeliverySnapsh
 /**
  * Turns matches into outbox deliveries: one per (subscriber, release, revision) however many of the
  * subscriber's topics matched (all are listed); a revision alerts only topics that asked for
- * revisions; the most urgent frequency among the matched topics decides when it is due.
+ * revisions; the most urgent frequency among the matched topics decides when it is due (a digest
+ * when `digests` next fires).
  */
-export function planDeliveries(candidates: readonly AlertCandidate[], now: Date): Delivery[] {
+export function planDeliveries(candidates: readonly AlertCandidate[], now: Date, digests: DigestSchedule): Delivery[] {
   const planned = new Map<string, Delivery>();
   // Shared by the deliveries that have them in common (tens of thousands for one release): one
   // snapshot per candidate and snippet, one topic entry per topic, one timestamp per frequency.
@@ -52,7 +53,7 @@ export function planDeliveries(candidates: readonly AlertCandidate[], now: Date)
   const dueAt = (frequency: Frequency): string => {
     let at = dueAts.get(frequency);
     if (at === undefined) {
-      at = nextDigestTime(frequency, now).toISOString();
+      at = nextDigestTime(frequency, now, digests).toISOString();
       dueAts.set(frequency, at);
     }
     return at;

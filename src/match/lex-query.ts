@@ -11,6 +11,12 @@ export type QueryToken =
   | { readonly kind: "text"; readonly terms: readonly string[]; readonly quoted: boolean; readonly start: number; readonly end: number };
 
 const QUOTES = new Set(['"', "\u201C", "\u201D", "\u201E", "\u201F", "\u2033"]);
+/**
+ * Single quotes: `'`, `‘`, `’` and the rest `foldText` reads as `'`. Queries that fold alike share a
+ * topic id (and one compiled query), so `'small boats'` must mean what `‘small boats’` means. Inside
+ * a word they are apostrophes (`Office’s`, `O‘Neill`); one opening a token opens a phrase.
+ */
+const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B", "\u2032", "\u02BC"]);
 const OPERATORS = { AND: "and", OR: "or", NOT: "not" } as const;
 const FIELD_PREFIX = /^([A-Za-z]+):/;
 
@@ -33,9 +39,10 @@ export function lexQuery(query: string): QueryToken[] {
       out.push({ kind: ch === "(" ? "lparen" : "rparen", start: i, end: i + 1 });
       i++;
     } else if (QUOTES.has(ch)) i = lexPhrase(query, i, out);
+    else if (SINGLE_QUOTES.has(ch)) i = lexSingleQuoted(query, i, out);
     else {
       let end = i;
-      while (!isRunEnd(query[end])) end++;
+      while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
       lexRun(query, i, end, out);
       i = end;
     }
@@ -47,10 +54,42 @@ function lexPhrase(query: string, open: number, out: QueryToken[]): number {
   let close = open + 1;
   while (close < query.length && !QUOTES.has(query[close] as string)) close++;
   if (close >= query.length) throw new QuerySyntaxError(query, open, "this quote is never closed");
-  const terms = tokenize(query.slice(open + 1, close)).map((t) => t.term);
+  return pushPhrase(query, open, close, close + 1, out);
+}
+
+function pushPhrase(query: string, open: number, contentEnd: number, end: number, out: QueryToken[]): number {
+  const terms = tokenize(query.slice(open + 1, contentEnd)).map((t) => t.term);
   if (terms.length === 0) throw new QuerySyntaxError(query, open, "this quoted phrase has no words");
-  out.push({ kind: "text", terms, quoted: true, start: open, end: close + 1 });
-  return close + 1;
+  out.push({ kind: "text", terms, quoted: true, start: open, end });
+  return end;
+}
+
+/** A single quote here opens a phrase though the run has begun: right after `-` (`-‘a b’`) or a field's colon (`body:‘a b’`). */
+function opensAfter(query: string, at: number): boolean {
+  const before = query[at - 1];
+  return SINGLE_QUOTES.has(query[at] as string) && before !== undefined && (before === ":" || MINUS.has(before));
+}
+
+/** After a closing single quote: the end, a space or `)`. */
+function endsToken(ch: string | undefined): boolean {
+  return ch === undefined || ch === ")" || isSpace(ch);
+}
+
+/**
+ * A phrase in single quotes (`‘facial recognition’`, `'small boats'`): it closes at the first single
+ * quote that ends a token, so an apostrophe inside it stays one (`‘Home Office’s plans’`); failing
+ * that, at a possessive that ends a token (`‘facial recognition’s` is the phrase, `’s` dropped as
+ * in any word). Never closed, it is an error, as a double quote is.
+ */
+function lexSingleQuoted(query: string, open: number, out: QueryToken[]): number {
+  let possessive = -1;
+  for (let k = open + 1; k < query.length; k++) {
+    if (!SINGLE_QUOTES.has(query[k] as string)) continue;
+    if (endsToken(query[k + 1])) return pushPhrase(query, open, k, k + 1, out);
+    if (possessive < 0 && (query[k + 1] === "s" || query[k + 1] === "S") && endsToken(query[k + 2])) possessive = k;
+  }
+  if (possessive < 0) throw new QuerySyntaxError(query, open, "this quote is never closed");
+  return pushPhrase(query, open, possessive + 2, possessive + 2, out);
 }
 
 /** Minus signs that negate: the hyphen-minus, and the dashes autocorrect puts in its place (–, —, −). */
@@ -60,8 +99,8 @@ function lexRun(query: string, start: number, end: number, out: QueryToken[]): v
   let s = start;
   if (MINUS.has(query[s] as string)) {
     const next = query[s + 1];
-    // `-word`, `-(group)`, `-"phrase"` negate; a lone `-` between words is punctuation.
-    if (s + 1 < end || next === "(" || (next !== undefined && QUOTES.has(next))) {
+    // `-word`, `-(group)`, `-"phrase"`, `-‘phrase’` negate; a lone `-` between words is punctuation.
+    if (s + 1 < end || next === "(" || (next !== undefined && (QUOTES.has(next) || SINGLE_QUOTES.has(next)))) {
       out.push({ kind: "minus", start: s, end: s + 1 });
       s++;
     } else return;
@@ -74,7 +113,7 @@ function lexRun(query: string, start: number, end: number, out: QueryToken[]): v
     const field = FIELD_NAMES.find((f) => f === name);
     if (field) {
       const after = query[end];
-      if (rest === "" && (after === undefined || !(after === "(" || QUOTES.has(after)))) {
+      if (rest === "" && (after === undefined || !(after === "(" || QUOTES.has(after) || SINGLE_QUOTES.has(after)))) {
         throw new QuerySyntaxError(query, s, `"${name}:" needs a word, "a phrase" or (a group) right after the colon`);
       }
       if (rest.startsWith("-") || Object.hasOwn(OPERATORS, rest)) {

@@ -1,7 +1,7 @@
 import type { SubscriptionStore } from "../core/ports.js";
 import type { Frequency, Subscriber } from "../core/subscription.js";
 import type { Change } from "../diff/diff-releases.js";
-import { type AlertCandidate, planDeliveries } from "../mail/index.js";
+import { type AlertCandidate, type DigestSchedule, planDeliveries } from "../mail/index.js";
 import { createTopicMatcher } from "../match/index.js";
 import type { StoredRelease } from "../core/release.js";
 import type { Delivery } from "../core/subscription.js";
@@ -60,15 +60,17 @@ class Owners {
  * Builds the matcher page by page from the store (`subscriptions.pages`), so a run never holds every
  * subscriber record at once; the same matcher as `createSubscriberMatcher(await list())`.
  */
-export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">, hooks: MatcherHooks = {}) {
+export async function loadSubscriberMatcher(subscriptions: Pick<SubscriptionStore, "list" | "pages">, options: MatcherOptions) {
   const owners = new Owners();
   if (subscriptions.pages) {
     for await (const page of subscriptions.pages(SUBSCRIBER_PAGE)) for (const subscriber of page) owners.add(subscriber);
   } else for (const subscriber of await subscriptions.list()) owners.add(subscriber);
-  return matcherOver(owners, hooks);
+  return matcherOver(owners, options);
 }
 
-export interface MatcherHooks {
+export interface MatcherOptions {
+  /** When daily and weekly deliveries are due (config's `schedule`). */
+  readonly digests: DigestSchedule;
   /**
    * Called as `plan` starts on a new or revised release while there are subscribers: alerts may
    * follow (runOnce opens the SMTP connections then, so they are ready by the time the alerts are
@@ -81,15 +83,15 @@ export interface MatcherHooks {
 export const SUBSCRIBER_PAGE = 5_000;
 
 /** Builds one matcher over every subscriber's topics; reused for all changes of a run. */
-export function createSubscriberMatcher(subscribers: readonly Subscriber[], hooks: MatcherHooks = {}) {
+export function createSubscriberMatcher(subscribers: readonly Subscriber[], options: MatcherOptions) {
   const owners = new Owners();
   for (const subscriber of subscribers) owners.add(subscriber);
-  return matcherOver(owners, hooks);
+  return matcherOver(owners, options);
 }
 
 type Match = AlertCandidate["matches"][number];
 
-function matcherOver(owners: Owners, hooks: MatcherHooks) {
+function matcherOver(owners: Owners, options: MatcherOptions) {
   // One compiled query per topic id, however many subscribe to it.
   const matcher = createTopicMatcher([...owners.topics].map(([id, { query }]) => ({ id, query })));
   const { emails, topics } = owners;
@@ -127,7 +129,7 @@ function matcherOver(owners: Owners, hooks: MatcherHooks) {
     /** Deliveries for the new and revised releases among `changes`. */
     plan(changes: readonly Change[], now: Date): Delivery[] {
       if (emails.length === 0) return [];
-      if (changes.some((change) => change.type !== "unchanged")) hooks.onMailLikely?.();
+      if (changes.some((change) => change.type !== "unchanged")) options.onMailLikely?.();
       const candidates: AlertCandidate[] = [];
       for (const change of changes) {
         if (change.type === "unchanged") continue;
@@ -147,7 +149,7 @@ function matcherOver(owners: Owners, hooks: MatcherHooks) {
         if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: false, matches: firstTime });
         if (again.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: true, changes: change.changes, matches: again });
       }
-      return planDeliveries(candidates, now);
+      return planDeliveries(candidates, now, options.digests);
     },
   };
 }

@@ -59,7 +59,7 @@ export async function runOnce(deps: PipelineDeps, sources: readonly SourceConfig
   let subscriberMatcher: ReturnType<typeof loadSubscriberMatcher> | undefined;
   const matchers: Matchers = {
     // A new or revised release may alert: the SMTP connections open while it is matched and queued.
-    subscribers: () => (subscriberMatcher ??= loadSubscriberMatcher(store.subscriptions, { onMailLikely: () => deps.transport?.warm?.() })),
+    subscribers: () => (subscriberMatcher ??= loadSubscriberMatcher(store.subscriptions, { digests: config.schedule, onMailLikely: () => deps.transport?.warm?.() })),
     feedTopics: createFeedTopicMatcher(config.feeds.topics),
   };
   // A topic feed new to config is filled from the history before the first commit of this run,

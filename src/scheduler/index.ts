@@ -1,3 +1,3 @@
 export { createRunGuard, type RunGuard, type RunReason } from "./run-guard.js";
 export { DIGEST_TIME_ZONE, startScheduler, type Scheduler, type SchedulerOptions } from "./start-scheduler.js";
-export { validateCron, validateSchedule, validateTimeZone } from "./validate-schedule.js";
+export { validateCron, validateDigestSchedule, validateSchedule, validateTimeZone } from "./validate-schedule.js";

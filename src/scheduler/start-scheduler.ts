@@ -1,11 +1,15 @@
 import cron, { type ScheduledTask } from "node-cron";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../core/logger.js";
+import { LONDON } from "../core/london.js";
 import { createRunGuard, type RunReason } from "./run-guard.js";
 import { validateSchedule } from "./validate-schedule.js";
 
-/** Digest times are London times whatever zone the poll schedule uses. */
-export const DIGEST_TIME_ZONE = "Europe/London";
+/**
+ * Digest times are London times whatever zone the poll schedule uses: the zone a delivery's due
+ * time is computed in (`nextDigestTime`), so the wake-up and the due time agree.
+ */
+export const DIGEST_TIME_ZONE = LONDON;
 
 export interface SchedulerOptions {
   readonly schedule: Config["schedule"];

@@ -22,10 +22,15 @@ export function validateCron(expression: string, field: string): void {
   );
 }
 
+/** Checks the digest expressions: every run that queues a digest computes its due time from them. */
+export function validateDigestSchedule(schedule: Pick<Config["schedule"], "dailyDigest" | "weeklyDigest">): void {
+  validateCron(schedule.dailyDigest, "schedule.dailyDigest");
+  validateCron(schedule.weeklyDigest, "schedule.weeklyDigest");
+}
+
 /** Checks every expression and the time zone of `config.schedule` before anything is scheduled. */
 export function validateSchedule(schedule: Config["schedule"]): void {
   validateTimeZone(schedule.timezone);
   validateCron(schedule.cron, "schedule.cron");
-  validateCron(schedule.dailyDigest, "schedule.dailyDigest");
-  validateCron(schedule.weeklyDigest, "schedule.weeklyDigest");
+  validateDigestSchedule(schedule);
 }

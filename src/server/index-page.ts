@@ -3,6 +3,7 @@ import { formatLondonDate } from "../core/london.js";
 import type { Release } from "../core/release.js";
 import { escapeHtml } from "../core/text.js";
 import { kindLabel } from "../feeds/feed-names.js";
+import { describeDigestTime } from "../mail/index.js";
 import { renderPage } from "./page-layout.js";
 import { releasePath } from "./release-page.js";
 
@@ -34,7 +35,7 @@ const link = (f: FeedLink) => `<li><a href="${escapeHtml(f.href)}">${escapeHtml(
 export const QUERY_HELP = `<details open id="query-help"><summary>How to write a query</summary>
 <ul>
 <li><code>asylum</code>: releases that mention the word (any form: <em>asylum</em>, <em>asylums</em>)</li>
-<li><code>"small boats"</code>: the exact phrase</li>
+<li><code>"small boats"</code> or <code>‘small boats’</code>: the exact phrase</li>
 <li><code>asylum AND hotels</code>, <code>asylum OR refugee</code>, <code>asylum AND NOT hotels</code>; brackets group: <code>(visa OR visas) AND students</code></li>
 <li><code>title:knife</code>, <code>summary:police</code>, <code>body:"facial recognition"</code>: in one part only</li>
 <li><code>kind:speech</code>, <code>kind:press-release</code>, <code>kind:news-story</code>: one kind of release</li>
@@ -49,6 +50,9 @@ function latestHtml(releases: readonly Release[]): string {
     .join("");
   return `<h2>Latest releases</h2>\n<ul id="latest">${items}</ul>`;
 }
+
+/** `Daily digest (18:00 London)`, or without the time when the schedule's expression has no one time. */
+const digestOption = (label: string, time: string | undefined) => escapeHtml(time === undefined ? label : `${label} (${time})`);
 
 /** The home page: latest releases, feed list with autodiscovery links, a live-feed box with query help and the subscribe form. */
 export function renderIndexPage(config: Config, data: IndexData, latest: readonly Release[] = []): string {
@@ -77,8 +81,8 @@ ${archives}
 <label for="frequency">How often</label>
 <select id="frequency" name="frequency">
 <option value="immediate">As soon as a release matches</option>
-<option value="daily">Daily digest (08:30 London)</option>
-<option value="weekly">Weekly digest (Monday 08:30 London)</option>
+<option value="daily">${digestOption("Daily digest", describeDigestTime("daily", config.schedule))}</option>
+<option value="weekly">${digestOption("Weekly digest", describeDigestTime("weekly", config.schedule))}</option>
 </select>
 <button type="submit">Subscribe</button>
 </form>

@@ -52,4 +52,12 @@ describe("pressroom exit codes and messages", () => {
     expect(result.stderr).toContain("p.yaml: sources.0.url: use an http:// or https:// URL");
     expect(Date.now() - started).toBeLessThan(10_000);
   });
+
+  it("a run with a digest schedule that is not cron is refused with exit 2 before it queues anything", async () => {
+    const config = join(dir, "p.yaml");
+    await writeFile(config, `sources:\n  - { id: sample, type: dump, path: ${JSON.stringify(join(REPO, "samples/home-office-2023-10.txt"))} }\nschedule: { weeklyDigest: "30 8 * * 9" }\n`);
+    const result = await runCli(["run", "--config", config, "--state", join(dir, "state")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/schedule\.weeklyDigest "30 8 \* \* 9" is not a valid cron expression/);
+  });
 });

@@ -3,12 +3,13 @@ import { composeAlert, stripUnsafeText } from "../../src/mail/compose-alert.js";
 import { planDeliveries } from "../../src/mail/plan-deliveries.js";
 import type { Release } from "../../src/core/release.js";
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const topic = makeTopic("asylum");
 const alice = makeSubscriber("alice@example.org", [topic]);
 
 function compose(release: Release, snippetText = `New asylum rules in ${release.title}.`) {
-  const [d] = planDeliveries([{ release, revisionHash: "r1", isRevision: false, matches: [{ subscriber: alice, topic, snippet: snippetFor(snippetText, "asylum") }] }], new Date("2024-01-10T12:00:00Z"));
+  const [d] = planDeliveries([{ release, revisionHash: "r1", isRevision: false, matches: [{ subscriber: alice, topic, snippet: snippetFor(snippetText, "asylum") }] }], new Date("2024-01-10T12:00:00Z"), DEFAULT_DIGEST_SCHEDULE);
   return composeAlert([d!], composeOptions);
 }
 

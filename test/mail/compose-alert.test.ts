@@ -8,6 +8,7 @@ import type { Delivery } from "../../src/core/subscription.js";
 import type { Release } from "../../src/core/release.js";
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const now = new Date("2024-01-10T12:00:00Z");
 const topic = makeTopic("facial recognition");
@@ -25,6 +26,7 @@ function deliveryFor(release: Release, options: { revision?: boolean; changes?: 
       matches: [{ subscriber, topic: { ...topic, revisions: true }, snippet: snippetFor(text, "facial recognition") }],
     }],
     now,
+    DEFAULT_DIGEST_SCHEDULE,
   );
   return d!;
 }

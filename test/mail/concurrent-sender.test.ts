@@ -12,6 +12,7 @@ import { planDeliveries, type AlertCandidate } from "../../src/mail/plan-deliver
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
 import { describeEngines, type TestState } from "../helpers/state-engines.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const WEDNESDAY = "2024-01-10T12:00:00Z";
 const THURSDAY_AFTER_DIGEST = "2024-01-11T08:31:00Z";
@@ -30,7 +31,7 @@ function many(n: number): Delivery[] {
     matches.push({ subscriber: makeSubscriber(`daily${i}@example.org`, [daily]), topic: daily, snippet });
   }
   const candidates = [1, 2].map((k): AlertCandidate => ({ release: makeRelease(k), revisionHash: `hash-${k}`, isRevision: false, matches }));
-  return planDeliveries(candidates, new Date(WEDNESDAY));
+  return planDeliveries(candidates, new Date(WEDNESDAY), DEFAULT_DIGEST_SCHEDULE);
 }
 
 describeEngines("concurrent sender", (engine) => {
@@ -174,6 +175,7 @@ describeEngines("concurrent sender", (engine) => {
           matches: subscribers.map(({ email, topic }) => ({ subscriber: makeSubscriber(email, [topic]), topic, snippet })),
         })),
         new Date(at),
+        DEFAULT_DIGEST_SCHEDULE,
       );
     clock.set(SUNDAY_EVENING);
     await enqueue(plan([1, 2], SUNDAY_EVENING));

@@ -1,8 +1,13 @@
+import cron from "node-cron";
 import { describe, expect, it } from "vitest";
-import { nextDigestTime } from "../../src/mail/digest-time.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
+import { PressroomError } from "../../src/core/errors.js";
+import { describeDigestTime, nextDigestTime } from "../../src/mail/digest-time.js";
+import { nextFireTime } from "../../src/mail/next-fire-time.js";
 import { normaliseQuery, topicId } from "../../src/mail/topic-id.js";
 
 describe("nextDigestTime", () => {
+  // The default schedule: daily 08:30 London, weekly Monday 08:30 London.
   it.each([
     // GMT (winter): 08:30 London = 08:30 UTC
     ["daily", "2024-01-10T07:00:00Z", "2024-01-10T08:30:00.000Z"],
@@ -26,13 +31,79 @@ describe("nextDigestTime", () => {
     // Sunday night UTC in summer is Monday morning in London
     ["weekly", "2024-07-14T23:30:00Z", "2024-07-15T07:30:00.000Z"],
   ] as const)("%s from %s is %s", (frequency, now, expected) => {
-    expect(nextDigestTime(frequency, new Date(now)).toISOString()).toBe(expected);
+    expect(nextDigestTime(frequency, new Date(now), DEFAULT_DIGEST_SCHEDULE).toISOString()).toBe(expected);
+  });
+
+  const custom = { dailyDigest: "0 18 * * *", weeklyDigest: "0 17 * * FRI" };
+  it.each([
+    // daily 18:00 London: the same day when planned before it (GMT, then BST)
+    ["daily", "2024-01-10T10:00:00Z", "2024-01-10T18:00:00.000Z"],
+    ["daily", "2024-07-10T10:00:00Z", "2024-07-10T17:00:00.000Z"],
+    ["daily", "2024-07-10T17:00:00Z", "2024-07-10T17:00:00.000Z"],
+    ["daily", "2024-07-10T17:00:01Z", "2024-07-11T17:00:00.000Z"],
+    // Saturday evening GMT to Sunday evening BST (clocks go forward 31 March 2024)
+    ["daily", "2024-03-30T18:30:00Z", "2024-03-31T17:00:00.000Z"],
+    // Saturday evening BST to Sunday evening GMT (clocks go back 27 October 2024)
+    ["daily", "2024-10-26T17:30:00Z", "2024-10-27T18:00:00.000Z"],
+    // weekly Friday 17:00 London; 2024-01-10 is a Wednesday
+    ["weekly", "2024-01-10T12:00:00Z", "2024-01-12T17:00:00.000Z"],
+    ["weekly", "2024-01-12T16:59:00Z", "2024-01-12T17:00:00.000Z"],
+    ["weekly", "2024-03-29T17:30:00Z", "2024-04-05T16:00:00.000Z"],
+    ["weekly", "2024-10-25T16:30:00Z", "2024-11-01T17:00:00.000Z"],
+  ] as const)("with %s at 18:00 / Friday 17:00, from %s is %s", (frequency, now, expected) => {
+    expect(nextDigestTime(frequency, new Date(now), custom).toISOString()).toBe(expected);
   });
 
   it("immediate is now", () => {
     const now = new Date("2024-05-05T05:05:05.005Z");
-    expect(nextDigestTime("immediate", now).toISOString()).toBe(now.toISOString());
+    expect(nextDigestTime("immediate", now, DEFAULT_DIGEST_SCHEDULE).toISOString()).toBe(now.toISOString());
   });
+
+  it("names the field of an expression that is not cron", () => {
+    const error = (() => {
+      try {
+        nextDigestTime("weekly", new Date(), { ...DEFAULT_DIGEST_SCHEDULE, weeklyDigest: "30 8 * * 9" });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(PressroomError);
+    expect(error).toMatchObject({ code: "SCHEDULE_INVALID", message: expect.stringMatching(/^schedule\.weeklyDigest "30 8 \* \* 9" is not a valid cron expression/) });
+  });
+});
+
+describe("nextFireTime", () => {
+  it.each([
+    // 01:30 does not exist on 31 March 2024 in London (01:00 GMT is 02:00 BST): the next is 1 April
+    ["30 1 * * *", "2024-03-30T12:00:00Z", "2024-04-01T00:30:00.000Z"],
+    // 01:30 happens twice on 27 October 2024: the first is 00:30 UTC (BST), the second 01:30 UTC (GMT)
+    ["30 1 * * *", "2024-10-26T12:00:00Z", "2024-10-27T00:30:00.000Z"],
+    ["30 1 * * *", "2024-10-27T00:30:01Z", "2024-10-27T01:30:00.000Z"],
+    // seconds first (6 fields), names, ranges, steps, nicknames
+    ["15 0 18 * * *", "2024-01-10T18:00:00Z", "2024-01-10T18:00:15.000Z"],
+    ["0 9 * * MON-FRI", "2024-01-12T10:00:00Z", "2024-01-15T09:00:00.000Z"],
+    ["*/20 9-10 * * *", "2024-07-10T08:41:00Z", "2024-07-10T09:00:00.000Z"],
+    ["@weekly", "2024-01-10T12:00:00Z", "2024-01-14T00:00:00.000Z"],
+    // node-cron's day tokens: last day of the month, second Monday
+    ["0 9 L * *", "2024-02-10T12:00:00Z", "2024-02-29T09:00:00.000Z"],
+    ["0 9 * * 1#2", "2024-03-12T12:00:00Z", "2024-04-08T08:00:00.000Z"],
+  ])("%s from %s is %s", (expression, from, expected) => {
+    expect(nextFireTime(expression, new Date(from)).toISOString()).toBe(expected);
+  });
+
+  it.each(["30 8 * * *", "30 8 * * 1", "0 18 * * *", "0 17 * * FRI", "30 1 * * 0", "0 9 L * *", "0 9 * * 1#2", "5 4 29 2 *"])(
+    "agrees with node-cron's own next run of %s from the real time",
+    (expression) => {
+      const task = cron.createTask(expression, () => {}, { timezone: "Europe/London" });
+      try {
+        const now = new Date();
+        const [theirs] = task.getNextRuns(1);
+        expect(nextFireTime(expression, now).toISOString()).toBe(theirs!.toISOString());
+      } finally {
+        void task.destroy();
+      }
+    },
+  );
 });
 
 describe("topicId", () => {
@@ -42,5 +113,24 @@ describe("topicId", () => {
     expect(topicId("facial recognition")).not.toBe(topicId("facial"));
     expect(topicId("x")).toMatch(/^[0-9a-f]{12}$/);
     expect(normaliseQuery("  A  “B”  ")).toBe('a "b"');
+  });
+});
+
+describe("describeDigestTime", () => {
+  it.each([
+    ["daily", "30 8 * * *", "08:30 London"],
+    ["daily", "0 18 * * *", "18:00 London"],
+    ["weekly", "30 8 * * 1", "Monday 08:30 London"],
+    ["weekly", "0 17 * * FRI", "Friday 17:00 London"],
+    ["weekly", "0 9 * * 7", "Sunday 09:00 London"],
+    // no one time to name: left to the caller to say nothing
+    ["daily", "0 8,18 * * *", undefined],
+    ["daily", "0 8 * * 1-5", undefined],
+    ["weekly", "0 9 * * 1#2", undefined],
+    ["weekly", "30 0 9 * * 1", undefined],
+    ["daily", "not cron", undefined],
+  ] as const)("%s %s is %s", (frequency, expression, expected) => {
+    const schedule = { ...DEFAULT_DIGEST_SCHEDULE, [frequency === "daily" ? "dailyDigest" : "weeklyDigest"]: expression };
+    expect(describeDigestTime(frequency, schedule)).toBe(expected);
   });
 });

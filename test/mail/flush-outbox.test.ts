@@ -12,6 +12,7 @@ import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } fr
 import type { OutboxStore } from "../../src/core/ports.js";
 import { describeEngines, type TestState } from "../helpers/state-engines.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const WEDNESDAY = "2024-01-10T12:00:00Z";
 const THURSDAY_AFTER_DIGEST = "2024-01-11T08:31:00Z";
@@ -42,6 +43,7 @@ function scenario(): Delivery[] {
       candidate(3, [{ subscriber: bob, topic: daily, snippet }, { subscriber: carol, topic: weekly, snippet }]),
     ],
     new Date(WEDNESDAY),
+    DEFAULT_DIGEST_SCHEDULE,
   );
 }
 

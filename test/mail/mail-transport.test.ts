@@ -10,6 +10,7 @@ import { planDeliveries } from "../../src/mail/plan-deliveries.js";
 import { MailSendError } from "../../src/mail/send-error.js";
 import { composeOptions, makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
 import { startSmtpSink, type SmtpSink } from "../helpers/smtp-sink.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const topic = makeTopic("facial recognition");
 
@@ -22,6 +23,7 @@ function messageTo(email: string, n = 1): ComposedMessage {
       matches: [{ subscriber: makeSubscriber(email, [topic]), topic, snippet: snippetFor("Facial recognition vans.", "facial recognition") }],
     }],
     new Date("2024-01-10T12:00:00Z"),
+    DEFAULT_DIGEST_SCHEDULE,
   );
   return composeAlert(deliveries, composeOptions);
 }

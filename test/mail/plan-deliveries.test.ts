@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 import { planDeliveries, type AlertCandidate } from "../../src/mail/plan-deliveries.js";
 import { makeRelease, makeSubscriber, makeTopic, snippetFor } from "../fixtures/mail/builders.js";
 
@@ -21,7 +22,7 @@ describe("planDeliveries", () => {
         { subscriber: bob, topic: bob.topics[0]!, snippet: snip },
       ],
     };
-    const planned = planDeliveries([candidate], now);
+    const planned = planDeliveries([candidate], now, DEFAULT_DIGEST_SCHEDULE);
     expect(planned).toHaveLength(2);
     const a = planned.find((d) => d.email === "alice@example.org")!;
     expect(a.topics.map((t) => t.query)).toEqual(["facial recognition", "vans"]);
@@ -34,7 +35,7 @@ describe("planDeliveries", () => {
     expect(b.frequency).toBe("weekly");
     expect(b.dueAt).toBe("2024-01-15T08:30:00.000Z");
     // deterministic ids
-    expect(planDeliveries([candidate], new Date("2025-01-01T00:00:00Z")).map((d) => d.id)).toEqual(planned.map((d) => d.id));
+    expect(planDeliveries([candidate], new Date("2025-01-01T00:00:00Z"), DEFAULT_DIGEST_SCHEDULE).map((d) => d.id)).toEqual(planned.map((d) => d.id));
     expect(new Set(planned.map((d) => d.id)).size).toBe(2);
   });
 
@@ -55,6 +56,7 @@ describe("planDeliveries", () => {
         ],
       }],
       now,
+      DEFAULT_DIGEST_SCHEDULE,
     );
     expect(planned.map((d) => d.email)).toEqual(["bob@example.org"]);
     expect(planned[0]!.revision).toBe(true);
@@ -66,8 +68,8 @@ describe("planDeliveries", () => {
     const topic = makeTopic("vans", "immediate", true);
     const s = makeSubscriber("a@example.org", [topic]);
     const base = { release: makeRelease(3), matches: [{ subscriber: s, topic, snippet: snip }] };
-    const first = planDeliveries([{ ...base, revisionHash: "v1", isRevision: false }], now);
-    const second = planDeliveries([{ ...base, revisionHash: "v2", isRevision: true }], now);
+    const first = planDeliveries([{ ...base, revisionHash: "v1", isRevision: false }], now, DEFAULT_DIGEST_SCHEDULE);
+    const second = planDeliveries([{ ...base, revisionHash: "v2", isRevision: true }], now, DEFAULT_DIGEST_SCHEDULE);
     expect(first[0]!.id).not.toBe(second[0]!.id);
   });
 });

@@ -25,9 +25,9 @@ describeEngines("alerts from the pipeline", (engine) => {
     states.clear();
   });
 
-  async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false) {
+  async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false, schedule: Record<string, string> = {}) {
     const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(stateDir, "eml") });
-    const h = await openHarness({ state: await stateFor(stateDir), config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions }, transport, now, alertBacklog });
+    const h = await openHarness({ state: await stateFor(stateDir), config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions, schedule }, transport, now, alertBacklog });
     try {
       return await runOnce(h.deps);
     } finally {
@@ -151,6 +151,33 @@ describeEngines("alerts from the pipeline", (engine) => {
       expect(queued.deliveries.enqueued).toBeGreaterThan(1);
       expect(sink.messages).toHaveLength(0);
       await run(state, inbox, subs, "2026-11-30T08:31:00Z");
+      expect(sink.messages).toHaveLength(1);
+      expect(sink.messages[0]!.parsed.subject).toMatch(/^\[Pressroom\] \d+ new Home Office releases for your topics$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("queues daily-digest alerts until the configured schedule.dailyDigest, the same day", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const state = join(dir, "state");
+      const subs = [{ email: "digest@example.org", topics: [{ query: "police", frequency: "daily" }] }];
+      const evening = { dailyDigest: "0 18 * * *" };
+      const inbox = join(dir, "inbox");
+      await mkdir(inbox);
+      await run(state, inbox, subs, "2026-11-29T10:00:00Z", false, evening);
+      await writeFile(join(inbox, "sample.txt"), await readFile(SAMPLE, "utf8"));
+      const queued = await run(state, inbox, subs, "2026-11-29T12:00:00Z", false, evening);
+      expect(queued.deliveries.enqueued).toBeGreaterThan(1);
+      const h = await openHarness({ state: await stateFor(state), config: {} });
+      const pending = await h.store.outbox.pending();
+      await h.close();
+      expect(new Set(pending.map((d) => d.dueAt))).toEqual(new Set(["2026-11-29T18:00:00.000Z"]));
+      await run(state, inbox, subs, "2026-11-29T17:59:00Z", false, evening);
+      expect(sink.messages).toHaveLength(0);
+      // The scheduler's 18:00 London wake-up (GMT in November) sends the digest that day.
+      await run(state, inbox, subs, "2026-11-29T18:00:00Z", false, evening);
       expect(sink.messages).toHaveLength(1);
       expect(sink.messages[0]!.parsed.subject).toMatch(/^\[Pressroom\] \d+ new Home Office releases for your topics$/);
     } finally {

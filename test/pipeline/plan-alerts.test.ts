@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { StoredRelease } from "../../src/core/release.js";
 import { createSubscriberMatcher } from "../../src/pipeline/plan-alerts.js";
 import { makeRelease, makeSubscriber, makeTopic } from "../fixtures/mail/builders.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../src/config/schema.js";
 
 const NOW = new Date("2024-03-05T10:00:00Z");
 
@@ -17,7 +18,7 @@ describe("subscriber matcher: onMailLikely", () => {
   it("is called as a plan over a new or revised release starts, before any alert is planned", () => {
     const calls: number[] = [];
     let planned = 0;
-    const matcher = createSubscriberMatcher(subscribers, { onMailLikely: () => calls.push(planned) });
+    const matcher = createSubscriberMatcher(subscribers, { digests: DEFAULT_DIGEST_SCHEDULE, onMailLikely: () => calls.push(planned) });
     planned = matcher.plan([{ type: "new", item: {} as never, release: stored(1) }], NOW).length;
     expect(planned).toBe(1);
     expect(calls).toEqual([0]);
@@ -28,8 +29,8 @@ describe("subscriber matcher: onMailLikely", () => {
 
   it("is not called for unchanged releases, nor when nobody subscribes", () => {
     const calls: string[] = [];
-    createSubscriberMatcher(subscribers, { onMailLikely: () => calls.push("some") }).plan([{ type: "unchanged", item: {} as never, release: stored(1) } as never], NOW);
-    createSubscriberMatcher([], { onMailLikely: () => calls.push("none") }).plan([{ type: "new", item: {} as never, release: stored(1) }], NOW);
+    createSubscriberMatcher(subscribers, { digests: DEFAULT_DIGEST_SCHEDULE, onMailLikely: () => calls.push("some") }).plan([{ type: "unchanged", item: {} as never, release: stored(1) } as never], NOW);
+    createSubscriberMatcher([], { digests: DEFAULT_DIGEST_SCHEDULE, onMailLikely: () => calls.push("none") }).plan([{ type: "new", item: {} as never, release: stored(1) }], NOW);
     expect(calls).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import type { RunSummary } from "../../core/run.js";
 import { runOnce } from "../../pipeline/run-once.js";
+import { validateDigestSchedule } from "../../scheduler/index.js";
 import { openContext, type GlobalOptions } from "../context.js";
 import { formatSummary } from "../format-summary.js";
 import { createProgress } from "../progress.js";
@@ -30,6 +31,8 @@ export async function runCommand(options: GlobalOptions & { alertBacklog?: boole
     onSendProgress: (done: number, total: number) => progress.update("sending alerts", done, total, total >= 500),
   };
   try {
+    // A digest queued by this run is due when its expression next fires: a bad one stops the run before it starts.
+    validateDigestSchedule(ctx.deps.config.schedule);
     if (!options.files) {
       const summary = await runOnce({ ...ctx.deps, ...bars });
       progress.done();

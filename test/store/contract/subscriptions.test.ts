@@ -4,6 +4,7 @@ import { describeEngines } from "../../helpers/state-engines.js";
 import { createSubscriberMatcher, loadSubscriberMatcher } from "../../../src/pipeline/plan-alerts.js";
 import type { Subscriber } from "../../../src/core/subscription.js";
 import { at, cleanupRetrying, iso, makeDelivery, makeTopic, NOW } from "./fixtures.js";
+import { DEFAULT_DIGEST_SCHEDULE } from "../../../src/config/schema.js";
 
 const asylum = makeTopic("t-asylum", "asylum");
 const knives = makeTopic("t-knives", "knife crime", "daily");
@@ -73,9 +74,9 @@ describeEngines("state contract: subscriptions", (engine) => {
     };
     const plan = (m: ReturnType<typeof createSubscriberMatcher>) =>
       m.plan([{ type: "new", item: {} as never, release }], at(0)).sort((a, b) => (a.id < b.id ? -1 : 1));
-    const whole = plan(createSubscriberMatcher(list));
+    const whole = plan(createSubscriberMatcher(list, { digests: DEFAULT_DIGEST_SCHEDULE }));
     expect(whole.length).toBeGreaterThan(100);
-    expect(plan(await loadSubscriberMatcher(s.store.subscriptions))).toEqual(whole);
+    expect(plan(await loadSubscriberMatcher(s.store.subscriptions, { digests: DEFAULT_DIGEST_SCHEDULE }))).toEqual(whole);
   });
 
   it("removing a topic cancels the pending deliveries only it matched", async () => {

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { isPressroomError } from "../../src/core/errors.js";
+import { compileQuery, createTopicMatcher, QuerySyntaxError } from "../../src/match/index.js";
+import { makeRelease } from "./make-release.js";
+
+/** Whether `query` matches a release whose body is `text`, by search (compiled) and by alerts (topic matcher). */
+function matchesBody(query: string, text: string): { search: boolean; alert: boolean } {
+  const release = makeRelease({ title: "Home Office announcement", body: [text] });
+  return { search: compileQuery(query).matches(release), alert: createTopicMatcher([{ id: "t", query }]).match(release).length > 0 };
+}
+
+const both = (value: boolean) => ({ search: value, alert: value });
+
+function errorOf(query: string): QuerySyntaxError {
+  try {
+    compileQuery(query);
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) return error;
+    throw error;
+  }
+  throw new Error(`no error for ${query}`);
+}
+
+describe("a phrase in single quotes, as word processors and phones write it", () => {
+  // Before, ‘facial recognition’ was the two words anywhere: it matched "recognition of facial features".
+  it.each([
+    ["\u2018facial recognition\u2019", "AI enabled facial recognition searches", true],
+    ["\u2018facial recognition\u2019", "facial-recognition vans", true],
+    ["\u2018facial recognition\u2019", "recognition of facial features", false],
+    // straight single quotes fold to the same topic id, so they mean the same
+    ["'facial recognition'", "AI enabled facial recognition searches", true],
+    ["'facial recognition'", "recognition of facial features", false],
+    // negated, scoped to a field, grouped
+    ["police -\u2018money laundering\u2019", "police money laundering", false],
+    ["police -\u2018money laundering\u2019", "police laundering money", true],
+    ["police \u2013\u2018money laundering\u2019", "police money laundering", false],
+    ["body:\u2018facial recognition\u2019", "facial recognition", true],
+    ["body:\u2018facial recognition\u2019", "recognition of facial features", false],
+    ["(\u2018facial recognition\u2019 OR asylum) vans", "recognition of facial features from vans", false],
+    ["(\u2018facial recognition\u2019 OR asylum) vans", "facial recognition vans", true],
+    ["\u2018small boats\u2019 \u2018facial recognition\u2019", "small boats and facial recognition", true],
+    ["\u2018small boats\u2019 \u2018facial recognition\u2019", "small boats and recognition", false],
+    // an apostrophe inside the phrase stays one; a closing quote ends a token
+    ["\u2018Home Office\u2019s plans\u2019", "the Home Office's plans for asylum", true],
+    ["\u2018Home Office\u2019s plans\u2019", "plans of the Home Office", false],
+    // a possessive after the closing quote: the phrase, its 's dropped as in any word
+    ["\u2018facial recognition\u2019s", "facial recognition\u2019s roll-out", true],
+    ["\u2018facial recognition\u2019s", "recognition of facial features", false],
+    ["rock \u2018n\u2019 roll", "rock n roll", true],
+  ])("%s on %j → %s", (query, text, expected) => {
+    expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+
+  it.each([
+    ["Home Office\u2019s", "the Home Office's plan", true],
+    ["Office\u2019s plan", "the Home Office plan", true],
+    ["O\u2018Neill", "Minister O'Neill said", true],
+    ["O'Neill", "Minister O\u2018Neill said", true],
+    ["secretary\u2019s", "Home Secretary speech", true],
+    ["James' speech", "James gave a speech", true],
+  ])("an apostrophe inside a word is unchanged: %s on %j → %s", (query, text, expected) => {
+    expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+
+  it.each([
+    ["\u2018facial recognition", '"facial recognition', 0],
+    ["asylum \u2018facial", 'asylum "facial', 7],
+    ["asylum 'facial", 'asylum "facial', 7],
+    ["police -\u2018fraud", 'police -"fraud', 8],
+    ["Office\u2019s \u2018plans", 'Office\u2019s "plans', 9],
+    ["\u2018\u2019", '""', 0],
+  ])("unbalanced %j fails as %j does", (query, doubled, position) => {
+    const single = errorOf(query);
+    const double = errorOf(doubled);
+    expect(isPressroomError(single, "QUERY_INVALID")).toBe(true);
+    expect(single.position).toBe(position);
+    expect(double.position).toBe(position);
+    const problem = (e: QuerySyntaxError) => e.message.split(" at character")[0];
+    expect(problem(single)).toBe(problem(double));
+    expect(single.message).toContain(`at character ${position + 1}`);
+  });
+});
