@@ -79,7 +79,8 @@ function endsToken(ch: string | undefined): boolean {
  * A phrase in single quotes (`‘facial recognition’`, `'small boats'`): it closes at the first single
  * quote that ends a token, so an apostrophe inside it stays one (`‘Home Office’s plans’`); failing
  * that, at a possessive that ends a token (`‘facial recognition’s` is the phrase, `’s` dropped as
- * in any word). Never closed, it is an error, as a double quote is.
+ * in any word). Never closed, it is an apostrophe, as it was before single quotes made phrases:
+ * topics stored then (`'tis`, `‘90s`) must still compile, since one that fails stops alerts for all.
  */
 function lexSingleQuoted(query: string, open: number, out: QueryToken[]): number {
   let possessive = -1;
@@ -88,8 +89,11 @@ function lexSingleQuoted(query: string, open: number, out: QueryToken[]): number
     if (endsToken(query[k + 1])) return pushPhrase(query, open, k, k + 1, out);
     if (possessive < 0 && (query[k + 1] === "s" || query[k + 1] === "S") && endsToken(query[k + 2])) possessive = k;
   }
-  if (possessive < 0) throw new QuerySyntaxError(query, open, "this quote is never closed");
-  return pushPhrase(query, open, possessive + 2, possessive + 2, out);
+  if (possessive >= 0) return pushPhrase(query, open, possessive + 2, possessive + 2, out);
+  let end = open + 1;
+  while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
+  lexRun(query, open, end, out);
+  return end;
 }
 
 /** Minus signs that negate: the hyphen-minus, and the dashes autocorrect puts in its place (–, —, −). */
