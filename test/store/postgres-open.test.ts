@@ -199,6 +199,42 @@ describe.skipIf(!testDatabaseUrl())("postgres open: schema, connection errors", 
     expect((await searchStore(store, compileQuery("\"facial recognition\" AND croydon"), { limit: 10 })).hits.map((r) => r.id)).toEqual([late.id]);
   });
 
+  it("compresses release documents and search keys with lz4 (schema 11), from a new database and from schema 10", async () => {
+    const compression = async (url: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ col: string; c: string }>(
+          `select attrelid::regclass || '.' || attname as col, attcompression as c from pg_attribute
+           where (attrelid = 'releases'::regclass and attname = 'data') or (attrelid = 'search_docs'::regclass and attname in ('keys', 'hkeys'))
+              or (attrelid = 'feed_documents'::regclass and attname = 'xml') order by 1`,
+        );
+        return Object.fromEntries(rows.map((r) => [r.col, r.c]));
+      } finally {
+        await c.end();
+      }
+    };
+    const lz4 = { "feed_documents.xml": "l", "releases.data": "l", "search_docs.hkeys": "l", "search_docs.keys": "l" };
+    const fresh = await createTestDatabase();
+    cleanups.push(fresh.drop);
+    await (await openPostgresState(fresh.url, { clock })).close();
+    expect(await compression(fresh.url)).toEqual(lz4);
+
+    const older = await createTestDatabase();
+    cleanups.push(older.drop);
+    const c = new pg.Client({ connectionString: older.url });
+    await c.connect();
+    await migrate(c, "test", 10);
+    await c.end();
+    // Schema 2's type change to json left the release documents on the server's default (pglz).
+    expect((await compression(older.url))["releases.data"]).toBe("");
+    const store = await openPostgresState(older.url, { clock });
+    await store.commit({ releases: [makeRelease("Border security bill", "2025-01-30")] });
+    expect((await store.releases.inMonth("2025-01")).map((r) => r.title)).toEqual(["Border security bill"]);
+    await store.close();
+    expect(await compression(older.url)).toEqual(lz4);
+  });
+
   it("refuses a database written by a newer Pressroom", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
