@@ -45,31 +45,40 @@ async function startCountingSink(replyDelayMs: number) {
   return { url: `smtp://127.0.0.1:${port}`, state, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
+/**
+ * A daemon on a fresh database (no sources, `mail.connections: 1`, polling on `cron`) sending to a
+ * counting sink that answers each message after `replyDelayMs`, once it listens for queued alerts;
+ * and another instance's handle on the database, to queue alerts with.
+ */
+async function startWakingDaemon(cron: string, replyDelayMs: number, extra: readonly string[] = []) {
+  const db = await createTestDatabase();
+  cleanups.push(db.drop);
+  const sink = await startCountingSink(replyDelayMs);
+  cleanups.push(sink.close);
+  const temp = await makeTempDir("pressroom-wake-");
+  cleanups.push(temp.cleanup);
+  const configFile = join(temp.dir, "pressroom.yaml");
+  await writeFile(configFile, stringify({
+    sources: [],
+    feeds: { baseUrl: "http://pressroom.test" },
+    schedule: { cron, timezone: "UTC" },
+    mail: { connections: 1 },
+  }));
+  const env = { PRESSROOM_DATABASE_URL: db.url, PRESSROOM_SMTP_URL: sink.url };
+  const daemon = spawnDaemon(configFile, join(temp.dir, "state"), ["--no-initial-run", "--no-serve", ...extra], env);
+  running.push(daemon);
+  await daemon.waitFor((l) => l.msg === "listening for queued alerts", "the work listener");
+  const other = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
+  cleanups.push(() => other.close());
+  return { sink, daemon, other };
+}
+
 describe.skipIf(!testDatabaseUrl())("send-on-wake and the daemon's own run (PostgreSQL)", () => {
   it("a scheduled run starting while a woken send is in flight does not send alongside it (mail.connections: 1)", async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const sink = await startCountingSink(30);
-    cleanups.push(sink.close);
-    const temp = await makeTempDir("pressroom-wake-overlap-");
-    cleanups.push(temp.cleanup);
-    const configFile = join(temp.dir, "pressroom.yaml");
-    await writeFile(configFile, stringify({
-      sources: [],
-      feeds: { baseUrl: "http://pressroom.test" },
-      schedule: { cron: "*/10 * * * * *", timezone: "UTC" },
-      mail: { connections: 1 },
-    }));
-    const env = { PRESSROOM_DATABASE_URL: db.url, PRESSROOM_SMTP_URL: sink.url };
-    const daemon = spawnDaemon(configFile, join(temp.dir, "state"), ["--no-initial-run", "--no-serve"], env);
-    running.push(daemon);
-    await daemon.waitFor((l) => l.msg === "listening for queued alerts", "the work listener");
-
     // 520 alerts to 520 addresses: the woken send claims 500 (500 per connection), sending them one at
     // a time for well over 10 s, so a scheduled tick comes while it is in flight; its run finds the other
     // 20 due and unclaimed.
-    const other = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
-    cleanups.push(() => other.close());
+    const { sink, daemon, other } = await startWakingDaemon("*/10 * * * * *", 30);
     const now = new Date().toISOString();
     await other.commit({ deliveries: Array.from({ length: 520 }, (_, i) => makeDelivery(`a${i}`, `a${i}@example.org`, now)) });
     await waitUntil(() => sink.state.received.length >= 520, "all alerts", 60_000);
@@ -84,27 +93,8 @@ describe.skipIf(!testDatabaseUrl())("send-on-wake and the daemon's own run (Post
 
 describe.skipIf(!testDatabaseUrl())("shutdown during a woken send (PostgreSQL)", () => {
   it("stops the send at once: no new message starts, its claims go back, and nothing waits out the timeout", async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const sink = await startCountingSink(200);
-    cleanups.push(sink.close);
-    const temp = await makeTempDir("pressroom-wake-shutdown-");
-    cleanups.push(temp.cleanup);
-    const configFile = join(temp.dir, "pressroom.yaml");
-    await writeFile(configFile, stringify({
-      sources: [],
-      feeds: { baseUrl: "http://pressroom.test" },
-      schedule: { cron: "0 0 1 1 *", timezone: "UTC" },
-      mail: { connections: 1 },
-    }));
-    const env = { PRESSROOM_DATABASE_URL: db.url, PRESSROOM_SMTP_URL: sink.url };
-    const daemon = spawnDaemon(configFile, join(temp.dir, "state"), ["--no-initial-run", "--no-serve", "--shutdown-timeout", "20"], env);
-    running.push(daemon);
-    await daemon.waitFor((l) => l.msg === "listening for queued alerts", "the work listener");
-
     // Another instance queues 100 alerts; the woken send takes them one at a time, 200 ms each.
-    const other = await openState({ kind: "postgres", url: db.url }, { clock: systemClock });
-    cleanups.push(() => other.close());
+    const { sink, daemon, other } = await startWakingDaemon("0 0 1 1 *", 200, ["--shutdown-timeout", "20"]);
     const now = new Date().toISOString();
     await other.commit({ deliveries: Array.from({ length: 100 }, (_, i) => makeDelivery(`a${i}`, `a${i}@example.org`, now)) });
     await waitUntil(() => sink.state.received.length >= 3, "the woken send under way");

@@ -9,6 +9,36 @@ import { cleanupRetrying, iso, makeDelivery } from "./contract/fixtures.js";
 const clock = fixedClock("2026-11-29T10:00:00Z");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Runs work under `name`'s lease on `store`, paused inside it until `release()`: `inside` resolves
+ * once the lease is held (after `before`), `result` is withLease's answer (`after`'s value).
+ */
+function holdLease<T>(store: StateStore, name: string, after: () => Promise<T>, before: () => Promise<void> = async () => {}) {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let entered!: () => void;
+  const inside = new Promise<void>((r) => (entered = r));
+  const result = store.leases.withLease(name, async () => {
+    await before();
+    entered();
+    await gate;
+    return after();
+  });
+  return { inside, release, result };
+}
+
+/** Ends every other session holding an advisory lock (the leases' connections), as a dropped connection would. */
+async function endLeaseSessions(url: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
+  } finally {
+    await admin.end();
+  }
+  await sleep(200);
+}
+
 describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
@@ -26,101 +56,61 @@ describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
 
   it("a lease held by one instance turns the other away until it ends", async () => {
     const { a, b } = await setup();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    const holder = a.leases.withLease("source:govuk-news", async () => {
-      entered();
-      await gate;
-      return "polled";
-    });
-    await inside;
+    const holder = holdLease(a, "source:govuk-news", async () => "polled");
+    await holder.inside;
     expect(await b.leases.withLease("source:govuk-news", async () => "stolen")).toEqual({ held: false });
     expect(await b.leases.withLease("source:home-office-rss", async () => "other")).toEqual({ held: true, value: "other" });
-    release();
-    expect(await holder).toEqual({ held: true, value: "polled" });
+    holder.release();
+    expect(await holder.result).toEqual({ held: true, value: "polled" });
     expect(await b.leases.withLease("source:govuk-news", async () => "next")).toEqual({ held: true, value: "next" });
   });
 
   it("a lease ends when its holder's connection dies", async () => {
     const { url, a, b } = await setup();
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    let finish!: () => void;
-    const gate = new Promise<void>((r) => (finish = r));
-    const holder = a.leases.withLease("source:dump", async () => {
-      entered();
-      await gate;
-      return "done";
-    });
-    await inside;
+    const holder = holdLease(a, "source:dump", async () => "done");
+    await holder.inside;
     expect(await b.leases.withLease("source:dump", async () => 1)).toEqual({ held: false });
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
-    } finally {
-      await admin.end();
-    }
-    await sleep(200);
+    await endLeaseSessions(url);
     expect(await b.leases.withLease("source:dump", async () => 2)).toEqual({ held: true, value: 2 });
     // The work itself finishes; its unlock fails on the dead connection, which is discarded, not reused.
-    finish();
-    expect(await holder).toEqual({ held: true, value: "done" });
+    holder.release();
+    expect(await holder.result).toEqual({ held: true, value: "done" });
     expect(await a.leases.withLease("source:dump", async () => 3)).toEqual({ held: true, value: 3 });
   });
 
   it("work whose lease ended with its connection commits nothing more, while another instance holds the lease", async () => {
     const { url, a, b } = await setup();
-    let entered!: () => void;
-    const inside = new Promise<void>((r) => (entered = r));
-    let proceed!: () => void;
-    const gate = new Promise<void>((r) => (proceed = r));
-    const holder = a.leases.withLease("source:dump", async () => {
+    const holder = holdLease(
+      a,
+      "source:dump",
+      async () => {
+        const failures: string[] = [];
+        for (const write of [
+          () => a.commit({ deliveries: [makeDelivery("d2", "ann@example.org", iso(0))] }),
+          async () => a.sources.put({ ...(await a.sources.get("dump")), lastError: "from the instance that lost its lease" }),
+        ]) {
+          await write().then(
+            () => failures.push("committed"),
+            (error: unknown) => failures.push(`${(error as { code?: string }).code}: ${(error as Error).message}`),
+          );
+        }
+        return failures;
+      },
       // Committing while the lease is held works.
-      await a.commit({ deliveries: [makeDelivery("d1", "ann@example.org", iso(0))] });
-      entered();
-      await gate;
-      const failures: string[] = [];
-      for (const write of [
-        () => a.commit({ deliveries: [makeDelivery("d2", "ann@example.org", iso(0))] }),
-        async () => a.sources.put({ ...(await a.sources.get("dump")), lastError: "from the instance that lost its lease" }),
-      ]) {
-        await write().then(
-          () => failures.push("committed"),
-          (error: unknown) => failures.push(`${(error as { code?: string }).code}: ${(error as Error).message}`),
-        );
-      }
-      return failures;
-    });
-    await inside;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query("select pg_terminate_backend(pid) from pg_locks where locktype = 'advisory' and pid <> pg_backend_pid() and granted");
-    } finally {
-      await admin.end();
-    }
-    await sleep(200);
-    let other!: () => void;
-    const otherHolds = new Promise<void>((r) => (other = r));
-    let otherDone!: () => void;
-    const otherGate = new Promise<void>((r) => (otherDone = r));
-    const second = b.leases.withLease("source:dump", async () => {
-      other();
-      await otherGate;
-      return "polled by b";
-    });
-    await otherHolds;
-    proceed();
-    const outcome = await holder;
+      async () => void (await a.commit({ deliveries: [makeDelivery("d1", "ann@example.org", iso(0))] })),
+    );
+    await holder.inside;
+    await endLeaseSessions(url);
+    const other = holdLease(b, "source:dump", async () => "polled by b");
+    await other.inside;
+    holder.release();
+    const outcome = await holder.result;
     expect(outcome.held).toBe(true);
     const failures = outcome.held ? outcome.value : [];
     expect(failures).toHaveLength(2);
     for (const failure of failures) expect(failure).toMatch(/^STATE_LOCKED: store: the lease source:dump in .* ended while this process held it/);
-    otherDone();
-    expect(await second).toEqual({ held: true, value: "polled by b" });
+    other.release();
+    expect(await other.result).toEqual({ held: true, value: "polled by b" });
     expect((await a.outbox.pending()).map((d) => d.id)).toEqual(["d1"]);
     expect((await a.sources.get("dump")).lastError).toBeUndefined();
     // Outside a lease, and under a new one, commits go through again.
