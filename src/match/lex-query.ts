@@ -16,7 +16,7 @@ const QUOTES = new Set(['"', "\u201C", "\u201D", "\u201E", "\u201F", "\u2033"]);
  * topic id (and one compiled query), so `'small boats'` must mean what `‘small boats’` means. Inside
  * a word they are apostrophes (`Office’s`, `O‘Neill`); one opening a token opens a phrase.
  */
-const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B", "\u2032", "\u02BC"]);
+const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B", "\u2032", "\u02BC", "\uFF07"]);
 const OPERATORS = { AND: "and", OR: "or", NOT: "not" } as const;
 const FIELD_PREFIX = /^([A-Za-z]+):/;
 
@@ -79,17 +79,21 @@ function endsToken(ch: string | undefined): boolean {
  * A phrase in single quotes (`‘facial recognition’`, `'small boats'`): it closes at the first single
  * quote that ends a token, so an apostrophe inside it stays one (`‘Home Office’s plans’`); failing
  * that, at a possessive that ends a token (`‘facial recognition’s` is the phrase, `’s` dropped as
- * in any word). Never closed, it is an apostrophe, as it was before single quotes made phrases:
- * topics stored then (`'tis`, `‘90s`) must still compile, since one that fails stops alerts for all.
+ * in any word). Never closed, or closed around no words, it is an apostrophe, as it was before
+ * single quotes made phrases: topics stored then (`'tis`, `‘90s`, `x ‘’`) must still compile, since
+ * one that fails stops alerts for all.
  */
 function lexSingleQuoted(query: string, open: number, out: QueryToken[]): number {
+  let close = -1;
   let possessive = -1;
-  for (let k = open + 1; k < query.length; k++) {
+  for (let k = open + 1; k < query.length && close < 0; k++) {
     if (!SINGLE_QUOTES.has(query[k] as string)) continue;
-    if (endsToken(query[k + 1])) return pushPhrase(query, open, k, k + 1, out);
-    if (possessive < 0 && (query[k + 1] === "s" || query[k + 1] === "S") && endsToken(query[k + 2])) possessive = k;
+    if (endsToken(query[k + 1])) close = k;
+    else if (possessive < 0 && (query[k + 1] === "s" || query[k + 1] === "S") && endsToken(query[k + 2])) possessive = k;
   }
-  if (possessive >= 0) return pushPhrase(query, open, possessive + 2, possessive + 2, out);
+  const [contentEnd, after] = close >= 0 ? [close, close + 1] : possessive >= 0 ? [possessive + 2, possessive + 2] : [-1, -1];
+  // A pair holding no words (`Rwanda ‘’`) is apostrophes too, as before: never an empty phrase's error.
+  if (contentEnd >= 0 && tokenize(query.slice(open + 1, contentEnd)).length > 0) return pushPhrase(query, open, contentEnd, after, out);
   let end = open + 1;
   while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
   lexRun(query, open, end, out);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { foldText } from "../../src/core/text.js";
 import { compileQuery, createTopicMatcher, QuerySyntaxError } from "../../src/match/index.js";
 import { makeRelease } from "./make-release.js";
 
@@ -64,6 +65,29 @@ describe("a phrase in single quotes, as word processors and phones write it", ()
     ["Office\u2019s \u2018plans", "plans of the Home Office", true],
   ])("a single quote never closed is an apostrophe, as before: %s on %j → %s", (query, text, expected) => {
     expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+
+  // `Rwanda ‘’` was the word rwanda before single quotes made phrases; an empty phrase's error
+  // would make that stored topic stop the alert matcher for everyone.
+  it.each([
+    ["Rwanda \u2018\u2019", "Rwanda deal", true],
+    ["x '' Rwanda", "Rwanda deal x", true],
+    ["\u2018 \u2019 Rwanda", "Rwanda deal", true],
+  ])("a pair of single quotes around no words is apostrophes, as before: %s on %j → %s", (query, text, expected) => {
+    expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+
+  it("every character that folds to ' (and so shares a topic id with it) quotes a phrase as ' does", () => {
+    const folding: string[] = [];
+    for (let c = 0x20; c < 0x10000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      if (foldText(String.fromCharCode(c)) === "'") folding.push(String.fromCharCode(c));
+    }
+    expect(folding.length).toBeGreaterThanOrEqual(8);
+    for (const q of folding) {
+      expect([q, matchesBody(`${q}facial recognition${q}`, "recognition of facial features")]).toEqual([q, both(false)]);
+      expect([q, matchesBody(`${q}facial recognition${q}`, "facial recognition vans")]).toEqual([q, both(true)]);
+    }
   });
 
   it("a double quote never closed is still an error", () => {
