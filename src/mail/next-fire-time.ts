@@ -6,12 +6,12 @@ import { LONDON, addDays, londonDate, londonOffsetMinutes } from "../core/london
 const SEARCH_DAYS = 366 * 28;
 
 /**
- * The UTC instants at which London's clock shows the wall-clock time `wall` (a UTC-based count of
- * its fields): London is UTC+1 or UTC+0, so one of two, both in autumn's repeated hour, none in
- * spring's skipped one.
+ * The UTC instant at which London's clock shows the wall-clock time `wall` (a UTC-based count of
+ * its fields), as node-cron fires it: London is UTC+1 or UTC+0, so one of two; in autumn's repeated
+ * hour the second (GMT), the only one node-cron's timer wakes at; none in spring's skipped hour.
  */
 function londonInstants(wall: number): number[] {
-  return [wall - 3_600_000, wall].filter((t) => londonOffsetMinutes(new Date(t)) * 60_000 === wall - t);
+  return [wall, wall - 3_600_000].filter((t) => londonOffsetMinutes(new Date(t)) * 60_000 === wall - t).slice(0, 1);
 }
 
 /**

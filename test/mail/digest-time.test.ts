@@ -76,8 +76,9 @@ describe("nextFireTime", () => {
   it.each([
     // 01:30 does not exist on 31 March 2024 in London (01:00 GMT is 02:00 BST): the next is 1 April
     ["30 1 * * *", "2024-03-30T12:00:00Z", "2024-04-01T00:30:00.000Z"],
-    // 01:30 happens twice on 27 October 2024: the first is 00:30 UTC (BST), the second 01:30 UTC (GMT)
-    ["30 1 * * *", "2024-10-26T12:00:00Z", "2024-10-27T00:30:00.000Z"],
+    // 01:30 happens twice on 27 October 2024, at 00:30 UTC (BST) and 01:30 UTC (GMT): node-cron's
+    // timer wakes at the second only, so that is when the digest is due
+    ["30 1 * * *", "2024-10-26T12:00:00Z", "2024-10-27T01:30:00.000Z"],
     ["30 1 * * *", "2024-10-27T00:30:01Z", "2024-10-27T01:30:00.000Z"],
     // seconds first (6 fields), names, ranges, steps, nicknames
     ["15 0 18 * * *", "2024-01-10T18:00:00Z", "2024-01-10T18:00:15.000Z"],
@@ -89,6 +90,26 @@ describe("nextFireTime", () => {
     ["0 9 * * 1#2", "2024-03-12T12:00:00Z", "2024-04-08T08:00:00.000Z"],
   ])("%s from %s is %s", (expression, from, expected) => {
     expect(nextFireTime(expression, new Date(from)).toISOString()).toBe(expected);
+  });
+
+  // The instant node-cron's runner arms its timer for (Runner.start: timeMatcher.getNextMatch), from
+  // before either clock change: the daemon wakes exactly when the digest is due. (Armed from inside
+  // the repeated hour itself node-cron skips to the next day, but the daemon's timer is armed from
+  // its previous wake, a day earlier.)
+  it.each([
+    ["30 1 * * *", "2025-10-26T00:00:00Z"],
+    ["30 1 * * *", "2025-10-25T01:30:00Z"],
+    ["15 1 * * 0", "2025-10-20T12:00:00Z"],
+    ["30 1 * * *", "2025-03-29T23:00:00Z"],
+    ["0 2 * * *", "2025-03-30T00:30:00Z"],
+    ["30 8 * * 1", "2025-10-25T22:00:00Z"],
+  ])("%s from %s is when node-cron's timer wakes", (expression, from) => {
+    const task = cron.createTask(expression, () => {}, { timezone: "Europe/London" }) as unknown as { timeMatcher: { getNextMatch(d: Date): Date }; destroy(): unknown };
+    try {
+      expect(nextFireTime(expression, new Date(from)).toISOString()).toBe(task.timeMatcher.getNextMatch(new Date(from)).toISOString());
+    } finally {
+      void task.destroy();
+    }
   });
 
   it.each(["30 8 * * *", "30 8 * * 1", "0 18 * * *", "0 17 * * FRI", "30 1 * * 0", "0 9 L * *", "0 9 * * 1#2", "5 4 29 2 *"])(
