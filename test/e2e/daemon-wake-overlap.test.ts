@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -46,11 +47,11 @@ async function startCountingSink(replyDelayMs: number) {
 }
 
 /**
- * A daemon on a fresh database (no sources, `mail.connections: 1`, polling on `cron`) sending to a
+ * A daemon on a fresh database (`sources`, `mail.connections: 1`, polling on `cron`) sending to a
  * counting sink that answers each message after `replyDelayMs`, once it listens for queued alerts;
  * and another instance's handle on the database, to queue alerts with.
  */
-async function startWakingDaemon(cron: string, replyDelayMs: number, extra: readonly string[] = []) {
+async function startWakingDaemon(cron: string, replyDelayMs: number, extra: readonly string[] = [], sources: readonly object[] = []) {
   const db = await createTestDatabase();
   cleanups.push(db.drop);
   const sink = await startCountingSink(replyDelayMs);
@@ -59,7 +60,7 @@ async function startWakingDaemon(cron: string, replyDelayMs: number, extra: read
   cleanups.push(temp.cleanup);
   const configFile = join(temp.dir, "pressroom.yaml");
   await writeFile(configFile, stringify({
-    sources: [],
+    sources,
     feeds: { baseUrl: "http://pressroom.test" },
     schedule: { cron, timezone: "UTC" },
     mail: { connections: 1 },
@@ -110,5 +111,33 @@ describe.skipIf(!testDatabaseUrl())("shutdown during a woken send (PostgreSQL)",
     // Its claims were given back: another sender finds every unsent alert due and unclaimed now.
     const claimed = await other.outbox.claimDue("after-shutdown", 60_000, 1_000, new Date());
     expect(claimed.length + sentBeforeExit).toBe(100);
+  }, 90_000);
+});
+
+describe.skipIf(!testDatabaseUrl())("shutdown while a run waits for a woken send (PostgreSQL)", () => {
+  it("the waiting run does not start: it polls no source after SIGTERM", async () => {
+    const polls: number[] = [];
+    const source = createHttpServer((_req, res) => {
+      polls.push(Date.now());
+      res.writeHead(200, { "content-type": "application/atom+xml" });
+      res.end(`<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:t</id><updated>2026-11-29T10:00:00Z</updated>
+<entry><title>Home Secretary announces asylum plan</title><id>urn:a1</id><link href="https://www.gov.uk/government/news/a1"/><updated>2026-11-29T09:00:00Z</updated><summary>asylum plan</summary></entry></feed>`);
+    });
+    const port = await new Promise<number>((r) => source.listen(0, "127.0.0.1", () => r((source.address() as AddressInfo).port)));
+    cleanups.push(() => new Promise<void>((r) => source.close(() => r())));
+    const { sink, daemon, other } = await startWakingDaemon("*/10 * * * * *", 200, ["--shutdown-timeout", "20"], [{ id: "loop", type: "feed", url: `http://127.0.0.1:${port}/feed.atom` }]);
+    // A first scheduled run ends (it polls the source once), so the next tick is one that waits.
+    const firstRun = await daemon.waitFor((l) => l.msg === "run finished", "a first run", -1, 20_000);
+    const now = new Date().toISOString();
+    await other.commit({ deliveries: Array.from({ length: 100 }, (_, i) => makeDelivery(`a${i}`, `a${i}@example.org`, now)) });
+    await waitUntil(() => sink.state.received.length >= 2, "the woken send under way");
+    const sending = daemon.lines.length;
+    expect(daemon.lines.slice(firstRun + 1).some((l) => l.msg === "run started")).toBe(false);
+    // A tick comes while the send is in flight: its run waits for the send's end.
+    await daemon.waitFor((l) => l.msg === "run started", "a run waiting for the woken send", sending - 1, 12_000);
+    const signalled = Date.now();
+    expect(await daemon.stop("SIGTERM")).toBe(0);
+    const after = daemon.lines.slice(sending).map((l) => l.msg).filter((m) => m === "source polled" || m === "run finished" || m === "shutting down");
+    expect({ pollsAfterSignal: polls.filter((t) => t >= signalled).length, after }).toEqual({ pollsAfterSignal: 0, after: ["shutting down"] });
   }, 90_000);
 });

@@ -63,6 +63,11 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
         log.info("run started", { reason });
         try {
           await wake?.runStarted();
+          // Shutdown came while this run waited for a woken send: it has not started, so it does not.
+          if (shutdown.signal.aborted) {
+            log.info("run skipped: shutting down", { reason });
+            return;
+          }
           const ctx = await openContext({ ...options, command: "pressroom daemon", log });
           try {
             await runOnce({ ...ctx.deps, signal: shutdown.signal });
