@@ -5,7 +5,11 @@ import type { SourceItem } from "../core/source.js";
 import { describeChanges } from "./describe-changes.js";
 
 export type Change =
-  | { readonly type: "new"; readonly item: SourceItem; readonly release: StoredRelease }
+  /**
+   * `previous`: the text this sighting replaced, when it also edited a release known only from
+   * baselines (it alerts as new, yet feeds placed by the earlier text must follow the new one).
+   */
+  | { readonly type: "new"; readonly item: SourceItem; readonly release: StoredRelease; readonly previous?: StoredRelease }
   | { readonly type: "revised"; readonly item: SourceItem; readonly previous: StoredRelease; readonly release: StoredRelease; readonly changes: string }
   | { readonly type: "unchanged"; readonly item: SourceItem; readonly release: StoredRelease };
 
@@ -122,7 +126,7 @@ export function diffReleases(input: DiffInput): DiffResult {
       const next = revise(input, current, release, hash, p, versionEdit ? `${hash}@${shortHash(item.version ?? "", 8)}` : hash);
       working.set(next);
       if (unalerted) {
-        changes.push({ type: "new", item, release: next });
+        changes.push({ type: "new", item, release: next, previous: current });
         counts.new++;
         return;
       }

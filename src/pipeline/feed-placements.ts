@@ -30,7 +30,8 @@ export function planFeedPlacements(changes: readonly Change[], feedTopics: FeedT
   for (const change of changes) {
     if (change.type === "unchanged") continue;
     const now = feedsOf(change.release, feedTopics);
-    if (change.type === "revised") {
+    // A revision, or a first sighting that edited a release known from baselines only.
+    if (change.previous) {
       for (const feed of feedsOf(change.previous, feedTopics)) {
         if (!now.includes(feed)) latest.set(`${feed}\u0000${change.previous.id}`, { feed, id: change.previous.id });
       }

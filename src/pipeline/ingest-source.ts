@@ -8,7 +8,7 @@ import { type Change, diffReleases } from "../diff/diff-releases.js";
 import { planFeeds } from "../feeds/index.js";
 import { originOf } from "../sources/index.js";
 import { type FeedTopics, planFeedPlacements } from "./feed-placements.js";
-import { refillTopicFeeds } from "./refill-topic-feeds.js";
+import { planRefills } from "./refill-topic-feeds.js";
 import type { PipelineDeps } from "./pipeline-deps.js";
 import { recordSuccess } from "./source-health.js";
 
@@ -101,6 +101,8 @@ export async function ingestSource(
     const alerting = (!baseline || deps.alertBacklog) && changed.length > 0;
     const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
     const { placements, removals } = planFeedPlacements(diff.changes, matchers.feedTopics);
+    // A full topic feed a release left gives its place to the newest match it did not hold.
+    const refills = removals.length > 0 ? await planRefills(store, deps.config.feeds.topics, matchers.feedTopics, { placements, removals, current: diff.toWrite }, deps.config.feeds.entries) : [];
     // All, kinds and archive months (with a new month's neighbours, whose links change) plus the
     // topics a release joined or left.
     const plan = planFeeds(changed, { existingMonths: months });
@@ -108,15 +110,11 @@ export async function ingestSource(
 
     const result = last ? sourceResult(source, read, counts, baseline, startedAt) : undefined;
     const committed = await store.commit({
-      ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements, ...(removals.length > 0 ? { removals } : {}), dirty } : {}),
+      ...(diff.toWrite.length > 0 ? { releases: diff.toWrite, placements: [...placements, ...refills], ...(removals.length > 0 ? { removals } : {}), dirty } : {}),
       ...(deliveries.length > 0 ? { deliveries } : {}),
       ...(result ? { source: recordSuccess(state, result, read.cursor, seen, clock.now()) } : {}),
     });
     enqueued += committed.enqueued;
-    if (removals.length > 0) {
-      const left = [...new Set(removals.map((r) => r.feed))];
-      await refillTopicFeeds(store, deps.config.feeds.topics, matchers.feedTopics, left, deps.config.feeds.entries);
-    }
     if (plan.months.some((m) => !months.includes(m))) months = [...new Set([...months, ...plan.months])].sort();
     onChunk?.(chunk.done, chunk.total);
     if (last) {

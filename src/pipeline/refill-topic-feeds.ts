@@ -1,53 +1,58 @@
 import type { FeedEntry, StateStore } from "../core/ports.js";
+import type { StoredRelease } from "../core/release.js";
 import { topicFeedName } from "../feeds/index.js";
 import { compileQuery } from "../match/index.js";
 import { excludedKeys, searchClauses } from "../match/search-index.js";
-import type { FeedTopics } from "./feed-placements.js";
+import type { FeedPlacements, FeedTopics } from "./feed-placements.js";
 
 /** Candidates loaded and tested at a time. */
 const BATCH = 64;
 
 /**
- * A topic feed holds its newest `cap` matches. When a revision takes a release out of a full one,
- * the newest match it did not hold (trimmed when the feed was full) takes the free place, as the live
- * `?q=` feed of the same query would show it: found through the persisted search index, tested with
- * the topic matcher the placements use. Without that index (a state written before it, until
- * `pressroom search --rebuild`) the feed stays short until new matches fill it.
- * `feeds` are the topic feeds that lost entries; each one refilled is marked dirty again.
+ * A topic feed holds its newest `cap` matches. When a chunk takes a release out of a full one, the
+ * newest match the feed did not hold (trimmed when it was full) takes the free place, as the live
+ * `?q=` feed of the same query would show it. Planned before the chunk's commit and committed with
+ * it, so no crash or failure between the two can leave the feed short for good. Found through the
+ * persisted search index, which does not yet hold the chunk's own texts: a candidate the chunk
+ * changes is tested by its new text (`current`), and the chunk's own new matches are among its
+ * placements already. Without that index (a state written before it, until `pressroom search`
+ * rebuilds it) nothing is refilled and the feed stays short until new matches fill it.
+ * Returns the placements to add to the chunk's (their feeds are already marked dirty by the removals).
  */
-export async function refillTopicFeeds(
+export async function planRefills(
   store: StateStore,
   topics: readonly { readonly name: string; readonly query: string }[],
   feedTopics: FeedTopics,
-  feeds: readonly string[],
+  chunk: FeedPlacements & { readonly current: readonly StoredRelease[] },
   cap: number,
-): Promise<void> {
-  const placements: { feed: string; entry: FeedEntry }[] = [];
-  const refilled: string[] = [];
+): Promise<{ feed: string; entry: FeedEntry }[]> {
+  const left = new Set(chunk.removals.map((r) => r.feed));
+  const current = new Map(chunk.current.map((r) => [r.id, r]));
+  const refills: { feed: string; entry: FeedEntry }[] = [];
   for (const topic of topics) {
     const feed = topicFeedName(topic.name);
-    if (!feeds.includes(feed)) continue;
+    if (!left.has(feed)) continue;
+    // What the feed holds once the chunk is committed.
     const held = new Set((await store.feeds.entries(feed)).map((e) => e.id));
+    for (const r of chunk.removals) if (r.feed === feed) held.delete(r.id);
+    for (const p of chunk.placements) if (p.feed === feed) held.add(p.entry.id);
     if (held.size >= cap) continue;
     const ast = compileQuery(topic.query).ast;
     const candidates = await store.search.candidates(searchClauses(ast), excludedKeys(ast));
     if (!candidates) continue;
     // Newest first, as the feed is ordered: the first `cap` matches are the feed.
     let matches = 0;
-    const missing: FeedEntry[] = [];
     while (matches < cap) {
       const batch = await candidates.next(BATCH);
       if (batch.length === 0) break;
-      for (const release of await store.releases.getMany(batch.map((e) => e.id))) {
+      for (const stored of await store.releases.getMany(batch.map((e) => e.id))) {
         if (matches >= cap) break;
+        const release = current.get(stored.id) ?? stored;
         if (!feedTopics(release).includes(topic.name)) continue;
         matches++;
-        if (!held.has(release.id)) missing.push({ id: release.id, date: release.date, updatedAt: release.updatedAt });
+        if (!held.has(release.id)) refills.push({ feed, entry: { id: release.id, date: release.date, updatedAt: release.updatedAt } });
       }
     }
-    if (missing.length === 0) continue;
-    placements.push(...missing.map((entry) => ({ feed, entry })));
-    refilled.push(feed);
   }
-  if (placements.length > 0) await store.commit({ placements, dirty: refilled });
+  return refills;
 }

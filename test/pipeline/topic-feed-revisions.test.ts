@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
+import type { StateCommit, StateStore } from "../../src/core/ports.js";
 import { releaseIndexKeys } from "../../src/match/search-index.js";
 import { runOnce } from "../../src/pipeline/run-once.js";
 import { openHarness, SAMPLE } from "../helpers/pipeline-harness.js";
@@ -48,12 +49,12 @@ describeEngines("topic feeds follow revisions", (engine) => {
   });
 
   /** Runs the pipeline over `text` as the dump at `now`; returns the run and the topic and all feeds. */
-  const runWith = async (text: string, now: string, feeds: Record<string, unknown> = {}) => {
+  const runWith = async (text: string, now: string, feeds: Record<string, unknown> = {}, wrap: (store: StateStore) => StateStore = (store) => store) => {
     await writeFile(file, text);
     // With the search index, as the CLI opens a state.
     const h = await openHarness({ state, config: configFor(file, feeds), now, searchKeys: releaseIndexKeys });
     try {
-      const run = await runOnce(h.deps);
+      const run = await runOnce({ ...h.deps, store: wrap(h.store) });
       const topicXml = await h.feedXml(TOPIC);
       await validateAtom(topicXml);
       return {
@@ -122,5 +123,76 @@ describeEngines("topic feeds follow revisions", (engine) => {
     expect(second.dirty).toEqual([]);
     expect(second.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches", SHOPLIFTING]);
     expect(second.index).toBe(2);
+  });
+
+  it("refills in the commit that takes the release out: no failure after that commit can leave the feed short", async () => {
+    const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
+    await runWith(sample, "2026-11-29T10:00:00Z", feeds);
+    const edited = sample.replace("Looking further ahead, we have been working with industry", "Looking further ahead from the lighthouse, we have been working with industry");
+    // Once a commit carrying a removal is stored, every later commit of the run fails (a crash, a lost connection).
+    const failingAfter = (store: StateStore): StateStore => {
+      let removed = false;
+      return Object.assign(Object.create(store) as StateStore, {
+        commit: async (change: StateCommit) => {
+          if (removed) throw new Error("connection lost (simulated) after the removal");
+          const result = await store.commit(change);
+          removed ||= (change.removals?.length ?? 0) > 0;
+          return result;
+        },
+      });
+    };
+    const second = await runWith(edited, "2026-11-30T09:00:00Z", feeds, failingAfter);
+    expect(second.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(second.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches", SHOPLIFTING]);
+    expect(second.index).toBe(2);
+  });
+
+  it("refills in the commit that takes the release out: when that commit fails, the next run does both", async () => {
+    const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
+    await runWith(sample, "2026-11-29T10:00:00Z", feeds);
+    const edited = sample.replace("Looking further ahead, we have been working with industry", "Looking further ahead from the lighthouse, we have been working with industry");
+    // The commit carrying the removal fails (a crash, a dropped connection): nothing of it is stored.
+    const failing = (store: StateStore): StateStore =>
+      Object.assign(Object.create(store) as StateStore, {
+        commit: async (change: StateCommit) => {
+          if (change.removals?.length) throw new Error("connection lost (simulated)");
+          return store.commit(change);
+        },
+      });
+    await expect(runWith(edited, "2026-11-30T09:00:00Z", feeds, failing)).rejects.toThrow("connection lost (simulated)");
+    const again = await runWith(edited, "2026-11-30T09:15:00Z", feeds);
+    expect(again.run.sources[0]).toMatchObject({ revised: 1 });
+    expect(again.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches", SHOPLIFTING]);
+    expect(again.index).toBe(2);
+  });
+
+  it("takes a release out of a topic feed when a source's first sighting edits it (alerted as new, known from a baseline only)", async () => {
+    const lines = sample.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("  • ") && l.includes(SHOPLIFTING));
+    const withoutShoplifting = `${lines.slice(0, at).join("\n")}\n`;
+    const runSources = async (files: Record<string, string>, now: string) => {
+      const sources = [];
+      for (const [id, text] of Object.entries(files)) {
+        const path = join(dir, `${id}.txt`);
+        await writeFile(path, text);
+        sources.push({ id, type: "dump", path });
+      }
+      const h = await openHarness({ state, config: { sources, feeds: configFor(file).feeds }, now, searchKeys: releaseIndexKeys });
+      try {
+        const run = await runOnce(h.deps);
+        const listed = await h.store.releases.getMany((await h.store.feeds.entries(TOPIC)).map((e) => e.id));
+        return { run, titles: (await parseAtom(await h.feedXml(TOPIC))).entries.map((e) => e.title), listed };
+      } finally {
+        await h.close();
+      }
+    };
+    // Both first reads are baselines: the shoplifting plan is known from `inbox` only.
+    const first = await runSources({ inbox: sample, inbox2: withoutShoplifting }, "2026-11-29T10:00:00Z");
+    expect(first.titles).toContain(SHOPLIFTING);
+    // `inbox2`, established now, first sees the plan edited (no facial recognition): new to it, and applied.
+    const second = await runSources({ inbox: sample, inbox2: sample.replace(MENTION, WITHOUT) }, "2026-11-30T09:00:00Z");
+    expect(second.run.sources.find((r) => r.sourceId === "inbox2")).toMatchObject({ new: 1, revised: 0 });
+    expect(second.titles).not.toContain(SHOPLIFTING);
+    for (const r of second.listed) expect([r.title, /facial recognition/i.test(`${r.title} ${r.summary} ${r.body}`)]).toEqual([r.title, true]);
   });
 });

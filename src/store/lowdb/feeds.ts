@@ -96,16 +96,8 @@ export class LowFeeds implements FeedStore {
       added.push(feed);
     }
     const changed = new Set<string>();
-    for (const { feed, entry } of placements) {
-      checkFeedName(feed);
-      const doc = await this.index(feed);
-      if (!names.has(feed)) added.push(feed);
-      if (placeEntry(doc, { id: entry.id, date: entry.date, updatedAt: entry.updatedAt }, this.cap)) {
-        changed.add(feed);
-        this.ctx.docs.touch(feedIndexFile(feed));
-      } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
-    }
     for (const { feed, id } of removals) {
+      // First, as PostgreSQL does: a place freed here is not taken by a trim of the placements below.
       // A feed without an entry list holds nothing to take out (and gets no empty list from it).
       if (!names.has(checkFeedName(feed)) && !added.includes(feed)) continue;
       const doc = await this.index(feed);
@@ -114,6 +106,15 @@ export class LowFeeds implements FeedStore {
       doc.entries = entries;
       changed.add(feed);
       this.ctx.docs.touch(feedIndexFile(feed));
+    }
+    for (const { feed, entry } of placements) {
+      checkFeedName(feed);
+      const doc = await this.index(feed);
+      if (!names.has(feed)) added.push(feed);
+      if (placeEntry(doc, { id: entry.id, date: entry.date, updatedAt: entry.updatedAt }, this.cap)) {
+        changed.add(feed);
+        this.ctx.docs.touch(feedIndexFile(feed));
+      } else if (!names.has(feed)) this.ctx.docs.touch(feedIndexFile(feed));
     }
     if (dirty.length) {
       const doc = await this.dirtyDoc();

@@ -58,6 +58,13 @@ describeEngines("state contract: feeds", (engine) => {
     expect((await store.commit({ removals: [{ feed: "topics/asylum", id: "a" }] })).placedFeeds).toEqual([]);
   });
 
+  it("takes removals out before placing: a full feed keeps its oldest entry when one leaves and one joins", async () => {
+    s = await engine.fresh({ feedEntries: 3 });
+    await s.store.commit({ placements: ["01", "02", "03"].map((d) => ({ feed: "topics/asylum", entry: entry(`r${d}`, `2024-01-${d}`) })) });
+    await s.store.commit({ removals: [{ feed: "topics/asylum", id: "r02" }], placements: [{ feed: "topics/asylum", entry: entry("r04", "2024-01-04") }] });
+    expect((await (await s.open()).feeds.entries("topics/asylum")).map((e) => e.id)).toEqual(["r04", "r03", "r01"]);
+  });
+
   it("caps a feed at feedEntries, keeping the newest", async () => {
     s = await engine.fresh({ feedEntries: 3 });
     const placements = ["01", "02", "03", "04", "05"].map((d) => ({ feed: "all", entry: entry(`r${d}`, `2024-01-${d}`) }));
