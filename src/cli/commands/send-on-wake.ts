@@ -60,7 +60,8 @@ export async function startWakeSender(options: {
   };
 
   const maybeSend = (): void => {
-    if (closed || running || sending || !woken) return;
+    // Once shutdown began no send starts (a run ending while the daemon waits for it would start one).
+    if (closed || options.signal?.aborted || running || sending || !woken) return;
     woken = false;
     sending = send()
       .catch((error: unknown) => log.error("woken send failed", { error: describeError(error) }))
