@@ -10,8 +10,8 @@ const SEARCH_DAYS = 366 * 28;
  * its fields), as node-cron fires it: London is UTC+1 or UTC+0, so one of two; in autumn's repeated
  * hour the second (GMT), the only one node-cron's timer wakes at; none in spring's skipped hour.
  */
-function londonInstants(wall: number): number[] {
-  return [wall, wall - 3_600_000].filter((t) => londonOffsetMinutes(new Date(t)) * 60_000 === wall - t).slice(0, 1);
+function londonInstant(wall: number): number | undefined {
+  return [wall, wall - 3_600_000].find((t) => londonOffsetMinutes(new Date(t)) * 60_000 === wall - t);
 }
 
 /**
@@ -37,13 +37,13 @@ export function nextFireTime(expression: string, from: Date, field = "schedule")
     for (let day = 0; day < SEARCH_DAYS; day++) {
       const midnight = Date.parse(`${addDays(first, day)}T00:00:00Z`);
       let dayMatches: boolean | undefined;
-      search: for (const time of times) {
-        for (const instant of londonInstants(midnight + time)) {
-          // Every time of day tried is one the expression allows: the first that exists decides the date.
-          dayMatches ??= task.match(new Date(instant));
-          if (!dayMatches) break search;
-          if (instant >= from.getTime()) return new Date(instant);
-        }
+      for (const time of times) {
+        const instant = londonInstant(midnight + time);
+        if (instant === undefined) continue;
+        // Every time of day tried is one the expression allows: the first that exists decides the date.
+        dayMatches ??= task.match(new Date(instant));
+        if (!dayMatches) break;
+        if (instant >= from.getTime()) return new Date(instant);
       }
     }
   } finally {

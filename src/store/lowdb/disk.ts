@@ -33,14 +33,14 @@ export function corrupt(file: string, what: string, cause?: unknown): PressroomE
   );
 }
 
+/** Appends to a queue file made again at most, when a reader keeps moving it aside. */
+const QUEUE_APPEND_ATTEMPTS = 10;
+
 /**
  * Every durable file operation of one state folder: unique temp file + fsync + rename + folder
  * fsync, fsynced appends, fsynced removals. Counts them, so a test can kill the process right
  * after the Nth (`crashAfterWrites`).
  */
-/** Appends to a queue file made again at most, when a reader keeps moving it aside. */
-const QUEUE_APPEND_ATTEMPTS = 10;
-
 export class Disk {
   writes = 0;
   private readonly dirs = new Set<string>();

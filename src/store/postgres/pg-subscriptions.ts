@@ -5,7 +5,6 @@ import type { PendingSubscription, Subscriber, Topic } from "../../core/subscrip
 import { bumpGeneration, type Db, type Sql } from "./pg-db.js";
 import { CANCEL_REASON } from "./pg-outbox.js";
 
-
 interface SubscriberRow {
   email: string;
   origin: Subscriber["origin"];
