@@ -1,10 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import { acceptsGzip, etagOf } from "./send-cached.js";
-
-/** Smallest body worth compressing. */
-const GZIP_MIN_BYTES = 512;
+import { acceptsGzip, etagOf, GZIP_MIN_BYTES, matchesEtag } from "./send-cached.js";
 
 /**
  * One representation ready to send: bytes, their gzip (compressed once), strong ETags and the
@@ -65,21 +62,12 @@ export async function makeRepresentation(version: string, input: RepresentationI
   };
 }
 
-/** Whether If-None-Match names `etag`, the tag of the representation this request is answered with. */
-function matchesEtag(header: string, etag: string): boolean {
-  if (header.trim() === "*") return true;
-  if (header === etag) return true;
-  // If-None-Match uses the weak comparison: W/ prefixes are ignored.
-  return header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
-}
-
 /** Answers GET/HEAD from a representation: 304 on If-None-Match (which wins) or If-Modified-Since, gzip when accepted. */
 export function sendRepresentation(req: IncomingMessage, res: ServerResponse, rep: Representation): void {
   const gzip = rep.gzip !== undefined && acceptsGzip(req.headers["accept-encoding"]);
   const inm = req.headers["if-none-match"];
   const ims = req.headers["if-modified-since"];
   let fresh = false;
-  // Only the variant this request gets: a client holding the gzip bytes does not hold the plain ones.
   if (inm !== undefined) fresh = matchesEtag(inm, gzip ? rep.gzipEtag : rep.etag);
   else if (ims !== undefined && rep.lastModifiedMs !== undefined) {
     const since = Date.parse(ims);

@@ -10,7 +10,7 @@ export interface CachedBody {
 }
 
 /** Smallest body worth compressing. */
-const GZIP_MIN_BYTES = 512;
+export const GZIP_MIN_BYTES = 512;
 
 /** Strong entity tag of a representation: a hash of its bytes. */
 export function etagOf(body: Buffer, suffix = ""): string {
@@ -29,10 +29,13 @@ export function acceptsGzip(header: string | undefined): boolean {
   return false;
 }
 
-function matchesEtag(header: string, etags: readonly string[]): boolean {
+/**
+ * Whether an If-None-Match header names `etag`, the tag of the variant the request is answered with
+ * (a client holding the gzip bytes does not hold the plain ones). Weak comparison: W/ is ignored.
+ */
+export function matchesEtag(header: string, etag: string): boolean {
   if (header.trim() === "*") return true;
-  // If-None-Match uses the weak comparison: W/ prefixes are ignored.
-  return header.split(",").map((t) => t.trim().replace(/^W\//, "")).some((t) => etags.includes(t));
+  return header.split(",").some((t) => t.trim().replace(/^W\//, "") === etag);
 }
 
 function notModifiedSince(header: string, lastModified: Date): boolean {
@@ -61,7 +64,7 @@ export function sendCached(req: IncomingMessage, res: ServerResponse, content: C
   const inm = req.headers["if-none-match"];
   const ims = req.headers["if-modified-since"];
   const fresh = inm !== undefined
-    ? matchesEtag(inm, [gzip ? gzipTag : plainTag])
+    ? matchesEtag(inm, gzip ? gzipTag : plainTag)
     : ims !== undefined && content.lastModified !== undefined && notModifiedSince(ims, content.lastModified);
   if (fresh) {
     const { "Content-Type": _type, ...rest } = headers;
