@@ -7,7 +7,7 @@ import type { SourceState } from "../../core/source.js";
 import type { Delivery, PendingSubscription, Subscriber } from "../../core/subscription.js";
 import { bumpGeneration, chunk, QueryQueue, storeError, type Db } from "./pg-db.js";
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
-import { CANCEL_REASON, insertDeliveries } from "./pg-outbox.js";
+import { ALL_TOPICS_REMOVED, CANCEL_REASON, insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
 import { indexReleases } from "./pg-search-index.js";
 import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
@@ -95,9 +95,8 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
     // (pg-outbox.ts): it goes out cancelled, so the target (which has no such table) never sends it.
     const { rows } = await q<{ id: string; data: Delivery | null; unsubscribed: boolean }>(
       "export deliveries",
-      `select id, ${DATA_WITH_FINISHED_AT} as data, (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email)
-         and not exists (select 1 from jsonb_array_elements(d.data->'topics') t
-                         where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))) as unsubscribed
+      `select id, ${DATA_WITH_FINISHED_AT} as data,
+         (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email) and ${ALL_TOPICS_REMOVED}) as unsubscribed
        from deliveries d where id > $1 order by id limit $2`,
       [after, PAGE],
     );

@@ -9,6 +9,13 @@ export const WORK_CHANNEL = "pressroom_work";
 const BATCH = 5_000;
 /** Why a delivery was cancelled because its address unsubscribed (also pg-subscriptions.ts). */
 export const CANCEL_REASON = "unsubscribed before it was sent";
+/**
+ * A delivery (`d`) every topic of which its address removed since it was queued (table
+ * `unsubscribed`): it is cancelled when claimed, and copy-state exports it cancelled.
+ */
+export const ALL_TOPICS_REMOVED = `not exists (
+  select 1 from jsonb_array_elements(d.data->'topics') t
+  where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))`;
 /** Conditions of a delivery a sender may claim at `$1`. */
 const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null or claim_until <= $1)";
 
@@ -98,10 +105,7 @@ export class PgOutboxStore implements OutboxStore {
           await client.query(
             `update deliveries d set status = 'cancelled', claim_owner = null, claim_until = null, finished_at = $1,
                data = d.data || jsonb_build_object('status', 'cancelled', 'lastError', $3::text, 'finishedAt', $4::text)
-             where d.email = any($2::text[]) and ${CLAIMABLE}
-               and not exists (
-                 select 1 from jsonb_array_elements(d.data->'topics') t
-                 where not exists (select 1 from unsubscribed u where u.email = d.email and u.topic_id = t->>'id'))`,
+             where d.email = any($2::text[]) and ${CLAIMABLE} and ${ALL_TOPICS_REMOVED}`,
             [now, gone.rows.map((r) => r.email), CANCEL_REASON, now.toISOString()],
           );
         }
