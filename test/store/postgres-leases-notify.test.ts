@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import type { StateStore } from "../../src/core/ports.js";
 import { listenPostgresChanges, openPostgresState } from "../../src/store/postgres/index.js";
+import { leaseKey } from "../../src/store/postgres/pg-leases.js";
 import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
 import { cleanupRetrying, iso, makeDelivery } from "./contract/fixtures.js";
 
@@ -116,6 +117,16 @@ describe.skipIf(!testDatabaseUrl())("postgres leases and notifications", () => {
     // Outside a lease, and under a new one, commits go through again.
     await a.commit({ deliveries: [makeDelivery("d3", "ann@example.org", iso(0))] });
     expect(await a.leases.withLease("source:dump", () => a.commit({ deliveries: [makeDelivery("d4", "ann@example.org", iso(0))] }).then(() => "ok"))).toEqual({ held: true, value: "ok" });
+  });
+
+  it("work holding a lease commits, whatever the sign of the lease's 64-bit key", async () => {
+    const { a } = await setup();
+    // leaseKey("source:a") is positive, leaseKey("source:b") negative: pg_locks splits either into two oids.
+    expect([BigInt(leaseKey("source:a")) > 0n, BigInt(leaseKey("source:b")) < 0n]).toEqual([true, true]);
+    for (const [name, id] of [["source:a", "d1"], ["source:b", "d2"]] as const) {
+      expect(await a.leases.withLease(name, async () => (await a.commit({ deliveries: [makeDelivery(id, "ann@example.org", iso(0))] })).enqueued)).toEqual({ held: true, value: 1 });
+    }
+    expect((await a.outbox.pending()).map((d) => d.id).sort()).toEqual(["d1", "d2"]);
   });
 
   it("notifies listeners of changed feeds on publish, and of queued work on commit", async () => {
