@@ -33,6 +33,17 @@ describe.skipIf(!testDatabaseUrl())("copy-state keeps unsubscribes (schema 9 `un
     return a;
   }
 
+  it("exports the late deliveries cancelled, finished when the topics were removed or when queued after that", async () => {
+    const a = await source();
+    // Queued five minutes after the unsubscribe (10:00): it finished when it was queued.
+    expect(await a.outbox.enqueue([makeDelivery("d-later", "ann@example.org", iso(5))])).toBe(1);
+    const exported: Record<string, unknown>[] = [];
+    for await (const r of a.exportRecords()) if (r.type === "delivery") exported.push(r.delivery as unknown as Record<string, unknown>);
+    const pick = (d: Record<string, unknown> | undefined) => d && { status: d.status, lastError: d.lastError, finishedAt: d.finishedAt };
+    expect(pick(exported.find((d) => d.id === "d-late"))).toEqual({ status: "cancelled", lastError: "unsubscribed before it was sent", finishedAt: clock.now().toISOString() });
+    expect(pick(exported.find((d) => d.id === "d-later"))).toEqual({ status: "cancelled", lastError: "unsubscribed before it was sent", finishedAt: iso(5) });
+  });
+
   it("PostgreSQL → PostgreSQL: the late delivery is still not sent after the copy", async () => {
     const a = await source();
     const db2 = await createTestDatabase();

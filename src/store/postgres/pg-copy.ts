@@ -93,15 +93,20 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
   for (;;) {
     // A pending delivery all of whose topics its address removed would be cancelled when claimed
     // (pg-outbox.ts): it goes out cancelled, so the target (which has no such table) never sends it.
-    const { rows } = await q<{ id: string; data: Delivery | null; unsubscribed: boolean }>(
+    // It finished when the last of those topics was removed, or when it was queued if that came later.
+    const { rows } = await q<{ id: string; data: Delivery | null; cancelled_at: string | null }>(
       "export deliveries",
       `select id, ${DATA_WITH_FINISHED_AT} as data,
-         (status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email) and ${ALL_TOPICS_REMOVED}) as unsubscribed
+         case when status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email) and ${ALL_TOPICS_REMOVED}
+           then to_char(greatest(d.created_at, (select max(u.at) from unsubscribed u
+                  where u.email = d.email and u.topic_id in (select t->>'id' from jsonb_array_elements(d.data->'topics') t)))
+                at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end as cancelled_at
        from deliveries d where id > $1 order by id limit $2`,
       [after, PAGE],
     );
     for (const d of rows) {
-      if (d.data) yield { type: "delivery", delivery: d.unsubscribed ? { ...d.data, status: "cancelled", lastError: CANCEL_REASON } : d.data };
+      if (!d.data) continue;
+      yield { type: "delivery", delivery: d.cancelled_at ? { ...d.data, status: "cancelled", lastError: CANCEL_REASON, finishedAt: d.cancelled_at } : d.data };
     }
     if (rows.length < PAGE) break;
     after = rows[rows.length - 1]!.id;
