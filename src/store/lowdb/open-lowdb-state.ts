@@ -426,7 +426,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     if ((await releases.count()) > 0) return false;
     if ((await feeds.names()).length > 0 || (await feeds.documents()).length > 0 || (await feeds.dirty()).length > 0) return false;
     if ((await sources.list()).length > 0) return false;
-    if ((await subscriptions.count()) > 0 || (await subscriptions.countPending()) > 0) return false;
+    if ((await subscriptions.count()) > 0 || (await subscriptions.countPending()) > 0 || (await subscriptions.hasQueuedRequests())) return false;
     for (const shard of await subscriptions.shards()) if (Object.keys(shard.seeded).length > 0) return false;
     if (!(await outbox.isEmpty())) return false;
     if ((await runs.totals()).runs > 0 || (await runs.recent(1)).length > 0) return false;

@@ -237,6 +237,11 @@ export class LowSubscriptions implements SubscriptionStore {
     return { applied };
   }
 
+  /** Whether web requests are queued, not yet applied (a state holding them is not empty). */
+  async hasQueuedRequests(): Promise<boolean> {
+    return (await this.ctx.disk.exists(REQUESTS)) || (await this.ctx.disk.exists(REQUESTS_APPLYING));
+  }
+
   /** Applies queued requests, oldest first (inside a write). Each is idempotent, so a crash part-way only repeats some. */
   async applyRequests(): Promise<number> {
     let applied = 0;
