@@ -35,6 +35,13 @@ const ROWS: Readonly<Record<string, string>> = {
   runs: `insert into runs (data) values ('{}')`,
   // Created holding one row of zeros: a state that ran has counted something.
   run_totals: `update run_totals set data = jsonb_set(data, '{runs}', '3')`,
+  // Created holding zero counts of finished deliveries (schema 12).
+  delivery_counts: `update delivery_counts set n = 2 where status = 'sent'`,
+};
+/** Puts a table back as a fresh state holds it. */
+const RESET: Readonly<Record<string, string>> = {
+  run_totals: `update run_totals set data = jsonb_set(data, '{runs}', '0')`,
+  delivery_counts: `update delivery_counts set n = 0`,
 };
 
 async function sql(url: string, ...statements: string[]): Promise<void> {
@@ -118,7 +125,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL copy-state target: any table hol
         expect((error as Error).message).toMatch(/already holds state; copy into an empty folder or database \(nothing was changed\)/);
         expect(await target.releases.count()).toBe(table === "releases" ? 1 : 0);
       } finally {
-        await sql(url, table === "run_totals" ? `update run_totals set data = jsonb_set(data, '{runs}', '0')` : `delete from ${table}`);
+        await sql(url, RESET[table] ?? `delete from ${table}`);
       }
     } finally {
       await target.close();

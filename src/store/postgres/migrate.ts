@@ -217,6 +217,41 @@ const MIGRATIONS: readonly Migration[] = [
       end $$;
     `,
   },
+  {
+    // Finished deliveries are counted as they finish (delivery_counts, kept by triggers in the
+    // statement that changes them), so outbox stats (every run, every flush, status, /metrics)
+    // count only the queue instead of every delivery ever sent. deliveries_status goes: nothing
+    // reads it any more, and with statistics that lag after a big enqueue the planner chose it to
+    // scan every pending delivery for a claim or an ack of a few.
+    version: 12,
+    sql: `
+      create table delivery_counts (status text collate "C" primary key, n bigint not null);
+      insert into delivery_counts (status, n) values ('sent', 0), ('failed', 0), ('cancelled', 0);
+      update delivery_counts c set n = f.n from (select status, count(*) as n from deliveries where status <> 'pending' group by status) f where c.status = f.status;
+      insert into delivery_counts (status, n)
+        select status, count(*) from deliveries where status not in ('pending', 'sent', 'failed', 'cancelled') group by status;
+      create function pressroom_count_delivery() returns trigger language plpgsql as $$
+      begin
+        if tg_op in ('UPDATE', 'DELETE') and old.status <> 'pending' then
+          update delivery_counts set n = n - 1 where status = old.status;
+        end if;
+        if tg_op in ('INSERT', 'UPDATE') and new.status <> 'pending' then
+          update delivery_counts set n = n + 1 where status = new.status;
+          if not found then
+            insert into delivery_counts (status, n) values (new.status, 1) on conflict (status) do update set n = delivery_counts.n + 1;
+          end if;
+        end if;
+        return null;
+      end $$;
+      create trigger deliveries_counted_insert after insert on deliveries
+        for each row when (new.status <> 'pending') execute function pressroom_count_delivery();
+      create trigger deliveries_counted_update after update of status on deliveries
+        for each row when (old.status is distinct from new.status) execute function pressroom_count_delivery();
+      create trigger deliveries_counted_delete after delete on deliveries
+        for each row when (old.status <> 'pending') execute function pressroom_count_delivery();
+      drop index deliveries_status;
+    `,
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -2,14 +2,14 @@ import type { CommitResult, SearchKeys, StateCommit } from "../../core/ports.js"
 import { bumpGeneration, type Db, QueryQueue } from "./pg-db.js";
 import { ensureFeeds, markDirty, placeEntries, removeEntries } from "./pg-feeds.js";
 import { assertLeaseHeld } from "./pg-leases.js";
-import { insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
+import { afterEnqueue, insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
 import { indexReleases } from "./pg-search-index.js";
 import { putSources } from "./pg-sources.js";
 
 /** One unit of work in one transaction: releases, placements, feeds, deliveries, the source's state. */
 export async function commitChange(db: Db, change: StateCommit, feedEntries: number, searchKeys?: SearchKeys): Promise<CommitResult> {
-  return db.tx("commit", async (client) => {
+  const result = await db.tx("commit", async (client) => {
     await assertLeaseHeld(client, db.location);
     // Queued: the server writes the releases while the search keys are made.
     await new QueryQueue(client).run(async (writes) => {
@@ -27,4 +27,6 @@ export async function commitChange(db: Db, change: StateCommit, feedEntries: num
     await bumpGeneration(client);
     return { enqueued, placedFeeds };
   });
+  await afterEnqueue(db, result.enqueued);
+  return result;
 }

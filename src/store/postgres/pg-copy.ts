@@ -29,11 +29,12 @@ const DATA_WITH_FINISHED_AT = `case when d.data ? 'finishedAt' or d.finished_at 
  */
 export const STATE_TABLES = [
   "deliveries", "feed_dirty", "feed_documents", "feed_entries", "feeds", "pending_subscriptions", "release_keys", "release_titles",
-  "releases", "run_totals", "runs", "search_docs", "seeded", "sources", "subscribers", "unsubscribed",
+  "releases", "run_totals", "runs", "search_docs", "seeded", "sources", "subscribers", "unsubscribed", "delivery_counts",
 ] as const;
 /** Tables the schema creates holding a row: empty while that row says nothing happened (run totals all zero). */
 const EMPTY_WHEN: Readonly<Record<string, string>> = {
   run_totals: "not exists (select 1 from run_totals, jsonb_each(data) e where e.value <> '0'::jsonb)",
+  delivery_counts: "not exists (select 1 from delivery_counts where n <> 0)",
 };
 
 /** Whether the state holds nothing (the secret and the schema bookkeeping do not count): copy-state must never write over state. */

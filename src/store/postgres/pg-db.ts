@@ -23,6 +23,15 @@ export class Db {
     }
   }
 
+  /** Upkeep that may fail without harm (statistics): a failure is logged, never thrown. */
+  async upkeep(verb: string, text: string): Promise<void> {
+    try {
+      await this.pool.query(text);
+    } catch (error) {
+      this.log.warn(`postgres: unable to ${verb}`, { location: this.location, error: describeError(error) });
+    }
+  }
+
   /**
    * A client of its own (transactions, leases). While checked out, a dropped connection is reported
    * on the client, not the pool: it is logged here (the pending query fails on its own) instead of

@@ -1,0 +1,99 @@
+import pg from "pg";
+import { afterEach, describe, expect, it } from "vitest";
+import { fixedClock } from "../../src/core/clock.js";
+import { migrate } from "../../src/store/postgres/migrate.js";
+import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
+import { ACKNOWLEDGE, RECORD_BATCHES } from "../../src/store/postgres/pg-outbox.js";
+import { createTestDatabase, testDatabaseUrl } from "../helpers/state-engines.js";
+import { at, cleanupRetrying, iso, makeDelivery } from "./contract/fixtures.js";
+
+const clock = fixedClock("2026-11-29T10:00:00Z");
+
+/** Inserts `n` deliveries with `status` straight into the table (no statistics refreshed). */
+const insertRows = (from: number, n: number, status: string) =>
+  `insert into deliveries (id, email, status, due_at, created_at, finished_at, data)
+   select 'd' || lpad(g::text, 8, '0'), 'r' || g || '@example.org', '${status}', '2026-11-29T09:00:00Z', '2026-11-29T09:00:00Z', case when '${status}' <> 'pending' then timestamptz '2026-11-29T09:30:00Z' end,
+     jsonb_build_object('id', 'd' || lpad(g::text, 8, '0'), 'status', '${status}', 'topics', '[]'::jsonb)
+   from generate_series(${from}, ${from + n - 1}) g`;
+
+/** The most rows any scan of `deliveries` read, by EXPLAIN ANALYZE in a transaction rolled back. */
+async function rowsRead(c: pg.Client, statement: string, params: unknown[]): Promise<number> {
+  await c.query("begin");
+  try {
+    const { rows } = await c.query<{ "QUERY PLAN": unknown }>(`explain (analyze, format json) ${statement}`, params);
+    let most = 0;
+    const walk = (node: Record<string, unknown>) => {
+      if (node["Relation Name"] === "deliveries") most = Math.max(most, Number(node["Actual Rows"]) * Number(node["Actual Loops"] ?? 1));
+      for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
+    };
+    walk((rows[0]!["QUERY PLAN"] as { Plan: Record<string, unknown> }[])[0]!.Plan);
+    return most;
+  } finally {
+    await c.query("rollback");
+  }
+}
+
+describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await cleanupRetrying(c);
+  });
+
+  async function client(url: string): Promise<pg.Client> {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    cleanups.push(() => c.end());
+    return c;
+  }
+
+  it("an ack or a batch record of a few deliveries reads those, even when the statistics count none pending", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    await (await openPostgresState(db.url, { clock })).close();
+    const c = await client(db.url);
+    // The history is analyzed; then 5,000 are queued and not (as after a big enqueue before autovacuum).
+    await c.query(insertRows(0, 20_000, "sent"));
+    await c.query("analyze deliveries");
+    await c.query(insertRows(100_000, 5_000, "pending"));
+    const ids = Array.from({ length: 10 }, (_, i) => `d${String(100_000 + i * 97).padStart(8, "0")}`);
+    const acks = ids.map((id) => ({ id, status: "sent", due_at: null, patch: { status: "sent" } }));
+    expect(await rowsRead(c, ACKNOWLEDGE, [JSON.stringify(acks), new Date()])).toBeLessThanOrEqual(10);
+    const batches = ids.map((id) => ({ id, batch_id: "b", message_id: "m" }));
+    expect(await rowsRead(c, RECORD_BATCHES, [JSON.stringify(batches)])).toBeLessThanOrEqual(10);
+  });
+
+  it("a commit that queues many deliveries refreshes the table's statistics; one that queues a few does not", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    const c = await client(db.url);
+    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
+    await s.commit({ deliveries: Array.from({ length: 100 }, (_, i) => makeDelivery(`few-${i}`, `r${i}@example.org`, iso(0))) });
+    expect(await tuples()).toBe(-1); // never analyzed
+    await s.commit({ deliveries: Array.from({ length: 2_000 }, (_, i) => makeDelivery(`many-${i}`, `r${i}@example.org`, iso(0))) });
+    expect(await tuples()).toBe(2_100);
+    await s.outbox.enqueue(Array.from({ length: 2_000 }, (_, i) => makeDelivery(`more-${i}`, `r${i}@example.org`, iso(0))));
+    expect(await tuples()).toBe(4_100);
+  });
+
+  it("schema 12 counts the finished deliveries a database already holds, and goes on counting", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const c = await client(db.url);
+    await migrate(c, "test", 11);
+    await c.query(insertRows(0, 3, "sent"));
+    await c.query(insertRows(10, 1, "failed"));
+    await c.query(insertRows(20, 2, "cancelled"));
+    await c.query(insertRows(30, 2, "pending"));
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    expect(await s.outbox.stats(at(60))).toMatchObject({ pending: 2, due: 2, sent: 3, failed: 1, cancelled: 2 });
+    await s.outbox.ack([{ id: "d00000030", status: "sent", sentAt: iso(0) }, { id: "d00000031", status: "failed", error: "550 no such user", attempts: 1 }]);
+    // A late ack of a finished delivery changes nothing, counts included.
+    await s.outbox.ack([{ id: "d00000000", status: "failed", error: "late", attempts: 2 }]);
+    expect(await s.outbox.stats(at(60))).toMatchObject({ pending: 0, due: 0, sent: 4, failed: 2, cancelled: 2 });
+    await c.query("delete from deliveries where status = 'cancelled'");
+    expect(await s.outbox.stats(at(60))).toMatchObject({ sent: 4, failed: 2, cancelled: 0 });
+  });
+});
