@@ -41,13 +41,25 @@ export interface FeedRender {
   readonly entries: number;
 }
 
+/** An entry put in a feed. */
+export interface Placement {
+  readonly feed: string;
+  readonly entry: FeedEntry;
+  /**
+   * Placed only if the stored release still has `entry.updatedAt` when the commit is written: a
+   * release read before the commit (a topic feed's refill), which another instance may have revised
+   * since, out of the feed. The releases of the commit itself count as stored.
+   */
+  readonly ifCurrent?: boolean;
+}
+
 /**
  * One unit of work, committed all or nothing: a source's new and revised releases, their places in
  * the feeds, the feeds to re-render, the deliveries it queued and the source's cursor and health.
  */
 export interface StateCommit {
   readonly releases?: readonly StoredRelease[];
-  readonly placements?: readonly { readonly feed: string; readonly entry: FeedEntry }[];
+  readonly placements?: readonly Placement[];
   /**
    * Entries taken out of feeds: a revised release no longer matching a topic feed's query. The
    * caller decides them, as it does placements; one commit never both places and removes a release

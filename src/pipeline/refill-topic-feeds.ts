@@ -1,4 +1,4 @@
-import type { FeedEntry, StateStore } from "../core/ports.js";
+import type { Placement, StateStore } from "../core/ports.js";
 import type { StoredRelease } from "../core/release.js";
 import { topicFeedName } from "../feeds/index.js";
 import { compileQuery } from "../match/index.js";
@@ -17,7 +17,8 @@ const BATCH = 64;
  * changes is tested by its new text (`current`), and the chunk's own new matches are among its
  * placements already. Without that index (a state written before it, until `pressroom search`
  * rebuilds it) nothing is refilled and the feed stays short until new matches fill it.
- * Returns the placements to add to the chunk's (their feeds are already marked dirty by the removals).
+ * Returns the placements to add to the chunk's (their feeds are already marked dirty by the removals),
+ * each placed only if its release is still as read (`ifCurrent`).
  */
 export async function planRefills(
   store: StateStore,
@@ -25,10 +26,10 @@ export async function planRefills(
   feedTopics: FeedTopics,
   chunk: FeedPlacements & { readonly current: readonly StoredRelease[] },
   cap: number,
-): Promise<{ feed: string; entry: FeedEntry }[]> {
+): Promise<Placement[]> {
   const left = new Set(chunk.removals.map((r) => r.feed));
   const current = new Map(chunk.current.map((r) => [r.id, r]));
-  const refills: { feed: string; entry: FeedEntry }[] = [];
+  const refills: Placement[] = [];
   for (const topic of topics) {
     const feed = topicFeedName(topic.name);
     if (!left.has(feed)) continue;
@@ -50,7 +51,8 @@ export async function planRefills(
         const release = current.get(stored.id) ?? stored;
         if (!feedTopics(release).includes(topic.name)) continue;
         matches++;
-        if (!held.has(release.id)) refills.push({ feed, entry: { id: release.id, date: release.date, updatedAt: release.updatedAt } });
+        // Read before the commit: placed only if no other instance revised it meanwhile.
+        if (!held.has(release.id)) refills.push({ feed, entry: { id: release.id, date: release.date, updatedAt: release.updatedAt }, ifCurrent: true });
       }
     }
   }

@@ -5,6 +5,7 @@ import type { Clock } from "../../core/clock.js";
 import { PressroomError } from "../../core/errors.js";
 import { silentLogger, type Logger } from "../../core/logger.js";
 import type { CommitResult, LeaseStore, SearchKeys, StateCommit, StateRecord, StateStore } from "../../core/ports.js";
+import { currentPlacements } from "../current-placements.js";
 import type { Ctx } from "./context.js";
 import { DIR_MODE, Disk, FILE_MODE, ioError, yieldNow } from "./disk.js";
 import { Docs } from "./docs.js";
@@ -405,7 +406,14 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
     ctx.write(async () => {
       const indexed = await search.stage(change.releases ?? []);
       if (change.releases?.length) await releases.stage(change.releases);
-      const placed = await feeds.stage(change.placements ?? [], change.ensureFeeds ?? [], change.dirty ?? [], change.removals ?? []);
+      // Under the state lock nothing revises a release between a refill's read and here; checked all the same (the port's promise).
+      const placements = await currentPlacements(change.placements ?? [], async (ids) => {
+        const own = new Map((change.releases ?? []).map((r) => [r.id, r.updatedAt]));
+        const others = ids.filter((id) => !own.has(id));
+        for (const r of others.length ? await releases.getMany(others) : []) own.set(r.id, r.updatedAt);
+        return own;
+      });
+      const placed = await feeds.stage(placements, change.ensureFeeds ?? [], change.dirty ?? [], change.removals ?? []);
       if (change.source) await sources.stage(change.source);
       const { events, added } = await outbox.stage(change.deliveries ?? []);
       const files = await docs.staged();
@@ -414,7 +422,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       await ctx.unit({ files: [...files, ...indexed.files, gen.file], ...(events.length ? { log: eventText(events) } : {}) });
       gen.committed();
       outbox.applied(events);
-      feeds.noteAdded([...(change.ensureFeeds ?? []), ...(change.placements ?? []).map((p) => p.feed)]);
+      feeds.noteAdded([...(change.ensureFeeds ?? []), ...placements.map((p) => p.feed)]);
       await indexed.after();
       return { enqueued: added, placedFeeds: placed };
     });

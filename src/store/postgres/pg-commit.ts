@@ -1,4 +1,5 @@
 import type { CommitResult, SearchKeys, StateCommit } from "../../core/ports.js";
+import { currentPlacements } from "../current-placements.js";
 import { bumpGeneration, type Db, QueryQueue } from "./pg-db.js";
 import { ensureFeeds, markDirty, placeEntries, removeEntries } from "./pg-feeds.js";
 import { assertLeaseHeld } from "./pg-leases.js";
@@ -18,7 +19,13 @@ export async function commitChange(db: Db, change: StateCommit, feedEntries: num
     });
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const removedFrom = await removeEntries(client, change.removals ?? []);
-    const placed = await placeEntries(client, change.placements ?? [], feedEntries);
+    // A release placed on condition is locked (FOR SHARE) as it is read: an instance revising it
+    // waits for this commit, or this one reads its revision.
+    const placements = await currentPlacements(change.placements ?? [], async (ids) => {
+      const { rows } = await client.query<{ id: string; updated_at: string }>("select id, data->>'updatedAt' as updated_at from releases where id = any($1::text[]) order by id for share", [ids]);
+      return new Map(rows.map((r) => [r.id, r.updated_at]));
+    });
+    const placed = await placeEntries(client, placements, feedEntries);
     const placedFeeds = [...new Set([...placed, ...removedFrom])].sort();
     await markDirty(client, change.dirty ?? []);
     const enqueued = await insertDeliveries(client, change.deliveries ?? []);

@@ -65,6 +65,28 @@ describeEngines("state contract: feeds", (engine) => {
     expect((await (await s.open()).feeds.entries("topics/asylum")).map((e) => e.id)).toEqual(["r04", "r03", "r01"]);
   });
 
+  it("places an entry marked ifCurrent only while its release is stored as the entry says (a refill read before another instance revised it)", async () => {
+    s = await engine.fresh();
+    const first = makeRelease("Asylum accommodation sites", "2024-03-01");
+    await s.store.commit({ releases: [first] });
+    const read = { id: first.id, date: first.date, updatedAt: first.updatedAt };
+    // Another instance revises it (and takes it out of the topic feed) before the refill commits.
+    const revised = { ...first, updatedAt: "2024-03-02T10:00:00.000Z" };
+    await s.store.commit({ releases: [revised], removals: [{ feed: "topics/asylum", id: first.id }] });
+    const stale = await s.store.commit({ placements: [{ feed: "topics/asylum", entry: read, ifCurrent: true }, { feed: "topics/asylum", entry: entry("plain", "2024-01-01") }] });
+    expect((await s.store.feeds.entries("topics/asylum")).map((e) => e.id)).toEqual(["plain"]);
+    expect(stale.placedFeeds).toEqual(["topics/asylum"]);
+    // A release never stored is not placed on condition either; one as stored is.
+    await s.store.commit({ placements: [{ feed: "topics/asylum", entry: entry("never-stored", "2024-05-01"), ifCurrent: true }] });
+    await s.store.commit({ placements: [{ feed: "topics/asylum", entry: { ...read, updatedAt: revised.updatedAt }, ifCurrent: true }] });
+    const store = await s.open();
+    expect((await store.feeds.entries("topics/asylum")).map((e) => e.id)).toEqual([first.id, "plain"]);
+    // The commit's own releases count as stored.
+    const other = makeRelease("Fraud strategy", "2024-04-01");
+    await store.commit({ releases: [other], placements: [{ feed: "topics/fraud", entry: { id: other.id, date: other.date, updatedAt: other.updatedAt }, ifCurrent: true }] });
+    expect((await store.feeds.entries("topics/fraud")).map((e) => e.id)).toEqual([other.id]);
+  });
+
   it("caps a feed at feedEntries, keeping the newest", async () => {
     s = await engine.fresh({ feedEntries: 3 });
     const placements = ["01", "02", "03", "04", "05"].map((d) => ({ feed: "all", entry: entry(`r${d}`, `2024-01-${d}`) }));
