@@ -17,6 +17,16 @@ const QUOTES = new Set(['"', "\u201C", "\u201D", "\u201E", "\u201F", "\u2033"]);
  * a word they are apostrophes (`Office’s`, `O‘Neill`); one opening a token opens a phrase.
  */
 const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B", "\u2032", "\u02BC", "\uFF07"]);
+/**
+ * The other characters `foldText` reads as `"` (`«`, `»`, `＂`), so queries written with them share
+ * a topic id with `"…"`: at a token's start one opens a phrase closed by the next of them. They were
+ * punctuation before, so one never closed, or around no words, still is (a stored topic holding a
+ * stray `»` must still compile: one that fails stops alerts for all), and a phrase in `"` still
+ * closes only at a double quote of its own kind.
+ */
+const OTHER_DOUBLE_QUOTES = new Set(["\u00AB", "\u00BB", "\uFF02"]);
+/** Whether `ch` may open a phrase right after `-` or a field's colon. */
+const opensPhrase = (ch: string): boolean => QUOTES.has(ch) || SINGLE_QUOTES.has(ch) || OTHER_DOUBLE_QUOTES.has(ch);
 const OPERATORS = { AND: "and", OR: "or", NOT: "not" } as const;
 const FIELD_PREFIX = /^([A-Za-z]+):/;
 
@@ -40,6 +50,7 @@ export function lexQuery(query: string): QueryToken[] {
       i++;
     } else if (QUOTES.has(ch)) i = lexPhrase(query, i, out);
     else if (SINGLE_QUOTES.has(ch)) i = lexSingleQuoted(query, i, out);
+    else if (OTHER_DOUBLE_QUOTES.has(ch)) i = lexOtherQuoted(query, i, out);
     else {
       let end = i;
       while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
@@ -64,10 +75,22 @@ function pushPhrase(query: string, open: number, contentEnd: number, end: number
   return end;
 }
 
-/** A single quote here opens a phrase though the run has begun: right after `-` (`-‘a b’`) or a field's colon (`body:‘a b’`). */
+/** A single quote (or `«`) here opens a phrase though the run has begun: right after `-` (`-‘a b’`) or a field's colon (`body:‘a b’`). */
 function opensAfter(query: string, at: number): boolean {
   const before = query[at - 1];
-  return SINGLE_QUOTES.has(query[at] as string) && before !== undefined && (before === ":" || MINUS.has(before));
+  const ch = query[at] as string;
+  return (SINGLE_QUOTES.has(ch) || OTHER_DOUBLE_QUOTES.has(ch)) && before !== undefined && (before === ":" || MINUS.has(before));
+}
+
+/** A phrase in `«…»` (or `»…«`, `＂…＂`); see OTHER_DOUBLE_QUOTES. */
+function lexOtherQuoted(query: string, open: number, out: QueryToken[]): number {
+  let close = open + 1;
+  while (close < query.length && !OTHER_DOUBLE_QUOTES.has(query[close] as string)) close++;
+  if (close < query.length && tokenize(query.slice(open + 1, close)).length > 0) return pushPhrase(query, open, close, close + 1, out);
+  let end = open + 1;
+  while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
+  lexRun(query, open, end, out);
+  return end;
 }
 
 /** After a closing single quote: the end, a space or `)`. */
@@ -108,7 +131,7 @@ function lexRun(query: string, start: number, end: number, out: QueryToken[]): v
   if (MINUS.has(query[s] as string)) {
     const next = query[s + 1];
     // `-word`, `-(group)`, `-"phrase"`, `-‘phrase’` negate; a lone `-` between words is punctuation.
-    if (s + 1 < end || next === "(" || (next !== undefined && (QUOTES.has(next) || SINGLE_QUOTES.has(next)))) {
+    if (s + 1 < end || next === "(" || (next !== undefined && opensPhrase(next))) {
       out.push({ kind: "minus", start: s, end: s + 1 });
       s++;
     } else return;
@@ -121,7 +144,7 @@ function lexRun(query: string, start: number, end: number, out: QueryToken[]): v
     const field = FIELD_NAMES.find((f) => f === name);
     if (field) {
       const after = query[end];
-      if (rest === "" && (after === undefined || !(after === "(" || QUOTES.has(after) || SINGLE_QUOTES.has(after)))) {
+      if (rest === "" && (after === undefined || !(after === "(" || opensPhrase(after)))) {
         throw new QuerySyntaxError(query, s, `"${name}:" needs a word, "a phrase" or (a group) right after the colon`);
       }
       if (rest.startsWith("-") || Object.hasOwn(OPERATORS, rest)) {

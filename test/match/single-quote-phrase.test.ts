@@ -94,3 +94,39 @@ describe("a phrase in single quotes, as word processors and phones write it", ()
     expect(() => compileQuery('asylum "facial')).toThrow(QuerySyntaxError);
   });
 });
+
+describe("a phrase in « », » « or ＂ ＂ (they fold to \", so such a query shares a topic id with \"…\")", () => {
+  it("every character that folds to \" quotes a phrase, as \" does", () => {
+    const folding: string[] = [];
+    for (let c = 0x20; c < 0x10000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      if (foldText(String.fromCharCode(c)) === '"') folding.push(String.fromCharCode(c));
+    }
+    expect(folding).toEqual(expect.arrayContaining(["\u00AB", "\u00BB", "\uFF02", "\u201C", "\u201D"]));
+    for (const q of folding) {
+      const close = q === "\u00AB" ? "\u00BB" : q === "\u00BB" ? "\u00AB" : q;
+      expect([q, matchesBody(`${q}facial recognition${close}`, "recognition of facial features")]).toEqual([q, both(false)]);
+      expect([q, matchesBody(`${q}facial recognition${close}`, "facial recognition vans")]).toEqual([q, both(true)]);
+    }
+  });
+
+  it.each([
+    ["police -\u00ABmoney laundering\u00BB", "police money laundering", false],
+    ["police -\u00ABmoney laundering\u00BB", "police laundering money", true],
+    ["body:\u00AB facial recognition \u00BB", "facial recognition", true],
+    ["body:\u00AB facial recognition \u00BB", "recognition of facial features", false],
+  ])("negated and scoped like \"…\": %s on %j → %s", (query, text, expected) => {
+    expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+
+  // They were punctuation before: stored topics holding a stray one must still compile.
+  it.each([
+    ["asylum \u00BB hotels", "hotels for asylum", true],
+    ["\u00ABasylum hotels", "hotels for asylum", true],
+    ["\u00AB \u00BB Rwanda", "Rwanda deal", true],
+    ["\u00ABa \"b c\"", "a b c", true],
+    ["-\u00ABasylum", "hotels", true],
+  ])("never closed, or around no words, they are punctuation as before: %s on %j → %s", (query, text, expected) => {
+    expect(matchesBody(query, text)).toEqual(both(expected));
+  });
+});
