@@ -11,6 +11,23 @@ function matchesBody(query: string, text: string): { search: boolean; alert: boo
 
 const both = (value: boolean) => ({ search: value, alert: value });
 
+/** Every BMP character that `foldText` turns into `target` (queries spelled with them share a topic id). */
+function charsFoldingTo(target: string): string[] {
+  const out: string[] = [];
+  for (let c = 0x20; c < 0x10000; c++) {
+    if (c >= 0xd800 && c <= 0xdfff) continue;
+    if (foldText(String.fromCharCode(c)) === target) out.push(String.fromCharCode(c));
+  }
+  return out;
+}
+
+/** `open`facial recognition`close` is the phrase: not the two words apart. */
+function expectPhrase(open: string, close: string): void {
+  const query = `${open}facial recognition${close}`;
+  expect([open, matchesBody(query, "recognition of facial features")]).toEqual([open, both(false)]);
+  expect([open, matchesBody(query, "facial recognition vans")]).toEqual([open, both(true)]);
+}
+
 describe("a phrase in single quotes, as word processors and phones write it", () => {
   // Before, ‘facial recognition’ was the two words anywhere: it matched "recognition of facial features".
   it.each([
@@ -78,16 +95,9 @@ describe("a phrase in single quotes, as word processors and phones write it", ()
   });
 
   it("every character that folds to ' (and so shares a topic id with it) quotes a phrase as ' does", () => {
-    const folding: string[] = [];
-    for (let c = 0x20; c < 0x10000; c++) {
-      if (c >= 0xd800 && c <= 0xdfff) continue;
-      if (foldText(String.fromCharCode(c)) === "'") folding.push(String.fromCharCode(c));
-    }
+    const folding = charsFoldingTo("'");
     expect(folding.length).toBeGreaterThanOrEqual(8);
-    for (const q of folding) {
-      expect([q, matchesBody(`${q}facial recognition${q}`, "recognition of facial features")]).toEqual([q, both(false)]);
-      expect([q, matchesBody(`${q}facial recognition${q}`, "facial recognition vans")]).toEqual([q, both(true)]);
-    }
+    for (const q of folding) expectPhrase(q, q);
   });
 
   it("a double quote never closed is still an error", () => {
@@ -97,17 +107,9 @@ describe("a phrase in single quotes, as word processors and phones write it", ()
 
 describe("a phrase in « », » « or ＂ ＂ (they fold to \", so such a query shares a topic id with \"…\")", () => {
   it("every character that folds to \" quotes a phrase, as \" does", () => {
-    const folding: string[] = [];
-    for (let c = 0x20; c < 0x10000; c++) {
-      if (c >= 0xd800 && c <= 0xdfff) continue;
-      if (foldText(String.fromCharCode(c)) === '"') folding.push(String.fromCharCode(c));
-    }
+    const folding = charsFoldingTo('"');
     expect(folding).toEqual(expect.arrayContaining(["\u00AB", "\u00BB", "\uFF02", "\u201C", "\u201D"]));
-    for (const q of folding) {
-      const close = q === "\u00AB" ? "\u00BB" : q === "\u00BB" ? "\u00AB" : q;
-      expect([q, matchesBody(`${q}facial recognition${close}`, "recognition of facial features")]).toEqual([q, both(false)]);
-      expect([q, matchesBody(`${q}facial recognition${close}`, "facial recognition vans")]).toEqual([q, both(true)]);
-    }
+    for (const q of folding) expectPhrase(q, q === "\u00AB" ? "\u00BB" : q === "\u00BB" ? "\u00AB" : q);
   });
 
   it.each([
