@@ -1,6 +1,7 @@
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { migrate } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { ACKNOWLEDGE, RECORD_BATCHES } from "../../src/store/postgres/pg-outbox.js";
@@ -75,6 +76,27 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(await tuples()).toBe(2_100);
     await s.outbox.enqueue(Array.from({ length: 2_000 }, (_, i) => makeDelivery(`more-${i}`, `r${i}@example.org`, iso(0))));
     expect(await tuples()).toBe(4_100);
+  });
+
+  it("a table held by a VACUUM (or anything else locking out ANALYZE) delays the commit by the upkeep's lock wait at most, with a warning", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (message: string, fields?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const s = await openPostgresState(db.url, { clock, log });
+    cleanups.push(() => s.close());
+    const holder = await client(db.url);
+    // The lock VACUUM takes (and ANALYZE needs).
+    await holder.query("begin");
+    await holder.query("lock table deliveries in share update exclusive mode");
+    const t0 = Date.now();
+    const committed = await s.commit({ deliveries: Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(0))) });
+    const waited = Date.now() - t0;
+    await holder.query("rollback");
+    expect(committed.enqueued).toBe(2_000);
+    expect((await s.outbox.stats(at(0))).pending).toBe(2_000);
+    expect(waited).toBeLessThan(30_000); // it waits 2 s; without a lock wait it would wait for the holder, here forever
+    expect(warnings.join("\n")).toMatch(/unable to refresh the outbox's statistics.*lock timeout/);
   });
 
   it("schema 12 counts the finished deliveries a database already holds, and goes on counting", async () => {

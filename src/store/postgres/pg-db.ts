@@ -23,10 +23,17 @@ export class Db {
     }
   }
 
-  /** Upkeep that may fail without harm (statistics): a failure is logged, never thrown. */
+  /**
+   * Upkeep that may fail without harm (statistics): a failure is logged, never thrown. It waits at
+   * most UPKEEP_LOCK_WAIT for its locks: a VACUUM of the same table (autovacuum's, against
+   * wraparound, is never cancelled for others) would otherwise hold the caller for its whole length.
+   */
   async upkeep(verb: string, text: string): Promise<void> {
     try {
-      await this.pool.query(text);
+      await this.tx(verb, async (client) => {
+        await client.query(`set local lock_timeout = '${UPKEEP_LOCK_WAIT}'`);
+        await client.query(text);
+      });
     } catch (error) {
       this.log.warn(`postgres: unable to ${verb}`, { location: this.location, error: describeError(error) });
     }
@@ -106,6 +113,9 @@ export class Db {
     }
   }
 }
+
+/** How long upkeep waits for a lock before it gives up (`Db.upkeep`). */
+const UPKEEP_LOCK_WAIT = "2s";
 
 /** Attempts of a transaction that hit a deadlock or a serialization failure. */
 const RETRIES = 3;
