@@ -78,7 +78,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(await tuples()).toBe(4_100);
   });
 
-  it("a table held by a VACUUM (or anything else locking out ANALYZE) delays the commit by the upkeep's lock wait at most, with a warning", async () => {
+  it("a table held by a VACUUM (or anything else locking out ANALYZE) delays the commit by the upkeep's short lock wait at most, with a warning", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
     const warnings: string[] = [];
@@ -95,7 +95,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     await holder.query("rollback");
     expect(committed.enqueued).toBe(2_000);
     expect((await s.outbox.stats(at(0))).pending).toBe(2_000);
-    expect(waited).toBeLessThan(30_000); // it waits 2 s; without a lock wait it would wait for the holder, here forever
+    expect(waited).toBeLessThan(20_000); // it gives up after 100 ms; without a lock wait it would wait for the holder, here forever
     expect(warnings.join("\n")).toMatch(/unable to refresh the outbox's statistics.*lock timeout/);
   });
 

@@ -50,7 +50,9 @@ const ANALYZE_FROM = 2_000;
 
 /** After a commit that queued `enqueued` deliveries: refreshes the deliveries' statistics when they were many. */
 export async function afterEnqueue(db: Db, enqueued: number): Promise<void> {
-  if (enqueued >= ANALYZE_FROM) await db.upkeep("refresh the outbox's statistics", "analyze deliveries");
+  // The columns queries filter and sort by: not the documents (a sample of big jsonb values took
+  // 1.3 s at 60,000 deliveries in the delivery bench, more than the sends it steers).
+  if (enqueued >= ANALYZE_FROM) await db.upkeep("refresh the outbox's statistics", "analyze deliveries (id, email, status, due_at, claim_owner, claim_until, finished_at)");
 }
 
 /**
