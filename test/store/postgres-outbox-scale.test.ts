@@ -78,11 +78,16 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(await tuples()).toBe(4_100);
   });
 
-  it("a table held by a VACUUM (or anything else locking out ANALYZE) delays the commit by the upkeep's short lock wait at most, with a warning", async () => {
+  it("a table held by a VACUUM (or anything else locking out ANALYZE) delays the commit by the upkeep's short lock wait at most", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
     const warnings: string[] = [];
-    const log = { ...silentLogger, warn: (message: string, fields?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(fields)}`) };
+    const debug: string[] = [];
+    const log = {
+      ...silentLogger,
+      warn: (message: string, fields?: Record<string, unknown>) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+      debug: (message: string, fields?: Record<string, unknown>) => debug.push(`${message} ${JSON.stringify(fields)}`),
+    };
     const s = await openPostgresState(db.url, { clock, log });
     cleanups.push(() => s.close());
     const holder = await client(db.url);
@@ -96,7 +101,9 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(committed.enqueued).toBe(2_000);
     expect((await s.outbox.stats(at(0))).pending).toBe(2_000);
     expect(waited).toBeLessThan(20_000); // it gives up after 100 ms; without a lock wait it would wait for the holder, here forever
-    expect(warnings.join("\n")).toMatch(/unable to refresh the outbox's statistics.*lock timeout/);
+    // Giving way is the plan: said at debug level, no warning.
+    expect(debug.join("\n")).toMatch(/unable to refresh the outbox's statistics.*lock timeout/);
+    expect(warnings).toEqual([]);
   });
 
   it("schema 12 counts the finished deliveries a database already holds, and goes on counting", async () => {

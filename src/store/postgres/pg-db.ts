@@ -37,7 +37,9 @@ export class Db {
         await client.query(text);
       });
     } catch (error) {
-      this.log.warn(`postgres: unable to ${verb}`, { location: this.location, error: describeError(error) });
+      // Giving way to a VACUUM is the plan, not a fault: only other failures (a role that does not own the table) warn.
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      (code === LOCK_NOT_AVAILABLE ? this.log.debug : this.log.warn).call(this.log, `postgres: unable to ${verb}`, { location: this.location, error: describeError(error) });
     }
   }
 
@@ -118,6 +120,8 @@ export class Db {
 
 /** How long upkeep waits for a lock before it gives up (`Db.upkeep`): well under deadlock_timeout. */
 const UPKEEP_LOCK_WAIT = "100ms";
+/** SQLSTATE of a lock not taken within lock_timeout. */
+const LOCK_NOT_AVAILABLE = "55P03";
 
 /** Attempts of a transaction that hit a deadlock or a serialization failure. */
 const RETRIES = 3;
