@@ -35,13 +35,11 @@ const ROWS: Readonly<Record<string, string>> = {
   runs: `insert into runs (data) values ('{}')`,
   // Created holding one row of zeros: a state that ran has counted something.
   run_totals: `update run_totals set data = jsonb_set(data, '{runs}', '3')`,
-  // Created holding zero counts of finished deliveries (schema 12).
-  delivery_counts: `update delivery_counts set n = 2 where status = 'sent'`,
+  delivery_counts: `insert into delivery_counts (status, slot, n) values ('sent', 0, 2)`,
 };
 /** Puts a table back as a fresh state holds it. */
 const RESET: Readonly<Record<string, string>> = {
   run_totals: `update run_totals set data = jsonb_set(data, '{runs}', '0')`,
-  delivery_counts: `update delivery_counts set n = 0`,
 };
 
 async function sql(url: string, ...statements: string[]): Promise<void> {

@@ -106,6 +106,24 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("counts of connections gone are folded into one row per status once they pile up, totals unchanged", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    const c = await client(db.url);
+    // 100 connections long closed (pids no backend has) each counted one sent and one failed.
+    await c.query(`insert into delivery_counts (status, slot, n) select st, 2000000 + g, 1 from generate_series(1, 100) g, unnest(array['sent', 'failed']) st`);
+    await c.query(insertRows(0, 3, "sent")); // counted in this connection's own slot
+    expect(await s.outbox.stats(at(60))).toMatchObject({ sent: 103, failed: 100, cancelled: 0 });
+    const { rows } = await c.query<{ status: string; slot: number; n: string }>("select status, slot, n from delivery_counts order by status, slot");
+    expect(rows.filter((r) => r.slot >= 2_000_000)).toEqual([]);
+    expect(rows.filter((r) => r.slot === 0).map((r) => [r.status, Number(r.n)])).toEqual([["failed", 100], ["sent", 100]]);
+    // This test's open connection keeps its own row.
+    expect(rows.filter((r) => r.slot !== 0).map((r) => [r.status, Number(r.n)])).toEqual([["sent", 3]]);
+    expect(await s.outbox.stats(at(60))).toMatchObject({ sent: 103, failed: 100 });
+  });
+
   it("schema 12 counts the finished deliveries a database already holds, and goes on counting", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);

@@ -220,25 +220,35 @@ const MIGRATIONS: readonly Migration[] = [
   {
     // Finished deliveries are counted as they finish (delivery_counts, kept by triggers in the
     // statement that changes them), so outbox stats (every run, every flush, status, /metrics)
-    // count only the queue instead of every delivery ever sent. deliveries_status goes: nothing
-    // reads it any more, and with statistics that lag after a big enqueue the planner chose it to
-    // scan every pending delivery for a claim or an ack of a few.
+    // count only the queue instead of every delivery ever sent. Each connection counts in rows of
+    // its own (slot = its backend pid), so senders acking at once never wait for each other's
+    // counts (one shared row per status deadlocked two acks of mixed statuses); the rows of
+    // connections gone are folded into slot 0 (pg-outbox.ts). deliveries_status goes: nothing reads
+    // it any more, and with statistics that lag after a big enqueue the planner chose it to scan
+    // every pending delivery for a claim or an ack of a few.
     version: 12,
     sql: `
-      create table delivery_counts (status text collate "C" primary key, n bigint not null);
-      insert into delivery_counts (status, n) values ('sent', 0), ('failed', 0), ('cancelled', 0);
-      update delivery_counts c set n = f.n from (select status, count(*) as n from deliveries where status <> 'pending' group by status) f where c.status = f.status;
-      insert into delivery_counts (status, n)
-        select status, count(*) from deliveries where status not in ('pending', 'sent', 'failed', 'cancelled') group by status;
+      create table delivery_counts (
+        status text collate "C" not null,
+        slot integer not null,
+        n bigint not null,
+        primary key (status, slot)
+      );
+      insert into delivery_counts (status, slot, n) select status, 0, count(*) from deliveries where status <> 'pending' group by status;
       create function pressroom_count_delivery() returns trigger language plpgsql as $$
       begin
         if tg_op in ('UPDATE', 'DELETE') and old.status <> 'pending' then
-          update delivery_counts set n = n - 1 where status = old.status;
+          update delivery_counts set n = n - 1 where status = old.status and slot = pg_backend_pid();
+          if not found then
+            insert into delivery_counts (status, slot, n) values (old.status, pg_backend_pid(), -1)
+              on conflict (status, slot) do update set n = delivery_counts.n - 1;
+          end if;
         end if;
         if tg_op in ('INSERT', 'UPDATE') and new.status <> 'pending' then
-          update delivery_counts set n = n + 1 where status = new.status;
+          update delivery_counts set n = n + 1 where status = new.status and slot = pg_backend_pid();
           if not found then
-            insert into delivery_counts (status, n) values (new.status, 1) on conflict (status) do update set n = delivery_counts.n + 1;
+            insert into delivery_counts (status, slot, n) values (new.status, pg_backend_pid(), 1)
+              on conflict (status, slot) do update set n = delivery_counts.n + 1;
           end if;
         end if;
         return null;

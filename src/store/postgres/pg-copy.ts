@@ -34,7 +34,7 @@ export const STATE_TABLES = [
 /** Tables the schema creates holding a row: empty while that row says nothing happened (run totals all zero). */
 const EMPTY_WHEN: Readonly<Record<string, string>> = {
   run_totals: "not exists (select 1 from run_totals, jsonb_each(data) e where e.value <> '0'::jsonb)",
-  delivery_counts: "not exists (select 1 from delivery_counts where n <> 0)",
+  delivery_counts: "not exists (select 1 from delivery_counts group by status having sum(n) <> 0)",
 };
 
 /** Whether the state holds nothing (the secret and the schema bookkeeping do not count): copy-state must never write over state. */

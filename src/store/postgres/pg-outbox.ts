@@ -39,6 +39,20 @@ export const ACKNOWLEDGE = `update deliveries d set status = a.status, due_at = 
 /** Conditions of a delivery a sender may claim at `$1`. */
 const CLAIMABLE = "status = 'pending' and due_at <= $1 and (claim_until is null or claim_until <= $1)";
 
+/** Rows of delivery_counts from which stats folds those of connections gone into slot 0. */
+const FOLD_FROM = 64;
+/**
+ * Folds the counts of connections no longer open (schema 12: each connection counts in rows of its
+ * own) into slot 0, in status order. A connection that takes a folded pid meanwhile waits for the
+ * fold, then starts a row of its own.
+ */
+const FOLD_COUNTS = `with gone as (
+    delete from delivery_counts c where slot <> 0 and not exists (select 1 from pg_stat_activity a where a.pid = c.slot)
+    returning status, n
+  )
+  insert into delivery_counts (status, slot, n) select status, 0, sum(n) from gone group by status order by status
+  on conflict (status, slot) do update set n = delivery_counts.n + excluded.n`;
+
 /**
  * Deliveries queued at once from which the table's statistics are refreshed after the commit.
  * Autovacuum analyzes a table once a tenth of it changed: on a big history a send of 50,000 alerts
@@ -220,19 +234,21 @@ export class PgOutboxStore implements OutboxStore {
   }
 
   async stats(now: Date): Promise<OutboxStats> {
-    const { rows } = await this.db.query<{ pending: string; due: string; sent: string; failed: string; cancelled: string; oldest: string | null }>(
+    const { rows } = await this.db.query<{ pending: string; due: string; sent: string; failed: string; cancelled: string; oldest: string | null; slots: string }>(
       "read outbox stats",
       // The queue is counted; finished deliveries are counted as they finish (schema 12), so this
       // costs what is queued, not every delivery ever sent.
       `select (select count(*) from deliveries where status = 'pending') as pending,
               (select count(*) from deliveries where status = 'pending' and due_at <= $1) as due,
               (select data->>'createdAt' from deliveries where status = 'pending' order by created_at, id limit 1) as oldest,
-              coalesce((select n from delivery_counts where status = 'sent'), 0) as sent,
-              coalesce((select n from delivery_counts where status = 'failed'), 0) as failed,
-              coalesce((select n from delivery_counts where status = 'cancelled'), 0) as cancelled`,
+              coalesce((select sum(n) from delivery_counts where status = 'sent'), 0) as sent,
+              coalesce((select sum(n) from delivery_counts where status = 'failed'), 0) as failed,
+              coalesce((select sum(n) from delivery_counts where status = 'cancelled'), 0) as cancelled,
+              (select count(*) from delivery_counts) as slots`,
       [now],
     );
     const r = rows[0]!;
+    if (Number(r.slots) > FOLD_FROM) await this.db.upkeep("fold the outbox's counts", FOLD_COUNTS);
     return {
       pending: Number(r.pending),
       due: Number(r.due),
