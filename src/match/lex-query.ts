@@ -19,10 +19,11 @@ const QUOTES = new Set(['"', "\u201C", "\u201D", "\u201E", "\u201F", "\u2033"]);
 const SINGLE_QUOTES = new Set(["'", "\u2018", "\u2019", "\u201A", "\u201B", "\u2032", "\u02BC", "\uFF07"]);
 /**
  * The other characters `foldText` reads as `"` (`«`, `»`, `＂`), so queries written with them share
- * a topic id with `"…"`: at a token's start one opens a phrase closed by the next of them. They were
- * punctuation before, so one never closed, or around no words, still is (a stored topic holding a
- * stray `»` must still compile: one that fails stops alerts for all), and a phrase in `"` still
- * closes only at a double quote of its own kind.
+ * a topic id with `"…"`: at a token's start one opens a phrase, closed by the next of them that ends
+ * a token (a space, `)` or the end follows), with no parenthesis in between. They were punctuation
+ * before, and stored topics use `»` as a separator (`news » (asylum OR Rwanda) » policy`): one that
+ * closes no such phrase, or one around no words, is still punctuation (a topic that fails to
+ * compile stops alerts for all), and a phrase in `"` still closes only at a double quote.
  */
 const OTHER_DOUBLE_QUOTES = new Set(["\u00AB", "\u00BB", "\uFF02"]);
 /** Whether `ch` may open a phrase right after `-` or a field's colon. */
@@ -84,9 +85,16 @@ function opensAfter(query: string, at: number): boolean {
 
 /** A phrase in `«…»` (or `»…«`, `＂…＂`); see OTHER_DOUBLE_QUOTES. */
 function lexOtherQuoted(query: string, open: number, out: QueryToken[]): number {
-  let close = open + 1;
-  while (close < query.length && !OTHER_DOUBLE_QUOTES.has(query[close] as string)) close++;
-  if (close < query.length && tokenize(query.slice(open + 1, close)).length > 0) return pushPhrase(query, open, close, close + 1, out);
+  let close = -1;
+  for (let k = open + 1; k < query.length; k++) {
+    const ch = query[k] as string;
+    if (ch === "(" || ch === ")") break;
+    if (OTHER_DOUBLE_QUOTES.has(ch) && endsToken(query[k + 1])) {
+      close = k;
+      break;
+    }
+  }
+  if (close > 0 && tokenize(query.slice(open + 1, close)).length > 0) return pushPhrase(query, open, close, close + 1, out);
   let end = open + 1;
   while (!isRunEnd(query[end]) && !opensAfter(query, end)) end++;
   lexRun(query, open, end, out);
