@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { fixedClock } from "../../src/core/clock.js";
 import { silentLogger } from "../../src/core/logger.js";
+import type { OutboxAck } from "../../src/core/ports.js";
 import { migrate } from "../../src/store/postgres/migrate.js";
 import { openPostgresState } from "../../src/store/postgres/open-postgres-state.js";
 import { ACKNOWLEDGE, RECORD_BATCHES } from "../../src/store/postgres/pg-outbox.js";
@@ -104,6 +105,28 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     // Giving way is the plan: said at debug level, no warning.
     expect(debug.join("\n")).toMatch(/unable to refresh the outbox's statistics.*lock timeout/);
     expect(warnings).toEqual([]);
+  });
+
+  it("two instances acking sent and failed deliveries at once do not deadlock on delivery_counts", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const retried: string[] = [];
+    const log = { ...silentLogger, debug: (m: string, f?: Record<string, unknown>) => retried.push(`${m} ${JSON.stringify(f)}`) };
+    const a = await openPostgresState(db.url, { clock, log });
+    cleanups.push(() => a.close());
+    const b = await openPostgresState(db.url, { clock, log });
+    cleanups.push(() => b.close());
+    const c = await client(db.url);
+    await c.query(insertRows(0, 5_001, "pending"));
+    await c.query(insertRows(100_000, 5_001, "pending"));
+    const id = (g: number) => `d${String(g).padStart(8, "0")}`;
+    // Instance A: 5,000 sent then one failed; instance B: 5,000 failed then one sent (ids sorted, 5,000 a statement).
+    const acksA: OutboxAck[] = Array.from({ length: 5_001 }, (_, g) => (g < 5_000 ? { id: id(g), status: "sent", sentAt: iso(0) } : { id: id(g), status: "failed", error: "550", attempts: 1 }));
+    const acksB: OutboxAck[] = Array.from({ length: 5_001 }, (_, g) => (g < 5_000 ? { id: id(100_000 + g), status: "failed", error: "550", attempts: 1 } : { id: id(100_000 + g), status: "sent", sentAt: iso(0) }));
+    await Promise.all([a.outbox.ack(acksA), b.outbox.ack(acksB)]);
+    expect(await a.outbox.stats(clock.now())).toMatchObject({ pending: 0, sent: 5_001, failed: 5_001 });
+    // With one shared counter row per status, each waited for the other's: a deadlock, retried.
+    expect(retried.filter((r) => r.includes("40P01"))).toEqual([]);
   });
 
   it("counts of connections gone are folded into one row per status once they pile up, totals unchanged", async () => {
