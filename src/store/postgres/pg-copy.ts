@@ -15,12 +15,14 @@ import { decodeRelease } from "../release-codec.js";
 import { putSources } from "./pg-sources.js";
 
 const PAGE = 1_000;
+/** A timestamptz expression as the ISO text records carry (`2026-11-29T10:00:00.000Z`). */
+const isoText = (expression: string): string => `to_char((${expression}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /**
  * A delivery's record with `finishedAt`: rows finished before the record kept it have the time
  * only in `finished_at` (for rows loaded by copy-state then, the time it was sent, if it was).
  */
 const DATA_WITH_FINISHED_AT = `case when d.data ? 'finishedAt' or d.finished_at is null then d.data
-  else d.data || jsonb_build_object('finishedAt', to_char(d.finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')) end`;
+  else d.data || jsonb_build_object('finishedAt', ${isoText("d.finished_at")}) end`;
 /**
  * Every table of the schema that holds state (all but `pressroom_meta`: the schema bookkeeping, the
  * generation, the search index's flag and the secret). Listed rather than read from the catalogue,
@@ -99,9 +101,8 @@ async function* exportSnapshot(q: Query): AsyncGenerator<StateRecord> {
       "export deliveries",
       `select id, ${DATA_WITH_FINISHED_AT} as data,
          case when status = 'pending' and exists (select 1 from unsubscribed u where u.email = d.email) and ${ALL_TOPICS_REMOVED}
-           then to_char(greatest(d.created_at, (select max(u.at) from unsubscribed u
-                  where u.email = d.email and u.topic_id in (select t->>'id' from jsonb_array_elements(d.data->'topics') t)))
-                at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') end as cancelled_at
+           then ${isoText(`greatest(d.created_at, (select max(u.at) from unsubscribed u
+                  where u.email = d.email and u.topic_id in (select t->>'id' from jsonb_array_elements(d.data->'topics') t)))`)} end as cancelled_at
        from deliveries d where id > $1 order by id limit $2`,
       [after, PAGE],
     );

@@ -193,13 +193,12 @@ export class PgOutboxStore implements OutboxStore {
   async assignBatches(batches: readonly { readonly ids: readonly string[]; readonly batchId: string; readonly messageId: string }[]): Promise<void> {
     const rows = batches.flatMap((b) => b.ids.map((id) => ({ id, batch_id: b.batchId, message_id: b.messageId }))).sort((a, b) => byCode(a.id, b.id));
     if (rows.length === 0) return;
-    const statement = RECORD_BATCHES;
     if (rows.length <= BATCH) {
-      await this.db.statement("record batches", statement, [JSON.stringify(rows)]);
+      await this.db.statement("record batches", RECORD_BATCHES, [JSON.stringify(rows)]);
       return;
     }
     await this.db.tx("record batches", async (client) => {
-      for (const part of chunk(rows, BATCH)) await client.query(statement, [JSON.stringify(part)]);
+      for (const part of chunk(rows, BATCH)) await client.query(RECORD_BATCHES, [JSON.stringify(part)]);
     });
   }
 
@@ -218,14 +217,13 @@ export class PgOutboxStore implements OutboxStore {
           return { id: a.id, status: "pending", due_at: a.dueAt, patch: { status: "pending", dueAt: a.dueAt, lastError: a.error, attempts: a.attempts } };
       }
     });
-    const statement = ACKNOWLEDGE;
     if (rows.length <= BATCH) {
       // One statement is its own transaction: a sender's group of acks costs one round trip, not three.
-      await this.db.statement("acknowledge deliveries", statement, [JSON.stringify(rows), now]);
+      await this.db.statement("acknowledge deliveries", ACKNOWLEDGE, [JSON.stringify(rows), now]);
       return;
     }
     await this.db.tx("acknowledge deliveries", async (client) => {
-      for (const part of chunk(rows, BATCH)) await client.query(statement, [JSON.stringify(part), now]);
+      for (const part of chunk(rows, BATCH)) await client.query(ACKNOWLEDGE, [JSON.stringify(part), now]);
     });
   }
 
