@@ -238,18 +238,12 @@ const MIGRATIONS: readonly Migration[] = [
       create function pressroom_count_delivery() returns trigger language plpgsql as $$
       begin
         if tg_op in ('UPDATE', 'DELETE') and old.status <> 'pending' then
-          update delivery_counts set n = n - 1 where status = old.status and slot = pg_backend_pid();
-          if not found then
-            insert into delivery_counts (status, slot, n) values (old.status, pg_backend_pid(), -1)
-              on conflict (status, slot) do update set n = delivery_counts.n - 1;
-          end if;
+          insert into delivery_counts (status, slot, n) values (old.status, pg_backend_pid(), -1)
+            on conflict (status, slot) do update set n = delivery_counts.n + excluded.n;
         end if;
         if tg_op in ('INSERT', 'UPDATE') and new.status <> 'pending' then
-          update delivery_counts set n = n + 1 where status = new.status and slot = pg_backend_pid();
-          if not found then
-            insert into delivery_counts (status, slot, n) values (new.status, pg_backend_pid(), 1)
-              on conflict (status, slot) do update set n = delivery_counts.n + 1;
-          end if;
+          insert into delivery_counts (status, slot, n) values (new.status, pg_backend_pid(), 1)
+            on conflict (status, slot) do update set n = delivery_counts.n + excluded.n;
         end if;
         return null;
       end $$;
