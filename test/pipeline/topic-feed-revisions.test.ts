@@ -147,6 +147,34 @@ describeEngines("topic feeds follow revisions", (engine) => {
     expect(second.index).toBe(2);
   });
 
+  it("does not refill with a release another instance revised out of the topic between the refill's read and the commit", async () => {
+    const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
+    await runWith(sample, "2026-11-29T10:00:00Z", feeds);
+    const edited = sample.replace("Looking further ahead, we have been working with industry", "Looking further ahead from the lighthouse, we have been working with industry");
+    let revisedElsewhere = "";
+    // Just before the commit carrying the refill, another instance commits a revision of the refill's
+    // release that no longer matches, and takes it out of the topic feed (as its own run would).
+    const racing = (store: StateStore): StateStore =>
+      Object.assign(Object.create(store) as StateStore, {
+        commit: async (change: StateCommit) => {
+          const own = new Set((change.releases ?? []).map((r) => r.id));
+          const refill = change.placements?.find((p) => p.feed === TOPIC && !own.has(p.entry.id));
+          if (refill && !revisedElsewhere) {
+            const [release] = await store.releases.getMany([refill.entry.id]);
+            revisedElsewhere = release!.title;
+            await store.commit({ releases: [{ ...release!, summary: `${release!.summary} (lighthouse)`, updatedAt: "2026-11-30T08:59:00.000Z" }], removals: [{ feed: TOPIC, id: release!.id }], dirty: [TOPIC] });
+          }
+          return store.commit(change);
+        },
+      });
+    const second = await runWith(edited, "2026-11-30T09:00:00Z", feeds, racing);
+    expect(revisedElsewhere).toBe(SHOPLIFTING);
+    expect(second.run.sources[0]).toMatchObject({ revised: 1 });
+    // The feed is one short (the other instance's own run would refill it), but holds nothing that no longer matches.
+    expect(second.topic.entries.map((e) => e.title)).toEqual(["Police urged to double AI-enabled facial recognition searches"]);
+    expect(second.index).toBe(1);
+  });
+
   it("refills in the commit that takes the release out: when that commit fails, the next run does both", async () => {
     const feeds = { entries: 2, topics: [{ name: "facial-recognition", query: '"facial recognition" -lighthouse' }] };
     await runWith(sample, "2026-11-29T10:00:00Z", feeds);
