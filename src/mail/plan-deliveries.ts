@@ -42,9 +42,10 @@ function snapshotOf(candidate: AlertCandidate, snippet: Snippet): DeliverySnapsh
  * Turns matches into outbox deliveries: one per (subscriber, release, revision) however many of the
  * subscriber's topics matched (all are listed); a revision alerts only topics that asked for
  * revisions; the most urgent frequency among the matched topics decides when it is due (a digest
- * when `digests` next fires).
+ * when `digests` next fires at or after `digestsFrom`: the time the scheduler woke the run, so
+ * a run the digest wake-up started puts what it finds into that digest; never later than `now`).
  */
-export function planDeliveries(candidates: readonly AlertCandidate[], now: Date, digests: DigestSchedule): Delivery[] {
+export function planDeliveries(candidates: readonly AlertCandidate[], now: Date, digests: DigestSchedule, digestsFrom: Date = now): Delivery[] {
   const planned = new Map<string, Delivery>();
   // Shared by the deliveries that have them in common (tens of thousands for one release): one
   // snapshot per candidate and snippet, one topic entry per topic, one timestamp per frequency.
@@ -53,7 +54,8 @@ export function planDeliveries(candidates: readonly AlertCandidate[], now: Date,
   const dueAt = (frequency: Frequency): string => {
     let at = dueAts.get(frequency);
     if (at === undefined) {
-      at = nextDigestTime(frequency, now, digests).toISOString();
+      const from = frequency === "immediate" || digestsFrom.getTime() > now.getTime() ? now : digestsFrom;
+      at = nextDigestTime(frequency, from, digests).toISOString();
       dueAts.set(frequency, at);
     }
     return at;

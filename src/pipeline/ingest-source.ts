@@ -17,7 +17,7 @@ export interface Matchers {
    * The subscribers' matcher, built on first use: a run that finds nothing new or revised never
    * reads the subscriptions (100,000 of them take seconds and over a hundred megabytes).
    */
-  readonly subscribers: () => Promise<{ plan(changes: readonly Change[], now: Date): Delivery[] }>;
+  readonly subscribers: () => Promise<{ plan(changes: readonly Change[], now: Date, digestsFrom?: Date): Delivery[] }>;
   readonly feedTopics: FeedTopics;
 }
 
@@ -99,7 +99,7 @@ export async function ingestSource(
 
     const changed = diff.changes.filter((c) => c.type !== "unchanged").map((c) => c.release);
     const alerting = (!baseline || deps.alertBacklog) && changed.length > 0;
-    const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now) : [];
+    const deliveries = alerting ? (await matchers.subscribers()).plan(diff.changes, now, deps.digestsFrom) : [];
     const { placements, removals } = planFeedPlacements(diff.changes, matchers.feedTopics);
     // A full topic feed a release left gives its place to the newest match it did not hold.
     const refills = removals.length > 0 ? await planRefills(store, deps.config.feeds.topics, matchers.feedTopics, { placements, removals, current: diff.toWrite }, deps.config.feeds.entries) : [];

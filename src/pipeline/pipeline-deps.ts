@@ -34,6 +34,14 @@ export interface PipelineDeps {
   readonly waitForLeasesMs?: number;
   /** Test hook: throw at a pipeline step to simulate a crash. */
   readonly crashAt?: (step: PipelineStep | FlushStep, detail: string[]) => void;
+  /**
+   * When the scheduler woke this run (its cron expression's fire time). Digest alerts the run plans
+   * are due at the first digest time at or after it, not after the moment each source is read: a
+   * release found by the run the 08:30 wake-up started goes out in that run's 08:30 digest, not the
+   * next day's. Without it (a run from the command line, the daemon's first run) they are planned
+   * from when the source is read.
+   */
+  readonly digestsFrom?: Date;
   /** Aborted when the daemon shuts down: the outbox flush starts no new message and gives its claims back. */
   readonly signal?: AbortSignal;
 }

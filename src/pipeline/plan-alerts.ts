@@ -126,8 +126,8 @@ function matcherOver(owners: Owners, options: MatcherOptions) {
   };
 
   return {
-    /** Deliveries for the new and revised releases among `changes`. */
-    plan(changes: readonly Change[], now: Date): Delivery[] {
+    /** Deliveries for the new and revised releases among `changes`; digests planned from `digestsFrom` (default `now`, see `planDeliveries`). */
+    plan(changes: readonly Change[], now: Date, digestsFrom?: Date): Delivery[] {
       if (emails.length === 0) return [];
       if (changes.some((change) => change.type !== "unchanged")) options.onMailLikely?.();
       const candidates: AlertCandidate[] = [];
@@ -149,7 +149,7 @@ function matcherOver(owners: Owners, options: MatcherOptions) {
         if (firstTime.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: false, matches: firstTime });
         if (again.length > 0) candidates.push({ release: change.release, revisionHash, isRevision: true, changes: change.changes, matches: again });
       }
-      return planDeliveries(candidates, now, options.digests);
+      return planDeliveries(candidates, now, options.digests, digestsFrom);
     },
   };
 }

@@ -6,21 +6,21 @@ export type RunReason = "initial" | "schedule" | "daily-digest" | "weekly-digest
 
 /** Runs one job at a time: a trigger while a run is in flight is skipped, never queued or overlapped. */
 export interface RunGuard {
-  /** Starts a run unless one is in flight or the guard is closed; resolves when that run ends. */
-  trigger(reason: RunReason): Promise<"ran" | "skipped">;
+  /** Starts a run unless one is in flight or the guard is closed; resolves when that run ends. `wokeAt`: the cron fire time that woke it. */
+  trigger(reason: RunReason, wokeAt?: Date): Promise<"ran" | "skipped">;
   readonly busy: boolean;
   /** Refuses new runs and waits (up to `timeoutMs`) for the one in flight. True if it finished in time. */
   close(timeoutMs: number): Promise<boolean>;
 }
 
-export function createRunGuard(work: (reason: RunReason) => Promise<void>, log: Logger): RunGuard {
+export function createRunGuard(work: (reason: RunReason, wokeAt?: Date) => Promise<void>, log: Logger): RunGuard {
   let inFlight: Promise<void> | undefined;
   let closed = false;
   return {
     get busy() {
       return inFlight !== undefined;
     },
-    async trigger(reason) {
+    async trigger(reason, wokeAt) {
       if (closed) return "skipped";
       if (inFlight) {
         log.info("run skipped", { reason, why: "a run is still in flight" });
@@ -28,7 +28,7 @@ export function createRunGuard(work: (reason: RunReason) => Promise<void>, log: 
       }
       inFlight = (async () => {
         try {
-          await work(reason);
+          await work(reason, wokeAt);
         } catch (error) {
           log.error("run failed", { reason, error: describeError(error) });
         }

@@ -13,8 +13,12 @@ export const DIGEST_TIME_ZONE = LONDON;
 
 export interface SchedulerOptions {
   readonly schedule: Config["schedule"];
-  /** One pass (open the store, run, close). Never called twice at once. */
-  readonly run: (reason: RunReason) => Promise<void>;
+  /**
+   * One pass (open the store, run, close). Never called twice at once. `wokeAt`: the time the cron
+   * expression fired for this run (its slot, not when the callback got round to it); undefined for
+   * the initial run and `trigger`.
+   */
+  readonly run: (reason: RunReason, wokeAt?: Date) => Promise<void>;
   readonly log: Logger;
   /** Run once straight away (default true). */
   readonly initialRun?: boolean;
@@ -47,7 +51,7 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
     { expression: schedule.weeklyDigest, timezone: DIGEST_TIME_ZONE, reason: "weekly-digest" },
   ];
   const tasks: ScheduledTask[] = plan.map(({ expression, timezone, reason }) =>
-    cron.schedule(expression, () => guard.trigger(reason), { timezone, noOverlap: true, name: `pressroom-${reason}`, logger: cronLogger }),
+    cron.schedule(expression, (context) => guard.trigger(reason, context.date), { timezone, noOverlap: true, name: `pressroom-${reason}`, logger: cronLogger }),
   );
   log.info("schedule started", { cron: schedule.cron, timezone: schedule.timezone, dailyDigest: schedule.dailyDigest, weeklyDigest: schedule.weeklyDigest });
   if (options.initialRun ?? true) void guard.trigger("initial");

@@ -39,6 +39,31 @@ describe("planDeliveries", () => {
     expect(new Set(planned.map((d) => d.id)).size).toBe(2);
   });
 
+  it("plans digests from the run's wake-up: the 08:30 run's finds are due at 08:30, not the next day", () => {
+    const daily = makeTopic("facial recognition", "daily");
+    const weekly = makeTopic("facial", "weekly");
+    const instant = makeTopic("vans", "immediate");
+    const subscribers = [makeSubscriber("d@example.org", [daily]), makeSubscriber("w@example.org", [weekly]), makeSubscriber("i@example.org", [instant])];
+    const candidate: AlertCandidate = { release: makeRelease(1), revisionHash: "h1", isRevision: false, matches: subscribers.map((s) => ({ subscriber: s, topic: s.topics[0]!, snippet: snip })) };
+    const dueOf = (planned: ReturnType<typeof planDeliveries>) => Object.fromEntries(planned.map((d) => [d.email, d.dueAt]));
+    // Monday 2024-01-15, GMT: the daily and weekly digests both fire at 08:30; the run reads the source at 08:30:07.
+    const wake = new Date("2024-01-15T08:30:00Z");
+    const read = new Date("2024-01-15T08:30:07Z");
+    expect(dueOf(planDeliveries([candidate], read, DEFAULT_DIGEST_SCHEDULE, wake))).toEqual({
+      "d@example.org": "2024-01-15T08:30:00.000Z",
+      "w@example.org": "2024-01-15T08:30:00.000Z",
+      "i@example.org": read.toISOString(),
+    });
+    // Without a wake-up (a run from the command line), from the read: the next digests.
+    expect(dueOf(planDeliveries([candidate], read, DEFAULT_DIGEST_SCHEDULE))).toEqual({
+      "d@example.org": "2024-01-16T08:30:00.000Z",
+      "w@example.org": "2024-01-22T08:30:00.000Z",
+      "i@example.org": read.toISOString(),
+    });
+    // A wake-up after the read (a clock that moved back) is not trusted: from the read.
+    expect(dueOf(planDeliveries([candidate], read, DEFAULT_DIGEST_SCHEDULE, new Date("2024-01-15T09:00:00Z")))["d@example.org"]).toBe("2024-01-16T08:30:00.000Z");
+  });
+
   it("alerts a revision only for topics that asked for revisions, with what changed", () => {
     const plain = makeTopic("facial recognition");
     const wantsRevisions = makeTopic("vans", "daily", true);

@@ -25,11 +25,11 @@ describeEngines("alerts from the pipeline", (engine) => {
     states.clear();
   });
 
-  async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false, schedule: Record<string, string> = {}) {
+  async function run(stateDir: string, path: string, subscriptions: unknown[], now: string, alertBacklog = false, schedule: Record<string, string> = {}, wokeAt?: string) {
     const transport = createMailTransport({ smtpUrl: sink.url, outboxDir: join(stateDir, "eml") });
     const h = await openHarness({ state: await stateFor(stateDir), config: { sources: [{ id: "inbox", type: "dump", path }], subscriptions, schedule }, transport, now, alertBacklog });
     try {
-      return await runOnce(h.deps);
+      return await runOnce({ ...h.deps, ...(wokeAt ? { digestsFrom: new Date(wokeAt) } : {}) });
     } finally {
       await transport.close();
       await h.close();
@@ -180,6 +180,32 @@ describeEngines("alerts from the pipeline", (engine) => {
       await run(state, inbox, subs, "2026-11-29T18:00:00Z", false, evening);
       expect(sink.messages).toHaveLength(1);
       expect(sink.messages[0]!.parsed.subject).toMatch(/^\[Pressroom\] \d+ new Home Office releases for your topics$/);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("sends what the digest wake-up's own run finds in that digest, not the next day's", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const subs = [{ email: "digest@example.org", topics: [{ query: "police", frequency: "daily" }] }];
+      const evening = { dailyDigest: "0 18 * * *" };
+      for (const [name, wokeAt, sent] of [["woken", "2026-11-29T18:00:00Z", 1], ["by hand", undefined, 0]] as const) {
+        const state = join(dir, name);
+        const inbox = join(dir, `inbox-${name}`);
+        await mkdir(inbox);
+        await run(state, inbox, subs, "2026-11-29T10:00:00Z", false, evening);
+        await writeFile(join(inbox, "sample.txt"), await readFile(SAMPLE, "utf8"));
+        sink.reset();
+        // The 18:00 wake-up's run reads the new release a few seconds after 18:00.
+        const result = await run(state, inbox, subs, "2026-11-29T18:00:04Z", false, evening, wokeAt);
+        expect(result.deliveries.enqueued, name).toBeGreaterThan(1);
+        expect(sink.messages, name).toHaveLength(sent);
+        const h = await openHarness({ state: await stateFor(state), config: {} });
+        const pending = await h.store.outbox.pending();
+        await h.close();
+        expect(new Set(pending.map((d) => d.dueAt)), name).toEqual(new Set(sent ? [] : ["2026-11-30T18:00:00.000Z"]));
+      }
     } finally {
       await cleanup();
     }

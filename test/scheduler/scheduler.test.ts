@@ -90,6 +90,21 @@ describe("startScheduler", () => {
     expect(reasons.length).toBe(count);
   });
 
+  it("tells each cron run the slot it fired for, and the initial run none", async () => {
+    const schedule = parseConfig({ schedule: { cron: "* * * * * *", timezone: "UTC" } }).schedule;
+    const runs: { reason: string; wokeAt: Date | undefined; calledAt: number }[] = [];
+    scheduler = startScheduler({ schedule, log: memoryLogger(), run: async (reason, wokeAt) => { runs.push({ reason, wokeAt, calledAt: Date.now() }); } });
+    await until(() => runs.length >= 3, "three runs");
+    expect(runs[0]).toMatchObject({ reason: "initial", wokeAt: undefined });
+    for (const run of runs.slice(1)) {
+      // A whole second (the expression's slot), at or shortly before the call.
+      expect(run.wokeAt!.getTime() % 1000).toBe(0);
+      expect(run.calledAt - run.wokeAt!.getTime()).toBeGreaterThanOrEqual(0);
+      expect(run.calledAt - run.wokeAt!.getTime()).toBeLessThan(1_000);
+    }
+    expect(new Set(runs.slice(1).map((r) => r.wokeAt!.getTime())).size).toBe(runs.length - 1);
+  });
+
   it("skips the initial run when asked", async () => {
     const schedule = parseConfig({ schedule: { cron: "0 0 1 1 *" } }).schedule;
     let runs = 0;

@@ -59,8 +59,8 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
       schedule: loaded.config.schedule,
       log,
       initialRun: options.initialRun ?? true,
-      run: async (reason) => {
-        log.info("run started", { reason });
+      run: async (reason, wokeAt) => {
+        log.info("run started", { reason, ...(wokeAt ? { wokeAt: wokeAt.toISOString() } : {}) });
         try {
           await wake?.runStarted();
           // Shutdown came while this run waited for a woken send: it has not started, so it does not.
@@ -70,7 +70,8 @@ export async function daemonCommand(options: DaemonOptions): Promise<number> {
           }
           const ctx = await openContext({ ...options, command: "pressroom daemon", log });
           try {
-            await runOnce({ ...ctx.deps, signal: shutdown.signal });
+            // Digests this run plans are due from its wake-up: the 08:30 run's finds go out at 08:30, not tomorrow.
+            await runOnce({ ...ctx.deps, signal: shutdown.signal, ...(wokeAt ? { digestsFrom: wokeAt } : {}) });
           } finally {
             await ctx.close();
           }
