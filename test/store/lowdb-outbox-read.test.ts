@@ -49,6 +49,32 @@ describe("lowdb: reading the outbox log a piece at a time", () => {
     expect((await allLines(disk, "absent.txt", 8)).lines).toEqual([]);
   });
 
+  it("Disk.linesBackward gives every line whole from the last, whatever the piece size, and leaves out a torn last line", async () => {
+    const lines = ["plain", "é accents and emoji 🚓 across pieces", "", "x".repeat(50), "日本語の行", "last"];
+    const disk = new Disk(dir);
+    const backward = async (rel: string, size: number) => {
+      const out: string[] = [];
+      for await (const line of disk.linesBackward(rel, size)) out.push(line);
+      return out;
+    };
+    await writeFile(join(dir, "f.txt"), `${lines.join("\n")}\n`);
+    await writeFile(join(dir, "torn.txt"), `${lines.join("\n")}\n{"id":"to`);
+    await writeFile(join(dir, "none.txt"), "no newline at all");
+    await writeFile(join(dir, "empty.txt"), "");
+    for (const size of [1, 2, 3, 7, 16, 1 << 16]) {
+      expect(await backward("f.txt", size), `piece size ${size}`).toEqual([...lines].reverse());
+      expect(await backward("torn.txt", size), `torn, piece size ${size}`).toEqual([...lines].reverse());
+      expect(await backward("none.txt", size)).toEqual([]);
+    }
+    expect(await backward("empty.txt", 4)).toEqual([]);
+    expect(await backward("absent.txt", 4)).toEqual([]);
+    // A reader may stop early.
+    for await (const line of disk.linesBackward("f.txt", 3)) {
+      expect(line).toBe("last");
+      break;
+    }
+  });
+
   it("Disk.lines gives a last line with no newline after it alone, marked torn", async () => {
     await writeFile(join(dir, "f.txt"), 'one\ntwo\n{"op":"put","d":{"id":"ha');
     const { lines, torn } = await allLines(new Disk(dir), "f.txt", 4);

@@ -401,6 +401,65 @@ export class Disk {
   }
 
   /**
+   * A text file's complete lines from the last to the first, a piece of about `size` bytes at a
+   * time, without their newlines: a reader wanting the newest records of an appended file stops
+   * when it has them and never reads the rest. A last line with no newline after it (an append cut
+   * short) is left out. Nothing when absent.
+   */
+  async *linesBackward(rel: string, size = 1 << 16): AsyncIterable<string> {
+    const file = this.path(rel);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, "r");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return;
+      throw ioError(this.root, `read ${file}`, error);
+    }
+    try {
+      let start = (await handle.stat()).size;
+      // The start of a line read so far: its beginning lies further back (no newline in it).
+      let rest: Buffer | undefined;
+      // Whether the file's last newline was found (what follows it is a torn append, not a line).
+      let ended = false;
+      while (start > 0) {
+        const end = start;
+        start = Math.max(0, end - size);
+        const piece = Buffer.allocUnsafe(end - start);
+        let got = 0;
+        while (got < piece.length) {
+          const { bytesRead } = await handle.read(piece, got, piece.length - got, start + got);
+          if (bytesRead === 0) throw new Error(`${file} shrank while it was read`);
+          got += bytesRead;
+        }
+        let data = rest ? Buffer.concat([piece, rest]) : piece;
+        if (!ended) {
+          const cut = data.lastIndexOf(10);
+          if (cut < 0) {
+            rest = data;
+            continue;
+          }
+          data = data.subarray(0, cut);
+          ended = true;
+        }
+        // `data` ends where a line ends; its first line is whole only at the file's start.
+        const first = start > 0 ? data.indexOf(10) : -1;
+        if (start > 0 && first < 0) {
+          rest = Buffer.from(data);
+          continue;
+        }
+        rest = start > 0 ? Buffer.from(data.subarray(0, first)) : undefined;
+        const lines = data.toString("utf8", first + 1).split("\n");
+        for (let i = lines.length - 1; i >= 0; i--) yield lines[i]!;
+      }
+    } catch (error) {
+      throw ioError(this.root, `read ${file}`, error);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /**
    * A file's text, or undefined when absent. Read as bytes and decoded at once: `readFile(…, "utf8")`
    * decodes piece by piece into a rope of strings, which the first character scan then flattens.
    * (Month files are not read as text at all: `sliceMonth` cuts their bytes.)

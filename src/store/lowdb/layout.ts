@@ -33,13 +33,14 @@ import { PressroomError } from "../../core/errors.js";
  *   queue/log.jsonl               events (put, assign, ack, cancel) of live deliveries
  *   queue/done.tsv                id, status, day of every delivery moved out of the log
  *   queue/history/YYYY-MM-DD.jsonl  final records of finished deliveries
- *   queue/failed.jsonl            final records of failed deliveries (recentFailures)
+ *   queue/failed.jsonl            final records of failed deliveries, oldest finish first (recentFailures reads its end)
  */
 /**
  * 3: a release's last revision may be written as `current` (release-codec.ts).
  * 4: a month may have pieces (`monthPieceFile`) beside its file, listed in `releases/months.json`.
+ * 5: `queue/failed.jsonl` is in finishing order, oldest first (the outbox reads only its end).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 export const META = "meta.json";
 export const JOURNAL = "journal.json";
 export const GENERATION = "generation";

@@ -14,7 +14,7 @@ import { IndexSync, isIndexFile, rebuildIndex, settleIndex } from "./index-sync.
 import { recoverJournal, runUnit, type Unit } from "./journal.js";
 import { CHANGES, GENERATION, isMonthFile, isMonthIndexFile, JOURNAL, META, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG, SCHEMA_VERSION, SECRET } from "./layout.js";
 import { migrateV1 } from "./migrate-v1.js";
-import { eventText, LowOutbox } from "./outbox.js";
+import { eventText, LowOutbox, sortFailedFile } from "./outbox.js";
 import { LowReleases } from "./releases.js";
 import { LowSearchIndex } from "./search-index-store.js";
 import { LowRuns, LowSources } from "./sources-runs.js";
@@ -183,6 +183,11 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
       if (meta.schemaVersion < 4) {
         const releases = await rebuildIndex(disk);
         log.info("state index rebuilt by month", { releases });
+      }
+      // Schema 5 keeps failed.jsonl in finishing order (recentFailures reads only its end).
+      if (meta.schemaVersion < 5) {
+        const failures = await sortFailedFile(disk);
+        if (failures > 0) log.info("state failures put in finishing order", { failures });
       }
       await disk.write(META, JSON.stringify({ ...meta, schemaVersion: SCHEMA_VERSION }));
       log.info("state migrated", { from: meta.schemaVersion, to: SCHEMA_VERSION });
@@ -586,6 +591,7 @@ export async function openLowdbState(dir: string, options: LowdbStateOptions): P
         }
         await flushReleases();
         await flushDeliveries();
+        await outbox.settleImported();
         if (subscribersStaged > 0) await subscriptions.saveImported();
         return counts;
       });

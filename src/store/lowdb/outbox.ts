@@ -2,7 +2,7 @@ import type { OutboxAck, OutboxStats, OutboxStore } from "../../core/ports.js";
 import type { Delivery } from "../../core/subscription.js";
 import type { Ctx } from "./context.js";
 import { createDeliveryInterner } from "./delivery-interner.js";
-import { corrupt } from "./disk.js";
+import { corrupt, type Disk } from "./disk.js";
 import { DoneIndex, type Finished, isFinished } from "./done-index.js";
 import type { LogText } from "./journal.js";
 import { historyFile, OUTBOX_DONE, OUTBOX_FAILED, OUTBOX_LOG } from "./layout.js";
@@ -26,6 +26,49 @@ const byDue = (a: Delivery, b: Delivery): number =>
 
 /** A copy of a held delivery for a caller (held ones change in place). */
 const copyOf = (d: Delivery): Delivery => ({ ...d });
+
+const finishTime = (d: Delivery): number => {
+  const at = d.finishedAt === undefined ? NaN : Date.parse(d.finishedAt);
+  return Number.isNaN(at) ? -Infinity : at;
+};
+
+/**
+ * Oldest `finishedAt` first, records without one (written before it was kept) before all others;
+ * equal times in the order given (stable), so that reversed, the latest recorded comes first.
+ */
+function byFinish<T extends Delivery>(ds: readonly T[]): T[] {
+  return ds
+    .map((d, i) => ({ d, i, at: finishTime(d) }))
+    .sort((a, b) => (a.at === b.at ? a.i - b.i : a.at < b.at ? -1 : 1))
+    .map(({ d }) => d);
+}
+
+/**
+ * Puts `queue/failed.jsonl` in finishing order (oldest first), replacing it atomically: for a state
+ * of schema 4 or before, whose file was in the order deliveries moved out, and after copy-state
+ * loaded failures in the source's order. Reads the whole file once; the same record twice (an
+ * append replayed) stays twice, side by side. Returns the records it holds.
+ */
+export async function sortFailedFile(disk: Disk): Promise<number> {
+  const records: { line: string; d: Delivery }[] = [];
+  for await (const { lines } of disk.lines(OUTBOX_FAILED)) {
+    for (const line of lines) {
+      if (!line) continue;
+      try {
+        records.push({ line, d: JSON.parse(line) as Delivery });
+      } catch {
+        // A torn last line of a crashed append: that record is also in the history.
+      }
+    }
+  }
+  if (records.length === 0) return 0;
+  const order = byFinish(records.map((r) => r.d));
+  const lineOf = new Map(records.map((r) => [r.d, r.line]));
+  await disk.write(OUTBOX_FAILED, (function* () {
+    for (let i = 0; i < order.length; i += EVENTS_PER_CHUNK) yield order.slice(i, i + EVENTS_PER_CHUNK).map((d) => `${lineOf.get(d)!}\n`).join("");
+  })());
+  return records.length;
+}
 
 /** Compact when the log has this many lines and most of them are dead. */
 const COMPACT_MIN_LINES = 512;
@@ -76,7 +119,8 @@ function* jsonChunks(values: readonly unknown[]): Generator<string> {
  * deliveries. Finished deliveries leave the log at compaction: their last record goes to a per-day
  * history file (`queue/history/YYYY-MM-DD.jsonl`), their id, status and day to `queue/done.tsv`
  * (loaded at open: a delivery recorded once is never queued again), failures also to
- * `queue/failed.jsonl`. The log is then rewritten with only the pending deliveries. Claims live in
+ * `queue/failed.jsonl`, in the order they finished (`sortFailedFile`), which is never loaded: the
+ * newest failures are read from its end when asked. The log is then rewritten with only the pending deliveries. Claims live in
  * memory: this process holds the only write lock, and a dead worker's claims vanish with it.
  */
 export class LowOutbox implements OutboxStore {
@@ -84,8 +128,9 @@ export class LowOutbox implements OutboxStore {
   private live = new Map<string, Held>();
   /** Deliveries moved out of the log: how each finished, and the day of its history file. */
   private done = new DoneIndex();
-  private failures: Delivery[] = [];
   private counts = { sent: 0, failed: 0, cancelled: 0 };
+  /** Failed deliveries still in `live`, in the order they failed (the file's order when they move out). */
+  private liveFailed: Held[] = [];
   private lines = 0;
   /** Pending deliveries in `live`, kept as events apply (compaction checks it on every append). */
   private pendingCount = 0;
@@ -120,8 +165,8 @@ export class LowOutbox implements OutboxStore {
     const disk = this.ctx.disk;
     this.live = new Map();
     this.done = new DoneIndex();
-    this.failures = [];
     this.counts = { sent: 0, failed: 0, cancelled: 0 };
+    this.liveFailed = [];
     this.lines = 0;
     this.pendingCount = 0;
     this.order = undefined;
@@ -135,19 +180,6 @@ export class LowOutbox implements OutboxStore {
       }
     }
     this.counts = this.done.counts();
-    const seen = new Set<string>();
-    for await (const { lines } of disk.lines(OUTBOX_FAILED)) {
-      for (const line of lines) {
-        if (!line) continue;
-        try {
-          const d = JSON.parse(line) as Delivery;
-          if (!seen.has(d.id)) this.failures.push(d);
-          seen.add(d.id);
-        } catch {
-          // A torn last line of a crashed append: that record is also in the history.
-        }
-      }
-    }
     // Read a piece at a time: the log of a big digest run is hundreds of megabytes.
     const intern = createDeliveryInterner();
     let number = 0;
@@ -245,7 +277,7 @@ export class LowOutbox implements OutboxStore {
     const ids = this.byEmail.get(d.email);
     if (ids?.delete(d.id) && ids.size === 0) this.byEmail.delete(d.email);
     this.counts[d.status as Finished]++;
-    if (d.status === "failed") this.failures.push(d);
+    if (d.status === "failed") this.liveFailed.push(d);
     this.claims.delete(d.id);
   }
 
@@ -302,10 +334,25 @@ export class LowOutbox implements OutboxStore {
       return;
     }
     if (this.lines < COMPACT_MIN_LINES || this.pendingCount * 2 > this.lines) return;
+    await this.compact();
+  }
+
+  /** Moves every finished delivery out, and rewrites the log with the pending ones only. */
+  private async compact(): Promise<void> {
     const pending = this.pendingList();
     await this.moveOut([...this.live.values()].filter((d) => d.status !== "pending"));
     await this.ctx.disk.write(OUTBOX_LOG, jsonChunks(pending.map((d): OutboxEvent => ({ op: "put", d }))));
     this.lines = pending.length;
+  }
+
+  /**
+   * After copy-state loaded deliveries (inside its write): every finished one moved out, and
+   * `failed.jsonl` put in finishing order, since the copy came in the source's order (by id).
+   */
+  async settleImported(): Promise<void> {
+    await this.load();
+    if (this.live.size > this.pendingCount) await this.compact();
+    await sortFailedFile(this.ctx.disk);
   }
 
   /**
@@ -325,13 +372,17 @@ export class LowOutbox implements OutboxStore {
     // History first, then the index of finished ids, then (a compaction) the log without them: a
     // crash in between leaves records in both places, which the next open reads once (done wins).
     for (const [day, list] of byDay) await disk.append(historyFile(day), jsonChunks(list));
-    const failed = finished.filter((d) => d.status === "failed");
+    // In the order they finished: each move's failures finished after those of the moves before it,
+    // so the file stays in that order and its newest records are its last.
+    const moving = new Set(finished);
+    const failed = byFinish(this.liveFailed.filter((d) => moving.has(d)));
     if (failed.length) await disk.append(OUTBOX_FAILED, jsonChunks(failed));
     if (finished.length) await disk.append(OUTBOX_DONE, finished.map((d) => `${d.id}\t${d.status}\t${dayOf(d)}\n`).join(""));
     for (const d of finished) {
       this.live.delete(d.id);
       this.done.set(d.id, d.status as Finished, dayOf(d));
     }
+    if (failed.length) this.liveFailed = this.liveFailed.filter((d) => !moving.has(d));
   }
 
   async enqueue(deliveries: readonly Delivery[]): Promise<number> {
@@ -470,25 +521,39 @@ export class LowOutbox implements OutboxStore {
   }
 
   /**
-   * Newest `finishedAt` first. Failures are recorded in the order they happened, except those
-   * loaded by copy-state (in id order): records from before `finishedAt` was kept come last, latest
-   * recorded first, as they were listed before.
+   * Newest `finishedAt` first; records from before `finishedAt` was kept come last, latest recorded
+   * first, as they were listed before. Reads the failures still in the log and the last `limit` of
+   * `failed.jsonl` (in finishing order), never the whole file: its cost does not grow with the
+   * history of failures.
    */
   async recentFailures(limit: number): Promise<Delivery[]> {
     await this.ctx.before();
     await this.load();
     const seen = new Set<string>();
-    const latest: [number, Delivery][] = [];
-    for (let i = this.failures.length - 1; i >= 0; i--) {
-      const d = this.failures[i]!;
-      if (seen.has(d.id)) continue;
-      seen.add(d.id);
-      const at = d.finishedAt === undefined ? NaN : Date.parse(d.finishedAt);
-      latest.push([Number.isNaN(at) ? -Infinity : at, d]);
+    const latest: Delivery[] = [];
+    const live = this.liveFailed;
+    for (let i = live.length - 1; i >= 0; i--) {
+      seen.add(live[i]!.id);
+      latest.push(copyOf(live[i]!));
+    }
+    let fromFile = 0;
+    if (limit > 0) {
+      for await (const line of this.ctx.disk.linesBackward(OUTBOX_FAILED)) {
+        if (!line) continue;
+        let d: Delivery;
+        try {
+          d = JSON.parse(line) as Delivery;
+        } catch {
+          continue;
+        }
+        if (seen.has(d.id)) continue;
+        seen.add(d.id);
+        latest.push(d);
+        if (++fromFile >= limit) break;
+      }
     }
     // Stable: equal times keep the latest recorded first.
-    latest.sort((a, b) => (b[0] === a[0] ? 0 : b[0] > a[0] ? 1 : -1));
-    return latest.slice(0, limit).map(([, d]) => copyOf(d));
+    return byFinish(latest.reverse()).reverse().slice(0, limit);
   }
 
   /** Every delivery ever recorded (export): pending and finished in the log, then the history. */
