@@ -107,6 +107,54 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("a statistics refresh that gave way to a lock is tried again by the next claim, then every few seconds until it is done", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    const c = await client(db.url);
+    // Only this test refreshes the statistics.
+    await c.query("alter table deliveries set (autovacuum_enabled = off)");
+    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
+    const holder = await client(db.url);
+    await holder.query("begin");
+    await holder.query("lock table deliveries in share update exclusive mode");
+    await s.commit({ deliveries: Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(-1))) });
+    expect(await tuples()).toBe(-1);
+    // Still held: the claim's try gives way too, and the claim goes on.
+    expect(await s.outbox.claimDue("w1", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(-1);
+    await holder.query("rollback");
+    // Tried again only a few seconds later.
+    expect(await s.outbox.claimDue("w2", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(-1);
+    await new Promise((r) => setTimeout(r, 5_100));
+    expect(await s.outbox.claimDue("w3", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(2_000);
+  });
+
+  it("the first claim after a refresh that gave way tries it again at once", async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    const c = await client(db.url);
+    await c.query("alter table deliveries set (autovacuum_enabled = off)");
+    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
+    const holder = await client(db.url);
+    await holder.query("begin");
+    await holder.query("lock table deliveries in share update exclusive mode");
+    await s.outbox.enqueue(Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(-1))));
+    await holder.query("rollback");
+    expect(await tuples()).toBe(-1);
+    expect(await s.outbox.claimDue("w", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(2_000);
+    // Done: later claims do not refresh again.
+    await c.query(insertRows(500_000, 100, "pending"));
+    expect(await s.outbox.claimDue("w", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(2_000);
+  });
+
   it("two instances acking sent and failed deliveries at once do not deadlock on delivery_counts", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);

@@ -29,17 +29,20 @@ export class Db {
    * would otherwise wait for its whole length (autovacuum's against wraparound is never cancelled for
    * others), or 1 s (deadlock_timeout) for an ordinary autovacuum to be cancelled, which then
    * starts over: the delivery bench's warm enqueue of 9,926 alerts took 1,955 ms instead of 684.
+   * Says how it went: `gave way` to a lock (the caller may try again later), or `failed` otherwise.
    */
-  async upkeep(verb: string, text: string): Promise<void> {
+  async upkeep(verb: string, text: string): Promise<"done" | "gave way" | "failed"> {
     try {
       await this.tx(verb, async (client) => {
         await client.query(`set local lock_timeout = '${UPKEEP_LOCK_WAIT}'`);
         await client.query(text);
       });
+      return "done";
     } catch (error) {
       // Giving way to a VACUUM is the plan, not a fault: only other failures (a role that does not own the table) warn.
       const code = (error as { cause?: { code?: unknown } }).cause?.code;
       (code === LOCK_NOT_AVAILABLE ? this.log.debug : this.log.warn).call(this.log, `postgres: unable to ${verb}`, { location: this.location, error: describeError(error) });
+      return code === LOCK_NOT_AVAILABLE ? "gave way" : "failed";
     }
   }
 

@@ -62,10 +62,27 @@ const FOLD_COUNTS = `with gone as (
  */
 const ANALYZE_FROM = 2_000;
 
+/** How often a claim tries again a refresh that gave way (each try waits at most the upkeep's lock wait, 100 ms). */
+const STATS_RETRY_MS = 5_000;
+
+/**
+ * Per pool: when a claim should try again a statistics refresh that gave way to a lock (a VACUUM of
+ * the table). Until it succeeds the claims' prefix and address queries may be planned on counts
+ * from before the enqueue: 18 + 10 ms a claim round at 50,000 queued, instead of 5 + 0.4.
+ */
+const statsBehind = new WeakMap<Db, number>();
+
+/** Refreshes the deliveries' statistics; notes for the next claim a refresh that gave way. */
+async function refreshStatistics(db: Db): Promise<void> {
+  // The columns queries filter and sort by; the documents are not read.
+  const outcome = await db.upkeep("refresh the outbox's statistics", "analyze deliveries (id, email, status, due_at, claim_owner, claim_until, finished_at)");
+  if (outcome === "gave way") statsBehind.set(db, statsBehind.has(db) ? Date.now() + STATS_RETRY_MS : Date.now());
+  else statsBehind.delete(db);
+}
+
 /** After a commit that queued `enqueued` deliveries: refreshes the deliveries' statistics when they were many. */
 export async function afterEnqueue(db: Db, enqueued: number): Promise<void> {
-  // The columns queries filter and sort by; the documents are not read.
-  if (enqueued >= ANALYZE_FROM) await db.upkeep("refresh the outbox's statistics", "analyze deliveries (id, email, status, due_at, claim_owner, claim_until, finished_at)");
+  if (enqueued >= ANALYZE_FROM) await refreshStatistics(db);
 }
 
 /**
@@ -119,6 +136,9 @@ export class PgOutboxStore implements OutboxStore {
    */
   async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
     if (limit <= 0) return [];
+    // A refresh after a big enqueue that gave way is tried again: the first claim after it at once, then every few seconds.
+    const retryAt = statsBehind.get(this.db);
+    if (retryAt !== undefined && Date.now() >= retryAt) await refreshStatistics(this.db);
     const until = new Date(now.getTime() + leaseMs);
     const rows = await this.db.tx("claim deliveries", async (client) => {
       const out: (Row & { due: Date })[] = [];
