@@ -107,18 +107,23 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     expect(warnings).toEqual([]);
   });
 
-  it("a statistics refresh that gave way to a lock is tried again by the next claim, then every few seconds until it is done", async () => {
+  /** A store, and a client holding the lock VACUUM takes (and ANALYZE needs); autovacuum off, so only the store refreshes the statistics. */
+  async function heldOutbox() {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
     const s = await openPostgresState(db.url, { clock });
     cleanups.push(() => s.close());
     const c = await client(db.url);
-    // Only this test refreshes the statistics.
     await c.query("alter table deliveries set (autovacuum_enabled = off)");
     const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
     const holder = await client(db.url);
     await holder.query("begin");
     await holder.query("lock table deliveries in share update exclusive mode");
+    return { s, c, tuples, holder };
+  }
+
+  it("a statistics refresh that gave way to a lock is tried again by the next claim, then every few seconds until it is done", async () => {
+    const { s, tuples, holder } = await heldOutbox();
     await s.commit({ deliveries: Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(-1))) });
     expect(await tuples()).toBe(-1);
     // Still held: the claim's try gives way too, and the claim goes on.
@@ -134,16 +139,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
   });
 
   it("the first claim after a refresh that gave way tries it again at once", async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const s = await openPostgresState(db.url, { clock });
-    cleanups.push(() => s.close());
-    const c = await client(db.url);
-    await c.query("alter table deliveries set (autovacuum_enabled = off)");
-    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
-    const holder = await client(db.url);
-    await holder.query("begin");
-    await holder.query("lock table deliveries in share update exclusive mode");
+    const { s, c, tuples, holder } = await heldOutbox();
     await s.outbox.enqueue(Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(-1))));
     await holder.query("rollback");
     expect(await tuples()).toBe(-1);

@@ -27,6 +27,16 @@ const byDue = (a: Delivery, b: Delivery): number =>
 /** A copy of a held delivery for a caller (held ones change in place). */
 const copyOf = (d: Delivery): Delivery => ({ ...d });
 
+/** A record line of the history or failed.jsonl; undefined for an empty line or one a crash tore (that record is kept elsewhere too). */
+function recordOf(line: string): Delivery | undefined {
+  if (!line) return undefined;
+  try {
+    return JSON.parse(line) as Delivery;
+  } catch {
+    return undefined;
+  }
+}
+
 const finishTime = (d: Delivery): number => {
   const at = d.finishedAt === undefined ? NaN : Date.parse(d.finishedAt);
   return Number.isNaN(at) ? -Infinity : at;
@@ -53,12 +63,8 @@ export async function sortFailedFile(disk: Disk): Promise<number> {
   const records: { line: string; d: Delivery }[] = [];
   for await (const { lines } of disk.lines(OUTBOX_FAILED)) {
     for (const line of lines) {
-      if (!line) continue;
-      try {
-        records.push({ line, d: JSON.parse(line) as Delivery });
-      } catch {
-        // A torn last line of a crashed append: that record is also in the history.
-      }
+      const d = recordOf(line);
+      if (d) records.push({ line, d });
     }
   }
   if (records.length === 0) return 0;
@@ -510,12 +516,8 @@ export class LowOutbox implements OutboxStore {
     let found: Delivery | undefined;
     for (const line of ((await this.ctx.disk.readText(historyFile(done.day))) ?? "").split("\n")) {
       if (!line.includes(id)) continue;
-      try {
-        const d = JSON.parse(line) as Delivery;
-        if (d.id === id) found = d;
-      } catch {
-        // torn last line
-      }
+      const d = recordOf(line);
+      if (d?.id === id) found = d;
     }
     return found;
   }
@@ -539,14 +541,8 @@ export class LowOutbox implements OutboxStore {
     let fromFile = 0;
     if (limit > 0) {
       for await (const line of this.ctx.disk.linesBackward(OUTBOX_FAILED)) {
-        if (!line) continue;
-        let d: Delivery;
-        try {
-          d = JSON.parse(line) as Delivery;
-        } catch {
-          continue;
-        }
-        if (seen.has(d.id)) continue;
+        const d = recordOf(line);
+        if (!d || seen.has(d.id)) continue;
         seen.add(d.id);
         latest.push(d);
         if (++fromFile >= limit) break;
@@ -567,14 +563,8 @@ export class LowOutbox implements OutboxStore {
     const days = this.done.historyDays();
     for (const day of days) {
       for (const line of ((await this.ctx.disk.readText(historyFile(day))) ?? "").split("\n")) {
-        if (!line) continue;
-        let d: Delivery;
-        try {
-          d = JSON.parse(line) as Delivery;
-        } catch {
-          continue;
-        }
-        if (seen.has(d.id) || !this.done.has(d.id)) continue;
+        const d = recordOf(line);
+        if (!d || seen.has(d.id) || !this.done.has(d.id)) continue;
         seen.add(d.id);
         yield d;
       }
