@@ -96,6 +96,30 @@ describe.skipIf(!testDatabaseUrl())("postgres outbox under concurrency", () => {
     expect(await b.generation()).toBe(before);
   });
 
+  it("two instances each revising a release the other refills at once both commit, and no stale refill is placed", async () => {
+    const [a, b] = await twoInstances();
+    const pairs = Array.from({ length: 6 }, (_, i) => [makeRelease(`Asylum statement ${i}`, `2024-03-1${i}`), makeRelease(`Asylum update ${i}`, `2024-04-1${i}`)] as const);
+    await a.commit({ releases: pairs.flat() });
+    const read = (r: (typeof pairs)[number][number]) => ({ id: r.id, date: r.date, updatedAt: r.updatedAt });
+    const revised = (r: (typeof pairs)[number][number]) => ({ ...r, title: `${r.title}, revised`, updatedAt: "2024-05-01T10:00:00.000Z" });
+    for (const [x, y] of pairs) {
+      // Each revises one release (its row locked by the upsert) and refills the other, read before (FOR SHARE):
+      // they may deadlock, and the one PostgreSQL aborts is retried whole.
+      const done = await Promise.all([
+        a.commit({ releases: [revised(x)], placements: [{ feed: "topics/asylum", entry: read(y), ifCurrent: true }] }),
+        b.commit({ releases: [revised(y)], placements: [{ feed: "topics/asylum", entry: read(x), ifCurrent: true }] }),
+      ]);
+      expect(done).toHaveLength(2);
+    }
+    const held = new Set((await a.feeds.entries("topics/asylum")).map((e) => e.id));
+    for (const [x, y] of pairs) {
+      // Whichever committed second saw the other's revision: at most one of the two refills stands.
+      expect(held.has(x.id) && held.has(y.id), `${x.id} and ${y.id}`).toBe(false);
+      expect((await b.releases.get(x.id))?.title).toBe(revised(x).title);
+      expect((await b.releases.get(y.id))?.title).toBe(revised(y).title);
+    }
+  });
+
   it("two instances committing the same releases at once, in opposite orders, both succeed", async () => {
     const [a, b] = await twoInstances();
     const releases = Array.from({ length: 200 }, (_, i) => makeRelease(`Policing statement number ${i}`, `2025-0${(i % 9) + 1}-1${i % 10}`, { sourceItemId: `item-${i}` }));
