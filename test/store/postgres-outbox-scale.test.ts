@@ -119,7 +119,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     const holder = await client(db.url);
     await holder.query("begin");
     await holder.query("lock table deliveries in share update exclusive mode");
-    return { s, c, tuples, holder };
+    return { s, c, tuples, holder, url: db.url };
   }
 
   it("a statistics refresh that gave way to a lock is tried again by the next claim, then every few seconds until it is done", async () => {
@@ -148,6 +148,20 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     // Done: later claims do not refresh again.
     await c.query(insertRows(500_000, 100, "pending"));
     expect(await s.outbox.claimDue("w", 60_000, 5, at(0))).toHaveLength(5);
+    expect(await tuples()).toBe(2_000);
+  });
+
+  it("a refresh that gave way in one run is made by the first claim of the next (a pool of its own, as each daemon run opens), from the table's change counter", async () => {
+    const { s: run1, tuples, holder, url } = await heldOutbox();
+    await run1.outbox.enqueue(Array.from({ length: 2_000 }, (_, i) => makeDelivery(`held-${i}`, `r${i}@example.org`, iso(60))));
+    // Nothing due yet (digests for tomorrow): this run's flush claims nothing, and its retry gives way too.
+    expect(await run1.outbox.claimDue("w1", 60_000, 5, at(0))).toHaveLength(0);
+    await run1.close();
+    await holder.query("rollback");
+    expect(await tuples()).toBe(-1);
+    const run2 = await openPostgresState(url, { clock });
+    cleanups.push(() => run2.close());
+    expect(await run2.outbox.claimDue("w2", 60_000, 5, at(61))).toHaveLength(5);
     expect(await tuples()).toBe(2_000);
   });
 

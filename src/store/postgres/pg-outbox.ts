@@ -64,20 +64,59 @@ const ANALYZE_FROM = 2_000;
 
 /** How often a claim tries again a refresh that gave way (each try waits at most the upkeep's lock wait, 100 ms). */
 const STATS_RETRY_MS = 5_000;
+/** How often claims look at the table's change counter (`checkStatistics`); a pool's first claim always does. */
+const STATS_CHECK_MS = 60_000;
 
-/**
- * Per pool: when a claim should try again a statistics refresh that gave way to a lock (a VACUUM of
- * the table). Until it succeeds the claims' prefix and address queries may be planned on counts
- * from before the enqueue: 18 + 10 ms a claim round at 50,000 queued, instead of 5 + 0.4.
+/*
+ * Until the deliveries' statistics count a big enqueue, claims plan their prefix and address
+ * queries on counts from before it: 18 + 10 ms a claim round at 50,000 queued, instead of 5 + 0.4.
+ * Per pool (a daemon opens one per run): when a claim should try again a refresh that gave way to a
+ * lock (a VACUUM of the table), when claims next look at the change counter, and whether a refresh
+ * is running (claims at once start one, not one each).
  */
 const statsBehind = new WeakMap<Db, number>();
+const statsCheckAt = new WeakMap<Db, number>();
+const statsRefreshing = new WeakSet<Db>();
 
 /** Refreshes the deliveries' statistics; notes for the next claim a refresh that gave way. */
 async function refreshStatistics(db: Db): Promise<void> {
-  // The columns queries filter and sort by; the documents are not read.
-  const outcome = await db.upkeep("refresh the outbox's statistics", "analyze deliveries (id, email, status, due_at, claim_owner, claim_until, finished_at)");
-  if (outcome === "gave way") statsBehind.set(db, statsBehind.has(db) ? Date.now() + STATS_RETRY_MS : Date.now());
-  else statsBehind.delete(db);
+  if (statsRefreshing.has(db)) return;
+  statsRefreshing.add(db);
+  try {
+    // The columns queries filter and sort by; the documents are not read.
+    const outcome = await db.upkeep("refresh the outbox's statistics", "analyze deliveries (id, email, status, due_at, claim_owner, claim_until, finished_at)");
+    if (outcome === "gave way") statsBehind.set(db, statsBehind.has(db) ? Date.now() + STATS_RETRY_MS : Date.now());
+    else statsBehind.delete(db);
+  } finally {
+    statsRefreshing.delete(db);
+  }
+}
+
+/**
+ * Before a claim: retries a refresh this pool saw give way; otherwise, at a pool's first claim and
+ * then every STATS_CHECK_MS, refreshes when the table changed by ANALYZE_FROM rows and a tenth since
+ * it was last analyzed. That covers a refresh that gave way in another process or an earlier run
+ * (its note went with its pool), and a table whose autovacuum is off or lagging.
+ */
+async function freshStatistics(db: Db): Promise<void> {
+  const now = Date.now();
+  const retryAt = statsBehind.get(db);
+  if (retryAt !== undefined) {
+    if (now >= retryAt) await refreshStatistics(db);
+    return;
+  }
+  if (now < (statsCheckAt.get(db) ?? 0)) return;
+  statsCheckAt.set(db, now + STATS_CHECK_MS);
+  // Only a hint: a failure to read it is no reason to fail the claim.
+  const { rows } = await db
+    .query<{ tuples: number; changed: string }>(
+      "look at the outbox's statistics",
+      `select c.reltuples as tuples, s.n_mod_since_analyze as changed
+       from pg_class c join pg_stat_user_tables s on s.relid = c.oid where c.oid = 'deliveries'::regclass`,
+    )
+    .catch(() => ({ rows: [] as { tuples: number; changed: string }[] }));
+  const row = rows[0];
+  if (row && Number(row.changed) >= ANALYZE_FROM && Number(row.changed) > Math.max(0, Number(row.tuples)) / 10) await refreshStatistics(db);
 }
 
 /** After a commit that queued `enqueued` deliveries: refreshes the deliveries' statistics when they were many. */
@@ -136,9 +175,7 @@ export class PgOutboxStore implements OutboxStore {
    */
   async claimDue(owner: string, leaseMs: number, limit: number, now: Date): Promise<Delivery[]> {
     if (limit <= 0) return [];
-    // A refresh after a big enqueue that gave way is tried again: the first claim after it at once, then every few seconds.
-    const retryAt = statsBehind.get(this.db);
-    if (retryAt !== undefined && Date.now() >= retryAt) await refreshStatistics(this.db);
+    await freshStatistics(this.db);
     const until = new Date(now.getTime() + leaseMs);
     const rows = await this.db.tx("claim deliveries", async (client) => {
       const out: (Row & { due: Date })[] = [];
