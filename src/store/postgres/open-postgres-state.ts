@@ -13,7 +13,7 @@ import { readGeneration, readSecret } from "./pg-meta.js";
 import { PgOutboxStore } from "./pg-outbox.js";
 import { PgReleaseStore } from "./pg-releases.js";
 import { PgRunStore } from "./pg-runs.js";
-import { PgSearchIndex } from "./pg-search-index.js";
+import { mergePendingKeys, PgSearchIndex } from "./pg-search-index.js";
 import { PgSourceStore } from "./pg-sources.js";
 import { PgSubscriptionStore } from "./pg-subscriptions.js";
 
@@ -119,6 +119,8 @@ export async function openPostgresState(url: string, options: PostgresStateOptio
     close: async () => {
       if (closed) return;
       closed = true;
+      // An import's keys left in the GIN index's pending list are merged before the pool goes.
+      await mergePendingKeys(db);
       await leasePool.end();
       await pool.end();
     },

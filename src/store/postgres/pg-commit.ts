@@ -5,7 +5,7 @@ import { ensureFeeds, markDirty, placeEntries, removeEntries } from "./pg-feeds.
 import { assertLeaseHeld } from "./pg-leases.js";
 import { afterEnqueue, insertDeliveries, WORK_CHANNEL } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
-import { indexReleases } from "./pg-search-index.js";
+import { indexReleases, notePendingKeys } from "./pg-search-index.js";
 import { putSources } from "./pg-sources.js";
 
 /** One unit of work in one transaction: releases, placements, feeds, deliveries, the source's state. */
@@ -15,7 +15,7 @@ export async function commitChange(db: Db, change: StateCommit, feedEntries: num
     // Queued: the server writes the releases while the search keys are made.
     await new QueryQueue(client).run(async (writes) => {
       upsertReleases(writes, change.releases ?? []);
-      await indexReleases(writes, change.releases ?? [], searchKeys);
+      notePendingKeys(db, await indexReleases(writes, change.releases ?? [], searchKeys));
     });
     await ensureFeeds(client, change.ensureFeeds ?? []);
     const removedFrom = await removeEntries(client, change.removals ?? []);

@@ -9,7 +9,7 @@ import { bumpGeneration, chunk, QueryQueue, storeError, type Db } from "./pg-db.
 import { ensureFeeds, markDirty } from "./pg-feeds.js";
 import { ALL_TOPICS_REMOVED, CANCEL_REASON, insertDeliveries } from "./pg-outbox.js";
 import { upsertReleases } from "./pg-releases.js";
-import { indexReleases } from "./pg-search-index.js";
+import { indexReleases, notePendingKeys } from "./pg-search-index.js";
 import { emptyTotals, insertRuns, putTotals } from "./pg-runs.js";
 import { decodeRelease } from "../release-codec.js";
 import { putSources } from "./pg-sources.js";
@@ -133,7 +133,7 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
     if (batch.length === 0) return;
     const records = batch;
     batch = [];
-    await db.tx("import records", (client) => importBatch(client, records, feedEntries, searchKeys));
+    notePendingKeys(db, await db.tx("import records", (client) => importBatch(client, records, feedEntries, searchKeys)));
   };
   for await (const record of records) {
     counts[record.type] = (counts[record.type] ?? 0) + 1;
@@ -144,12 +144,14 @@ export async function importState(db: Db, records: AsyncIterable<StateRecord>, f
   return counts;
 }
 
-async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number, searchKeys?: SearchKeys): Promise<void> {
+/** Imports one page of records in the caller's transaction; true when its releases were indexed in bulk (`notePendingKeys`). */
+async function importBatch(client: pg.PoolClient, records: readonly StateRecord[], feedEntries: number, searchKeys?: SearchKeys): Promise<boolean> {
   const of = <T extends StateRecord["type"]>(type: T) => records.filter((r): r is Extract<StateRecord, { type: T }> => r.type === type);
   const releases = of("release").map((r) => r.release);
+  let bulk = false;
   await new QueryQueue(client).run(async (writes) => {
     upsertReleases(writes, releases);
-    await indexReleases(writes, releases, searchKeys);
+    bulk = await indexReleases(writes, releases, searchKeys);
   });
   for (const r of of("feed-entries")) {
     await ensureFeeds(client, [r.feed]);
@@ -187,4 +189,5 @@ async function importBatch(client: pg.PoolClient, records: readonly StateRecord[
     await client.query("insert into pressroom_meta (key, value) values ('secret', $1) on conflict (key) do update set value = excluded.value", [r.secret]);
   }
   await bumpGeneration(client);
+  return bulk;
 }

@@ -24,6 +24,31 @@ import { mayHoldSql } from "./pg-pair-filter.js";
  */
 
 const BATCH = 500;
+/**
+ * Releases from which one transaction's keys go to the GIN index in bulk: it lets the index's
+ * pending list (where GIN collects new entries, merged into the index when the list is full: 4 MB by
+ * default) grow to BULK_PENDING, so an import's keys are merged in a few large passes rather than
+ * one every 4 MB. Interleaved imports of 20,000 releases: 28.9 s against 35.1–36.7 s (64 MB: 35.6 s).
+ * The pool that did so merges what is left when it closes (`mergePendingKeys`); until then a query
+ * that asks the GIN index (a rare word) also reads the pending list, and if the process dies first,
+ * the next commit or autovacuum merges it.
+ */
+const BULK_FROM = 256;
+const BULK_PENDING = "256MB";
+/** Pools whose transactions let the pending list grow. */
+const pendingGrown = new WeakSet<Db>();
+
+/** Notes that `db` indexed releases in bulk (`indexReleases` returned true): its close merges the pending list. */
+export function notePendingKeys(db: Db, bulk: boolean): void {
+  if (bulk) pendingGrown.add(db);
+}
+
+/** Merges the GIN index's pending list, when this pool let it grow; gives way to a lock, warns on other failures. */
+export async function mergePendingKeys(db: Db): Promise<void> {
+  if (!pendingGrown.has(db)) return;
+  pendingGrown.delete(db);
+  await db.upkeep("merge the search index's pending keys", "select gin_clean_pending_list('search_docs_keys'::regclass)");
+}
 /** Releases whose keys are made between two turns of the event loop (about 10 ms). */
 const KEYS_PER_TURN = 50;
 /** Keys are words and `kind:` values: never a newline. */
@@ -41,15 +66,18 @@ function splitKeys(keys: ReleaseKeys): { words: string; pairs: Buffer } {
  * KEYS_PER_TURN releases at a time: the connection sends its next statement only on a turn of the
  * event loop. The kept keys go as they come (`releaseSearchKeys` gives each once; a key twice in
  * the array would change no answer: the GIN index keeps it once, `&&` asks only whether it is there).
+ * True when they went in bulk (BULK_FROM releases or more): the caller passes it to `notePendingKeys`.
  */
-export async function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<void> {
-  if (releases.length === 0) return;
+export async function indexReleases(client: QueryQueue, releases: readonly StoredRelease[], keys: SearchKeys | undefined): Promise<boolean> {
+  if (releases.length === 0) return false;
   if (!keys) {
     // Always an update, so it takes the row's lock: a rebuild holds it, and this commit waits for
     // the rebuild to end rather than land behind its scan and have it marked complete after all.
     client.query("update pressroom_meta set value = 'false' where key = 'search_complete'");
-    return;
+    return false;
   }
+  const bulk = releases.length >= BULK_FROM;
+  if (bulk) client.query(`set local gin_pending_list_limit = '${BULK_PENDING}'`);
   const byId = new Map(releases.map((r) => [r.id, r]));
   for (const part of chunk([...byId.values()].sort((a, b) => byCode(a.id, b.id)), BATCH)) {
     const split: { words: string; pairs: Buffer }[] = [];
@@ -65,6 +93,7 @@ export async function indexReleases(client: QueryQueue, releases: readonly Store
       [part.map((r) => r.id), part.map((r) => r.date), part.map((r) => r.updatedAt), split.map((k) => k.words), split.map((k) => k.pairs)],
     );
   }
+  return bulk;
 }
 
 /** Newest first (what search shows), as the b-tree search_docs_newest holds it. */
@@ -222,7 +251,7 @@ export class PgSearchIndex implements SearchIndexStore {
       for (;;) {
         const { rows } = await client.query<{ id: string; data: StoredRelease }>("select id, data from releases where id > $1 order by id limit $2", [after, BATCH]);
         if (rows.length === 0) break;
-        await new QueryQueue(client).run((queue) => indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys));
+        await new QueryQueue(client).run(async (queue) => notePendingKeys(this.db, await indexReleases(queue, rows.map((r) => decodeRelease(r.data)), keys)));
         n += rows.length;
         after = rows[rows.length - 1]!.id;
       }
