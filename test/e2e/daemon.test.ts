@@ -137,6 +137,29 @@ describe("pressroom daemon", () => {
     expect(ids.length).toBe(15);
   }, 90_000);
 
+  it("a digest wake-up's run sends in that digest what it finds itself (it plans from its slot, not from when it read)", async () => {
+    // Polls never fire on their own here; the daily digest wakes the daemon every 3 seconds.
+    const env = await setUp({ cron: "0 0 1 1 *", timezone: "UTC", dailyDigest: "*/3 * * * * *", weeklyDigest: "0 0 1 1 *" });
+    await writeFile(env.configFile, `${await readFile(env.configFile, "utf8")}${stringify({ subscriptions: [{ email: "desk@example.org", topics: [{ query: "police", frequency: "daily" }] }] })}`);
+    const d = start(env.configFile, env.stateDir, ["--no-serve"]);
+    // The first run reads an empty inbox: the source's baseline, so what comes later alerts.
+    const first = await d.waitFor(runFinished, "the initial run");
+    // In whole, between two wake-ups' reads: a file renamed into the inbox.
+    const staged = join(env.dir, "sample.txt");
+    await copyFile(SAMPLE_DUMP, staged);
+    const { rename } = await import("node:fs/promises");
+    await rename(staged, join(env.inbox, "sample.txt"));
+    const found = await d.waitFor((l) => runFinished(l) && Number(l.new) > 0, "the wake-up's run finding the file", first, 20_000);
+    const started = d.lines.slice(0, found).findLastIndex((l) => l.msg === "run started");
+    expect(d.lines[started]).toMatchObject({ reason: "daily-digest" });
+    const slot = new Date(String(d.lines[started]!.wokeAt));
+    expect([slot.getUTCSeconds() % 3, slot.getUTCMilliseconds()]).toEqual([0, 0]);
+    // Its own flush sent the digest: before, the digest waited for the next wake-up.
+    expect(Number(d.lines[found]!.enqueued)).toBeGreaterThan(0);
+    expect(d.lines[found]).toMatchObject({ ok: true, sent: Number(d.lines[found]!.enqueued), pending: 0 });
+    expect(await d.stop()).toBe(0);
+  }, 60_000);
+
   it.each([
     [{ cron: "every 2 seconds" }, /schedule\.cron "every 2 seconds" is not a valid cron expression/],
     [{ timezone: "Europe/Londn" }, /schedule\.timezone "Europe\/Londn" is not a known time zone/],
