@@ -150,7 +150,7 @@ describe("pressroom daemon", () => {
     const { rename } = await import("node:fs/promises");
     await rename(staged, join(env.inbox, "sample.txt"));
     const found = await d.waitFor((l) => runFinished(l) && Number(l.new) > 0, "the wake-up's run finding the file", first, 20_000);
-    const started = d.lines.slice(0, found).findLastIndex((l) => l.msg === "run started");
+    const started = d.lines.map((l) => l.msg).lastIndexOf("run started", found);
     expect(d.lines[started]).toMatchObject({ reason: "daily-digest" });
     const slot = new Date(String(d.lines[started]!.wokeAt));
     expect([slot.getUTCSeconds() % 3, slot.getUTCMilliseconds()]).toEqual([0, 0]);

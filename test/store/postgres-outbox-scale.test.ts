@@ -48,6 +48,17 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
     return c;
   }
 
+  /** A fresh database, a store on it, a client of its own, and the deliveries' row count as the statistics hold it (-1: never analyzed). */
+  async function freshOutbox() {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const s = await openPostgresState(db.url, { clock });
+    cleanups.push(() => s.close());
+    const c = await client(db.url);
+    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
+    return { s, c, tuples, url: db.url };
+  }
+
   it("an ack or a batch record of a few deliveries reads those, even when the statistics count none pending", async () => {
     const db = await createTestDatabase();
     cleanups.push(db.drop);
@@ -65,12 +76,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
   });
 
   it("a commit that queues many deliveries refreshes the table's statistics; one that queues a few does not", async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const s = await openPostgresState(db.url, { clock });
-    cleanups.push(() => s.close());
-    const c = await client(db.url);
-    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
+    const { s, tuples } = await freshOutbox();
     await s.commit({ deliveries: Array.from({ length: 100 }, (_, i) => makeDelivery(`few-${i}`, `r${i}@example.org`, iso(0))) });
     expect(await tuples()).toBe(-1); // never analyzed
     await s.commit({ deliveries: Array.from({ length: 2_000 }, (_, i) => makeDelivery(`many-${i}`, `r${i}@example.org`, iso(0))) });
@@ -109,17 +115,12 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
 
   /** A store, and a client holding the lock VACUUM takes (and ANALYZE needs); autovacuum off, so only the store refreshes the statistics. */
   async function heldOutbox() {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const s = await openPostgresState(db.url, { clock });
-    cleanups.push(() => s.close());
-    const c = await client(db.url);
-    await c.query("alter table deliveries set (autovacuum_enabled = off)");
-    const tuples = async () => Number((await c.query<{ n: number }>("select reltuples as n from pg_class where relname = 'deliveries'")).rows[0]!.n);
-    const holder = await client(db.url);
+    const fresh = await freshOutbox();
+    await fresh.c.query("alter table deliveries set (autovacuum_enabled = off)");
+    const holder = await client(fresh.url);
     await holder.query("begin");
     await holder.query("lock table deliveries in share update exclusive mode");
-    return { s, c, tuples, holder, url: db.url };
+    return { ...fresh, holder };
   }
 
   it("a statistics refresh that gave way to a lock is tried again by the next claim, then every few seconds until it is done", async () => {
@@ -188,11 +189,7 @@ describe.skipIf(!testDatabaseUrl())("PostgreSQL outbox at scale", () => {
   });
 
   it("counts of connections gone are folded into one row per status once they pile up, totals unchanged", async () => {
-    const db = await createTestDatabase();
-    cleanups.push(db.drop);
-    const s = await openPostgresState(db.url, { clock });
-    cleanups.push(() => s.close());
-    const c = await client(db.url);
+    const { s, c } = await freshOutbox();
     // 100 connections long closed (pids no backend has) each counted one sent and one failed.
     await c.query(`insert into delivery_counts (status, slot, n) select st, 2000000 + g, 1 from generate_series(1, 100) g, unnest(array['sent', 'failed']) st`);
     await c.query(insertRows(0, 3, "sent")); // counted in this connection's own slot

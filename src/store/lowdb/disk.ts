@@ -330,20 +330,25 @@ export class Disk {
     }
   }
 
+  /** A handle on `file`, or undefined when it (or its folder) is absent. */
+  private async openIfThere(file: string, flags: "r" | "r+"): Promise<FileHandle | undefined> {
+    try {
+      return await open(file, flags);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw ioError(this.root, `read ${file}`, error);
+    }
+  }
+
   /**
    * Cuts a last line that has no newline after it (an append a crash interrupted) off a file,
    * reading only the file's tail: the file is not read or rewritten whole. True when it cut.
    */
   async cutTornTail(rel: string, size = 1 << 16): Promise<boolean> {
     const file = this.path(rel);
-    let handle: FileHandle;
-    try {
-      handle = await open(file, "r+");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return false;
-      throw ioError(this.root, `read ${file}`, error);
-    }
+    const handle = await this.openIfThere(file, "r+");
+    if (!handle) return false;
     try {
       const length = (await handle.stat()).size;
       if (length === 0) return false;
@@ -408,14 +413,8 @@ export class Disk {
    */
   async *linesBackward(rel: string, size = 1 << 16): AsyncIterable<string> {
     const file = this.path(rel);
-    let handle: FileHandle;
-    try {
-      handle = await open(file, "r");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "ENOTDIR") return;
-      throw ioError(this.root, `read ${file}`, error);
-    }
+    const handle = await this.openIfThere(file, "r");
+    if (!handle) return;
     try {
       let start = (await handle.stat()).size;
       // The start of a line read so far: its beginning lies further back (no newline in it).

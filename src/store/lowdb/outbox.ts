@@ -43,14 +43,15 @@ const finishTime = (d: Delivery): number => {
 };
 
 /**
- * Oldest `finishedAt` first, records without one (written before it was kept) before all others;
- * equal times in the order given (stable), so that reversed, the latest recorded comes first.
+ * Oldest `finishedAt` (of `deliveryOf` each) first, records without one (written before it was
+ * kept) before all others; equal times in the order given (stable), so that reversed, the latest
+ * recorded comes first.
  */
-function byFinish<T extends Delivery>(ds: readonly T[]): T[] {
-  return ds
-    .map((d, i) => ({ d, i, at: finishTime(d) }))
+function byFinish<T>(xs: readonly T[], deliveryOf: (x: T) => Delivery): T[] {
+  return xs
+    .map((x, i) => ({ x, i, at: finishTime(deliveryOf(x)) }))
     .sort((a, b) => (a.at === b.at ? a.i - b.i : a.at < b.at ? -1 : 1))
-    .map(({ d }) => d);
+    .map(({ x }) => x);
 }
 
 /**
@@ -68,10 +69,9 @@ export async function sortFailedFile(disk: Disk): Promise<number> {
     }
   }
   if (records.length === 0) return 0;
-  const order = byFinish(records.map((r) => r.d));
-  const lineOf = new Map(records.map((r) => [r.d, r.line]));
+  const order = byFinish(records, (r) => r.d);
   await disk.write(OUTBOX_FAILED, (function* () {
-    for (let i = 0; i < order.length; i += EVENTS_PER_CHUNK) yield order.slice(i, i + EVENTS_PER_CHUNK).map((d) => `${lineOf.get(d)!}\n`).join("");
+    for (let i = 0; i < order.length; i += EVENTS_PER_CHUNK) yield order.slice(i, i + EVENTS_PER_CHUNK).map((r) => `${r.line}\n`).join("");
   })());
   return records.length;
 }
@@ -135,7 +135,7 @@ export class LowOutbox implements OutboxStore {
   /** Deliveries moved out of the log: how each finished, and the day of its history file. */
   private done = new DoneIndex();
   private counts = { sent: 0, failed: 0, cancelled: 0 };
-  /** Failed deliveries still in `live`, in the order they failed (the file's order when they move out). */
+  /** Failed deliveries still in `live`, in the order they failed (sorted by finishing time when they move out). */
   private liveFailed: Held[] = [];
   private lines = 0;
   /** Pending deliveries in `live`, kept as events apply (compaction checks it on every append). */
@@ -336,7 +336,7 @@ export class LowOutbox implements OutboxStore {
    */
   private async maybeCompact(): Promise<void> {
     if (this.claims.size > 0 && this.lines < COMPACT_WHILE_SENDING_LINES) {
-      if (this.live.size - this.pendingCount >= this.finishedHeld) await this.moveOut([...this.live.values()].filter((d) => d.status !== "pending"));
+      if (this.live.size - this.pendingCount >= this.finishedHeld) await this.moveOut();
       return;
     }
     if (this.lines < COMPACT_MIN_LINES || this.pendingCount * 2 > this.lines) return;
@@ -346,7 +346,7 @@ export class LowOutbox implements OutboxStore {
   /** Moves every finished delivery out, and rewrites the log with the pending ones only. */
   private async compact(): Promise<void> {
     const pending = this.pendingList();
-    await this.moveOut([...this.live.values()].filter((d) => d.status !== "pending"));
+    await this.moveOut();
     await this.ctx.disk.write(OUTBOX_LOG, jsonChunks(pending.map((d): OutboxEvent => ({ op: "put", d }))));
     this.lines = pending.length;
   }
@@ -362,10 +362,11 @@ export class LowOutbox implements OutboxStore {
   }
 
   /**
-   * Records finished deliveries in the history, failed.jsonl and done.tsv, and stops holding them.
-   * Their log lines may stay: done wins over the log when it is read back.
+   * Records every finished delivery held in the history, failed.jsonl and done.tsv, and stops
+   * holding them. Their log lines may stay: done wins over the log when it is read back.
    */
-  private async moveOut(finished: readonly Held[]): Promise<void> {
+  private async moveOut(): Promise<void> {
+    const finished = [...this.live.values()].filter((d) => d.status !== "pending");
     const today = this.ctx.clock.now().toISOString().slice(0, 10);
     const dayOf = (d: Delivery) => (d.status === "sent" && /^\d{4}-\d{2}-\d{2}/.test(d.sentAt ?? "") ? d.sentAt!.slice(0, 10) : today);
     const byDay = new Map<string, Delivery[]>();
@@ -378,17 +379,16 @@ export class LowOutbox implements OutboxStore {
     // History first, then the index of finished ids, then (a compaction) the log without them: a
     // crash in between leaves records in both places, which the next open reads once (done wins).
     for (const [day, list] of byDay) await disk.append(historyFile(day), jsonChunks(list));
-    // In the order they finished: each move's failures finished after those of the moves before it,
-    // so the file stays in that order and its newest records are its last.
-    const moving = new Set(finished);
-    const failed = byFinish(this.liveFailed.filter((d) => moving.has(d)));
+    // In the order they finished: each move's failures (every one held) finished after those of the
+    // moves before it, so the file stays in that order and its newest records are its last.
+    const failed = byFinish(this.liveFailed, (d) => d);
     if (failed.length) await disk.append(OUTBOX_FAILED, jsonChunks(failed));
     if (finished.length) await disk.append(OUTBOX_DONE, finished.map((d) => `${d.id}\t${d.status}\t${dayOf(d)}\n`).join(""));
     for (const d of finished) {
       this.live.delete(d.id);
       this.done.set(d.id, d.status as Finished, dayOf(d));
     }
-    if (failed.length) this.liveFailed = this.liveFailed.filter((d) => !moving.has(d));
+    this.liveFailed = [];
   }
 
   async enqueue(deliveries: readonly Delivery[]): Promise<number> {
@@ -549,7 +549,7 @@ export class LowOutbox implements OutboxStore {
       }
     }
     // Stable: equal times keep the latest recorded first.
-    return byFinish(latest.reverse()).reverse().slice(0, limit);
+    return byFinish(latest.reverse(), (d) => d).reverse().slice(0, limit);
   }
 
   /** Every delivery ever recorded (export): pending and finished in the log, then the history. */

@@ -64,7 +64,7 @@ const ANALYZE_FROM = 2_000;
 
 /** How often a claim tries again a refresh that gave way (each try waits at most the upkeep's lock wait, 100 ms). */
 const STATS_RETRY_MS = 5_000;
-/** How often claims look at the table's change counter (`checkStatistics`); a pool's first claim always does. */
+/** How often claims look at the table's change counter (`freshStatistics`); a pool's first claim always does. */
 const STATS_CHECK_MS = 60_000;
 
 /*
